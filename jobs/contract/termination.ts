@@ -1,0 +1,37 @@
+import type { StageResult } from "./result.ts";
+
+/** Kubernetes keeps at most 4096 bytes of a container's termination message. */
+export const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/**
+ * The compact form of a result that a stage prints to its termination-message path, so the
+ * operator learns the outcome without mounting the volume. Artifacts are dropped from the end
+ * (and `truncated` set) until it fits in `limit` bytes.
+ */
+export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_LIMIT): string {
+  const compact = {
+    stage: result.stage,
+    outcome: result.outcome,
+    requestDigest: result.requestDigest,
+    metrics: result.metrics,
+    problems: result.problems.length,
+    ...(result.error ? { error: { reason: result.error.reason, message: result.error.message.slice(0, 1024) } } : {}),
+    artifacts: result.artifacts.map((a) => (a.sha256 ? { name: a.name, sha256: a.sha256 } : { name: a.name })),
+    truncated: false,
+  };
+  let text = JSON.stringify(compact);
+  while (Buffer.byteLength(text) > limit && compact.artifacts.length > 0) {
+    compact.artifacts.pop();
+    compact.truncated = true;
+    text = JSON.stringify(compact);
+  }
+  if (Buffer.byteLength(text) > limit) {
+    text = JSON.stringify({
+      stage: result.stage,
+      outcome: result.outcome,
+      requestDigest: result.requestDigest,
+      truncated: true,
+    });
+  }
+  return text;
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { withInvariants } from "./rules.ts";
+
+/**
+ * A path relative to the storage root (the shared volume on a cluster, a folder locally).
+ * Absolute paths and `..` segments are refused so that no spec can reach outside the root.
+ */
+export const StoragePath = withInvariants(z.string().min(1).max(1024).describe("Path relative to the storage root."), [
+  {
+    cel: "!self.startsWith('/') && !('/' + self + '/').contains('/../')",
+    message: "must be relative to the storage root and must not contain '..'",
+    holds: (path) => !path.startsWith("/") && !`/${path}/`.includes("/../"),
+  },
+]);
+export type StoragePath = z.infer<typeof StoragePath>;
+
+/** A DNS-1123 subdomain, the name of a Kubernetes object. */
+export const ObjectName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    message: "must be a lowercase DNS-1123 name (a-z, 0-9, '-', '.')",
+  });
+
+/** Reference to another mammoflow resource in the same namespace. */
+export const LocalRef = z
+  .object({
+    name: ObjectName.describe("Name of the referenced resource in the same namespace."),
+  })
+  .describe("Reference to a resource in the same namespace.");
+export type LocalRef = z.infer<typeof LocalRef>;
+
+/** Where a stage's pods run: a GPU pool named in the operator configuration. */
+export const Placement = z
+  .object({
+    gpuPool: z
+      .string()
+      .min(1)
+      .max(63)
+      .default("a100")
+      .describe(
+        "Name of a GPU pool from the operator configuration (node affinity, tolerations, GPU resource). `a100` is the default pool.",
+      ),
+    gpusPerPod: z
+      .int()
+      .min(0)
+      .max(16)
+      .default(1)
+      .describe("GPUs requested by each pod of a GPU stage. 0 runs the stage on CPU nodes."),
+  })
+  .describe("GPU placement of the resource's stages.");
+export type Placement = z.infer<typeof Placement>;
+
+/** Objects nested in a spec default to their own defaults when omitted. */
+export function defaulted<S extends z.ZodObject>(schema: S) {
+  const defaultedSchema = schema.prefault({} as z.input<S>);
+  return schema.description ? defaultedSchema.describe(schema.description) : defaultedSchema;
+}

@@ -1,0 +1,40 @@
+import { classificationDatasetKind } from "./kinds/classification-dataset.ts";
+import { classifierFoldKind } from "./kinds/classifier-fold.ts";
+import type { KindDefinition } from "./kinds/define.ts";
+import { engineBuildKind } from "./kinds/engine-build.ts";
+import { reproductionKind } from "./kinds/reproduction.ts";
+import { roiDetectorTrainingKind } from "./kinds/roi-detector-training.ts";
+import { submissionKind } from "./kinds/submission.ts";
+
+export * from "./common.ts";
+export * from "./group.ts";
+export * from "./kinds/classification-dataset.ts";
+export * from "./kinds/classifier-fold.ts";
+export type { KindDefinition, PrinterColumn } from "./kinds/define.ts";
+export * from "./kinds/engine-build.ts";
+export * from "./kinds/reproduction.ts";
+export * from "./kinds/roi-detector-training.ts";
+export * from "./kinds/submission.ts";
+export * from "./settings/classifier.ts";
+export * from "./settings/datasets.ts";
+export * from "./settings/detector-training.ts";
+export * from "./settings/engine.ts";
+export * from "./settings/pixels.ts";
+export * from "./settings/roi.ts";
+export * from "./settings/submission.ts";
+export * from "./status.ts";
+
+/** Every kind, in pipeline order (a kind only waits for kinds listed before it). */
+export const ALL_KINDS: readonly KindDefinition[] = [
+  reproductionKind,
+  roiDetectorTrainingKind,
+  classificationDatasetKind,
+  classifierFoldKind,
+  engineBuildKind,
+  submissionKind,
+] as unknown as readonly KindDefinition[];
+
+export function kindByName(kind: string): KindDefinition | undefined {
+  return ALL_KINDS.find((k) => k.kind === kind);
+}
+export * from "./parse.ts";

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { defaulted, LocalRef, Placement } from "../common.ts";
+import { CvSplit, DatasetSource, seedDatasetSources } from "../settings/datasets.ts";
+import { PixelConversion } from "../settings/pixels.ts";
+import { RoiSelection } from "../settings/roi.ts";
+import { BaseStatus } from "../status.ts";
+import { defineKind } from "./define.ts";
+
+/**
+ * Classifier training data: for every listed dataset, cleaned labels and ROI-cropped 8-bit crops
+ * (stage prepare-dataset, sharded; seed job J3), then the cross-validation split (cv-split; J4).
+ * Waits for its detector to be Ready.
+ */
+export const ClassificationDatasetSpec = z
+  .object({
+    detector: LocalRef.describe("The RoiDetectorTraining whose ONNX detector crops the breasts."),
+    datasets: z
+      .array(DatasetSource)
+      .min(1)
+      .max(6)
+      .default(seedDatasetSources())
+      .describe(
+        "Datasets to prepare, in order. Defaults to the seed's six datasets with the checked-in BMCD/CMMD labels.",
+      )
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+    roi: defaulted(RoiSelection),
+    pixels: defaulted(PixelConversion),
+    cvSplit: defaulted(CvSplit),
+    shards: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(8)
+      .describe("Parallel shards of prepare-dataset (the seed used 8 workers)."),
+    maxErrorFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe(
+        "prepare-dataset fails when more than this fraction of images cannot be read or labelled; below it, errors are reported and skipped.",
+      ),
+    placement: defaulted(Placement),
+  })
+  .describe("Desired state of a ClassificationDataset.");
+
+export const ClassificationDatasetStatus = BaseStatus.describe("Observed state of a ClassificationDataset.");
+
+export const classificationDatasetKind = defineKind({
+  kind: "ClassificationDataset",
+  plural: "classificationdatasets",
+  shortNames: ["clsdata"],
+  spec: ClassificationDatasetSpec,
+  status: ClassificationDatasetStatus,
+  columns: [
+    { name: "Detector", type: "string", jsonPath: ".spec.detector.name", description: "Detector used for cropping." },
+    { name: "Folds", type: "integer", jsonPath: ".spec.cvSplit.folds", description: "Cross-validation folds." },
+  ],
+});
+export const ClassificationDataset = classificationDatasetKind.resource;
+export type ClassificationDataset = z.infer<typeof ClassificationDataset>;

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { defaulted, LocalRef, Placement } from "../common.ts";
+import { withInvariants } from "../rules.ts";
+import { ClassifierModel, ClassifierTraining, TrainingStage } from "../settings/classifier.ts";
+import { BaseStatus } from "../status.ts";
+import { defineKind } from "./define.ts";
+
+/**
+ * One trained ConvNeXt fold (stage train-fold, once or twice; seed jobs J5a–f). Training
+ * checkpoints every validation and resumes after pre-emption. Waits for its dataset.
+ */
+export const ClassifierFoldSpec = withInvariants(
+  z
+    .object({
+      dataset: LocalRef.describe("The ClassificationDataset to train on."),
+      fold: z.int().min(0).max(19).describe("Fold index: trains on the other folds, validates on this one."),
+      numFolds: z
+        .int()
+        .min(2)
+        .max(20)
+        .default(4)
+        .describe("Number of folds of the dataset's split (must match its spec.cvSplit.folds)."),
+      model: defaulted(ClassifierModel),
+      training: defaulted(ClassifierTraining),
+      stages: z
+        .array(TrainingStage)
+        .min(1)
+        .max(2)
+        .optional()
+        .describe(
+          "Training runs of this fold, in order. When omitted, the seed's schedule for the fold is used: one run for folds 2 and 3, two runs for folds 0 and 1 (pipeline-spec §5.6).",
+        ),
+      placement: defaulted(Placement),
+    })
+    .describe("Desired state of a ClassifierFold."),
+  [
+    {
+      cel: "self.fold < self.numFolds",
+      message: "fold must be smaller than numFolds",
+      fieldPath: ".fold",
+      holds: (s) => s.fold < s.numFolds,
+    },
+    {
+      cel: "!has(self.stages) || self.stages[0].init == 'ImageNet'",
+      message: "the first training stage must start from ImageNet weights",
+      fieldPath: ".stages",
+      holds: (s) => s.stages === undefined || s.stages[0]?.init === "ImageNet",
+    },
+  ],
+);
+
+export const ClassifierFoldStatus = BaseStatus.describe("Observed state of a ClassifierFold.");
+
+export const classifierFoldKind = defineKind({
+  kind: "ClassifierFold",
+  plural: "classifierfolds",
+  shortNames: ["fold"],
+  spec: ClassifierFoldSpec,
+  status: ClassifierFoldStatus,
+  columns: [
+    { name: "Fold", type: "integer", jsonPath: ".spec.fold", description: "Fold index." },
+    {
+      name: "pF1",
+      type: "number",
+      jsonPath: ".status.metrics.bestPF1",
+      description: "Best breast-level pF1 of the fold's validations.",
+    },
+  ],
+});
+export const ClassifierFold = classifierFoldKind.resource;
+export type ClassifierFold = z.infer<typeof ClassifierFold>;

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { defaulted, LocalRef, Placement } from "../common.ts";
+import { PixelConversion } from "../settings/pixels.ts";
+import { RoiSelection } from "../settings/roi.ts";
+import { Aggregation, InferenceRuntime, TestSet } from "../settings/submission.ts";
+import { BaseStatus } from "../status.ts";
+import { defineKind } from "./define.ts";
+
+/**
+ * Predictions for a test set: decode, breast ROI, crop, window, 4-fold ensemble (predict,
+ * sharded), then the mean per breast, threshold and `submission.csv` (aggregate; seed job J8).
+ * With labels, metrics are reported. Waits for its detector and engine.
+ */
+export const SubmissionSpec = z
+  .object({
+    detector: LocalRef.describe("The RoiDetectorTraining that provides the breast detector."),
+    engine: LocalRef.describe("The EngineBuild that provides the classifier ensemble."),
+    testSet: defaulted(TestSet),
+    roi: defaulted(RoiSelection),
+    pixels: defaulted(
+      PixelConversion.extend({
+        windowParamPrecision: PixelConversion.shape.windowParamPrecision.default("Float16ForDaliSyntaxes"),
+      }).describe(
+        "Conversion of raw stored values to 8-bit pixels. Defaults to the seed's test-time behaviour, where JPEG 2000 and JPEG Lossless files went through DALI with float16 window parameters.",
+      ),
+    ),
+    aggregation: defaulted(Aggregation),
+    runtime: defaulted(InferenceRuntime),
+    placement: defaulted(Placement),
+  })
+  .describe("Desired state of a Submission.");
+
+export const SubmissionStatus = BaseStatus.describe("Observed state of a Submission.");
+
+export const submissionKind = defineKind({
+  kind: "Submission",
+  plural: "submissions",
+  shortNames: ["sub"],
+  spec: SubmissionSpec,
+  status: SubmissionStatus,
+  columns: [
+    { name: "Engine", type: "string", jsonPath: ".spec.engine.name", description: "Ensemble used." },
+    {
+      name: "Threshold",
+      type: "number",
+      jsonPath: ".spec.aggregation.threshold",
+      description: "Breast probability threshold.",
+    },
+    {
+      name: "pF1",
+      type: "number",
+      jsonPath: ".status.metrics.pF1",
+      description: "pF1 against the labels, when given.",
+      priority: 1,
+    },
+  ],
+});
+export const Submission = submissionKind.resource;
+export type Submission = z.infer<typeof Submission>;

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { StoragePath } from "../common.ts";
+
+/**
+ * YOLOX-nano breast-ROI training (pipeline-spec §2.1–2.2, `yolox_nano_bre_416.py` and
+ * `train_and_convert_yolox_trt.sh`). Defaults are the seed's experiment.
+ */
+export const DetectorTraining = z
+  .object({
+    labels: StoragePath.default("assets/data/roi_det_yolov5_format").describe(
+      "YOLOv5-format breast-box labels (classes.txt, train.txt, val.txt, labels/*.txt); the seed's 571 boxes by default.",
+    ),
+    images: StoragePath.default("datasets/raw/rsna-breast-cancer-detection/train_images").describe(
+      "Folder of the RSNA training DICOMs ({patient_id}/{image_id}.dcm) the labels refer to.",
+    ),
+    pretrained: StoragePath.default("assets/public_pretrains/yolox_nano.pth").describe(
+      "COCO-pretrained YOLOX-nano checkpoint to start from (class layers are re-initialised).",
+    ),
+    inputSize: z
+      .int()
+      .min(32)
+      .max(2048)
+      .multipleOf(32)
+      .default(416)
+      .describe("Square input size of the detector in pixels (multiple of the largest stride, 32)."),
+    epochs: z.int().min(1).max(10000).default(400).describe("Training epochs."),
+    warmupEpochs: z.int().min(0).max(10000).default(50).describe("Epochs of quadratic learning-rate warm-up."),
+    noAugEpochs: z
+      .int()
+      .min(0)
+      .max(10000)
+      .default(5)
+      .describe("Last epochs run at the minimum learning rate with the L1 box loss switched on."),
+    batchSize: z.int().min(1).max(1024).default(64).describe("Images per optimiser step."),
+    learningRate: z
+      .number()
+      .positive()
+      .default(1e-3)
+      .describe("Peak learning rate at batch size 64; scaled linearly with batchSize."),
+    warmupLearningRate: z.number().min(0).default(1e-5).describe("Learning rate at the start of the warm-up."),
+    minLearningRateRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe("Final cosine learning rate as a fraction of the peak."),
+    momentum: z.number().min(0).max(1).default(0.9).describe("SGD Nesterov momentum."),
+    weightDecay: z.number().min(0).default(5e-4).describe("Weight decay on convolution and linear weights."),
+    horizontalFlipProbability: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("The only augmentation of the seed: horizontal flip."),
+    emaDecay: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9998)
+      .describe("EMA decay (YOLOX ramps it as decay·(1−exp(−updates/2000)))."),
+    seed: z.int().min(0).default(42).describe("Random seed."),
+  })
+  .describe("Hyper-parameters and inputs of the YOLOX-nano breast-ROI training.");
+export type DetectorTraining = z.infer<typeof DetectorTraining>;

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { type Invariant, withInvariants } from "../rules.ts";
+
+export const FoldCandidates = z
+  .object({
+    fold: z.int().min(0).max(19).describe("Fold index."),
+    epochs: z
+      .array(z.number().min(0))
+      .min(1)
+      .max(64)
+      .describe(
+        "Candidate checkpoint epochs of this fold (end-of-epoch numbers, or e.g. 9.5 for a mid-epoch validation).",
+      ),
+  })
+  .describe("Checkpoints of one fold that take part in the selection.");
+
+/** The seed's hard-coded BEST_EPOCHS (pipeline-spec §6.2): 3·5·7·5 = 525 combinations. */
+export const SEED_CANDIDATE_EPOCHS = [
+  { fold: 0, epochs: [11, 12, 13] },
+  { fold: 1, epochs: [8, 9, 10, 11, 12] },
+  { fold: 2, epochs: [20, 21, 22, 26, 28, 29, 30] },
+  { fold: 3, epochs: [18, 19, 20, 21, 22] },
+];
+
+/** Checkpoint selection over pooled out-of-fold predictions (pipeline-spec §6). */
+export const CheckpointSelection = z
+  .object({
+    candidates: z
+      .array(FoldCandidates)
+      .min(1)
+      .max(20)
+      .default(SEED_CANDIDATE_EPOCHS.map((c) => ({ fold: c.fold, epochs: [...c.epochs] })))
+      .describe("Per fold, the epochs whose combination is searched; the seed's lists by default."),
+    thresholdStep: z
+      .number()
+      .gt(0)
+      .max(0.5)
+      .default(0.01)
+      .describe("Step of the threshold grid [0, 1) searched for the best breast-level pF1."),
+    expectedOofRows: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "If set, the pooled out-of-fold predictions must have exactly this many rows (the seed asserts 54,706).",
+      ),
+  })
+  .describe("How the final checkpoint of each fold is chosen.");
+export type CheckpointSelection = z.infer<typeof CheckpointSelection>;
+
+type ExportShape = { minBatch: number; optBatch: number; maxBatch: number };
+const batchOrder: Invariant<ExportShape>[] = [
+  {
+    cel: "self.minBatch <= self.optBatch && self.optBatch <= self.maxBatch",
+    message: "batch sizes must satisfy minBatch <= optBatch <= maxBatch",
+    fieldPath: ".optBatch",
+    holds: (e) => e.minBatch <= e.optBatch && e.optBatch <= e.maxBatch,
+  },
+];
+
+/** ONNX export and TensorRT engine of the ensemble (pipeline-spec §7.2). */
+export const EnsembleExport = withInvariants(
+  z
+    .object({
+      opset: z.int().min(13).max(23).default(15).describe("ONNX opset (the seed exported with 15)."),
+      tensorRT: z
+        .boolean()
+        .default(true)
+        .describe("Build a TensorRT engine on the pool's GPU type besides the ONNX model."),
+      precision: z
+        .enum(["Fp32", "Fp16"])
+        .default("Fp32")
+        .describe("Engine precision. The seed's submission engine is fp32."),
+      minBatch: z.int().min(1).max(256).default(1).describe("Smallest dynamic batch of the engine."),
+      optBatch: z.int().min(1).max(256).default(2).describe("Batch the engine is tuned for."),
+      maxBatch: z.int().min(1).max(256).default(2).describe("Largest dynamic batch of the engine."),
+      workspaceBytes: z
+        .int()
+        .min(1 << 20)
+        .default(2 ** 32)
+        .describe("TensorRT builder workspace in bytes."),
+    })
+    .describe("Export of the fold ensemble to ONNX and TensorRT."),
+  batchOrder,
+);
+export type EnsembleExport = z.infer<typeof EnsembleExport>;

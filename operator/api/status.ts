@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+export const Phase = z
+  .enum(["Pending", "Blocked", "Running", "Succeeded", "Failed"])
+  .describe(
+    "Pending: accepted, nothing started. Blocked: waiting for an input resource. Running: stages in progress. Succeeded / Failed: final.",
+  );
+export type Phase = z.infer<typeof Phase>;
+
+export const ConditionType = z
+  .enum(["Ready", "Succeeded", "Failed", "Blocked"])
+  .describe(
+    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs.",
+  );
+
+/** Kubernetes-style condition (metav1.Condition). */
+export const Condition = z
+  .object({
+    type: ConditionType,
+    status: z.enum(["True", "False", "Unknown"]).describe("Status of the condition."),
+    reason: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+      .describe("CamelCase machine-readable reason, e.g. WaitingForDetector."),
+    message: z.string().max(32768).default("").describe("Human-readable explanation."),
+    lastTransitionTime: z.iso.datetime().describe("When status last changed."),
+    observedGeneration: z.int().min(0).optional().describe("metadata.generation the condition was computed from."),
+  })
+  .describe("A condition of the resource.");
+export type Condition = z.infer<typeof Condition>;
+
+export const StageStatus = z
+  .object({
+    name: z.string().min(1).max(63).describe("Stage name, e.g. train-fold or predict."),
+    phase: Phase,
+    shardsTotal: z.int().min(0).default(1).describe("Shards of the stage (1 unless sharded)."),
+    shardsSucceeded: z.int().min(0).default(0).describe("Shards finished successfully."),
+    attempts: z.int().min(0).default(0).describe("Pod attempts that failed and were retried."),
+    jobName: z.string().max(253).optional().describe("The batch/v1 Job running the stage."),
+    startedAt: z.iso.datetime().optional().describe("When the stage started."),
+    finishedAt: z.iso.datetime().optional().describe("When the stage finished."),
+    message: z.string().max(4096).optional().describe("Last progress or error message of the stage."),
+  })
+  .describe("Progress of one stage.");
+export type StageStatus = z.infer<typeof StageStatus>;
+
+export const Artifact = z
+  .object({
+    name: z.string().min(1).max(128).describe("Artifact name, e.g. detector-onnx."),
+    path: z.string().min(1).max(1024).describe("Path relative to the storage root."),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("Content hash of a file (absent for folders)."),
+    sizeBytes: z.int().min(0).optional().describe("Size of a file in bytes."),
+  })
+  .describe("A file or folder the resource produced.");
+export type Artifact = z.infer<typeof Artifact>;
+
+export const Progress = z
+  .object({
+    stagesSucceeded: z.int().min(0).describe("Stages finished."),
+    stagesTotal: z.int().min(0).describe("Stages the resource needs."),
+    summary: z.string().max(64).describe("Short form for kubectl, e.g. 2/3."),
+  })
+  .describe("Overall progress.");
+
+/** Fields every kind's status has (DESIGN.md §3). */
+export const BaseStatus = z.object({
+  observedGeneration: z.int().min(0).optional().describe("metadata.generation the controller last acted on."),
+  phase: Phase.optional(),
+  conditions: z
+    .array(Condition)
+    .max(16)
+    .optional()
+    .describe("Current conditions (Ready, Succeeded, Failed, Blocked).")
+    .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
+  startedAt: z.iso.datetime().optional().describe("When the first stage started."),
+  finishedAt: z.iso.datetime().optional().describe("When the resource reached a final phase."),
+  progress: Progress.optional(),
+  stages: z
+    .array(StageStatus)
+    .max(64)
+    .optional()
+    .describe("Per-stage progress, in pipeline order.")
+    .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+  artifacts: z.array(Artifact).max(256).optional().describe("Outputs with their content hashes."),
+  metrics: z.record(z.string(), z.number()).optional().describe("Numeric results, e.g. oofBestPF1, auc, threshold."),
+});

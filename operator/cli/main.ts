@@ -1,0 +1,98 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { ResourceValidationError } from "../api/index.ts";
+import { generatedFiles } from "../codegen/generated-files.ts";
+import { applyDrift, findDrift } from "../codegen/sync.ts";
+import { ConfigError, loadConfig } from "../config/load.ts";
+import { createLogger } from "../log/logger.ts";
+import { loadManifests } from "./manifests.ts";
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+async function generateCommand(options: { check?: boolean }): Promise<number> {
+  const expected = generatedFiles(REPO_ROOT);
+  const drift = await findDrift(REPO_ROOT, expected);
+  if (options.check) {
+    if (drift.length === 0) {
+      process.stdout.write(`generate:check: ${expected.size} generated files are up to date\n`);
+      return 0;
+    }
+    for (const d of drift) process.stderr.write(`generate:check: ${d.file} is ${d.problem}\n`);
+    process.stderr.write("generate:check: run `npm run generate` and commit the result\n");
+    return 1;
+  }
+  await applyDrift(REPO_ROOT, expected, drift);
+  process.stdout.write(`generate: ${drift.length} of ${expected.size} files written or removed\n`);
+  for (const d of drift) process.stdout.write(`  ${d.problem === "stale" ? "removed" : "wrote"} ${d.file}\n`);
+  return 0;
+}
+
+async function validateCommand(manifests: string[]): Promise<number> {
+  const { resources, errors } = await loadManifests(manifests);
+  for (const r of resources) process.stdout.write(`ok      ${r.kind.kind}/${r.resource.metadata.name}\n`);
+  for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
+  return errors.length === 0 ? 0 : 2;
+}
+
+async function runCommand(manifests: string[], options: { storage?: string; only?: string }): Promise<number> {
+  const config = await loadConfig();
+  const log = createLogger(config.logLevel).child({ component: "run" });
+  const { resources, errors } = await loadManifests(manifests);
+  for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
+  if (errors.length > 0) return 2;
+  const storage = options.storage ?? config.storage.root;
+  process.stdout.write(`Validated ${resources.length} resource(s); storage root ${storage}:\n`);
+  for (const r of resources) process.stdout.write(`  ${r.kind.kind}/${r.resource.metadata.name}\n`);
+  process.stdout.write(
+    "The local runner is not part of this build yet: nothing was executed. It will run each stage of these resources as a child process under the storage root.\n",
+  );
+  log.debug({ resources: resources.length, only: options.only }, "run finished without executing stages");
+  return 0;
+}
+
+/** The `mammoflow` command. Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name("mammoflow")
+    .description("Runs the RSNA 2023 1st-place mammography pipeline locally or on Kubernetes.")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let exitCode = 0;
+  program
+    .command("generate")
+    .description(
+      "Write the CRDs, the Helm chart's CRDs, the API reference and the stage contract schemas from operator/api.",
+    )
+    .option("--check", "fail when a generated file is out of date instead of writing")
+    .action(async (options) => {
+      exitCode = await generateCommand(options);
+    });
+  program
+    .command("validate")
+    .description("Validate manifests (files or folders, multi-document YAML) against the API schemas.")
+    .argument("<manifest...>", "manifest files or folders")
+    .action(async (manifests: string[]) => {
+      exitCode = await validateCommand(manifests);
+    });
+  program
+    .command("run")
+    .description("Run the stages of the given resources on this machine (local runner).")
+    .argument("<manifest...>", "manifest files or folders")
+    .option("--storage <dir>", "storage root (default: config storage.root)")
+    .option("--only <kind/name>", "run only this resource (its inputs must already be complete)")
+    .action(async (manifests: string[], options) => {
+      exitCode = await runCommand(manifests, options);
+    });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ResourceValidationError || error instanceof ConfigError) {
+      process.stderr.write(`mammoflow: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

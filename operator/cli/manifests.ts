@@ -1,0 +1,56 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { ALL_KINDS, type ParsedResource, parseResource, ResourceValidationError } from "../api/index.ts";
+
+const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
+
+/** Files named on the command line, with folders expanded recursively (sorted, stable). */
+export async function expandManifestPaths(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => undefined);
+    if (!info) throw new ResourceValidationError(input, "no such file or folder");
+    if (info.isFile()) {
+      files.push(input);
+      continue;
+    }
+    const entries = await readdir(input, { recursive: true, withFileTypes: true });
+    files.push(
+      ...entries
+        .filter((e) => e.isFile() && MANIFEST_EXTENSIONS.has(path.extname(e.name)))
+        .map((e) => path.join(e.parentPath, e.name))
+        .sort(),
+    );
+  }
+  return files;
+}
+
+export interface ManifestLoad {
+  resources: ParsedResource[];
+  errors: ResourceValidationError[];
+}
+
+/** Reads and validates every document of every manifest; one bad document does not hide the others. */
+export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
+  const load: ManifestLoad = { resources: [], errors: [] };
+  for (const file of await expandManifestPaths(inputs)) {
+    const documents = parseAllDocuments(await readFile(file, "utf8"));
+    for (const [index, document] of documents.entries()) {
+      const where = documents.length > 1 ? `${file}#${index + 1}` : file;
+      if (document.errors.length > 0) {
+        load.errors.push(new ResourceValidationError(where, `not valid YAML: ${document.errors[0]?.message}`));
+        continue;
+      }
+      const value = document.toJS();
+      if (value === null || value === undefined) continue;
+      try {
+        load.resources.push(parseResource(ALL_KINDS, value, where));
+      } catch (error) {
+        if (error instanceof ResourceValidationError) load.errors.push(error);
+        else throw error;
+      }
+    }
+  }
+  return load;
+}

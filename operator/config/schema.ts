@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/** Scheduling of one named GPU pool; resources refer to pools by name (DESIGN.md §5). */
+export const GpuPoolConfig = z.object({
+  nodeSelector: z.record(z.string(), z.string()).default({}).describe("Labels a node of the pool must have."),
+  nodeAffinity: z
+    .array(
+      z.object({
+        key: z.string().min(1),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        values: z.array(z.string()).default([]),
+      }),
+    )
+    .default([])
+    .describe("Required node-affinity match expressions of the pool."),
+  tolerations: z
+    .array(
+      z.object({
+        key: z.string().optional(),
+        operator: z.enum(["Exists", "Equal"]).default("Exists"),
+        value: z.string().optional(),
+        effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+      }),
+    )
+    .default([])
+    .describe("Tolerations for the pool's taints."),
+  gpuResource: z.string().min(1).default("nvidia.com/gpu").describe("Extended resource name of the GPU."),
+  gpuType: z.string().min(1).describe("GPU type, used to name engines (engines are GPU-specific)."),
+});
+export type GpuPoolConfig = z.infer<typeof GpuPoolConfig>;
+
+/** The A100 pool as NVIDIA's GPU feature discovery labels it. */
+const DEFAULT_A100_POOL: z.input<typeof GpuPoolConfig> = {
+  nodeAffinity: [
+    {
+      key: "nvidia.com/gpu.product",
+      operator: "In",
+      values: ["NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-PCIE-40GB", "NVIDIA-A100-80GB-PCIe"],
+    },
+  ],
+  tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+  gpuType: "a100",
+};
+
+/** Configuration of the operator and the CLI: one file (YAML/JSON) plus environment overrides. */
+export const MammoflowConfig = z.object({
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  storage: z
+    .object({
+      root: z.string().min(1).default("./storage").describe("Local storage root (the local runner)."),
+      claimName: z.string().min(1).default("mammoflow-data").describe("RWX PersistentVolumeClaim on a cluster."),
+      mountPath: z.string().startsWith("/").default("/data").describe("Where stage pods mount the claim."),
+    })
+    .prefault({}),
+  images: z
+    .object({
+      typescriptStage: z.string().min(1).default("ghcr.io/mammoflow/stage-ts:0.1.0"),
+      pythonStage: z.string().min(1).default("ghcr.io/mammoflow/stage-python:0.1.0"),
+      pullPolicy: z.enum(["Always", "IfNotPresent", "Never"]).default("IfNotPresent"),
+    })
+    .prefault({}),
+  gpuPools: z.record(z.string(), GpuPoolConfig).default({ a100: GpuPoolConfig.parse(DEFAULT_A100_POOL) }),
+  kueue: z
+    .object({ queueName: z.string().min(1).optional().describe("LocalQueue for stage Jobs; unset disables Kueue.") })
+    .prefault({}),
+  jobs: z
+    .object({
+      backoffLimit: z.int().min(0).default(3),
+      ttlSecondsAfterFinished: z.int().min(0).default(86400),
+      shmSizeGi: z.int().min(1).default(32),
+    })
+    .prefault({}),
+  operator: z
+    .object({
+      namespace: z.string().optional().describe("Namespace to watch; unset watches all namespaces."),
+      metricsPort: z.int().min(1).max(65535).default(8080),
+      healthPort: z.int().min(1).max(65535).default(8081),
+      leaderElection: z.boolean().default(true),
+      resyncSeconds: z.int().min(0).default(600),
+    })
+    .prefault({}),
+});
+export type MammoflowConfig = z.infer<typeof MammoflowConfig>;
