@@ -88,6 +88,13 @@ function renderTable(rows: FieldRow[]): string {
   return lines.join("\n");
 }
 
+/** Rules on the spec as a whole (they relate several fields), listed above the field table. */
+function renderObjectRules(schema: OpenApiSchema): string[] {
+  const rules = (schema["x-kubernetes-validations"] ?? []) as { rule: string; message: string }[];
+  if (rules.length === 0) return [];
+  return ["Rules checked by the API server:", "", ...rules.map((r) => `- ${r.message} (CEL \`${r.rule}\`)`), ""];
+}
+
 /** The API reference (markdown) of every kind: prose from doc comments, then every field. */
 export function renderApiReference(kinds: readonly KindDefinition[], descriptions: Map<string, string>): string {
   const parts = [
@@ -110,6 +117,7 @@ export function renderApiReference(kinds: readonly KindDefinition[], description
       "",
       "### spec",
       "",
+      ...renderObjectRules(structuralSchemaOf(kind.spec)),
       renderTable(fieldRowsOf(structuralSchemaOf(kind.spec), "spec").slice(1)),
       "",
       "### status",

@@ -1,0 +1,16 @@
+"""The stage contract, shared with the TypeScript side through generated JSON Schemas."""
+
+from .errors import EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS, StageFailure
+from .request import StageRequest, load_request
+from .result import compact_result, write_json_atomic
+
+__all__ = [
+    "EXIT_PERMANENT_FAILURE",
+    "EXIT_RETRYABLE_FAILURE",
+    "EXIT_SUCCESS",
+    "StageFailure",
+    "StageRequest",
+    "compact_result",
+    "load_request",
+    "write_json_atomic",
+]

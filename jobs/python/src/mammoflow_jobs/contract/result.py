@@ -1,0 +1,61 @@
+"""Writing results: atomically, and in the compact form for the termination message."""
+
+import json
+import os
+from pathlib import Path
+
+# Kubernetes keeps at most 4096 bytes of a termination message.
+TERMINATION_MESSAGE_LIMIT = 4096
+
+
+def write_json_atomic(path: Path, value: dict) -> None:
+    """Write then rename, so a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _dumps(value: dict) -> str:
+    # Same separators as JSON.stringify, so both languages print the same compact form.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT) -> str:
+    """Mirror of jobs/contract/termination.ts: artifacts are dropped from the end until it fits."""
+    compact = {
+        "stage": result["stage"],
+        "outcome": result["outcome"],
+        "requestDigest": result["requestDigest"],
+        "metrics": result.get("metrics", {}),
+        "problems": len(result.get("problems", [])),
+    }
+    if result.get("error"):
+        compact["error"] = {
+            "reason": result["error"]["reason"],
+            "message": result["error"]["message"][:1024],
+        }
+    compact["artifacts"] = [
+        {"name": a["name"], "sha256": a["sha256"]} if a.get("sha256") else {"name": a["name"]}
+        for a in result.get("artifacts", [])
+    ]
+    compact["truncated"] = False
+    text = _dumps(compact)
+    while len(text.encode()) > limit and compact["artifacts"]:
+        compact["artifacts"].pop()
+        compact["truncated"] = True
+        text = _dumps(compact)
+    if len(text.encode()) > limit:
+        text = _dumps(
+            {
+                "stage": result["stage"],
+                "outcome": result["outcome"],
+                "requestDigest": result["requestDigest"],
+                "truncated": True,
+            }
+        )
+    return text

@@ -1,0 +1,188 @@
+"""The stage contract's process side (DESIGN.md §4), shared by every Python stage.
+
+request → validate → (skip if a Succeeded result.json has the same request digest) → run →
+result.json last, by atomic rename → compact result on the termination-message path → exit code.
+"""
+
+import datetime as dt
+import errno
+import hashlib
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .contract import (
+    EXIT_PERMANENT_FAILURE,
+    EXIT_RETRYABLE_FAILURE,
+    EXIT_SUCCESS,
+    StageFailure,
+    StageRequest,
+    compact_result,
+    load_request,
+    write_json_atomic,
+)
+from .contract.request import contract_schema
+
+API_VERSION = "mammoflow.io/stage/v1"
+RESULT_FILE = "result.json"
+
+log = logging.getLogger("mammoflow.stage")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class StageContext:
+    """What a stage function gets: the request, resolved paths, and the result it fills in."""
+
+    request: StageRequest
+    storage_root: Path
+    artifacts: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.storage_root / self.request.output_dir
+
+    def input_path(self, name: str) -> Path:
+        """The named input; a missing name or file is a permanent MissingArtifact failure."""
+        if name not in self.request.inputs:
+            raise StageFailure("BadRequest", f"request has no input named '{name}'")
+        path = self.storage_root / self.request.inputs[name]
+        if not path.exists():
+            raise StageFailure("MissingArtifact", f"input '{name}' does not exist: {path}", str(path))
+        return path
+
+    def add_artifact(self, name: str, path: Path) -> None:
+        """Records an output file (hashed) or folder, relative to the storage root."""
+        entry = {"name": name, "path": str(path.relative_to(self.storage_root))}
+        if path.is_file():
+            entry["sha256"] = sha256_file(path)
+            entry["sizeBytes"] = path.stat().st_size
+        self.artifacts.append(entry)
+
+    def add_problem(self, item: str, message: str) -> None:
+        self.problems.append({"item": item, "message": message})
+
+
+StageFunction = Callable[[StageContext], None]
+
+
+def _reusable_result(path: Path, digest: str) -> dict | None:
+    try:
+        result = json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if result.get("requestDigest") == digest and result.get("outcome") == "Succeeded":
+        return result
+    return None
+
+
+def _emit(result: dict, termination_log: Path | None) -> None:
+    compact = compact_result(result)
+    print(compact, flush=True)
+    if termination_log is not None:
+        try:
+            termination_log.write_text(compact, "utf-8")
+        except OSError as error:
+            log.warning("cannot write termination message to %s: %s", termination_log, error)
+
+
+def run_stage(
+    stages: dict[str, StageFunction],
+    name: str,
+    request_path: Path,
+    storage_root: Path,
+    termination_log: Path | None = None,
+) -> int:
+    """Runs one stage under the contract and returns the process exit code."""
+    started = _now()
+    try:
+        request = load_request(request_path)
+    except StageFailure as failure:
+        log.error("%s", failure.message)
+        return EXIT_PERMANENT_FAILURE
+    if request.stage != name:
+        log.error("request %s is for stage '%s', not '%s'", request_path, request.stage, name)
+        return EXIT_PERMANENT_FAILURE
+    if name not in stages:
+        log.error("no Python stage named '%s' (known: %s)", name, ", ".join(sorted(stages)) or "none")
+        return EXIT_PERMANENT_FAILURE
+
+    context = StageContext(request=request, storage_root=storage_root)
+    result_path = context.output_dir / RESULT_FILE
+    previous = _reusable_result(result_path, request.digest)
+    if previous is not None:
+        log.info("stage %s: result for this request already complete in %s", name, result_path)
+        _emit(previous, termination_log)
+        return EXIT_SUCCESS
+
+    context.output_dir.mkdir(parents=True, exist_ok=True)
+    outcome, error, code = "Succeeded", None, EXIT_SUCCESS
+    try:
+        stages[name](context)
+    except StageFailure as failure:
+        outcome, error = "Failed", failure.as_error()
+        code = EXIT_PERMANENT_FAILURE if failure.permanent else EXIT_RETRYABLE_FAILURE
+        log.error("stage %s failed: %s", name, failure.message)
+    except OSError as failure:
+        reason = "OutOfSpace" if failure.errno == errno.ENOSPC else "Internal"
+        outcome, error, code = "Failed", {"reason": reason, "message": str(failure)}, EXIT_RETRYABLE_FAILURE
+        if failure.filename:
+            error["file"] = str(failure.filename)
+        log.error("stage %s failed: %s", name, failure)
+    except Exception as failure:  # noqa: BLE001 - any other error is reported and retried
+        outcome, error, code = "Failed", {"reason": "Internal", "message": repr(failure)}, EXIT_RETRYABLE_FAILURE
+        log.error("stage %s crashed:\n%s", name, traceback.format_exc())
+
+    result = {
+        "apiVersion": API_VERSION,
+        "stage": name,
+        "requestDigest": request.digest,
+        "outcome": outcome,
+        "startedAt": started,
+        "finishedAt": _now(),
+        "artifacts": context.artifacts,
+        "metrics": context.metrics,
+        "problems": context.problems,
+    }
+    if error is not None:
+        result["error"] = error
+    _check_result(result)
+    try:
+        write_json_atomic(result_path, result)
+    except OSError as failure:
+        log.error("cannot write %s: %s", result_path, failure)
+        return EXIT_RETRYABLE_FAILURE
+    _emit(result, termination_log)
+    return code
+
+
+def _check_result(result: dict) -> None:
+    # A result that breaks the contract is a bug in the stage, caught before anyone reads it.
+    import jsonschema
+
+    jsonschema.validate(result, contract_schema("stage-result"))
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":%(message)r}',
+    )

@@ -1,0 +1,35 @@
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Path:
+    root = tmp_path / "storage"
+    root.mkdir()
+    return root
+
+
+def make_request(stage: str = "cv-split", **overrides) -> dict:
+    """A valid stage request; keyword arguments replace top-level fields."""
+    request = {
+        "apiVersion": "mammoflow.io/stage/v1",
+        "stage": stage,
+        "owner": {"kind": "ClassificationDataset", "namespace": "local", "name": "demo"},
+        "inputs": {},
+        "parameters": {},
+        "outputDir": "runs/local/ClassificationDataset/demo/cv-split",
+    }
+    request.update(overrides)
+    return request
+
+
+@pytest.fixture
+def write_request(tmp_path: Path):
+    def write(request: dict, name: str = "request.json") -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps(request, sort_keys=True, separators=(",", ":")))
+        return path
+
+    return write

@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const execFileAsync = promisify(execFile);
+
+async function mammoflow(...args: string[]) {
+  try {
+    const { stdout, stderr } = await execFileAsync("node", ["bin/mammoflow.js", ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("mammoflow CLI", () => {
+  it("--help lists the commands", async () => {
+    const { code, stdout } = await mammoflow("--help");
+    expect(code).toBe(0);
+    for (const command of ["generate", "validate", "run"])
+      expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+  });
+
+  it("validate accepts the samples", async () => {
+    const { code, stdout } = await mammoflow("validate", "crds/samples");
+    expect(code).toBe(0);
+    expect(stdout).toContain("ok      Reproduction/rsna-full");
+  });
+
+  it("validate names the document, the resource and the field of every error, and exits 2", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
+    const file = path.join(dir, "bad.yaml");
+    await writeFile(
+      file,
+      [
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: ClassifierFold",
+        "metadata: {name: f}",
+        "spec: {dataset: {name: d}, fold: 5}",
+        "---",
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: Trainer",
+        "metadata: {name: t}",
+        "---",
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: Submission",
+        "metadata: {name: s}",
+        "spec: {detector: {name: d}, engine: {name: e}, aggregation: {threshold: 1.5}}",
+      ].join("\n"),
+    );
+    const { code, stderr } = await mammoflow("validate", file);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}#1 (ClassifierFold/f)`);
+    expect(stderr).toContain("fold must be smaller than numFolds");
+    expect(stderr).toContain(`${file}#2: unknown kind "Trainer"`);
+    expect(stderr).toMatch(/#3 \(Submission\/s\): [\s\S]*→ at spec\.aggregation\.threshold/);
+  });
+
+  it("run validates the demo and says what it would run", async () => {
+    const { code, stdout } = await mammoflow("run", "crds/samples/demo.yaml");
+    expect(code).toBe(0);
+    expect(stdout).toContain("Submission/demo");
+  });
+
+  it("an unknown command fails with usage", async () => {
+    const { code, stderr } = await mammoflow("frobnicate");
+    expect(code).toBe(1);
+    expect(stderr).toContain("unknown command 'frobnicate'");
+  });
+});
