@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ResultArtifact } from "../../jobs/contract/result.ts";
 
 export const Phase = z
   .enum(["Pending", "Blocked", "Running", "Succeeded", "Failed"])
@@ -46,18 +47,8 @@ export const StageStatus = z
   .describe("Progress of one stage.");
 export type StageStatus = z.infer<typeof StageStatus>;
 
-export const Artifact = z
-  .object({
-    name: z.string().min(1).max(128).describe("Artifact name, e.g. detector-onnx."),
-    path: z.string().min(1).max(1024).describe("Path relative to the storage root."),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional()
-      .describe("Content hash of a file (absent for folders)."),
-    sizeBytes: z.int().min(0).optional().describe("Size of a file in bytes."),
-  })
-  .describe("A file or folder the resource produced.");
+/** A file or folder the resource produced: the stage contract's artifact, copied from results. */
+export const Artifact = ResultArtifact;
 export type Artifact = z.infer<typeof Artifact>;
 
 export const Progress = z
