@@ -25,6 +25,7 @@ export const StageError = z
     file: z.string().optional().describe("The file the error is about, if any."),
   })
   .describe("Why a stage failed.");
+export type StageError = z.infer<typeof StageError>;
 
 export const ItemProblem = z
   .object({

@@ -7,6 +7,7 @@ import { applyDrift, findDrift } from "../codegen/sync.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { createLogger } from "../log/logger.ts";
 import { loadManifests } from "./manifests.ts";
+import { stageCommand } from "./stage.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -83,6 +84,16 @@ export async function main(argv: string[]): Promise<number> {
     .option("--only <kind/name>", "run only this resource (its inputs must already be complete)")
     .action(async (manifests: string[], options) => {
       exitCode = await runCommand(manifests, options);
+    });
+  program
+    .command("stage")
+    .description("Run one TypeScript stage under the stage contract (what stage pods and the local runner call).")
+    .argument("<name>", "stage name, e.g. predict")
+    .requiredOption("--request <file>", "request JSON file")
+    .option("--storage-root <dir>", "storage root of the request's paths (default: $MAMMOFLOW_STORAGE_ROOT or .)")
+    .option("--termination-log <file>", "where to write the compact result (default: $MAMMOFLOW_TERMINATION_LOG)")
+    .action(async (name: string, options) => {
+      exitCode = await stageCommand(name, options);
     });
   try {
     await program.parseAsync(argv);

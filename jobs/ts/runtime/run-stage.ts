@@ -1,0 +1,142 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { sha256Hex } from "../../contract/canonical-json.ts";
+import { EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS } from "../../contract/exit-codes.ts";
+import { StageRequest } from "../../contract/request.ts";
+import { type StageError, StageResult } from "../../contract/result.ts";
+import { compactResult } from "../../contract/termination.ts";
+import { writeFileAtomic } from "./files.ts";
+import { StageContext, type StageFunction } from "./stage-context.ts";
+import { StageFailure } from "./stage-failure.ts";
+
+export const RESULT_FILE = "result.json";
+
+export interface RunStageOptions {
+  storageRoot: string;
+  terminationLog?: string;
+  /** Where diagnostics go (stderr by default); stdout carries only the compact result. */
+  log?: (line: string) => void;
+  print?: (line: string) => void;
+}
+
+async function loadRequest(file: string): Promise<{ request: StageRequest; digest: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new StageFailure("BadRequest", `cannot read request ${file}: ${(error as NodeJS.ErrnoException).code}`, file);
+  }
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    throw new StageFailure("BadRequest", `request ${file} is not valid JSON: ${(error as Error).message}`, file);
+  }
+  const parsed = StageRequest.safeParse(decoded);
+  if (!parsed.success) {
+    throw new StageFailure("BadRequest", `request ${file} is invalid:\n${z.prettifyError(parsed.error)}`, file);
+  }
+  return { request: parsed.data, digest: sha256Hex(bytes) };
+}
+
+async function reusableResult(file: string, digest: string): Promise<StageResult | undefined> {
+  try {
+    const result = StageResult.safeParse(JSON.parse(await readFile(file, "utf8")));
+    if (result.success && result.data.requestDigest === digest && result.data.outcome === "Succeeded")
+      return result.data;
+  } catch {
+    // Missing or unreadable: the stage runs.
+  }
+  return undefined;
+}
+
+function errorOf(failure: unknown): { error: StageError; code: number } {
+  if (failure instanceof StageFailure) {
+    return { error: failure.toError(), code: failure.permanent ? EXIT_PERMANENT_FAILURE : EXIT_RETRYABLE_FAILURE };
+  }
+  const systemError = failure as NodeJS.ErrnoException;
+  const reason = systemError?.code === "ENOSPC" ? "OutOfSpace" : "Internal";
+  const error: StageError = { reason, message: String(systemError?.stack ?? failure) };
+  if (systemError?.path) error.file = systemError.path;
+  return { error, code: EXIT_RETRYABLE_FAILURE };
+}
+
+/**
+ * Runs one TypeScript stage under the stage contract (DESIGN.md §4), the twin of
+ * jobs/python/src/mammoflow_jobs/runner.py: validate the request, reuse a Succeeded result of
+ * the same request, run, write result.json last by rename, print the compact result.
+ */
+export async function runStage(
+  stages: Readonly<Record<string, StageFunction>>,
+  name: string,
+  requestFile: string,
+  options: RunStageOptions,
+): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const startedAt = new Date().toISOString();
+  let loaded: { request: StageRequest; digest: string };
+  try {
+    loaded = await loadRequest(requestFile);
+  } catch (failure) {
+    log((failure as Error).message);
+    return EXIT_PERMANENT_FAILURE;
+  }
+  const { request, digest } = loaded;
+  if (request.stage !== name) {
+    log(`request ${requestFile} is for stage '${request.stage}', not '${name}'`);
+    return EXIT_PERMANENT_FAILURE;
+  }
+  const stage = stages[name];
+  if (!stage) {
+    log(`no TypeScript stage named '${name}' (known: ${Object.keys(stages).sort().join(", ") || "none"})`);
+    return EXIT_PERMANENT_FAILURE;
+  }
+  const context = new StageContext(request, options.storageRoot);
+  const resultFile = path.join(context.outputDir, RESULT_FILE);
+  const emit = async (result: StageResult) => {
+    const compact = compactResult(result);
+    print(compact);
+    if (options.terminationLog) {
+      await writeFile(options.terminationLog, compact).catch((error) =>
+        log(`cannot write termination message to ${options.terminationLog}: ${error}`),
+      );
+    }
+  };
+  const previous = await reusableResult(resultFile, digest);
+  if (previous) {
+    log(`stage ${name}: result for this request already complete in ${resultFile}`);
+    await emit(previous);
+    return EXIT_SUCCESS;
+  }
+
+  let failure: { error: StageError; code: number } | undefined;
+  try {
+    await mkdir(context.outputDir, { recursive: true });
+    await stage(context);
+  } catch (error) {
+    failure = errorOf(error);
+    log(`stage ${name} failed: ${failure.error.message}`);
+  }
+  const result = StageResult.parse({
+    apiVersion: request.apiVersion,
+    stage: name,
+    requestDigest: digest,
+    outcome: failure ? "Failed" : "Succeeded",
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    artifacts: context.artifacts,
+    metrics: context.metrics,
+    problems: context.problems,
+    ...(failure ? { error: failure.error } : {}),
+  });
+  try {
+    await writeFileAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  } catch (error) {
+    log(`cannot write ${resultFile}: ${error}`);
+    return EXIT_RETRYABLE_FAILURE;
+  }
+  await emit(result);
+  return failure ? failure.code : EXIT_SUCCESS;
+}

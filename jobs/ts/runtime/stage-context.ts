@@ -1,0 +1,52 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import type { StageRequest } from "../../contract/request.ts";
+import type { ResultArtifact } from "../../contract/result.ts";
+import { sha256File } from "./files.ts";
+import { StageFailure } from "./stage-failure.ts";
+
+/** What a stage function gets: the request, resolved paths, and the result it fills in. */
+export class StageContext {
+  readonly artifacts: ResultArtifact[] = [];
+  readonly metrics: Record<string, number> = {};
+  readonly problems: { item: string; message: string }[] = [];
+
+  constructor(
+    readonly request: StageRequest,
+    readonly storageRoot: string,
+  ) {}
+
+  get outputDir(): string {
+    return path.join(this.storageRoot, this.request.outputDir);
+  }
+
+  /** Absolute path of a named input; a missing name or file is a permanent failure. */
+  async inputPath(name: string): Promise<string> {
+    const relative = this.request.inputs[name];
+    if (relative === undefined) throw new StageFailure("BadRequest", `request has no input named '${name}'`);
+    const absolute = path.join(this.storageRoot, relative);
+    const exists = await stat(absolute).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) throw new StageFailure("MissingArtifact", `input '${name}' does not exist: ${absolute}`, absolute);
+    return absolute;
+  }
+
+  /** Records an output file (hashed) or folder, relative to the storage root. */
+  async addArtifact(name: string, absolutePath: string): Promise<void> {
+    const info = await stat(absolutePath);
+    const artifact: ResultArtifact = { name, path: path.relative(this.storageRoot, absolutePath) };
+    if (info.isFile()) {
+      artifact.sha256 = await sha256File(absolutePath);
+      artifact.sizeBytes = info.size;
+    }
+    this.artifacts.push(artifact);
+  }
+
+  addProblem(item: string, message: string): void {
+    this.problems.push({ item, message });
+  }
+}
+
+export type StageFunction = (context: StageContext) => Promise<void>;
