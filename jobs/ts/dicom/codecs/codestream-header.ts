@@ -1,0 +1,115 @@
+import { DicomError } from "../errors.ts";
+import type { PixelEncoding } from "../transfer-syntax.ts";
+
+/** What a codestream says about its image, read from its frame header before anything is decoded. */
+export interface CodestreamHeader {
+  width: number;
+  height: number;
+  components: number;
+  precision: number;
+}
+
+/**
+ * Reads the frame header of a JPEG (SOFn), JPEG-LS (SOF55) or JPEG 2000 (SIZ) codestream, so
+ * that sizes can be checked against the DICOM header before a codec allocates anything, and
+ * checks that the codestream ends with its end marker (EOI/EOC, FFD9): the codecs do not all
+ * notice truncation themselves (stack-notes §3).
+ */
+export function readCodestreamHeader(encoding: PixelEncoding, bytes: Uint8Array): CodestreamHeader {
+  return encoding === "jpeg2000" || encoding === "htj2k" ? readSiz(bytes) : readSof(bytes, encoding);
+}
+
+export { requireEndMarker };
+
+function requireEndMarker(bytes: Uint8Array): void {
+  let end = bytes.length;
+  // Fragments are padded to even length, usually with one zero byte; some writers pad with
+  // 0xFF or with several zeros.
+  if (end > 2 && bytes[end - 1] === 0xff) end--;
+  while (end > 2 && bytes[end - 1] === 0) end--;
+  if (end < 2 || bytes[end - 2] !== 0xff || bytes[end - 1] !== 0xd9) {
+    throw new DicomError("truncated", "codestream has no end marker (FFD9): the pixel data is truncated");
+  }
+}
+
+const JP2_SIGNATURE = [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20];
+
+/**
+ * The raw JPEG 2000 codestream of a frame. Some writers (and the RSNA files, per the seed's
+ * magic-number search, pipeline-spec §1.2) wrap it in JP2 boxes; the codestream is the content
+ * of the 'jp2c' box then.
+ */
+export function jpeg2000Codestream(bytes: Uint8Array): Uint8Array {
+  if (!JP2_SIGNATURE.every((b, i) => bytes[i] === b)) return bytes;
+  let at = 0;
+  while (at + 8 <= bytes.length) {
+    let length = u32(bytes, at);
+    let headerLength = 8;
+    if (length === 1) {
+      if (at + 16 > bytes.length) break;
+      length = u32(bytes, at + 8) * 2 ** 32 + u32(bytes, at + 12);
+      headerLength = 16;
+    } else if (length === 0) {
+      length = bytes.length - at;
+    }
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (type === "jp2c") return bytes.subarray(at + headerLength, Math.min(bytes.length, at + length));
+    if (length < headerLength) break;
+    at += length;
+  }
+  throw new DicomError("codec-failed", "JP2 file without a contiguous codestream box ('jp2c')");
+}
+
+function u16(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return u16(bytes, at) * 65536 + u16(bytes, at + 2);
+}
+
+function readSiz(bytes: Uint8Array): CodestreamHeader {
+  if (bytes.length < 42 || u16(bytes, 0) !== 0xff4f || u16(bytes, 2) !== 0xff51) {
+    throw new DicomError("codec-failed", "not a JPEG 2000 codestream: no SOC and SIZ markers at its start");
+  }
+  const width = u32(bytes, 8) - u32(bytes, 16);
+  const height = u32(bytes, 12) - u32(bytes, 20);
+  const components = u16(bytes, 40);
+  if (bytes.length < 42 + 3 * components || components === 0) {
+    throw new DicomError("truncated", "JPEG 2000 SIZ marker segment is cut short");
+  }
+  const precision = ((bytes[42] as number) & 0x7f) + 1;
+  return { width, height, components, precision };
+}
+
+const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf, 0xf7]);
+
+function readSof(bytes: Uint8Array, encoding: PixelEncoding): CodestreamHeader {
+  if (bytes.length < 4 || u16(bytes, 0) !== 0xffd8) {
+    throw new DicomError("codec-failed", `not a ${encoding} codestream: no SOI marker (FFD8) at its start`);
+  }
+  let at = 2;
+  while (at + 4 <= bytes.length) {
+    if (bytes[at] !== 0xff) {
+      throw new DicomError("codec-failed", `${encoding} codestream: expected a marker at byte ${at}`);
+    }
+    const marker = bytes[at + 1] as number;
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    const length = u16(bytes, at + 2);
+    if (SOF_MARKERS.has(marker)) {
+      if (at + 10 > bytes.length) break;
+      return {
+        precision: bytes[at + 4] as number,
+        height: u16(bytes, at + 5),
+        width: u16(bytes, at + 7),
+        components: bytes[at + 9] as number,
+      };
+    }
+    if (marker === 0xda || marker === 0xd9) break;
+    at += 2 + length;
+  }
+  throw new DicomError("codec-failed", `${encoding} codestream has no frame header (SOF marker) before its scan`);
+}

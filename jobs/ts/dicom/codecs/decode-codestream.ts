@@ -1,0 +1,162 @@
+import { Decoder as JpegLosslessDecoder } from "jpeg-lossless-decoder-js";
+import { DicomError, describeThrown } from "../errors.ts";
+import type { PixelFormat } from "../pixel-format.ts";
+import type { DecodedSamples } from "../stored-values.ts";
+import type { PixelEncoding } from "../transfer-syntax.ts";
+import {
+  type CodestreamHeader,
+  jpeg2000Codestream,
+  readCodestreamHeader,
+  requireEndMarker,
+} from "./codestream-header.ts";
+import { type CodecName, codecModule, discardCodecModule } from "./wasm-modules.ts";
+
+/**
+ * Decodes one frame's codestream with the library for its transfer syntax and checks that what
+ * came out has exactly the size the DICOM header declares: a codec that returns nothing, too
+ * little, or another image is an error, never a silently wrong picture.
+ */
+export async function decodeCodestream(
+  encoding: PixelEncoding,
+  frame: Uint8Array,
+  format: PixelFormat,
+): Promise<DecodedSamples> {
+  const codestream = encoding === "jpeg2000" || encoding === "htj2k" ? jpeg2000Codestream(frame) : frame;
+  const header = readCodestreamHeader(encoding, codestream);
+  checkAgainstDicom(encoding, header, format);
+  if (encoding !== "jpeg-baseline" && encoding !== "jpeg-extended") requireEndMarker(codestream);
+  switch (encoding) {
+    case "jpeg2000":
+      return runWasm(
+        "openjpeg",
+        encoding,
+        format,
+        async () => new (await codecModule("openjpeg")).J2KDecoder(),
+        codestream,
+      );
+    case "htj2k":
+      return runWasm(
+        "openjph",
+        encoding,
+        format,
+        async () => new (await codecModule("openjph")).HTJ2KDecoder(),
+        codestream,
+      );
+    case "jpeg-ls":
+      return runWasm(
+        "charls",
+        encoding,
+        format,
+        async () => new (await codecModule("charls")).JpegLSDecoder(),
+        codestream,
+      );
+    case "jpeg-baseline":
+    case "jpeg-extended":
+      if (header.precision > 8) {
+        throw new DicomError(
+          "unsupported-transfer-syntax",
+          `${header.precision}-bit lossy JPEG is not supported: the libjpeg-turbo codec decodes 8-bit JPEG only`,
+        );
+      }
+      requireEndMarker(codestream);
+      return runWasm(
+        "libjpegTurbo",
+        encoding,
+        format,
+        async () => new (await codecModule("libjpegTurbo")).JPEGDecoder(),
+        codestream,
+      );
+    case "jpeg-lossless":
+      return decodeJpegLossless(codestream, header, format);
+    default:
+      throw new DicomError("unsupported-transfer-syntax", `no codec for ${encoding} codestreams`);
+  }
+}
+
+function checkAgainstDicom(encoding: PixelEncoding, header: CodestreamHeader, format: PixelFormat): void {
+  if (
+    header.width !== format.columns ||
+    header.height !== format.rows ||
+    header.components !== format.samplesPerPixel
+  ) {
+    throw new DicomError(
+      "inconsistent-size",
+      `${encoding} codestream is ${header.height}×${header.width} with ${header.components} component(s), the DICOM header says ${format.rows}×${format.columns} with ${format.samplesPerPixel}`,
+    );
+  }
+  if (header.precision > format.bitsAllocated || header.precision < 1) {
+    throw new DicomError(
+      "inconsistent-size",
+      `${encoding} codestream has ${header.precision}-bit samples, more than BitsAllocated ${format.bitsAllocated}`,
+    );
+  }
+}
+
+function expectedSampleCount(format: PixelFormat): number {
+  return format.rows * format.columns * format.samplesPerPixel;
+}
+
+async function runWasm(
+  codec: CodecName,
+  encoding: PixelEncoding,
+  format: PixelFormat,
+  create: () => Promise<WasmHeaderDecoder | WasmDecoder>,
+  codestream: Uint8Array,
+): Promise<DecodedSamples> {
+  const decoder = await create();
+  try {
+    decoder.getEncodedBuffer(codestream.length).set(codestream);
+    if ("readHeader" in decoder) decoder.readHeader();
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    const decoded = decoder.getDecodedBuffer();
+    const bytesPerSample = info.bitsPerSample > 8 ? 2 : 1;
+    const count = expectedSampleCount(format);
+    if (
+      info.width !== format.columns ||
+      info.height !== format.rows ||
+      info.componentCount !== format.samplesPerPixel ||
+      decoded.length !== count * bytesPerSample
+    ) {
+      throw new DicomError(
+        "codec-failed",
+        `${encoding} decoder returned ${decoded.length} bytes for ${info.height}×${info.width}×${info.componentCount} at ${info.bitsPerSample} bits; the image needs ${count} samples`,
+      );
+    }
+    // Copy out of the WASM heap before the decoder is freed.
+    const copy = decoded.slice();
+    if (bytesPerSample === 1) return info.isSigned ? new Int8Array(copy.buffer) : copy;
+    return info.isSigned ? new Int16Array(copy.buffer) : new Uint16Array(copy.buffer);
+  } catch (error) {
+    if (error instanceof DicomError) throw error;
+    discardCodecModule(codec);
+    throw new DicomError("codec-failed", `${encoding} decoder failed: ${describeThrown(error)}`);
+  } finally {
+    try {
+      decoder.delete();
+    } catch {
+      // A decoder of an aborted module cannot be freed; the module is discarded anyway.
+    }
+  }
+}
+
+function decodeJpegLossless(codestream: Uint8Array, header: CodestreamHeader, format: PixelFormat): DecodedSamples {
+  const decoder = new JpegLosslessDecoder();
+  let decoded: Uint8Array | Uint16Array;
+  try {
+    decoded = decoder.decode(codestream.buffer, codestream.byteOffset, codestream.length, header.precision > 8 ? 2 : 1);
+  } catch (error) {
+    throw new DicomError("codec-failed", `jpeg-lossless decoder failed: ${describeThrown(error)}`);
+  }
+  const count = expectedSampleCount(format);
+  // The decoder keeps going past the end of a short stream; where it stopped tells.
+  const finished =
+    decoder.yLoc >= header.height || (decoder.yLoc === header.height - 1 && decoder.xLoc >= header.width);
+  if (decoded.length !== count || !finished) {
+    throw new DicomError(
+      "codec-failed",
+      `jpeg-lossless decoder returned ${decoded.length} samples and stopped at row ${decoder.yLoc}; the image needs ${count} samples in ${header.height} rows`,
+    );
+  }
+  return decoded;
+}
