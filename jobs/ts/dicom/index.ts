@@ -1,5 +1,21 @@
 // Public API of the DICOM module: decoding (Part-10 → stored values) and the seed's conversion
 // paths (pipeline-spec §1.9). Other stages import from here only.
+
+export { roundToFloat16 } from "./convert/float16.ts";
+export { minMaxLegacyUint8, minMaxScaleInt16, minMaxTimes255Int16 } from "./convert/min-max.ts";
+export { type PixelConversionOptions, pixelConversionOptions, SEED_PIXEL_CONVERSION } from "./convert/options.ts";
+export {
+  cropInt16,
+  detectorTrainingUint8,
+  windowedFloat,
+  windowedUint8,
+  yoloxInputFloat,
+  yoloxInputUint8,
+} from "./convert/paths.ts";
+export { numpyPercentile, percentileMinMaxScale, percentileMinMaxUint8 } from "./convert/percentile.ts";
+export { minMax, toSeedInt16 } from "./convert/seed-int16.ts";
+export { selectWindow, truncateToUint8, voiToFloat } from "./convert/voi.ts";
+export { parseVoiLutFunction, type VoiLutFunction, type WindowParams, windowFunction } from "./convert/window.ts";
 export { DicomError, type DicomErrorCode } from "./errors.ts";
 export type { DicomHeader, VoiLut } from "./header.ts";
 export type { PixelFormat, PixelLimits } from "./pixel-format.ts";

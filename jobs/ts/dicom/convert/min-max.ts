@@ -1,0 +1,58 @@
+import type { StoredPixels } from "../stored-values.ts";
+import { minMax } from "./seed-int16.ts";
+
+const f32 = Math.fround;
+const wrapInt16 = (v: number) => (v << 16) >> 16;
+
+/**
+ * The seed's `min_max_scale` on its int16 torch tensor (pipeline-spec §1.6, §1.9 A.3): int16
+ * subtraction (wrapping like the tensor does), then true division in float32. A constant image
+ * gives `x − min` = 0.
+ */
+export function minMaxScaleInt16(raw: Int16Array): Float32Array {
+  const out = new Float32Array(raw.length);
+  const { min, max } = minMax(raw);
+  if (!(max > min)) return out;
+  const range = wrapInt16(max - min);
+  for (let i = 0; i < raw.length; i++) out[i] = f32(wrapInt16((raw[i] as number) - min) / range);
+  return out;
+}
+
+/** `minMaxScaleInt16(raw) · 255`, then `255 − y` when inverting: the YOLOX input and the no-window crop. */
+export function minMaxTimes255Int16(raw: Int16Array, invert: boolean): Float32Array {
+  const out = minMaxScaleInt16(raw);
+  for (let i = 0; i < out.length; i++) {
+    const y = f32((out[i] as number) * 255);
+    out[i] = invert ? f32(255 - y) : y;
+  }
+  return out;
+}
+
+/** Subtraction in the stored NumPy dtype, which wraps for (u)int8/(u)int16/(u)int32 arrays. */
+function dtypeWrap(pixels: StoredPixels): (v: number) => number {
+  if (pixels instanceof Uint8Array) return (v) => v & 0xff;
+  if (pixels instanceof Int8Array) return (v) => (v << 24) >> 24;
+  if (pixels instanceof Uint16Array) return (v) => v & 0xffff;
+  if (pixels instanceof Int16Array) return wrapInt16;
+  if (pixels instanceof Uint32Array) return (v) => v >>> 0;
+  return (v) => v | 0;
+}
+
+/**
+ * Path C (ROI-detector training images, `normalize_dicom_img(method='min_max')`, legacy):
+ * on the stored dtype, `(x − min)/(max − min)` in float64, `1 − v` for MONOCHROME1, `· 255`,
+ * truncated to uint8. A constant image gives NaN there, which NumPy casts to 0 on x86.
+ */
+export function minMaxLegacyUint8(pixels: StoredPixels, invert: boolean): Uint8Array {
+  const out = new Uint8Array(pixels.length);
+  const { min, max } = minMax(pixels);
+  const wrap = dtypeWrap(pixels);
+  const range = wrap(max - min);
+  if (range === 0) return out;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = wrap((pixels[i] as number) - min) / range;
+    const y = (invert ? 1 - v : v) * 255;
+    out[i] = y >= 0 && y < 256 ? Math.trunc(y) : 0;
+  }
+  return out;
+}

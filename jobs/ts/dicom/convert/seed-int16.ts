@@ -1,0 +1,23 @@
+import type { StoredPixels } from "../stored-values.ts";
+
+/**
+ * The seed's raw image: stored values cast to int16 (`astype(np.int16)`, or DALI's uint16
+ * bit-copied into an int16 tensor), so unsigned values ≥ 32768 wrap negative (pipeline-spec §1.4).
+ */
+export function toSeedInt16(pixels: StoredPixels): Int16Array {
+  if (pixels instanceof Int16Array) return pixels;
+  const out = new Int16Array(pixels.length);
+  out.set(pixels);
+  return out;
+}
+
+export function minMax(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}

@@ -1,0 +1,91 @@
+import { DicomError } from "../errors.ts";
+import type { DicomHeader, VoiLut } from "../header.ts";
+import { DALI_TRANSFER_SYNTAXES } from "../transfer-syntax.ts";
+import { roundToFloat16 } from "./float16.ts";
+import { minMaxTimes255Int16 } from "./min-max.ts";
+import type { PixelConversionOptions } from "./options.ts";
+import { minMax } from "./seed-int16.ts";
+import { parseVoiLutFunction, type WindowParams, windowFunction } from "./window.ts";
+
+const f32 = Math.fround;
+
+/**
+ * The window the seed applies to a file (pipeline-spec §1.3, §1.5): value `windowIndex` (0 in
+ * the seed) of WindowCenter/WindowWidth with upper(VOILUTFunction); centre and width rounded to
+ * float16 first in the DALI mode for .90/.70 files. Undefined when the file has no window.
+ */
+export function selectWindow(header: DicomHeader, options: PixelConversionOptions): WindowParams | undefined {
+  if (header.windowCenters.length === 0 || header.windowWidths.length === 0) return undefined;
+  const center = header.windowCenters[options.windowIndex];
+  const width = header.windowWidths[options.windowIndex];
+  if (center === undefined || width === undefined) {
+    throw new DicomError(
+      "invalid-window",
+      `window ${options.windowIndex} requested but the file has ${header.windowCenters.length} centre(s) and ${header.windowWidths.length} width(s)`,
+    );
+  }
+  const fn = parseVoiLutFunction(header.voiLutFunction);
+  const viaDali =
+    options.windowParamPrecision === "Float16ForDaliSyntaxes" && DALI_TRANSFER_SYNTAXES.has(header.transferSyntaxUid);
+  return viaDali ? { center: roundToFloat16(center), width: roundToFloat16(width), fn } : { center, width, fn };
+}
+
+/** Applies a value → float function to int16 values through a table over their range when that is cheaper. */
+function mapInt16(raw: Int16Array, fn: (x: number) => number, invert: boolean): Float32Array {
+  const out = new Float32Array(raw.length);
+  const apply = invert ? (x: number) => f32(255 - fn(x)) : fn;
+  const { min, max } = minMax(raw);
+  if (raw.length > max - min + 1) {
+    const table = new Float32Array(max - min + 1);
+    for (let v = min; v <= max; v++) table[v - min] = apply(v);
+    for (let i = 0; i < raw.length; i++) out[i] = table[(raw[i] as number) - min] as number;
+  } else {
+    for (let i = 0; i < raw.length; i++) out[i] = apply(raw[i] as number);
+  }
+  return out;
+}
+
+/** An explicit VOI LUT (PS3.3 C.11.2.1.1) scaled to 0..255 in float32. */
+function voiLutFunction(lut: VoiLut, signedFirst: boolean): (x: number) => number {
+  const first = signedFirst ? (lut.firstMapped << 16) >> 16 : lut.firstMapped;
+  const top = 2 ** lut.bits - 1;
+  return (x) => {
+    const index = Math.min(Math.max(x - first, 0), lut.entries - 1);
+    return f32(f32((lut.data[index] as number) / top) * 255);
+  };
+}
+
+/**
+ * Path A steps 6–7 / path B before truncation (pipeline-spec §1.9): the seed's int16 raw image
+ * (or crop) → window (or min-max ×255 when the file has none) → 255 − y for MONOCHROME1, in
+ * float32. The options can switch on what the seed ignores: the modality rescale and the VOI
+ * LUT sequence.
+ */
+export function voiToFloat(
+  raw: Int16Array,
+  header: DicomHeader,
+  options: PixelConversionOptions,
+  signedPixels = false,
+): Float32Array {
+  if (options.applyVoiLutSequence && header.voiLuts.length > 0) {
+    const lut = header.voiLuts[Math.min(options.windowIndex, header.voiLuts.length - 1)] as VoiLut;
+    return mapInt16(raw, voiLutFunction(lut, signedPixels), header.invert);
+  }
+  const window = selectWindow(header, options);
+  if (!window) return minMaxTimes255Int16(raw, header.invert);
+  const apply = windowFunction(window);
+  const slope = header.rescaleSlope ?? 1;
+  const intercept = header.rescaleIntercept ?? 0;
+  const rescaled = options.applyRescale && (slope !== 1 || intercept !== 0);
+  return mapInt16(raw, rescaled ? (x) => apply(f32(x * slope + intercept)) : apply, header.invert);
+}
+
+/** `tensor.to(uint8)`: truncation toward zero of values in [0, 255] (pipeline-spec §1.8). */
+export function truncateToUint8(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    out[i] = v >= 0 && v < 256 ? v : 0;
+  }
+  return out;
+}
