@@ -1,33 +1,9 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ResourceValidationError } from "../api/index.ts";
-import { generatedFiles } from "../codegen/generated-files.ts";
-import { applyDrift, findDrift } from "../codegen/sync.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { createLogger } from "../log/logger.ts";
 import { loadManifests } from "./manifests.ts";
 import { stageCommand } from "./stage.ts";
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-async function generateCommand(options: { check?: boolean }): Promise<number> {
-  const expected = generatedFiles(REPO_ROOT);
-  const drift = await findDrift(REPO_ROOT, expected);
-  if (options.check) {
-    if (drift.length === 0) {
-      process.stdout.write(`generate:check: ${expected.size} generated files are up to date\n`);
-      return 0;
-    }
-    for (const d of drift) process.stderr.write(`generate:check: ${d.file} is ${d.problem}\n`);
-    process.stderr.write("generate:check: run `npm run generate` and commit the result\n");
-    return 1;
-  }
-  await applyDrift(REPO_ROOT, expected, drift);
-  process.stdout.write(`generate: ${drift.length} of ${expected.size} files written or removed\n`);
-  for (const d of drift) process.stdout.write(`  ${d.problem === "stale" ? "removed" : "wrote"} ${d.file}\n`);
-  return 0;
-}
 
 async function validateCommand(manifests: string[]): Promise<number> {
   const { resources, errors } = await loadManifests(manifests);
@@ -67,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option("--check", "fail when a generated file is out of date instead of writing")
     .action(async (options) => {
+      // Loaded on demand: the generator needs ts-morph, a development dependency that the
+      // operator and stage images do not install.
+      const { generateCommand } = await import("./generate.ts");
       exitCode = await generateCommand(options);
     });
   program
