@@ -17,4 +17,17 @@ fi
 echo "setup: installing jobs/python (pinned: jobs/python/requirements.lock)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r jobs/python/requirements.lock
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e jobs/python
+# Test tools from Debian: lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua is Lua 5.1).
+DEBIAN_TOOLS=(lua5.1)
+missing=()
+for tool in "${DEBIAN_TOOLS[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: apt-get install ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]}); the tests need them" >&2
+    exit 1
+  fi
+fi
 echo "setup: done"
