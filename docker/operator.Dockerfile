@@ -1,0 +1,25 @@
+# The mammoflow operator: reconciles the custom resources and creates stage Jobs.
+# Build from the repository root:  docker build -f docker/operator.Dockerfile -t mammoflow/operator:0.1.0 .
+ARG NODE_IMAGE=node:22.21.1-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; install scripts are skipped (onnxruntime-node's CUDA download is
+# of no use to the operator, and no other dependency needs a script to run).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY operator ./operator
+COPY jobs/contract ./jobs/contract
+COPY jobs/ts ./jobs/ts
+# The node user of the official image (uid 1000); the chart's securityContext also runs as non-root.
+USER 1000:1000
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "bin/mammoflow.js"]
+CMD ["operator"]
