@@ -113,3 +113,23 @@ function readSof(bytes: Uint8Array, encoding: PixelEncoding): CodestreamHeader {
   }
   throw new DicomError("codec-failed", `${encoding} codestream has no frame header (SOF marker) before its scan`);
 }
+
+/**
+ * Whether a JPEG 2000 codestream uses the reversible 5/3 wavelet (COD marker, SPcod
+ * transformation byte). Irreversible 9/7 decoding is floating point and differs between
+ * implementations in the last bit, so which library decodes it matters for parity.
+ */
+export function isReversibleJpeg2000(bytes: Uint8Array): boolean {
+  let at = 2; // after SOC
+  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1] as number;
+    const length = u16(bytes, at + 2);
+    if (marker === 0x52) {
+      if (at + 14 > bytes.length) break;
+      return bytes[at + 13] === 1;
+    }
+    if (marker === 0x90 || marker === 0x93) break; // SOT/SOD: end of the main header
+    at += 2 + length;
+  }
+  throw new DicomError("codec-failed", "JPEG 2000 codestream has no COD marker in its main header");
+}

@@ -5,6 +5,7 @@ import type { DecodedSamples } from "../stored-values.ts";
 import type { PixelEncoding } from "../transfer-syntax.ts";
 import {
   type CodestreamHeader,
+  isReversibleJpeg2000,
   jpeg2000Codestream,
   readCodestreamHeader,
   requireEndMarker,
@@ -35,6 +36,17 @@ export async function decodeCodestream(
         codestream,
       );
     case "htj2k":
+      // Reversible streams decode identically everywhere and OpenJPH is the HT decoder; for
+      // irreversible ones OpenJPEG gives the bits pydicom's pylibjpeg-openjpeg gives.
+      if (!isReversibleJpeg2000(codestream)) {
+        return runWasm(
+          "openjpeg",
+          encoding,
+          format,
+          async () => new (await codecModule("openjpeg")).J2KDecoder(),
+          codestream,
+        );
+      }
       return runWasm(
         "openjph",
         encoding,
@@ -106,7 +118,6 @@ async function runWasm(
   const decoder = await create();
   try {
     decoder.getEncodedBuffer(codestream.length).set(codestream);
-    if ("readHeader" in decoder) decoder.readHeader();
     decoder.decode();
     const info = decoder.getFrameInfo();
     const decoded = decoder.getDecodedBuffer();
