@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ALL_KINDS, type ParsedResource, parseResource, ResourceValidationError } from "../api/index.ts";
+import { ALL_KINDS, API_GROUP, type ParsedResource, parseResource, ResourceValidationError } from "../api/index.ts";
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
@@ -29,11 +29,19 @@ export async function expandManifestPaths(inputs: string[]): Promise<string[]> {
 export interface ManifestLoad {
   resources: ParsedResource[];
   errors: ResourceValidationError[];
+  /** Documents of other API groups (an Argo CD Application, a Kustomization), named `where (Kind)`. */
+  skipped: string[];
+}
+
+/** Folders of manifests mix kinds; only the mammoflow.io group is ours to validate. */
+function isOtherApiGroup(value: unknown): boolean {
+  const apiVersion = (value as { apiVersion?: unknown }).apiVersion;
+  return typeof apiVersion === "string" && !apiVersion.startsWith(`${API_GROUP}/`);
 }
 
 /** Reads and validates every document of every manifest; one bad document does not hide the others. */
 export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
-  const load: ManifestLoad = { resources: [], errors: [] };
+  const load: ManifestLoad = { resources: [], errors: [], skipped: [] };
   for (const file of await expandManifestPaths(inputs)) {
     const documents = parseAllDocuments(await readFile(file, "utf8"));
     for (const [index, document] of documents.entries()) {
@@ -44,6 +52,10 @@ export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
       }
       const value = document.toJS();
       if (value === null || value === undefined) continue;
+      if (isOtherApiGroup(value)) {
+        load.skipped.push(`${where} (${(value as { kind?: unknown }).kind})`);
+        continue;
+      }
       try {
         load.resources.push(parseResource(ALL_KINDS, value, where));
       } catch (error) {

@@ -15,11 +15,22 @@ describe("crds/samples", async () => {
     expect([...kinds].sort()).toEqual(ALL_KINDS.map((k) => k.kind).sort());
   });
 
-  it("has one Reproduction per mode", () => {
+  it("has a Reproduction for every mode", () => {
     const modes = resources
       .filter((r) => r.kind.kind === "Reproduction")
-      .map((r) => (r.resource.spec as { mode: string }).mode)
-      .sort();
-    expect(modes).toEqual(["FullReproduce", "PartialReproduce", "Trained"]);
+      .map((r) => (r.resource.spec as { mode: string }).mode);
+    expect([...new Set(modes)].sort()).toEqual(["FullReproduce", "PartialReproduce", "Trained"]);
+  });
+});
+
+describe("crds/samples/gitops", async () => {
+  const { resources, skipped } = await loadManifests(["crds/samples/gitops"]);
+
+  it("holds an Argo CD Application and a kustomization around a valid Reproduction", () => {
+    expect(resources.map((r) => `${r.kind.kind}/${r.resource.metadata.name}`)).toEqual(["Reproduction/rsna-partial"]);
+    expect(skipped).toEqual([
+      "crds/samples/gitops/application.yaml (Application)",
+      "crds/samples/gitops/reproduction/kustomization.yaml (Kustomization)",
+    ]);
   });
 });
