@@ -40,7 +40,7 @@ export function parsePart10(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PAR
   } catch (error) {
     if (error instanceof DicomError) throw error;
     const reason = describeThrown(error);
-    const truncated = /past end|end of buffer|overread|overrun|beyond|overflow/i.test(reason);
+    const truncated = /past end|end of buffer|overread|overrun|beyond|overflow|maxPosition/i.test(reason);
     throw new DicomError(truncated ? "truncated" : "invalid-header", `cannot parse the data set: ${reason}`);
   }
 }

@@ -111,6 +111,12 @@ async function decodeFrame(
     if (element.encapsulatedPixelData) {
       throw new DicomError("inconsistent-size", `pixel data is encapsulated but ${syntax.name} stores it natively`);
     }
+    if (format.photometricInterpretation === "YBR_FULL_422") {
+      throw new DicomError(
+        "unsupported-pixel-format",
+        "native YBR_FULL_422 (chroma-subsampled) pixel data is not supported; it is not a grayscale format",
+      );
+    }
     const width = format.bitsAllocated / 8;
     const start = element.dataOffset + frame * count * width;
     const end = start + count * width;
