@@ -3,11 +3,13 @@ import { ResourceValidationError } from "../api/index.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { createLogger } from "../log/logger.ts";
 import { loadManifests } from "./manifests.ts";
+import { operatorCommand } from "./operator-command.ts";
 import { stageCommand } from "./stage.ts";
 
 async function validateCommand(manifests: string[]): Promise<number> {
-  const { resources, errors } = await loadManifests(manifests);
+  const { resources, errors, skipped } = await loadManifests(manifests);
   for (const r of resources) process.stdout.write(`ok      ${r.kind.kind}/${r.resource.metadata.name}\n`);
+  for (const s of skipped) process.stdout.write(`skipped ${s}: not a mammoflow.io resource\n`);
   for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
   return errors.length === 0 ? 0 : 2;
 }
@@ -73,6 +75,14 @@ export async function main(argv: string[]): Promise<number> {
     .option("--termination-log <file>", "where to write the compact result (default: $MAMMOFLOW_TERMINATION_LOG)")
     .action(async (name: string, options) => {
       exitCode = await stageCommand(name, options);
+    });
+  program
+    .command("operator")
+    .description("Run the Kubernetes operator (reconciles every mammoflow kind into stage Jobs).")
+    .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
+    .option("--namespace <ns>", "watch only this namespace (default: config operator.namespace, else all)")
+    .action(async (options) => {
+      exitCode = await operatorCommand(options);
     });
   try {
     await program.parseAsync(argv);

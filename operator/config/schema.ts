@@ -68,14 +68,27 @@ export const MammoflowConfig = z.object({
       backoffLimit: z.int().min(0).default(3),
       ttlSecondsAfterFinished: z.int().min(0).default(86400),
       shmSizeGi: z.int().min(1).default(32),
+      activeDeadlineSeconds: z
+        .int()
+        .min(1)
+        .default(7 * 86400)
+        .describe("Longest a stage Job may run (the seed's longest fold trains for days)."),
     })
     .prefault({}),
   operator: z
     .object({
       namespace: z.string().optional().describe("Namespace to watch; unset watches all namespaces."),
-      metricsPort: z.int().min(1).max(65535).default(8080),
-      healthPort: z.int().min(1).max(65535).default(8081),
+      metricsPort: z.int().min(0).max(65535).default(8080).describe("0 picks a free port."),
+      healthPort: z.int().min(0).max(65535).default(8081).describe("0 picks a free port."),
       leaderElection: z.boolean().default(true),
+      leaderElectionNamespace: z
+        .string()
+        .optional()
+        .describe("Namespace of the leader Lease; defaults to the watched namespace, else $POD_NAMESPACE, else default."),
+      leaseDurationSeconds: z.int().min(1).default(15).describe("How long a leader's Lease is valid without renewal."),
+      renewDeadlineSeconds: z.int().min(1).default(10).describe("How long a leader retries renewing before it stops."),
+      retryPeriodSeconds: z.int().min(1).default(2).describe("How often the Lease is acquired or renewed."),
+      workers: z.int().min(1).max(64).default(4).describe("Concurrent reconciles per kind."),
       resyncSeconds: z.int().min(0).default(600),
     })
     .prefault({}),

@@ -1,0 +1,24 @@
+import { loadConfig } from "../config/load.ts";
+import { startOperator } from "../controllers/operator.ts";
+import { KubeClient } from "../kube/client.ts";
+import { createLogger } from "../log/logger.ts";
+
+/** `mammoflow operator`: runs until SIGTERM/SIGINT (exit 0) or a lost Lease (exit 1). */
+export async function operatorCommand(options: { kubeconfig?: string; namespace?: string }): Promise<number> {
+  const config = await loadConfig();
+  if (options.namespace) config.operator.namespace = options.namespace;
+  const log = createLogger(config.logLevel).child({ component: "operator" });
+  const client = KubeClient.fromFile(options.kubeconfig ?? process.env.KUBECONFIG);
+  const operator = await startOperator(client, config, log);
+  log.info(
+    { health: operator.endpoints.healthPort, metrics: operator.endpoints.metricsPort, user: client.user },
+    "operator started",
+  );
+  const onSignal = () => void operator.stop();
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  const code = await operator.done;
+  process.off("SIGTERM", onSignal);
+  process.off("SIGINT", onSignal);
+  return code;
+}

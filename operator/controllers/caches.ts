@@ -1,0 +1,48 @@
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../executors/kubernetes/names.ts";
+import { type KubeClient, type KubeObject, type ResourceType, resourcePath } from "../kube/client.ts";
+import { Informer } from "../kube/informer.ts";
+import type { Logger } from "../log/logger.ts";
+import { JOB_TYPE, KIND_TYPES, POD_TYPE } from "./resource-types.ts";
+
+export type JobObject = V1Job & KubeObject;
+export type PodObject = V1Pod & KubeObject;
+
+/** The informers of the operator: every mammoflow kind, and the Jobs and pods it created. */
+export class Caches {
+  readonly kinds = new Map<string, Informer<KubeObject>>();
+  readonly jobs: Informer<JobObject>;
+  readonly pods: Informer<PodObject>;
+
+  constructor(client: KubeClient, namespace: string | undefined, log: Logger) {
+    const path = (type: ResourceType) => resourcePath(type, namespace);
+    for (const [kind, type] of KIND_TYPES) {
+      this.kinds.set(kind, new Informer(client, { path: path(type), name: kind }, log));
+    }
+    const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+    this.jobs = new Informer(client, { path: path(JOB_TYPE), labelSelector: managed, name: "Job" }, log);
+    this.pods = new Informer(client, { path: path(POD_TYPE), labelSelector: managed, name: "Pod" }, log);
+  }
+
+  kind(kind: string): Informer<KubeObject> {
+    const informer = this.kinds.get(kind);
+    if (!informer) throw new Error(`no informer for ${kind}`);
+    return informer;
+  }
+
+  all(): Informer<KubeObject>[] {
+    return [...this.kinds.values(), this.jobs as Informer<KubeObject>, this.pods as Informer<KubeObject>];
+  }
+
+  get synced(): boolean {
+    return this.all().every((i) => i.hasSynced);
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all(this.all().map((i) => i.run(signal)));
+  }
+
+  async waitForSync(): Promise<void> {
+    await Promise.all(this.all().map((i) => i.waitForSync()));
+  }
+}

@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { MammoflowConfig } from "../config/schema.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { Controller } from "../kube/controller.ts";
+import { EventRecorder } from "../kube/events.ts";
+import { type Endpoints, serveEndpoints } from "../kube/http-endpoints.ts";
+import { LeaderElector } from "../kube/leader-election.ts";
+import { createOperatorMetrics } from "../kube/metrics.ts";
+import type { Logger } from "../log/logger.ts";
+import { STAGE_KINDS } from "../pipeline/plan.ts";
+import { Caches } from "./caches.ts";
+import type { ControllerContext } from "./context.ts";
+import { reproductionReconciler } from "./reproduction-controller.ts";
+import { stageResourceReconciler } from "./stage-resource-controller.ts";
+import { wireWatches } from "./watches.ts";
+
+export const LEASE_NAME = "mammoflow-operator";
+
+export interface RunningOperator {
+  endpoints: Endpoints;
+  /** Resolves with the exit code once the operator stopped (signal, lost lease). */
+  done: Promise<number>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The operator: informers on every replica (so a standby is warm and ready), controllers only
+ * on the leader; stops gracefully (in-flight reconciles finish, the Lease is released).
+ */
+export async function startOperator(
+  client: KubeClient,
+  config: MammoflowConfig,
+  log: Logger,
+): Promise<RunningOperator> {
+  const namespace = config.operator.namespace;
+  const identity = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const metrics = createOperatorMetrics();
+  const caches = new Caches(client, namespace, log);
+  const context: ControllerContext = {
+    client,
+    caches,
+    config,
+    events: new EventRecorder(client, "mammoflow-operator", identity, log),
+    metrics,
+    log,
+    now: () => new Date(),
+  };
+  const controllers = new Map<string, Controller>([
+    ["Reproduction", new Controller("Reproduction", reproductionReconciler(context), metrics, log)],
+    ...STAGE_KINDS.map((k) => [k, new Controller(k, stageResourceReconciler(context, k), metrics, log)] as const),
+  ]);
+  wireWatches(caches, (kind, key) => controllers.get(kind)?.enqueue(key));
+
+  const stopSignal = new AbortController();
+  const informers = caches.run(stopSignal.signal);
+  const endpoints = await serveEndpoints(
+    { live: () => true, ready: () => caches.synced },
+    metrics.registry,
+    { health: config.operator.healthPort, metrics: config.operator.metricsPort },
+    () => {
+      for (const [verb, n] of client.requestCounts) metrics.apiRequests.set({ verb }, n);
+    },
+  );
+  const elector = config.operator.leaderElection
+    ? new LeaderElector(
+        client,
+        {
+          namespace: config.operator.leaderElectionNamespace ?? namespace ?? process.env.POD_NAMESPACE ?? "default",
+          name: LEASE_NAME,
+          identity,
+          leaseDurationSeconds: config.operator.leaseDurationSeconds,
+          renewDeadlineSeconds: config.operator.renewDeadlineSeconds,
+          retryPeriodSeconds: config.operator.retryPeriodSeconds,
+        },
+        log,
+      )
+    : undefined;
+
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => {
+    resolveDone = resolve;
+  });
+  let resync: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (code = 0) => {
+    stopping ??= (async () => {
+      log.info({ identity }, "stopping");
+      if (resync) clearInterval(resync);
+      await Promise.all([...controllers.values()].map((c) => c.stop()));
+      await elector?.release();
+      metrics.leader.set(0);
+      stopSignal.abort();
+      await informers;
+      await endpoints.close();
+      resolveDone(code);
+    })();
+    return stopping;
+  };
+
+  void (async () => {
+    await caches.waitForSync();
+    log.info({ identity, namespace: namespace ?? "(all)" }, "caches synced");
+    if (elector && !(await elector.acquire(stopSignal.signal, () => void stop(1)))) return;
+    if (stopSignal.signal.aborted) return;
+    metrics.leader.set(1);
+    const enqueueAll = () => {
+      for (const [kind, controller] of controllers) {
+        for (const object of caches.kind(kind).list()) {
+          controller.enqueue(`${object.metadata.namespace ?? ""}/${object.metadata.name}`);
+        }
+      }
+    };
+    for (const controller of controllers.values()) controller.start(config.operator.workers);
+    enqueueAll();
+    if (config.operator.resyncSeconds > 0) {
+      resync = setInterval(enqueueAll, config.operator.resyncSeconds * 1000);
+      resync.unref();
+    }
+    log.info({ identity }, "controllers started");
+  })();
+
+  return { endpoints, done, stop: () => stop(0) };
+}

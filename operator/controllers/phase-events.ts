@@ -1,0 +1,33 @@
+import type { KubeObject } from "../kube/client.ts";
+import type { ResourceStatus } from "../pipeline/status.ts";
+import type { ControllerContext } from "./context.ts";
+
+/** One Event per phase transition, with the reason of the condition that explains it. */
+export async function recordPhaseChange(
+  context: ControllerContext,
+  resource: KubeObject,
+  previous: ResourceStatus | undefined,
+  next: ResourceStatus,
+): Promise<void> {
+  if (previous?.phase === next.phase || !next.phase) return;
+  const explaining =
+    next.conditions?.find((c) => c.type === next.phase) ?? next.conditions?.find((c) => c.type === "Ready");
+  const message = explaining?.message || `phase ${next.phase}`;
+  const type = next.phase === "Failed" ? "Warning" : "Normal";
+  await context.events.record(resource, type, next.phase, message);
+}
+
+/** Observes the duration of every stage that finished since the previous status. */
+export function recordStageDurations(
+  context: ControllerContext,
+  previous: ResourceStatus | undefined,
+  next: ResourceStatus,
+): void {
+  for (const stage of next.stages ?? []) {
+    const before = previous?.stages?.find((s) => s.name === stage.name);
+    const final = stage.phase === "Succeeded" || stage.phase === "Failed";
+    if (!final || before?.phase === stage.phase || !stage.startedAt || !stage.finishedAt) continue;
+    const seconds = (Date.parse(stage.finishedAt) - Date.parse(stage.startedAt)) / 1000;
+    context.metrics.stageDuration.observe({ stage: stage.name, outcome: stage.phase }, seconds);
+  }
+}

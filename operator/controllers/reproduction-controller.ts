@@ -1,0 +1,93 @@
+import { Reproduction } from "../api/kinds/reproduction.ts";
+import type { Phase } from "../api/status.ts";
+import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
+import { type KubeObject, resourcePath } from "../kube/client.ts";
+import type { ReconcileResult } from "../kube/controller.ts";
+import { writeStatusIfChanged } from "../kube/status-writer.ts";
+import { setConditions } from "../pipeline/conditions.ts";
+import { type ChildManifest, reproductionChildren, summarizeChildren } from "../pipeline/reproduction.ts";
+import type { ResourceStatus } from "../pipeline/status.ts";
+import { contains } from "./child-drift.ts";
+import { type ControllerContext, splitKey } from "./context.ts";
+import { recordPhaseChange } from "./phase-events.ts";
+import { kindType } from "./resource-types.ts";
+
+type ReproductionStatus = ResourceStatus & { children?: { kind: string; name: string; phase?: Phase }[] };
+
+function ownedBy(child: ChildManifest, owner: KubeObject) {
+  return {
+    ...child,
+    metadata: {
+      ...child.metadata,
+      ownerReferences: [
+        {
+          apiVersion: owner.apiVersion,
+          kind: "Reproduction",
+          name: owner.metadata.name,
+          uid: owner.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Reconciles a Reproduction: the mode's children → apply those missing or drifted (owned, so
+ * deleting the reproduction deletes them) → summarize their phases → write the status.
+ */
+export function reproductionReconciler(context: ControllerContext) {
+  return async (key: string): Promise<ReconcileResult | undefined> => {
+    const { namespace, name } = splitKey(key);
+    const resource = context.caches.kind("Reproduction").get(namespace, name);
+    if (!resource || resource.metadata.deletionTimestamp) return undefined;
+    const spec = Reproduction.shape.spec.parse(resource.spec);
+    const children = reproductionChildren(namespace, name, spec);
+    for (const child of children) {
+      const existing = context.caches.kind(child.kind).get(namespace, child.metadata.name);
+      const desired = ownedBy(child, resource);
+      if (existing && contains(existing, { metadata: { labels: child.metadata.labels }, spec: child.spec })) continue;
+      await context.client.apply(
+        resourcePath(kindType(child.kind), namespace, child.metadata.name),
+        desired,
+        FIELD_MANAGER,
+      );
+    }
+    const views = children.map((c) => {
+      const phase = (context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined)
+        ?.phase;
+      return { kind: c.kind, name: c.metadata.name, ...(phase ? { phase } : {}) };
+    });
+    const summary = summarizeChildren(views);
+    const previous = resource.status as ReproductionStatus | undefined;
+    const now = context.now().toISOString();
+    const generation = resource.metadata.generation ?? 0;
+    const submission = children.find((c) => c.kind === "Submission");
+    const submissionStatus = submission
+      ? (context.caches.kind("Submission").get(namespace, submission.metadata.name)?.status as
+          | ResourceStatus
+          | undefined)
+      : undefined;
+    const done = views.filter((v) => v.phase === "Succeeded").length;
+    const status: ReproductionStatus = {
+      ...previous,
+      observedGeneration: generation,
+      phase: summary.phase,
+      conditions: setConditions(previous?.conditions ?? [], summary.conditions, now, generation),
+      children: views,
+      progress: { stagesSucceeded: done, stagesTotal: views.length, summary: `${done}/${views.length}` },
+      ...(summary.phase !== "Pending" ? { startedAt: previous?.startedAt ?? now } : {}),
+      ...(summary.phase === "Succeeded" || summary.phase === "Failed"
+        ? { finishedAt: previous?.finishedAt ?? now }
+        : {}),
+      ...(submissionStatus?.artifacts ? { artifacts: submissionStatus.artifacts } : {}),
+      ...(submissionStatus?.metrics ? { metrics: submissionStatus.metrics } : {}),
+    };
+    const path = resourcePath(kindType("Reproduction"), namespace, name);
+    if (await writeStatusIfChanged(context.client, path, previous, status)) {
+      await recordPhaseChange(context, resource, previous, status);
+    }
+    return undefined;
+  };
+}

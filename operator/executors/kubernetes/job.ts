@@ -1,0 +1,205 @@
+import type { V1ConfigMap, V1Job, V1OwnerReference, V1Toleration } from "@kubernetes/client-node";
+import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
+import { EXIT_PERMANENT_FAILURE } from "../../../jobs/contract/exit-codes.ts";
+import type { StageRequest } from "../../../jobs/contract/request.ts";
+import { STAGE_CATALOGUE } from "../../../jobs/contract/stages.ts";
+import type { MammoflowConfig } from "../../config/schema.ts";
+import type { StagePlan } from "../../pipeline/stage-plan.ts";
+import {
+  KIND_LABEL,
+  KUEUE_QUEUE_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  RESOURCE_LABEL,
+  STAGE_ID_LABEL,
+  STAGE_LABEL,
+  stageJobName,
+} from "./names.ts";
+
+/** Where the request ConfigMap is mounted in a stage pod. */
+export const REQUEST_MOUNT_PATH = "/etc/mammoflow/request";
+export const STAGE_CONTAINER = "stage";
+/** Non-root user of the stage images (docker/). */
+export const STAGE_UID = 1000;
+
+export interface StageJobInput {
+  owner: { apiVersion: string; kind: string; name: string; namespace: string; uid: string };
+  plan: StagePlan;
+  /** One request per shard (one for unsharded stages), from pipeline/request.ts. */
+  requests: readonly StageRequest[];
+  config: MammoflowConfig;
+}
+
+export class UnknownGpuPoolError extends Error {
+  override name = "UnknownGpuPoolError";
+}
+
+function ownerReference(owner: StageJobInput["owner"]): V1OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.name,
+    uid: owner.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function labels(input: StageJobInput): Record<string, string> {
+  return {
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [KIND_LABEL]: input.owner.kind,
+    [RESOURCE_LABEL]: input.owner.name,
+    [STAGE_LABEL]: input.plan.stage,
+    [STAGE_ID_LABEL]: input.plan.id,
+  };
+}
+
+/** File name of shard i's request (or of the only request) inside the ConfigMap. */
+export const requestFileName = (shard?: number) => (shard === undefined ? "request.json" : `request-${shard}.json`);
+
+/**
+ * The request files of a stage. A ConfigMap rather than an environment variable: the stage
+ * reads `--request FILE` exactly as the local runner passes it, requests (dataset lists,
+ * hyper-parameters) can exceed what an env var comfortably holds, and they stay out of the pod
+ * spec, so a Job's template does not change when only a request's bytes are reformatted.
+ */
+export function buildRequestConfigMap(input: StageJobInput): V1ConfigMap {
+  const name = stageJobName(input.owner.kind, input.owner.name, input.plan.id);
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      namespace: input.owner.namespace,
+      labels: labels(input),
+      ownerReferences: [ownerReference(input.owner)],
+    },
+    immutable: true,
+    data: Object.fromEntries(input.requests.map((r) => [requestFileName(r.shard?.index), canonicalJson(r)])),
+  };
+}
+
+/** The stage's command line: the same entry points the local runner calls (DESIGN.md §4). */
+export function stageCommand(plan: StagePlan): string[] {
+  const sharded = STAGE_CATALOGUE[plan.stage].sharded;
+  // The Job controller sets JOB_COMPLETION_INDEX in the container's env, so $(...) expands.
+  const file = `${REQUEST_MOUNT_PATH}/${sharded ? "request-$(JOB_COMPLETION_INDEX).json" : requestFileName()}`;
+  return STAGE_CATALOGUE[plan.stage].language === "typescript"
+    ? ["mammoflow", "stage", plan.stage, "--request", file]
+    : ["python", "-m", "mammoflow_jobs", plan.stage, "--request", file];
+}
+
+/** A batch/v1 Job running one stage (Indexed for sharded stages), ready for server-side apply. */
+export function buildStageJob(input: StageJobInput): V1Job {
+  const { plan, config } = input;
+  const pool = config.gpuPools[plan.gpuPool];
+  if (!pool) {
+    throw new UnknownGpuPoolError(
+      `GPU pool ${JSON.stringify(plan.gpuPool)} is not configured (known: ${Object.keys(config.gpuPools).join(", ")})`,
+    );
+  }
+  const catalogue = STAGE_CATALOGUE[plan.stage];
+  const name = stageJobName(input.owner.kind, input.owner.name, plan.id);
+  const usesGpu = plan.gpusPerPod > 0;
+  const image = catalogue.language === "typescript" ? config.images.typescriptStage : config.images.pythonStage;
+  const queue = config.kueue.queueName;
+  const gpuLimits = usesGpu ? { [pool.gpuResource]: String(plan.gpusPerPod) } : undefined;
+  const matchExpressions = [
+    ...Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })),
+    ...pool.nodeAffinity.map((e) => ({
+      key: e.key,
+      operator: e.operator,
+      ...(e.values.length ? { values: e.values } : {}),
+    })),
+  ];
+  const tolerations: V1Toleration[] = pool.tolerations.map((t) => ({ ...t }));
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name,
+      namespace: input.owner.namespace,
+      labels: { ...labels(input), ...(queue ? { [KUEUE_QUEUE_LABEL]: queue } : {}) },
+      ownerReferences: [ownerReference(input.owner)],
+    },
+    spec: {
+      ...(queue ? { suspend: true } : {}),
+      completions: plan.shards,
+      parallelism: plan.shards,
+      completionMode: catalogue.sharded ? "Indexed" : "NonIndexed",
+      backoffLimit: config.jobs.backoffLimit,
+      activeDeadlineSeconds: config.jobs.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: config.jobs.ttlSecondsAfterFinished,
+      // A replacement GPU pod starts only once the old one is gone, so they never both hold GPUs.
+      podReplacementPolicy: "Failed",
+      podFailurePolicy: {
+        rules: [
+          { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+          {
+            action: "FailJob",
+            onExitCodes: { containerName: STAGE_CONTAINER, operator: "In", values: [EXIT_PERMANENT_FAILURE] },
+          },
+        ],
+      },
+      template: {
+        metadata: { labels: labels(input) },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: STAGE_UID,
+            runAsGroup: STAGE_UID,
+            fsGroup: STAGE_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          // CPU stages run off the GPU pool: no pool affinity, no tolerations of its taints.
+          ...(usesGpu && matchExpressions.length
+            ? {
+                affinity: {
+                  nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] },
+                  },
+                },
+              }
+            : {}),
+          ...(usesGpu && tolerations.length ? { tolerations } : {}),
+          containers: [
+            {
+              name: STAGE_CONTAINER,
+              image,
+              imagePullPolicy: config.images.pullPolicy,
+              command: stageCommand(plan),
+              env: [
+                { name: "MAMMOFLOW_STORAGE_ROOT", value: config.storage.mountPath },
+                { name: "MAMMOFLOW_STAGE_ID", value: plan.id },
+              ],
+              ...(gpuLimits ? { resources: { limits: gpuLimits, requests: gpuLimits } } : {}),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              terminationMessagePath: "/dev/termination-log",
+              terminationMessagePolicy: "FallbackToLogsOnError",
+              volumeMounts: [
+                { name: "data", mountPath: config.storage.mountPath },
+                { name: "request", mountPath: REQUEST_MOUNT_PATH, readOnly: true },
+                { name: "dshm", mountPath: "/dev/shm" },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "data", persistentVolumeClaim: { claimName: config.storage.claimName } },
+            { name: "request", configMap: { name } },
+            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${config.jobs.shmSizeGi}Gi` } },
+            { name: "tmp", emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { createHash } from "node:crypto";
+
+/** Labels on every object the operator creates (selectors of its informers). */
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const MANAGED_BY = "mammoflow";
+export const KIND_LABEL = "mammoflow.io/kind";
+export const RESOURCE_LABEL = "mammoflow.io/resource";
+export const STAGE_LABEL = "mammoflow.io/stage";
+export const STAGE_ID_LABEL = "mammoflow.io/stage-id";
+export const KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+/** The one field manager of every server-side apply. */
+export const FIELD_MANAGER = "mammoflow-operator";
+
+const SHORT_KIND: Record<string, string> = {
+  RoiDetectorTraining: "roidet",
+  ClassificationDataset: "clsdata",
+  ClassifierFold: "fold",
+  EngineBuild: "engine",
+  Submission: "sub",
+};
+
+/**
+ * The Job of one stage of one resource. Deterministic, so a restarted operator applies the
+ * same object instead of creating a second one; at most 63 characters because the Job
+ * controller copies it into a label value, with a hash suffix when it had to be shortened.
+ */
+export function stageJobName(kind: string, name: string, stageId: string): string {
+  const full = `${name}-${SHORT_KIND[kind] ?? kind.toLowerCase()}-${stageId}`;
+  if (full.length <= 63) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+  return `${full.slice(0, 54).replace(/[-.]+$/, "")}-${hash}`;
+}
+
+/** The ConfigMap holding a stage's request files (same name as its Job). */
+export const stageRequestConfigMapName = stageJobName;

@@ -1,0 +1,84 @@
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
+import { STAGE_CONTAINER } from "./job.ts";
+
+const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
+
+/** The compact result a stage printed, or undefined when the message is not one (e.g. logs). */
+export function parseTerminationMessage(message: string | undefined): CompactResult | undefined {
+  if (!message) return undefined;
+  try {
+    const value = JSON.parse(message) as Partial<CompactResult>;
+    if (typeof value.stage !== "string" || (value.outcome !== "Succeeded" && value.outcome !== "Failed")) {
+      return undefined;
+    }
+    return value as CompactResult;
+  } catch {
+    return undefined;
+  }
+}
+
+function terminatedStage(pod: V1Pod) {
+  return pod.status?.containerStatuses?.find((c) => c.name === STAGE_CONTAINER)?.state?.terminated;
+}
+
+function shardOf(pod: V1Pod, indexed: boolean): number | undefined {
+  if (!indexed) return undefined;
+  const index = pod.metadata?.annotations?.[COMPLETION_INDEX_ANNOTATION];
+  return index === undefined ? undefined : Number(index);
+}
+
+const toIso = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+
+/**
+ * What a stage's Job and its pods say about the stage: phase from the Job's conditions,
+ * results from the pods' termination messages (one per finished shard), the failure reason
+ * from the Job's Failed condition and the failed pod's message.
+ */
+export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation {
+  const indexed = job.spec?.completionMode === "Indexed";
+  const conditions = job.status?.conditions ?? [];
+  const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === "True");
+  const complete = isTrue("Complete");
+  const failed = isTrue("Failed");
+  const suspended = isTrue("Suspended") ?? (job.spec?.suspend ? { reason: "Suspended", message: "" } : undefined);
+  const byShard = new Map<string, { shard?: number; result: CompactResult; at: number }>();
+  let failedMessage: string | undefined;
+  for (const pod of pods) {
+    const terminated = terminatedStage(pod);
+    if (!terminated) continue;
+    const result = parseTerminationMessage(terminated.message);
+    if (pod.status?.phase === "Failed" && terminated.exitCode !== 137) {
+      failedMessage = result?.error ? `${result.error.reason}: ${result.error.message}` : terminated.message;
+    }
+    if (!result) continue;
+    if (pod.status?.phase !== "Succeeded" && !(failed && result.error)) continue;
+    const shard = shardOf(pod, indexed);
+    const at = terminated.finishedAt ? new Date(terminated.finishedAt).getTime() : 0;
+    const key = `${shard ?? ""}/${pod.status?.phase}`;
+    const existing = byShard.get(key);
+    if (!existing || existing.at < at) byShard.set(key, { ...(shard !== undefined ? { shard } : {}), result, at });
+  }
+  const results = [...byShard.values()]
+    .sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0))
+    .map(({ shard, result }) => (shard === undefined ? { result } : { shard, result }));
+  const observation: StageObservation = {
+    phase: complete ? "Succeeded" : failed ? "Failed" : "Running",
+    shardsSucceeded: job.status?.succeeded ?? 0,
+    attempts: job.status?.failed ?? 0,
+    ...(job.metadata?.name ? { runName: job.metadata.name } : {}),
+    results,
+  };
+  const startedAt = toIso(job.status?.startTime);
+  if (startedAt) observation.startedAt = startedAt;
+  const finishedAt = toIso(job.status?.completionTime) ?? toIso(failed?.lastTransitionTime);
+  if ((complete || failed) && finishedAt) observation.finishedAt = finishedAt;
+  if (failed) {
+    observation.reason = failed.reason ?? "Failed";
+    observation.message = [failed.message, failedMessage].filter(Boolean).join(": ");
+  } else if (suspended && !complete) {
+    observation.reason = "Suspended";
+    observation.message = "the Job is suspended until Kueue admits it";
+  }
+  return observation;
+}

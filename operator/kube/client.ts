@@ -1,0 +1,243 @@
+import https from "node:https";
+import { KubeConfig } from "@kubernetes/client-node";
+
+/** A Kubernetes object as the API returns it; kinds are validated where they are used. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+  };
+  spec?: unknown;
+  status?: unknown;
+}
+
+export interface KubeList<T> {
+  metadata: { resourceVersion: string; continue?: string };
+  items: T[];
+}
+
+export interface WatchEvent<T> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: T;
+}
+
+/** An API error with the server's status code, reason and message. */
+export class KubeApiError extends Error {
+  override name = "KubeApiError";
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Where a resource lives in the REST API. */
+export interface ResourceType {
+  group: string; // "" for the core group
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export function resourcePath(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  const base = type.group === "" ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  const ns = type.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const tail = name ? `/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ""}` : "";
+  return `${base}${ns}/${type.plural}${tail}`;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/**
+ * A small REST client on node:https with the kubeconfig's credentials. It counts requests per
+ * verb (the operator's metrics and the benchmark's "requests per state change" read them).
+ */
+export class KubeClient {
+  readonly requestCounts = new Map<string, number>();
+  private readonly server: URL;
+
+  constructor(private readonly config: KubeConfig) {
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster");
+    this.server = new URL(cluster.server);
+  }
+
+  static fromFile(file?: string): KubeClient {
+    const config = new KubeConfig();
+    if (file) config.loadFromFile(file);
+    else config.loadFromDefault();
+    return new KubeClient(config);
+  }
+
+  /** The user name of the kubeconfig's current context (for messages). */
+  get user(): string {
+    return this.config.getCurrentUser()?.name ?? "unknown";
+  }
+
+  private count(verb: string): void {
+    this.requestCounts.set(verb, (this.requestCounts.get(verb) ?? 0) + 1);
+  }
+
+  private async open(method: string, path: string, headers: Record<string, string>, timeoutMs: number) {
+    const options: https.RequestOptions = {
+      method,
+      hostname: this.server.hostname,
+      port: this.server.port || 443,
+      path,
+      headers,
+      timeout: timeoutMs,
+    };
+    await this.config.applyToHTTPSOptions(options);
+    return options;
+  }
+
+  /** One request; JSON in, JSON out; non-2xx answers become KubeApiError. */
+  async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; contentType?: string; query?: Query; verb?: string } = {},
+  ): Promise<T> {
+    this.count(options.verb ?? method.toLowerCase());
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (body !== undefined) {
+      headers["Content-Type"] = options.contentType ?? "application/json";
+      headers["Content-Length"] = String(Buffer.byteLength(body));
+    }
+    const requestOptions = await this.open(method, withQuery(path, options.query), headers, 30_000);
+    return new Promise<T>((resolve, reject) => {
+      const req = https.request(requestOptions, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const status = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : {};
+          } catch {
+            parsed = { message: text };
+          }
+          if (status >= 200 && status < 300) resolve(parsed as T);
+          else {
+            const s = parsed as { reason?: string; message?: string };
+            reject(new KubeApiError(status, s.reason ?? "Unknown", s.message ?? `${method} ${path}: HTTP ${status}`));
+          }
+        });
+      });
+      req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>("GET", path);
+  }
+
+  list<T>(path: string, query: Query = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>("GET", path, { query, verb: "list" });
+  }
+
+  create<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("POST", path, { body });
+  }
+
+  /** Server-side apply under one field manager, taking over fields other managers set. */
+  apply<T>(path: string, body: unknown, fieldManager: string): Promise<T> {
+    return this.request<T>("PATCH", path, {
+      body,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager, force: true },
+      verb: "apply",
+    });
+  }
+
+  mergePatch<T>(path: string, patch: unknown): Promise<T> {
+    return this.request<T>("PATCH", path, { body: patch, contentType: "application/merge-patch+json", verb: "patch" });
+  }
+
+  update<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("PUT", path, { body, verb: "update" });
+  }
+
+  delete(path: string, propagationPolicy: "Background" | "Foreground" | "Orphan" = "Background"): Promise<unknown> {
+    return this.request("DELETE", path, { body: { propagationPolicy } });
+  }
+
+  /**
+   * Streams watch events until the server closes the stream (resolves) or it breaks (rejects).
+   * `signal` ends it early (resolves).
+   */
+  async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal) {
+    this.count("watch");
+    const requestOptions = await this.open(
+      "GET",
+      withQuery(path, { ...query, watch: true }),
+      { Accept: "application/json" },
+      0,
+    );
+    await new Promise<void>((resolve, reject) => {
+      const req = https.request(requestOptions, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const s = (() => {
+              try {
+                return JSON.parse(Buffer.concat(chunks).toString("utf8")) as { reason?: string; message?: string };
+              } catch {
+                return {};
+              }
+            })();
+            reject(new KubeApiError(res.statusCode ?? 0, s.reason ?? "Unknown", s.message ?? `watch ${path} failed`));
+          });
+          return;
+        }
+        let buffered = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          let newline = buffered.indexOf("\n");
+          while (newline >= 0) {
+            const line = buffered.slice(0, newline).trim();
+            buffered = buffered.slice(newline + 1);
+            if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+            newline = buffered.indexOf("\n");
+          }
+        });
+        res.on("end", () => resolve());
+        res.on("error", (e) => (signal.aborted ? resolve() : reject(e)));
+      });
+      const abort = () => {
+        req.destroy();
+        resolve();
+      };
+      signal.addEventListener("abort", abort, { once: true });
+      req.on("error", (e) => (signal.aborted ? resolve() : reject(e)));
+      req.on("close", () => signal.removeEventListener("abort", abort));
+      req.end();
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import type { Logger } from "../log/logger.ts";
+import type { OperatorMetrics } from "./metrics.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+export interface ReconcileResult {
+  /** Look again after this many ms even without a change (e.g. a deadline). */
+  requeueAfterMs?: number;
+}
+
+/** A reconciler: makes the world match one object's spec; keyed by "namespace/name". */
+export type Reconcile = (key: string) => Promise<ReconcileResult | undefined>;
+
+/**
+ * Runs a reconciler over a work queue with a few workers: errors are retried with per-key
+ * backoff, successes forget the key's failures, resyncs re-queue every known key.
+ */
+export class Controller {
+  readonly queue: WorkQueue;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    readonly kind: string,
+    private readonly reconcile: Reconcile,
+    private readonly metrics: OperatorMetrics,
+    private readonly log: Logger,
+  ) {
+    this.queue = new WorkQueue(undefined, (depth) => metrics.queueDepth.set({ kind }, depth));
+  }
+
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  private async processOne(key: string): Promise<void> {
+    const timer = this.metrics.reconcileDuration.startTimer({ kind: this.kind });
+    try {
+      const result = await this.reconcile(key);
+      this.metrics.reconcileTotal.inc({ kind: this.kind, result: "success" });
+      this.queue.forget(key);
+      if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+    } catch (error) {
+      this.metrics.reconcileTotal.inc({ kind: this.kind, result: "error" });
+      this.metrics.reconcileErrors.inc({ kind: this.kind });
+      this.log.warn({ kind: this.kind, key, err: (error as Error).message }, "reconcile failed; retrying with backoff");
+      this.queue.addRateLimited(key);
+    } finally {
+      timer();
+      this.queue.done(key);
+    }
+  }
+
+  /** Starts `workers` loops that run until the queue shuts down. */
+  start(workers: number): void {
+    for (let i = 0; i < workers; i++) {
+      const loop = (async () => {
+        for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+          await this.processOne(key);
+        }
+      })();
+      this.inFlight.add(loop);
+    }
+  }
+
+  /** Stops handing out keys and waits for the reconciles in progress. */
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.inFlight);
+  }
+}

@@ -1,0 +1,28 @@
+import type { RoiDetectorTraining } from "../../api/kinds/roi-detector-training.ts";
+import type { ResourceId, StagePlan } from "../stage-plan.ts";
+import { makeStage } from "./make-stage.ts";
+
+type Spec = RoiDetectorTraining["spec"];
+
+/** Train: build the ROI dataset, train YOLOX-nano, export it. Trained: export the checkpoint. */
+export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): StagePlan[] {
+  const exportParameters = { model: "yolox-nano", tensorRT: spec.tensorRT };
+  if (spec.source === "Trained") {
+    return [
+      makeStage(resource, spec.placement, "export-onnx", "export-onnx", {
+        inputs: { checkpoint: spec.checkpoint ?? "" },
+        parameters: exportParameters,
+      }),
+    ];
+  }
+  const roiDataset = makeStage(resource, spec.placement, "roi-dataset", "roi-dataset");
+  const train = makeStage(resource, spec.placement, "train-detector", "train-detector", {
+    inputs: { roiDataset: roiDataset.outputDir },
+    parameters: { training: spec.training },
+  });
+  const exportOnnx = makeStage(resource, spec.placement, "export-onnx", "export-onnx", {
+    inputs: { checkpoint: train.outputDir },
+    parameters: exportParameters,
+  });
+  return [roiDataset, train, exportOnnx];
+}

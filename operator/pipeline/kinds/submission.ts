@@ -1,0 +1,38 @@
+import type { Submission } from "../../api/kinds/submission.ts";
+import type { ResourceId, StagePlan } from "../stage-plan.ts";
+import { dependencyStageDir, makeStage } from "./make-stage.ts";
+
+type Spec = Submission["spec"];
+
+/** The engine's deployable model: the TensorRT engine when it built one, else the ONNX model. */
+function engineDir(dependencies: ReadonlyMap<string, Record<string, string>>): string {
+  const engine = dependencies.get("engine") ?? {};
+  return engine["build-engine"] ?? dependencyStageDir(dependencies, "engine", "export-onnx");
+}
+
+/** predict (sharded over runtime.shards) then aggregate into submission.csv. */
+export function planSubmission(
+  resource: ResourceId,
+  spec: Spec,
+  dependencies: ReadonlyMap<string, Record<string, string>>,
+): StagePlan[] {
+  const predict = makeStage(resource, spec.placement, "predict", "predict", {
+    inputs: {
+      detector: dependencyStageDir(dependencies, "detector", "export-onnx"),
+      engine: engineDir(dependencies),
+      csv: spec.testSet.csv,
+      images: spec.testSet.images,
+    },
+    parameters: { roi: spec.roi, pixels: spec.pixels, runtime: spec.runtime },
+    shards: spec.runtime.shards,
+  });
+  const aggregate = makeStage(resource, spec.placement, "aggregate", "aggregate", {
+    inputs: {
+      predictions: predict.outputDir,
+      csv: spec.testSet.csv,
+      ...(spec.testSet.labels ? { labels: spec.testSet.labels } : {}),
+    },
+    parameters: { aggregation: spec.aggregation, shards: spec.runtime.shards },
+  });
+  return [predict, aggregate];
+}

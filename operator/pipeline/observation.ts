@@ -1,0 +1,31 @@
+/** The compact result a stage prints as its termination message (jobs/contract/termination.ts). */
+export interface CompactResult {
+  stage: string;
+  outcome: "Succeeded" | "Failed";
+  requestDigest?: string;
+  metrics?: Record<string, number>;
+  problems?: number;
+  error?: { reason: string; message: string };
+  artifacts?: { name: string; sha256?: string }[];
+  truncated?: boolean;
+}
+
+/**
+ * What an executor reports about one stage, independent of how it ran (a Job on a cluster, a
+ * child process locally). Absent means the stage was never started.
+ */
+export interface StageObservation {
+  phase: "Running" | "Succeeded" | "Failed";
+  shardsSucceeded: number;
+  /** Failed attempts that were retried (disruptions not counted). */
+  attempts: number;
+  /** Where it runs, e.g. the Job's name. */
+  runName?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Reason of a failure (e.g. PodFailurePolicy, BackoffLimitExceeded) or of a wait. */
+  reason?: string;
+  message?: string;
+  /** Results of the finished shards (one entry, shard undefined, for unsharded stages). */
+  results: { shard?: number; result: CompactResult }[];
+}

@@ -1,0 +1,117 @@
+import { API_GROUP_VERSION } from "../api/group.ts";
+import type { Reproduction } from "../api/kinds/reproduction.ts";
+import type { Phase } from "../api/status.ts";
+import type { ConditionInput } from "./conditions.ts";
+
+type Spec = Reproduction["spec"];
+
+/** A child resource manifest (without owner references, which the controller adds). */
+export interface ChildManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+export const REPRODUCTION_LABEL = "mammoflow.io/reproduction";
+
+/** Names of a reproduction's children: `<reproduction>-<role>`. */
+export const childName = (reproduction: string, role: string) => `${reproduction}-${role}`;
+
+/**
+ * The resources a reproduction's mode needs (seed README §5): Trained imports the winner's
+ * detector and folds; PartialReproduce retrains the folds on a new dataset; FullReproduce also
+ * trains the detector.
+ */
+export function reproductionChildren(namespace: string, name: string, spec: Spec): ChildManifest[] {
+  const child = (kind: string, role: string, childSpec: Record<string, unknown>): ChildManifest => ({
+    apiVersion: API_GROUP_VERSION,
+    kind,
+    metadata: { name: childName(name, role), namespace, labels: { [REPRODUCTION_LABEL]: name } },
+    spec: { ...childSpec, placement: spec.placement },
+  });
+  const detector =
+    spec.mode === "FullReproduce"
+      ? child("RoiDetectorTraining", "detector", { source: "Train", training: spec.detector.training })
+      : child("RoiDetectorTraining", "detector", {
+          source: "Trained",
+          checkpoint: `${spec.trainedAssets}/yolox_nano_416_roi_torch.pth`,
+        });
+  const engineSettings = { model: spec.classifier.model, selection: spec.engine.selection, export: spec.engine.export };
+  const submission = child("Submission", "submission", {
+    ...spec.submission,
+    detector: { name: detector.metadata.name },
+    engine: { name: childName(name, "engine") },
+  });
+  if (spec.mode === "Trained") {
+    const engine = child("EngineBuild", "engine", {
+      ...engineSettings,
+      source: "Trained",
+      trainedCheckpoints: [0, 1, 2, 3].map((fold) => `${spec.trainedAssets}/best_convnext_fold_${fold}.pth.tar`),
+    });
+    return [detector, engine, submission];
+  }
+  const dataset = child("ClassificationDataset", "dataset", {
+    ...spec.dataset,
+    detector: { name: detector.metadata.name },
+  });
+  const folds = Array.from({ length: spec.dataset.cvSplit.folds }, (_, fold) =>
+    child("ClassifierFold", `fold-${fold}`, {
+      dataset: { name: dataset.metadata.name },
+      fold,
+      numFolds: spec.dataset.cvSplit.folds,
+      model: spec.classifier.model,
+      training: spec.classifier.training,
+    }),
+  );
+  const engine = child("EngineBuild", "engine", {
+    ...engineSettings,
+    source: "Folds",
+    folds: folds.map((f) => ({ name: f.metadata.name })),
+  });
+  return [detector, dataset, ...folds, engine, submission];
+}
+
+export interface ChildView {
+  kind: string;
+  name: string;
+  phase?: Phase;
+}
+
+export interface ReproductionSummary {
+  phase: Phase;
+  conditions: ConditionInput[];
+}
+
+/** A reproduction's phase from its children's: failed if one failed, done when all are. */
+export function summarizeChildren(children: readonly ChildView[]): ReproductionSummary {
+  const failed = children.find((c) => c.phase === "Failed");
+  if (failed) {
+    const message = `${failed.kind}/${failed.name} failed`;
+    return {
+      phase: "Failed",
+      conditions: [
+        { type: "Failed", status: "True", reason: "ChildFailed", message },
+        { type: "Ready", status: "False", reason: "ChildFailed", message },
+        { type: "Succeeded", status: "False", reason: "ChildFailed", message },
+      ],
+    };
+  }
+  const done = children.filter((c) => c.phase === "Succeeded").length;
+  if (children.length > 0 && done === children.length) {
+    const message = `all ${children.length} resources succeeded`;
+    return {
+      phase: "Succeeded",
+      conditions: [
+        { type: "Ready", status: "True", reason: "Succeeded", message },
+        { type: "Succeeded", status: "True", reason: "Succeeded", message },
+      ],
+    };
+  }
+  const message = `${done}/${children.length} resources succeeded`;
+  const started = children.some((c) => c.phase !== undefined && c.phase !== "Pending");
+  return {
+    phase: started ? "Running" : "Pending",
+    conditions: [{ type: "Ready", status: "False", reason: "ChildrenRunning", message }],
+  };
+}

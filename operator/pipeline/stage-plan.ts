@@ -1,0 +1,42 @@
+import type { StageName } from "../../jobs/contract/stages.ts";
+
+/** The resource a plan is made for (namespace is "local" for the local runner). */
+export interface ResourceId {
+  kind: string;
+  namespace: string;
+  name: string;
+  generation?: number;
+}
+
+/** One stage a resource needs, fully decided: what runs, on which inputs, writing where. */
+export interface StagePlan {
+  /** Unique within the resource and stable across reconciles, e.g. `train-fold-2`. */
+  id: string;
+  stage: StageName;
+  /** Shards of the stage (an Indexed Job's completions); 1 for unsharded stages. */
+  shards: number;
+  /** Whether the stage's pods request GPUs (catalogue flag and the resource's gpusPerPod). */
+  gpusPerPod: number;
+  /** GPU pool of the resource's placement. */
+  gpuPool: string;
+  inputs: Record<string, string>;
+  parameters: Record<string, unknown>;
+  /** Folder of the stage under the storage root; shards write into `<outputDir>/<shard>`. */
+  outputDir: string;
+}
+
+/** Another resource this one reads from, with the role its outputs play here. */
+export interface Dependency {
+  role: string;
+  kind: string;
+  name: string;
+}
+
+/** What the controller knows about a dependency: whether its outputs exist, and where. */
+export interface DependencyView extends Dependency {
+  /** Phase of the dependency, absent when it does not exist (yet). */
+  phase?: string;
+  ready: boolean;
+  /** Stage folders of the dependency by stage id (from its status, in pipeline order). */
+  stageDirs: Record<string, string>;
+}

@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+/** A free loopback port (the kernel picks; a tiny race with other programs is accepted). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Component {
+  name: string;
+  pid: number;
+  child?: ChildProcess;
+}
+
+/** Starts one component of the multicall binary, its output in `<dir>/<name>.log`. */
+export function startComponent(binary: string, dir: string, name: string, args: string[], detached: boolean) {
+  const log = openSync(path.join(dir, `${name}.log`), "a");
+  const child = spawn(binary, [name === "nodesim" ? "nodesim" : name, ...args], {
+    stdio: ["ignore", log, log],
+    detached,
+  });
+  if (detached) child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  return { name, pid: child.pid, child } satisfies Component;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+}

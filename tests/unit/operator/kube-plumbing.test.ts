@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { canAcquire, microTime } from "../../../operator/kube/leader-election.ts";
+import { ItemExponentialBackoff, MaxOf, TokenBucket } from "../../../operator/kube/rate-limiter.ts";
+import { mergePatchBetween } from "../../../operator/kube/status-writer.ts";
+import { WorkQueue } from "../../../operator/kube/workqueue.ts";
+
+describe("WorkQueue", () => {
+  it("hands out each key once however often it was added, in order", async () => {
+    const queue = new WorkQueue();
+    for (const key of ["a", "b", "a", "c", "b"]) queue.add(key);
+    expect(queue.length).toBe(3);
+    expect([await queue.get(), await queue.get(), await queue.get()]).toEqual(["a", "b", "c"]);
+  });
+
+  it("re-queues a key added while it was processed only when it is done", async () => {
+    const queue = new WorkQueue();
+    queue.add("a");
+    const key = await queue.get();
+    queue.add("a");
+    expect(queue.length).toBe(0);
+    queue.done(key as string);
+    expect(queue.length).toBe(1);
+    expect(await queue.get()).toBe("a");
+  });
+
+  it("wakes a waiting worker and answers undefined after shutdown", async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+    queue.add("x");
+    expect(await waiting).toBe("x");
+    const blocked = queue.get();
+    queue.shutDown();
+    expect(await blocked).toBeUndefined();
+  });
+
+  it("reports its depth", () => {
+    const depths: number[] = [];
+    const queue = new WorkQueue(undefined, (d) => depths.push(d));
+    queue.add("a");
+    queue.add("b");
+    expect(depths).toEqual([1, 2]);
+  });
+});
+
+describe("rate limiters", () => {
+  it("backs off per key exponentially from 5 ms to the cap, and forgets", () => {
+    const backoff = new ItemExponentialBackoff(5, 1_000_000);
+    expect([1, 2, 3, 4].map(() => backoff.when("k"))).toEqual([5, 10, 20, 40]);
+    expect(backoff.when("other")).toBe(5);
+    for (let i = 0; i < 40; i++) backoff.when("k");
+    expect(backoff.when("k")).toBe(1_000_000);
+    backoff.forget("k");
+    expect(backoff.when("k")).toBe(5);
+  });
+
+  it("lets a burst through, then spaces requests at the bucket's rate", () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 3, () => now);
+    expect([bucket.when("a"), bucket.when("b"), bucket.when("c")]).toEqual([0, 0, 0]);
+    expect(bucket.when("d")).toBe(100);
+    now = 1000;
+    expect(bucket.when("e")).toBe(0);
+  });
+
+  it("takes the longest delay of its limiters", () => {
+    const now = 0;
+    const limiter = new MaxOf(new ItemExponentialBackoff(5, 1000), new TokenBucket(1, 1, () => now));
+    expect(limiter.when("a")).toBe(5);
+    expect(limiter.when("a")).toBe(1000);
+  });
+});
+
+describe("mergePatchBetween", () => {
+  it("carries changed and removed keys only, arrays whole", () => {
+    const from = { phase: "Running", metrics: { a: 1, b: 2 }, stages: [{ name: "x" }], startedAt: "t" };
+    const to = { phase: "Succeeded", metrics: { a: 1 }, stages: [{ name: "x" }, { name: "y" }], startedAt: "t" };
+    expect(mergePatchBetween(from, to)).toEqual({
+      phase: "Succeeded",
+      metrics: { b: null },
+      stages: [{ name: "x" }, { name: "y" }],
+    });
+    expect(mergePatchBetween(from, structuredClone(from))).toBeUndefined();
+    expect(mergePatchBetween(undefined, { phase: "Pending" })).toEqual({ phase: "Pending" });
+  });
+});
+
+describe("leader election", () => {
+  const now = new Date("2026-01-01T00:00:30Z");
+  it("takes a lease that is free, its own, or expired; not one another replica renewed", () => {
+    expect(canAcquire({}, "me", now)).toBe(true);
+    expect(
+      canAcquire({ holderIdentity: "me", renewTime: "2026-01-01T00:00:29Z", leaseDurationSeconds: 15 }, "me", now),
+    ).toBe(true);
+    expect(
+      canAcquire({ holderIdentity: "other", renewTime: "2026-01-01T00:00:20Z", leaseDurationSeconds: 15 }, "me", now),
+    ).toBe(false);
+    expect(
+      canAcquire({ holderIdentity: "other", renewTime: "2026-01-01T00:00:10Z", leaseDurationSeconds: 15 }, "me", now),
+    ).toBe(true);
+    expect(
+      canAcquire({ holderIdentity: "", renewTime: "2026-01-01T00:00:29Z", leaseDurationSeconds: 1 }, "me", now),
+    ).toBe(true);
+  });
+  it("writes MicroTime with six fractional digits", () => {
+    expect(microTime(new Date("2026-01-01T00:00:30.123Z"))).toBe("2026-01-01T00:00:30.123000Z");
+  });
+});

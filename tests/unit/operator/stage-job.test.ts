@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildRequestConfigMap,
+  buildStageJob,
+  type StageJobInput,
+} from "../../../operator/executors/kubernetes/job.ts";
+import { stageJobName } from "../../../operator/executors/kubernetes/names.ts";
+import { stageRequests } from "../../../operator/pipeline/request.ts";
+import type { StagePlan } from "../../../operator/pipeline/stage-plan.ts";
+import { makePlan, parseConfigForTest } from "../../support/operator-builders.ts";
+
+const owner = { apiVersion: "mammoflow.io/v1alpha1", kind: "ClassifierFold", name: "f0", namespace: "ns", uid: "u-1" };
+const input = (plan: StagePlan, config = parseConfigForTest()): StageJobInput => ({
+  owner,
+  plan,
+  requests: stageRequests({ kind: owner.kind, namespace: "ns", name: "f0", generation: 1 }, plan),
+  config,
+});
+
+describe("buildStageJob", () => {
+  it("runs a GPU stage on the A100 pool with the volume, /dev/shm, no token and the failure policy", () => {
+    const job = buildStageJob(input(makePlan("train-fold-1", "train-fold").gpu(1).obj()));
+    expect(job.metadata).toEqual({
+      name: "f0-fold-train-fold-1",
+      namespace: "ns",
+      labels: {
+        "app.kubernetes.io/managed-by": "mammoflow",
+        "mammoflow.io/kind": "ClassifierFold",
+        "mammoflow.io/resource": "f0",
+        "mammoflow.io/stage": "train-fold",
+        "mammoflow.io/stage-id": "train-fold-1",
+      },
+      ownerReferences: [
+        {
+          apiVersion: "mammoflow.io/v1alpha1",
+          kind: "ClassifierFold",
+          name: "f0",
+          uid: "u-1",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    });
+    const spec = job.spec;
+    expect(spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      completionMode: "NonIndexed",
+      backoffLimit: 3,
+      activeDeadlineSeconds: 604800,
+      ttlSecondsAfterFinished: 86400,
+      podReplacementPolicy: "Failed",
+      podFailurePolicy: {
+        rules: [
+          { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+          { action: "FailJob", onExitCodes: { containerName: "stage", operator: "In", values: [2] } },
+        ],
+      },
+    });
+    expect(spec?.suspend).toBeUndefined();
+    const pod = spec?.template.spec;
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.restartPolicy).toBe("Never");
+    expect(pod?.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+      {
+        matchExpressions: [
+          {
+            key: "nvidia.com/gpu.product",
+            operator: "In",
+            values: [
+              "NVIDIA-A100-SXM4-40GB",
+              "NVIDIA-A100-SXM4-80GB",
+              "NVIDIA-A100-PCIE-40GB",
+              "NVIDIA-A100-80GB-PCIe",
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(pod?.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    const container = pod?.containers[0];
+    expect(container?.image).toBe("ghcr.io/mammoflow/stage-python:0.1.0");
+    expect(container?.command).toEqual([
+      "python",
+      "-m",
+      "mammoflow_jobs",
+      "train-fold",
+      "--request",
+      "/etc/mammoflow/request/request.json",
+    ]);
+    expect(container?.resources).toEqual({ limits: { "nvidia.com/gpu": "1" }, requests: { "nvidia.com/gpu": "1" } });
+    expect(container?.terminationMessagePath).toBe("/dev/termination-log");
+    expect(container?.terminationMessagePolicy).toBe("FallbackToLogsOnError");
+    expect(container?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(container?.volumeMounts?.map((m) => m.mountPath)).toEqual([
+      "/data",
+      "/etc/mammoflow/request",
+      "/dev/shm",
+      "/tmp",
+    ]);
+    expect(pod?.volumes).toEqual([
+      { name: "data", persistentVolumeClaim: { claimName: "mammoflow-data" } },
+      { name: "request", configMap: { name: "f0-fold-train-fold-1" } },
+      { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "32Gi" } },
+      { name: "tmp", emptyDir: {} },
+    ]);
+  });
+
+  it("runs a sharded TypeScript stage as an Indexed Job reading its shard's request", () => {
+    const job = buildStageJob(input(makePlan("prepare-dataset", "prepare-dataset").shards(4).obj()));
+    expect(job.spec).toMatchObject({ completions: 4, parallelism: 4, completionMode: "Indexed" });
+    const container = job.spec?.template.spec?.containers[0];
+    expect(container?.image).toBe("ghcr.io/mammoflow/stage-ts:0.1.0");
+    expect(container?.command).toEqual([
+      "mammoflow",
+      "stage",
+      "prepare-dataset",
+      "--request",
+      "/etc/mammoflow/request/request-$(JOB_COMPLETION_INDEX).json",
+    ]);
+    // A CPU stage neither asks for GPUs nor tolerates the GPU pool's taint.
+    expect(container?.resources).toBeUndefined();
+    expect(job.spec?.template.spec?.tolerations).toBeUndefined();
+    expect(job.spec?.template.spec?.affinity).toBeUndefined();
+    const configMap = buildRequestConfigMap(input(makePlan("prepare-dataset", "prepare-dataset").shards(4).obj()));
+    expect(Object.keys(configMap.data ?? {})).toEqual([
+      "request-0.json",
+      "request-1.json",
+      "request-2.json",
+      "request-3.json",
+    ]);
+    expect(JSON.parse(configMap.data?.["request-2.json"] ?? "{}").shard).toEqual({ index: 2, count: 4 });
+    expect(configMap.immutable).toBe(true);
+  });
+
+  it("creates the Job suspended with the queue label when Kueue is configured", () => {
+    const config = parseConfigForTest({ kueue: { queueName: "gpu-queue" } });
+    const job = buildStageJob(input(makePlan("predict", "predict").gpu(1).obj(), config));
+    expect(job.spec?.suspend).toBe(true);
+    expect(job.metadata?.labels?.["kueue.x-k8s.io/queue-name"]).toBe("gpu-queue");
+  });
+
+  it("refuses a pool that is not configured", () => {
+    const plan = { ...makePlan("predict", "predict").gpu(1).obj(), gpuPool: "h100" };
+    expect(() => buildStageJob(input(plan))).toThrow('GPU pool "h100" is not configured (known: a100)');
+  });
+});
+
+describe("stageJobName", () => {
+  it("is deterministic and at most 63 characters", () => {
+    expect(stageJobName("Submission", "s", "predict")).toBe("s-sub-predict");
+    const long = stageJobName("ClassifierFold", "a".repeat(60), "train-fold-2");
+    expect(long).toHaveLength(63);
+    expect(long).toBe(stageJobName("ClassifierFold", "a".repeat(60), "train-fold-2"));
+    expect(long).not.toBe(stageJobName("ClassifierFold", "a".repeat(60), "train-fold-1"));
+  });
+});
