@@ -16,6 +16,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "setup: installing jobs/python (pinned: jobs/python/requirements.lock)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r jobs/python/requirements.lock
+# yolox 0.3.0 pins onnx==1.8.1 (does not build on Python 3.11), so it goes in without its metadata
+# dependencies (the real ones are in the lock); it compiles one C++ op against the installed torch.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation yolox==0.3.0
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e jobs/python
 # Test tools from Debian: lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua is Lua 5.1).
 DEBIAN_TOOLS=(lua5.1)
@@ -29,5 +32,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: please install ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]}); the tests need them" >&2
     exit 1
   fi
+fi
+# helm, built from its Go module (no binary downloads here), for the chart's lint/template tests.
+HELM_VERSION=v4.3.1
+if [ ! -x .tools/bin/helm ] || ! .tools/bin/helm version --short 2>/dev/null | grep -q "$HELM_VERSION"; then
+  echo "setup: building helm $HELM_VERSION into .tools/bin (Go module build, cached by Go)"
+  GOBIN="$PWD/.tools/bin" GOFLAGS=-trimpath go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 fi
 echo "setup: done"

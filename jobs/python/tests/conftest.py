@@ -33,3 +33,11 @@ def write_request(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    # Two cores shared by several people: one thread per test process keeps timings predictable.
+    import torch
+
+    torch.set_num_threads(1)

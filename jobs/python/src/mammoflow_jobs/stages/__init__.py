@@ -16,3 +16,7 @@ def stage(name: str):
         return function
 
     return register
+
+
+# Each module registers itself on import; the imports come last because they use `stage` above.
+from . import export_onnx  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Model definitions and the seed's checkpoint formats."""
