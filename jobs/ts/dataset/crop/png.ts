@@ -1,0 +1,14 @@
+import sharp from "sharp";
+import { writeFileAtomic } from "../../runtime/index.ts";
+
+/** Encodes a single-channel 8-bit image as a grayscale PNG (lossless, like the seed's cv2.imwrite). */
+export async function encodeGray8Png(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
+    .png({ compressionLevel: 3 })
+    .toBuffer();
+}
+
+/** Writes the crop by rename: a crop file that exists is complete (what a restarted shard relies on). */
+export async function writeGray8Png(file: string, pixels: Uint8Array, width: number, height: number): Promise<void> {
+  await writeFileAtomic(file, await encodeGray8Png(pixels, width, height));
+}

@@ -1,0 +1,95 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { RelativePath } from "../../contract/request.ts";
+import { DATASET_NAMES, type DatasetInput } from "./types.ts";
+
+/** One dataset to prepare; mirrors the API's DatasetSource (operator/api/settings/datasets.ts). */
+const DatasetSourceParameter = z.object({
+  name: z.enum(DATASET_NAMES),
+  rawPath: RelativePath.optional(),
+  labels: z.enum(["Generated", "SeedCheckedIn"]).default("Generated"),
+});
+
+/** The API's PixelConversion fields (all optional here; the DICOM module fills the seed's defaults). */
+const PixelParameters = z
+  .object({
+    windowIndex: z.int().min(0),
+    windowParamPrecision: z.enum(["Float64", "Float16ForDaliSyntaxes"]),
+    applyRescale: z.boolean(),
+    applyVoiLutSequence: z.boolean(),
+  })
+  .partial();
+
+/** The API's RoiSelection fields. */
+const RoiParameters = z
+  .object({
+    confidenceThreshold: z.number().min(0).max(1),
+    nmsIouThreshold: z.number().min(0).max(1),
+    minAreaFraction: z.number().min(0).max(1),
+    otsuFallback: z.boolean(),
+  })
+  .partial();
+
+/**
+ * Parameters of prepare-dataset. A shard request (request.shard) crops its slice; a request with
+ * `merge: true` (no shard) gathers the `shards` shard folders and writes the label CSVs; a request
+ * with neither does both in one process.
+ */
+export const PrepareDatasetParameters = z
+  .object({
+    datasets: z.array(DatasetSourceParameter).min(1),
+    pixels: PixelParameters.default({}),
+    roi: RoiParameters.default({}),
+    maxErrorFraction: z.number().min(0).max(1).default(0.01),
+    merge: z.boolean().default(false),
+    shards: z.int().min(1).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.merge && p.shards === undefined) {
+      ctx.addIssue({ code: "custom", path: ["shards"], message: "merge needs the number of shards" });
+    }
+    for (const [i, d] of p.datasets.entries()) {
+      if (d.labels === "SeedCheckedIn" && d.name !== "bmcd" && d.name !== "cmmd") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["datasets", i, "labels"],
+          message: `the seed checked in labels only for bmcd and cmmd, not ${d.name}`,
+        });
+      }
+    }
+    const names = p.datasets.map((d) => d.name);
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    if (repeated) ctx.addIssue({ code: "custom", path: ["datasets"], message: `dataset ${repeated} is listed twice` });
+  });
+export type PrepareDatasetParameters = z.infer<typeof PrepareDatasetParameters>;
+
+/** The seed's checked-in cleaned labels, shipped in the repository (and the stage image) under assets/data/. */
+export function bundledSeedLabels(name: string): string {
+  const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+  return path.join(repositoryRoot, "assets", "data", `${name}_cleaned_label.csv`);
+}
+
+/**
+ * Resolves each dataset's raw folder (default `datasets/raw/<name>`) under the storage root and,
+ * for SeedCheckedIn, the checked-in CSV: the request input `<name>-labels` when given, else the
+ * bundled copy.
+ */
+export function datasetInputs(
+  parameters: PrepareDatasetParameters,
+  storageRoot: string,
+  inputs: Readonly<Record<string, string>>,
+): DatasetInput[] {
+  return parameters.datasets.map((d) => {
+    const input: DatasetInput = {
+      name: d.name,
+      rawRoot: path.join(storageRoot, d.rawPath ?? `datasets/raw/${d.name}`),
+      labels: d.labels,
+    };
+    if (d.labels === "SeedCheckedIn") {
+      const given = inputs[`${d.name}-labels`];
+      input.seedLabelsFile = given === undefined ? bundledSeedLabels(d.name) : path.join(storageRoot, given);
+    }
+    return input;
+  });
+}

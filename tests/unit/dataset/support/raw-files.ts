@@ -1,0 +1,70 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import ExcelJS from "exceljs";
+import { encode as encodePng } from "fast-png";
+import sharp from "sharp";
+
+const PYTHON = path.resolve(import.meta.dirname, "../../../../.venv/bin/python");
+const WRITE_DICOMS = path.resolve(import.meta.dirname, "write_dicoms.py");
+
+/** A small uncompressed DICOM the test writes with pydicom (see write_dicoms.py). */
+export interface DicomSpec {
+  path: string;
+  rows: number;
+  columns: number;
+  values: number[];
+  bits?: 8 | 12 | 16;
+  laterality?: "L" | "R";
+  photometric?: "MONOCHROME1" | "MONOCHROME2";
+  center?: number;
+  width?: number;
+  voi?: "LINEAR" | "LINEAR_EXACT" | "SIGMOID";
+}
+
+/** Writes all the DICOMs in one Python process (pydicom is independent of the TypeScript decoder). */
+export function writeDicoms(specs: readonly DicomSpec[]): void {
+  const run = spawnSync(PYTHON, [WRITE_DICOMS], { input: JSON.stringify(specs), encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`write_dicoms.py failed: ${run.stderr}`);
+}
+
+/** `rows × columns` values rising left to right, top to bottom, from `low` by `step`. */
+export function ramp(rows: number, columns: number, low: number, step: number): number[] {
+  return Array.from({ length: rows * columns }, (_, i) => low + i * step);
+}
+
+export async function writeText(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+}
+
+/** An empty file where only the name matters (label rules never open the image). */
+export async function touch(file: string): Promise<void> {
+  await writeText(file, "");
+}
+
+export async function writeGray16Png(file: string, rows: number, columns: number, values: number[]): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(
+    file,
+    encodePng({ width: columns, height: rows, data: Uint16Array.from(values), depth: 16, channels: 1 }),
+  );
+}
+
+export async function writeGray8Jpeg(file: string, rows: number, columns: number, values: number[]): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await sharp(Uint8Array.from(values), { raw: { width: columns, height: rows, channels: 1 } })
+    .jpeg({ quality: 100 })
+    .toFile(file);
+}
+
+/** An xlsx with one sheet per entry, written by exceljs (null = empty cell). */
+export async function writeWorkbook(file: string, sheets: Record<string, (string | number | null)[][]>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const workbook = new ExcelJS.Workbook();
+  for (const [name, rows] of Object.entries(sheets)) {
+    const sheet = workbook.addWorksheet(name);
+    for (const row of rows) sheet.addRow(row);
+  }
+  await workbook.xlsx.writeFile(file);
+}
