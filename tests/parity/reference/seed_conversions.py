@@ -100,7 +100,8 @@ def voi_lut(raw16: np.ndarray, ds) -> np.ndarray:
     item = ds.VOILUTSequence[0]
     entries, first, bits = (int(v) for v in item.LUTDescriptor)
     entries = entries or 65536
-    table = np.frombuffer(item["LUTData"].value, "<u2")[:entries].astype(np.float64)
+    little_endian = ds.original_encoding[1] is not False
+    table = np.frombuffer(item["LUTData"].value, "<u2" if little_endian else ">u2")[:entries].astype(np.float64)
     index = np.clip(raw16.astype(np.int64) - first, 0, entries - 1)
     y = ((table[index] / (2**bits - 1)).astype(F32) * F32(255)).astype(F32)
     return (F32(255) - y) if ds.PhotometricInterpretation == "MONOCHROME1" else y

@@ -1,4 +1,5 @@
 import type { StoredPixels } from "../stored-values.ts";
+import { castToUint8 } from "./cast.ts";
 import { minMax } from "./seed-int16.ts";
 
 const f32 = Math.fround;
@@ -52,7 +53,7 @@ export function minMaxLegacyUint8(pixels: StoredPixels, invert: boolean): Uint8A
   for (let i = 0; i < pixels.length; i++) {
     const v = wrap((pixels[i] as number) - min) / range;
     const y = (invert ? 1 - v : v) * 255;
-    out[i] = y >= 0 && y < 256 ? Math.trunc(y) : 0;
+    out[i] = castToUint8(y);
   }
   return out;
 }

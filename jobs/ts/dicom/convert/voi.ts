@@ -1,6 +1,7 @@
 import { DicomError } from "../errors.ts";
 import type { DicomHeader, VoiLut } from "../header.ts";
 import { DALI_TRANSFER_SYNTAXES } from "../transfer-syntax.ts";
+import { castToUint8 } from "./cast.ts";
 import { roundToFloat16 } from "./float16.ts";
 import { minMaxTimes255Int16 } from "./min-max.ts";
 import type { PixelConversionOptions } from "./options.ts";
@@ -80,12 +81,11 @@ export function voiToFloat(
   return mapInt16(raw, rescaled ? (x) => apply(f32(x * slope + intercept)) : apply, header.invert);
 }
 
-/** `tensor.to(uint8)`: truncation toward zero of values in [0, 255] (pipeline-spec §1.8). */
+/** `tensor.to(uint8)`: truncation toward zero (pipeline-spec §1.8), wrapping outside [0, 255] like x86. */
 export function truncateToUint8(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    out[i] = v >= 0 && v < 256 ? v : 0;
+    out[i] = castToUint8(values[i] as number);
   }
   return out;
 }
