@@ -1,0 +1,1 @@
+"""Datasets, splits and samplers of the classifier and the detector."""

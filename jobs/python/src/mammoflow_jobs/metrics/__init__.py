@@ -1,0 +1,1 @@
+"""The seed's evaluation metrics (pipeline-spec §6.1)."""
