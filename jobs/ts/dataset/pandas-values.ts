@@ -39,18 +39,26 @@ export function isMissing(cell: Cell): cell is null {
   return cell === null;
 }
 
+/** A column's cells and whether pandas holds it as float64 even where the values are integers. */
+export interface Column {
+  cells: Cell[];
+  float: boolean;
+}
+
 /**
- * read_csv's view of one column: numbers when every present value is numeric, booleans when
- * every value is a boolean word and none is missing, otherwise the texts as read.
+ * read_csv's view of one column: numbers when every present value is numeric (float64 when one
+ * is written with a point or exponent, or one is missing), booleans when every value is a
+ * boolean word and none is missing, otherwise the texts as read.
  */
-export function inferCsvColumn(texts: readonly string[]): Cell[] {
+export function inferCsvColumn(texts: readonly string[]): Column {
   const present = texts.filter((t) => !NA_TEXTS.has(t));
   if (present.length > 0 && present.every((t) => NUMBER.test(t))) {
-    return texts.map((t) => (NA_TEXTS.has(t) ? null : Number(t)));
+    const float = present.length < texts.length || present.some((t) => /[.eE]/.test(t));
+    return { cells: texts.map((t) => (NA_TEXTS.has(t) ? null : Number(t))), float };
   }
   const booleans = present.length === texts.length && texts.every((t) => TRUE_TEXTS.has(t) || FALSE_TEXTS.has(t));
-  if (booleans && texts.length > 0) return texts.map((t) => TRUE_TEXTS.has(t));
-  return texts.map((t) => (NA_TEXTS.has(t) ? null : t));
+  if (booleans && texts.length > 0) return { cells: texts.map((t) => TRUE_TEXTS.has(t)), float: false };
+  return { cells: texts.map((t) => (NA_TEXTS.has(t) ? null : t)), float: false };
 }
 
 /** Python's `repr(float)`: shortest round-trip digits, ".0" on integers, exponent outside [1e-4, 1e16). */
@@ -72,13 +80,14 @@ function pythonText(cell: Exclude<Cell, null>): string {
 
 /**
  * The texts `to_csv` writes for a column: int64 when every value is an integer and none is
- * missing, float64 when the numbers have a fraction or a gap, otherwise object (Python `str`).
+ * missing, float64 when the numbers have a fraction or a gap (or `float64` says the column was
+ * read as floats), otherwise object (Python `str`).
  */
-export function formatColumn(cells: readonly Cell[]): string[] {
+export function formatColumn(cells: readonly Cell[], float64 = false): string[] {
   const present = cells.filter((c): c is Exclude<Cell, null> => c !== null);
   const numeric = present.length > 0 && present.every((c) => typeof c === "number");
   if (numeric) {
-    const float = present.length < cells.length || present.some((c) => !Number.isInteger(c));
+    const float = float64 || present.length < cells.length || present.some((c) => !Number.isInteger(c));
     return cells.map((c) => (c === null ? "" : float ? pythonFloatText(c as number) : pythonText(c)));
   }
   return cells.map((c) => (c === null ? "" : pythonText(c)));
@@ -89,6 +98,8 @@ export class Frame {
   constructor(
     readonly columns: Map<string, Cell[]>,
     readonly length: number,
+    /** Columns held as float64 whatever their values (read_csv saw "61.0"). */
+    readonly floatColumns: ReadonlySet<string> = new Set(),
   ) {}
 
   static fromRows(names: readonly string[], rows: readonly (readonly Cell[])[]): Frame {
@@ -109,6 +120,11 @@ export class Frame {
     const column = this.columns.get(name);
     if (!column) throw new Error(`no column '${name}' (columns: ${[...this.columns.keys()].join(", ")})`);
     return column;
+  }
+
+  /** The texts `to_csv` writes for the column. */
+  texts(name: string): string[] {
+    return formatColumn(this.column(name), this.floatColumns.has(name));
   }
 
   cell(name: string, row: number): Cell {

@@ -37,14 +37,20 @@ describe("CSV as pandas reads and writes it", () => {
 
 describe("pandas dtypes decide the text of a column", () => {
   it("keeps an integer column integral and turns it float64 when a value is missing", () => {
-    expect(formatColumn(inferCsvColumn(["57", "64", "007"]))).toEqual(["57", "64", "7"]);
-    expect(formatColumn(inferCsvColumn(["57", "", "64"]))).toEqual(["57.0", "", "64.0"]);
-    expect(formatColumn(inferCsvColumn(["0.5", "2"]))).toEqual(["0.5", "2.0"]);
+    const roundTrip = (texts: string[]) => {
+      const column = inferCsvColumn(texts);
+      return formatColumn(column.cells, column.float);
+    };
+    expect(roundTrip(["57", "64", "007"])).toEqual(["57", "64", "7"]);
+    expect(roundTrip(["57", "", "64"])).toEqual(["57.0", "", "64.0"]);
+    expect(roundTrip(["0.5", "2"])).toEqual(["0.5", "2.0"]);
+    expect(roundTrip(["61.0", "55.0"])).toEqual(["61.0", "55.0"]);
+    expect(formatColumn([57, 64], true)).toEqual(["57.0", "64.0"]);
   });
 
   it("leaves text columns as read, booleans as Python writes them, missing values empty", () => {
-    expect(formatColumn(inferCsvColumn(["4a", "1", "NaN"]))).toEqual(["4a", "1", ""]);
-    expect(formatColumn(inferCsvColumn(["False", "True"]))).toEqual(["False", "True"]);
+    expect(formatColumn(inferCsvColumn(["4a", "1", "NaN"]).cells)).toEqual(["4a", "1", ""]);
+    expect(formatColumn(inferCsvColumn(["False", "True"]).cells)).toEqual(["False", "True"]);
     expect(formatColumn([4, "4A", null, 2.5])).toEqual(["4", "4A", "", "2.5"]);
   });
 

@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { sortByKeys } from "../order.ts";
-import { type Cell, formatColumn } from "../pandas-values.ts";
+import type { Cell } from "../pandas-values.ts";
 import type { DatasetAdapter, DatasetInput, DatasetPlan, PlannedImage } from "../types.ts";
 import {
   columnIndex,
@@ -51,7 +51,7 @@ async function planGenerated(input: DatasetInput): Promise<DatasetPlan> {
   const labelFile = path.join(input.rawRoot, "label.csv");
   const frame = await readCsvFrame(labelFile);
   const texts = Object.fromEntries(
-    ["laterality", "age", "density", "BIRADS", "folder_type"].map((name) => [name, formatColumn(frame.column(name))]),
+    ["laterality", "age", "density", "BIRADS", "folder_type"].map((name) => [name, frame.texts(name)]),
   ) as Record<string, string[]>;
   const biopsies: string[] = frame.column("biopsy_result").map((b: Cell) => (b === null ? "NAN" : String(b)));
   const plan: DatasetPlan = { dataset: "bmcd", columns: COLUMNS, images: [], problems: [] };

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { formatColumn } from "../pandas-values.ts";
 import type { DatasetAdapter, DatasetInput, DatasetPlan } from "../types.ts";
 import { readSheet } from "../xlsx.ts";
 import { labelItem, listOrUndefined, notPlanned, plannedTable, problem, requiredText } from "./common.ts";
@@ -61,7 +60,7 @@ export const cddcesmAdapter: DatasetAdapter = {
     for (const [id, classes] of classesOf) {
       if (classes[0] === "Malignant" && new Set(classes).size !== 1) inconsistent.add(id);
     }
-    const texts = SOURCE_COLUMNS.map(([, source]) => formatColumn(frame.column(source)));
+    const texts = SOURCE_COLUMNS.map(([, source]) => frame.texts(source));
     for (let i = 0; i < frame.length; i++) {
       if (frame.cell("Type", i) !== "DM") continue;
       const id = ids[i];

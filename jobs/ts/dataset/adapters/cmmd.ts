@@ -1,6 +1,6 @@
 import path from "node:path";
 import { sortByKeys } from "../order.ts";
-import { type Cell, formatColumn } from "../pandas-values.ts";
+import { type Frame, formatColumn } from "../pandas-values.ts";
 import {
   type DatasetAdapter,
   type DatasetInput,
@@ -78,21 +78,14 @@ async function planGenerated(input: DatasetInput): Promise<DatasetPlan> {
  * label row without an image is reported. Sorted by (patient_id, image_id).
  */
 export function cmmdGeneratedTable(
-  labels: {
-    patient: Cell[];
-    side: Cell[];
-    age: Cell[];
-    number: Cell[];
-    abnormality: Cell[];
-    classification: Cell[];
-    subtype: Cell[];
-  },
+  labels: Frame,
   images: readonly { patientId: string; imageId: string; laterality?: string }[],
+  plannedPatients: ReadonlySet<string>,
 ): LabelTable {
   const problems: DatasetProblem[] = [];
   const labelRowsOf = new Map<string, number[]>();
-  for (let i = 0; i < labels.patient.length; i++) {
-    const key = `${requiredText(labels.patient[i] ?? null)}|${requiredText(labels.side[i] ?? null)}`;
+  for (let i = 0; i < labels.length; i++) {
+    const key = `${requiredText(labels.cell("ID1", i))}|${requiredText(labels.cell("LeftRight", i))}`;
     labelRowsOf.set(key, [...(labelRowsOf.get(key) ?? []), i]);
   }
   const matched = new Set<string>();
@@ -114,8 +107,9 @@ export function cmmdGeneratedTable(
     }
   }
   for (const [key, rows] of labelRowsOf) {
-    if (matched.has(key)) continue;
     const [patientId, side] = key.split("|") as [string, string];
+    // A patient without a series folder is reported by the plan already.
+    if (matched.has(key) || !plannedPatients.has(patientId)) continue;
     problems.push(
       problem(
         "label-without-image",
@@ -124,24 +118,24 @@ export function cmmdGeneratedTable(
       ),
     );
   }
-  const pick = (column: Cell[]) => merged.map((m) => (m.label === undefined ? null : (column[m.label] ?? null)));
-  // An integer column the merge leaves gaps in is float64 in pandas (written "63.0").
-  const numeric = (column: Cell[]) => {
-    const cells = pick(column);
-    const sourceFloat = column.some((c) => c === null || (typeof c === "number" && !Number.isInteger(c)));
-    return formatColumn(sourceFloat ? [...cells, null] : cells);
+  const pick = (name: string) => {
+    const column = labels.column(name);
+    return merged.map((m) => (m.label === undefined ? null : (column[m.label] ?? null)));
   };
-  const classification = pick(labels.classification).map((c) => c ?? "Normal");
+  // A label column keeps its dtype through the merge, and one the merge leaves gaps in becomes
+  // float64 (an age is then written "63.0").
+  const merge = (name: string) => formatColumn(pick(name), labels.floatColumns.has(name));
+  const classification = pick("classification").map((c) => c ?? "Normal");
   const columns = [
     merged.map((m) => m.patientId),
     merged.map((m) => m.imageId),
     merged.map((m) => m.laterality),
-    numeric(labels.age),
+    merge("Age"),
     classification.map((c) => (c === "Malignant" ? "1" : "0")),
-    numeric(labels.number),
-    formatColumn(pick(labels.abnormality)),
+    merge("number"),
+    merge("abnormality"),
     formatColumn(classification),
-    formatColumn(pick(labels.subtype)),
+    merge("subtype"),
   ];
   const rows = merged.map((_, i) => columns.map((column) => column[i] as string));
   const cancerOf = new Map<string, Set<string>>();
@@ -187,16 +181,7 @@ export const cmmdAdapter: DatasetAdapter = {
 
   async table(input: DatasetInput, plan: DatasetPlan, facts: ReadonlyMap<string, ImageFacts>): Promise<LabelTable> {
     if (input.labels !== "Generated") return plannedTable(input, plan, facts);
-    const frame = await readCsvFrame(path.join(input.rawRoot, "label.csv"));
-    const labels = {
-      patient: frame.column("ID1"),
-      side: frame.column("LeftRight"),
-      age: frame.column("Age"),
-      number: frame.column("number"),
-      abnormality: frame.column("abnormality"),
-      classification: frame.column("classification"),
-      subtype: frame.column("subtype"),
-    };
+    const labels = await readCsvFrame(path.join(input.rawRoot, "label.csv"));
     const images = plan.images.flatMap((image) => {
       const fact = facts.get(imageKey(image));
       if (!fact) return [];
@@ -208,7 +193,7 @@ export const cmmdAdapter: DatasetAdapter = {
         },
       ];
     });
-    return cmmdGeneratedTable(labels, images);
+    return cmmdGeneratedTable(labels, images, new Set(plan.images.map((image) => image.patientId)));
   },
 
   async unlabelledImages(input, plan) {

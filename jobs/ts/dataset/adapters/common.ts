@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { columnIndex, parseCsv } from "../csv.ts";
 import { compareCodePoints } from "../order.ts";
-import { type Cell, Frame, formatColumn, inferCsvColumn } from "../pandas-values.ts";
+import { type Cell, Frame, inferCsvColumn } from "../pandas-values.ts";
 import {
   type DatasetInput,
   type DatasetPlan,
@@ -16,10 +16,13 @@ import {
 export async function readCsvFrame(file: string): Promise<Frame> {
   const table = parseCsv(await readFile(file, "utf8"), file);
   const columns = new Map<string, Cell[]>();
+  const floats = new Set<string>();
   for (const [i, name] of table.columns.entries()) {
-    columns.set(name, inferCsvColumn(table.rows.map((row) => row[i] as string)));
+    const column = inferCsvColumn(table.rows.map((row) => row[i] as string));
+    columns.set(name, column.cells);
+    if (column.float) floats.add(name);
   }
-  return new Frame(columns, table.rows.length);
+  return new Frame(columns, table.rows.length, floats);
 }
 
 /** The label CSV's texts, untouched (checked-in CSVs are copied row for row). */
@@ -31,7 +34,7 @@ export { columnIndex };
 
 /** The texts `to_csv` writes for each named column of `frame`. */
 export function columnTexts(frame: Frame, names: readonly string[]): string[][] {
-  return names.map((name) => formatColumn(frame.column(name)));
+  return names.map((name) => frame.texts(name));
 }
 
 /** Row `i` of column-major texts. */

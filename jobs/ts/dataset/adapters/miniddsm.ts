@@ -1,5 +1,5 @@
 import path from "node:path";
-import { type Cell, formatColumn } from "../pandas-values.ts";
+import type { Cell } from "../pandas-values.ts";
 import type { DatasetAdapter, DatasetInput, DatasetPlan, DatasetProblem } from "../types.ts";
 import { readSheet } from "../xlsx.ts";
 import { filesTwoDeep, labelItem, listOrUndefined, notPlanned, plannedTable, problem } from "./common.ts";
@@ -56,7 +56,7 @@ export const miniddsmAdapter: DatasetAdapter = {
       const contours = rows.map((i) => frame.cell("Tumour_Contour", i));
       cancerOf.set(breast, miniddsmBreastCancer(status, contours));
     }
-    const ages = formatColumn(frame.column("Age"));
+    const ages = frame.texts("Age");
     for (let i = 0; i < frame.length; i++) {
       const patientId = patientIds[i];
       const fileName = frame.cell("fileName", i);

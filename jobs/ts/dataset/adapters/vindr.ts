@@ -32,13 +32,13 @@ export const vindrAdapter: DatasetAdapter = {
       .column("breast_density")
       .map((x) => (typeof x === "string" ? (x.trim().split(/\s+/).at(-1) ?? "") : x));
     const texts = {
-      patient: formatColumn(frame.column("study_id")),
-      series: formatColumn(frame.column("series_id")),
-      image: formatColumn(frame.column("image_id")),
-      laterality: formatColumn(frame.column("laterality")),
-      view: formatColumn(frame.column("view_position")),
+      patient: frame.texts("study_id"),
+      series: frame.texts("series_id"),
+      image: frame.texts("image_id"),
+      laterality: frame.texts("laterality"),
+      view: frame.texts("view_position"),
       density: formatColumn(density),
-      split: formatColumn(frame.column("split")),
+      split: frame.texts("split"),
     };
     for (let i = 0; i < frame.length; i++) {
       const patientId = requiredText(frame.cell("study_id", i));
