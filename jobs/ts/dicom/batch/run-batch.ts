@@ -1,0 +1,66 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type DecodeOutcome, type DecodeTask, decodeOne } from "./decode-one.ts";
+import { listInputs, planOutputs } from "./inputs.ts";
+import { progressBar } from "./progress.ts";
+import type { DecodeMode } from "./render.ts";
+import { runOnWorkers } from "./worker-pool.ts";
+import { writeFileAtomic } from "./write-file.ts";
+
+export interface DecodeBatchOptions {
+  inputs: string[];
+  outDir: string;
+  mode: DecodeMode;
+  workers: number;
+  progress?: NodeJS.WriteStream;
+}
+
+export interface DecodeBatchSummary {
+  total: number;
+  succeeded: number;
+  failures: { file: string; error: string }[];
+  seconds: number;
+}
+
+/**
+ * Decodes every input to `outDir/<stem>.png`, then writes `outDir/failures.jsonl` (one line per
+ * failed input). A failed file never stops the others and never leaves a partial PNG.
+ */
+export async function runDecodeBatch(options: DecodeBatchOptions): Promise<DecodeBatchSummary> {
+  const started = performance.now();
+  const files = await listInputs(options.inputs);
+  await mkdir(options.outDir, { recursive: true });
+  const planned = planOutputs(files);
+  const bar = progressBar(planned.length, options.progress);
+  const outcomes: DecodeOutcome[] = [];
+  const record = (outcome: DecodeOutcome) => {
+    outcomes.push(outcome);
+    bar.tick(outcome.ok);
+  };
+  const tasks: DecodeTask[] = [];
+  for (const p of planned) {
+    if (p.conflict) record({ file: p.file, ok: false, error: `${path.basename(p.file)}: ${p.conflict}` });
+    else tasks.push({ file: p.file, output: path.join(options.outDir, p.output), mode: options.mode });
+  }
+  if (options.workers <= 1 || tasks.length <= 1) {
+    for (const task of tasks) record(await decodeOne(task));
+  } else {
+    await runOnWorkers(tasks, options.workers, record);
+  }
+  bar.finish();
+  const order = new Map(files.map((f, i) => [f, i]));
+  const failures = outcomes
+    .filter((o): o is Extract<DecodeOutcome, { ok: false }> => !o.ok)
+    .sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0))
+    .map((o) => ({ file: o.file, error: o.error }));
+  await writeFileAtomic(
+    path.join(options.outDir, "failures.jsonl"),
+    failures.map((f) => `${JSON.stringify(f)}\n`).join(""),
+  );
+  return {
+    total: planned.length,
+    succeeded: planned.length - failures.length,
+    failures,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

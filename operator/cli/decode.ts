@@ -1,0 +1,55 @@
+import { availableParallelism } from "node:os";
+import { type Command, CommanderError } from "commander";
+import { InputError } from "../../jobs/ts/dicom/batch/inputs.ts";
+import { DECODE_MODES, type DecodeMode } from "../../jobs/ts/dicom/batch/render.ts";
+import { runDecodeBatch } from "../../jobs/ts/dicom/batch/run-batch.ts";
+
+interface DecodeOptions {
+  out?: string;
+  mode: string;
+  workers?: string;
+}
+
+function usage(message: string): never {
+  throw new CommanderError(2, "mammoflow.decode.usage", `error: ${message}`);
+}
+
+/** `mammoflow decode INPUT... --out DIR`: DICOM files to 8-bit PNGs by one of the seed's conversion paths. */
+export function registerDecodeCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command("decode")
+    .description(
+      "Decode DICOM files (or folders, recursively) to 8-bit one-channel PNGs at full resolution: " +
+        "window = the seed's VOI window #0 (min-max without a window), yolox = the ROI detector's min-max input, " +
+        "minmax = the detector-training min-max. Writes DIR/<stem>.png and DIR/failures.jsonl; exit 1 if any file failed.",
+    )
+    .argument("<input...>", "DICOM files or folders")
+    .option("--out <dir>", "output folder (required)")
+    .option("--mode <mode>", `conversion: ${DECODE_MODES.join(", ")}`, "window")
+    .option("--workers <n>", "decoding threads (default: all cores)")
+    // Usage errors exit 2 here, like the other bad-input cases of this project; help stays 0.
+    .exitOverride((error) => {
+      if (error.exitCode === 0) throw error;
+      throw new CommanderError(2, error.code, error.message);
+    })
+    .action(async (inputs: string[], options: DecodeOptions) => {
+      if (!options.out) usage("required option '--out <dir>' not specified");
+      if (!DECODE_MODES.includes(options.mode as DecodeMode)) {
+        usage(`--mode ${options.mode} is not one of ${DECODE_MODES.join(", ")}`);
+      }
+      const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
+      if (!Number.isInteger(workers) || workers < 1) usage(`--workers ${options.workers} is not a positive integer`);
+      let summary: Awaited<ReturnType<typeof runDecodeBatch>>;
+      try {
+        summary = await runDecodeBatch({ inputs, outDir: options.out, mode: options.mode as DecodeMode, workers });
+      } catch (error) {
+        if (error instanceof InputError) usage(error.message);
+        throw error;
+      }
+      for (const f of summary.failures) process.stderr.write(`failed  ${f.error}\n`);
+      process.stdout.write(
+        `decode: ${summary.succeeded} of ${summary.total} written to ${options.out} (mode ${options.mode}, ${workers} worker(s), ${summary.seconds.toFixed(1)} s); ${summary.failures.length} failed\n`,
+      );
+      setExitCode(summary.failures.length === 0 ? 0 : 1);
+    });
+}
