@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    // The cluster suite has its own config (a real control plane): npm run test:cluster.
+    exclude: ["tests/cluster/**", "**/node_modules/**"],
     testTimeout: 60_000,
     pool: "forks",
   },

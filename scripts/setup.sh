@@ -39,4 +39,8 @@ if [ ! -x .tools/bin/helm ] || ! .tools/bin/helm version --short 2>/dev/null | g
   echo "setup: building helm $HELM_VERSION into .tools/bin (Go module build, cached by Go)"
   GOBIN="$PWD/.tools/bin" GOFLAGS=-trimpath go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 fi
+# The cluster tests' control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+# simulated nodes) from the Kubernetes Go modules; skipped when tests/cluster/.bin has it already.
+echo "setup: building the test control plane (tests/cluster/controlplane, cached by source hash and Go)"
+npm run --silent cluster:build
 echo "setup: done"

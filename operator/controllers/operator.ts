@@ -66,7 +66,8 @@ export async function startOperator(
     ? new LeaderElector(
         client,
         {
-          namespace: config.operator.leaderElectionNamespace ?? namespace ?? process.env.POD_NAMESPACE ?? "default",
+          // In a pod, the Lease lives in the operator's own namespace (where its Role is).
+          namespace: config.operator.leaderElectionNamespace || process.env.POD_NAMESPACE || namespace || "default",
           name: LEASE_NAME,
           identity,
           leaseDurationSeconds: config.operator.leaseDurationSeconds,

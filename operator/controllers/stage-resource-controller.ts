@@ -1,6 +1,6 @@
 import { kindByName } from "../api/index.ts";
 import { buildRequestConfigMap, buildStageJob } from "../executors/kubernetes/job.ts";
-import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
+import { FIELD_MANAGER, stageJobName } from "../executors/kubernetes/names.ts";
 import { type KubeObject, resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
@@ -15,6 +15,7 @@ import { viewDependencies } from "./dependency-views.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { CONFIGMAP_TYPE, JOB_TYPE, kindType } from "./resource-types.ts";
 import { observeStages } from "./stage-observations.ts";
+import { StartExpectations } from "./start-expectations.ts";
 
 /** A spec the operator cannot act on although the API server accepted it. */
 function invalidSpec(context: ControllerContext, kind: string, spec: unknown): { spec?: unknown; problem?: string } {
@@ -56,6 +57,7 @@ async function startStage(context: ControllerContext, resource: KubeObject, owne
  * observe their Jobs → decide the status and the next stage → start it → write the status.
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
+  const expectations = new StartExpectations();
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
     const resource = context.caches.kind(kind).get(namespace, name);
@@ -104,7 +106,13 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       plans,
       observations,
     });
-    if (decision.start) await startStage(context, resource, owner, decision.start);
+    for (const id of Object.keys(observations)) expectations.observed(`${namespace}/${stageJobName(kind, name, id)}`);
+    const start = decision.start;
+    const startKey = start && `${namespace}/${stageJobName(kind, name, start.id)}`;
+    if (start && startKey && !expectations.isPending(startKey)) {
+      await startStage(context, resource, owner, start);
+      expectations.expect(startKey);
+    }
     if (await writeStatusIfChanged(context.client, path, previous, decision.status)) {
       recordStageDurations(context, previous, decision.status);
       await recordPhaseChange(context, resource, previous, decision.status);

@@ -1,0 +1,163 @@
+// npm run bench:operator [-- COUNT]: the operator against a real kube-apiserver + etcd with COUNT
+// (default 1000) RoiDetectorTrainings. Each goes through two state changes: created → Running
+// (the operator applies its request ConfigMap and Job and writes status) and, once the bench
+// marks the Job complete through the status subresource (no controller-manager runs here, so
+// the bench plays the Job controller), → Succeeded. Prints reconcile latency p50/p99 per change,
+// API requests per state change (from the operator's own counters) and its peak memory (RSS).
+import { readFileSync } from "node:fs";
+import { API_GROUP_VERSION } from "../../../operator/api/index.ts";
+import type { KubeClient, KubeObject } from "../../../operator/kube/client.ts";
+import { startControlPlane } from "../harness/control-plane.ts";
+import { startOperatorProcess } from "../support/operator-process.ts";
+
+const count = Number(process.argv[2] ?? 1000);
+const NS = "bench";
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+  return line ? Number(line[1]) / 1024 : 0;
+}
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<unknown>) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+async function operatorRequests(metricsPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^mammoflow_api_requests\{verb="([a-z]+)"\} (\d+)/gm))
+    counts[m[1] as string] = Number(m[2]);
+  return counts;
+}
+
+async function waitForPhase(
+  admin: KubeClient,
+  phase: string,
+  seen: Map<string, number>,
+  names: string[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const list = await admin.list<KubeObject & { status?: { phase?: string } }>(
+      `/apis/${API_GROUP_VERSION}/namespaces/${NS}/roidetectortrainings`,
+    );
+    const now = Date.now();
+    for (const item of list.items)
+      if (item.status?.phase === phase && !seen.has(item.metadata.name)) seen.set(item.metadata.name, now);
+    if (names.every((n) => seen.has(n))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`only ${seen.size}/${names.length} resources reached ${phase}`);
+}
+
+const plane = await startControlPlane({ withNodes: false });
+try {
+  const admin = plane.admin;
+  await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  const operator = startOperatorProcess({
+    kubeconfig: plane.kubeconfig,
+    namespace: NS,
+    config: { logLevel: "info" },
+  });
+  const metricsPort = await (async () => {
+    for (let i = 0; i < 300; i++) {
+      const line = operator
+        .logs()
+        .split("\n")
+        .find((l) => l.includes('"operator started"'));
+      if (line) return (JSON.parse(line) as { metrics: number }).metrics;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the operator did not start: ${operator.logs()}`);
+  })();
+  for (let i = 0; i < 300 && !operator.logs().includes('"controllers started"'); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  let peakRss = rssMiB(operator.pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(operator.pid))), 200);
+  const before = await operatorRequests(metricsPort);
+
+  const names = Array.from({ length: count }, (_, i) => `det-${i}`);
+  const created = new Map<string, number>();
+  const running = new Map<string, number>();
+  const started = Date.now();
+  const watching = waitForPhase(admin, "Running", running, names, 600_000);
+  await inBatches(names, 25, async (name) => {
+    await admin.create(`/apis/${API_GROUP_VERSION}/namespaces/${NS}/roidetectortrainings`, {
+      apiVersion: API_GROUP_VERSION,
+      kind: "RoiDetectorTraining",
+      metadata: { name, namespace: NS },
+      spec: { source: "Trained", checkpoint: "assets/trained/yolox.pth" },
+    });
+    created.set(name, Date.now());
+  });
+  await watching;
+  const createPhaseSeconds = (Date.now() - started) / 1000;
+
+  const completedAt = new Map<string, number>();
+  const succeeded = new Map<string, number>();
+  const finishing = waitForPhase(admin, "Succeeded", succeeded, names, 600_000);
+  await inBatches(names, 25, async (name) => {
+    const job = `${name}-roidet-export-onnx`;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    await admin.mergePatch(`/apis/batch/v1/namespaces/${NS}/jobs/${job}/status`, {
+      status: {
+        startTime: now,
+        completionTime: now,
+        succeeded: 1,
+        conditions: [
+          {
+            type: "SuccessCriteriaMet",
+            status: "True",
+            reason: "CompletionsReached",
+            message: "",
+            lastTransitionTime: now,
+            lastProbeTime: now,
+          },
+          {
+            type: "Complete",
+            status: "True",
+            reason: "CompletionsReached",
+            message: "",
+            lastTransitionTime: now,
+            lastProbeTime: now,
+          },
+        ],
+      },
+    });
+    completedAt.set(name, Date.now());
+  });
+  await finishing;
+  clearInterval(sampler);
+  const after = await operatorRequests(metricsPort);
+
+  const toRunning = names.map((n) => (running.get(n) ?? 0) - (created.get(n) ?? 0));
+  const toSucceeded = names.map((n) => (succeeded.get(n) ?? 0) - (completedAt.get(n) ?? 0));
+  const writes = ["apply", "patch", "post", "update", "put", "delete"].reduce(
+    (sum, verb) => sum + ((after[verb] ?? 0) - (before[verb] ?? 0)),
+    0,
+  );
+  const allRequests = Object.keys(after).reduce((sum, verb) => sum + ((after[verb] ?? 0) - (before[verb] ?? 0)), 0);
+  const stateChanges = 2 * count;
+  const report = {
+    resources: count,
+    createdToRunningSeconds: createPhaseSeconds,
+    reconcileLatencyMs: {
+      createdToRunning: { p50: percentile(toRunning, 50), p99: percentile(toRunning, 99) },
+      jobCompleteToSucceeded: { p50: percentile(toSucceeded, 50), p99: percentile(toSucceeded, 99) },
+    },
+    apiRequests: Object.fromEntries(Object.keys(after).map((v) => [v, (after[v] ?? 0) - (before[v] ?? 0)])),
+    apiRequestsPerStateChange: Number((allRequests / stateChanges).toFixed(2)),
+    writesPerStateChange: Number((writes / stateChanges).toFixed(2)),
+    operatorPeakRssMiB: Math.round(peakRss),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  await operator.stop();
+} finally {
+  await plane.stop();
+}

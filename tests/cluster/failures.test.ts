@@ -1,0 +1,94 @@
+// Failure handling with the real Job controller: a stage that exits 2 fails its Job at once
+// (podFailurePolicy FailJob, no retry) and the resource reports why; a pre-empted pod
+// (DisruptionTarget condition, set by the node simulator as the scheduler's pre-emption does)
+// is replaced without using the Job's backoff budget.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeClient } from "../../operator/kube/client.ts";
+import {
+  adminClient,
+  condition,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listJobs,
+  listPods,
+  setBehaviour,
+  stageMessage,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { waitFor } from "./support/wait.ts";
+
+const finished = (admin: KubeClient, ns: string, kind: string, name: string) =>
+  waitFor(`${kind}/${name} to finish`, async () => {
+    const r = await getResource(admin, ns, kind, name);
+    return r.status?.phase === "Succeeded" || r.status?.phase === "Failed" ? r : undefined;
+  });
+
+describe("stage failures", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess;
+  beforeAll(async () => {
+    admin = adminClient();
+    ns = await createNamespace(admin, "failures");
+    const badInput = JSON.stringify({
+      stage: "export-onnx",
+      outcome: "Failed",
+      requestDigest: "0".repeat(64),
+      metrics: {},
+      problems: 0,
+      error: { reason: "BadInput", message: "checkpoint assets/trained/missing.pth does not exist" },
+      artifacts: [],
+      truncated: false,
+    });
+    await setBehaviour(admin, ns, {
+      "broken-roidet-export-onnx": { exitCode: 2, message: badInput },
+      "preempted-roidet-export-onnx": { disruptOnce: true, message: stageMessage("export-onnx", ["model.onnx"]) },
+    });
+    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await deleteNamespace(admin, ns);
+  });
+
+  it("exit code 2 fails the resource with the stage's reason, without a retry", async () => {
+    await createResource(admin, ns, "RoiDetectorTraining", "broken", {
+      source: "Trained",
+      checkpoint: "assets/trained/missing.pth",
+    });
+    const resource = await finished(admin, ns, "RoiDetectorTraining", "broken");
+    expect(resource.status?.phase).toBe("Failed");
+    expect(condition(resource, "Failed")).toMatchObject({ status: "True", reason: "StageFailed" });
+    expect(condition(resource, "Failed")?.message).toBe(
+      "stage export-onnx failed (PodFailurePolicy): BadInput: checkpoint assets/trained/missing.pth does not exist",
+    );
+    const [job] = (await listJobs(admin, ns)).filter((j) => j.metadata.name === "broken-roidet-export-onnx");
+    expect(job?.status?.conditions?.find((c) => c.type === "Failed")?.reason).toBe("PodFailurePolicy");
+    const pods = (await listPods(admin, ns)).filter(
+      (p) => p.metadata.labels?.["batch.kubernetes.io/job-name"] === "broken-roidet-export-onnx",
+    );
+    expect(pods).toHaveLength(1);
+  });
+
+  it("a disrupted pod is replaced without counting against backoffLimit", async () => {
+    await createResource(admin, ns, "RoiDetectorTraining", "preempted", {
+      source: "Trained",
+      checkpoint: "assets/trained/d.pth",
+    });
+    const resource = await finished(admin, ns, "RoiDetectorTraining", "preempted");
+    expect(resource.status?.phase).toBe("Succeeded");
+    expect(resource.status?.stages).toMatchObject([{ name: "export-onnx", phase: "Succeeded", attempts: 0 }]);
+    const job = (await listJobs(admin, ns)).find((j) => j.metadata.name === "preempted-roidet-export-onnx");
+    expect(job?.status?.failed ?? 0).toBe(0);
+    expect(job?.status?.succeeded).toBe(1);
+    const pods = (await listPods(admin, ns)).filter(
+      (p) => p.metadata.labels?.["batch.kubernetes.io/job-name"] === "preempted-roidet-export-onnx",
+    );
+    expect(pods.map((p) => p.status?.phase).sort()).toEqual(["Failed", "Succeeded"]);
+    const disrupted = pods.find((p) => p.status?.phase === "Failed");
+    expect(disrupted?.status?.conditions?.find((c) => c.type === "DisruptionTarget")?.status).toBe("True");
+  });
+});

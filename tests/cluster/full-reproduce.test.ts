@@ -1,0 +1,215 @@
+// A FullReproduce Reproduction on the real control plane. Jobs are run by the real Job
+// controller and scheduler; their pods by the node simulator (tests/cluster/controlplane/
+// nodesim.go), which plays the kubelet: it marks pods Running and then Succeeded with the
+// termination message the test configured for that stage (what a real stage prints).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeClient } from "../../operator/kube/client.ts";
+import {
+  adminClient,
+  condition,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listJobs,
+  listPods,
+  listResources,
+  setBehaviour,
+  stageMessage,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { waitFor } from "./support/wait.ts";
+
+const STAGE_ARTIFACTS: Record<string, string[]> = {
+  "roi-dataset": ["roi-dataset.csv"],
+  "train-detector": ["yolox_nano.pth"],
+  "export-onnx": ["model.onnx"],
+  "prepare-dataset": ["crops.csv"],
+  "cv-split": ["folds.csv"],
+  "train-fold": ["last.pth.tar"],
+  "select-checkpoints": ["selection.json"],
+  "build-engine": ["model.engine"],
+  predict: ["predictions.csv"],
+  aggregate: ["submission.csv"],
+};
+
+describe("FullReproduce on a real control plane", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess;
+
+  beforeAll(async () => {
+    admin = adminClient();
+    ns = await createNamespace(admin, "full");
+    // Every stage succeeds, except that detector training waits until the test lets it go.
+    await setBehaviour(admin, ns, {
+      ...Object.fromEntries(
+        Object.entries(STAGE_ARTIFACTS).map(([stage, artifacts]) => [
+          stage,
+          { message: stageMessage(stage, artifacts, stage === "aggregate" ? { pF1: 0.5 } : {}) },
+        ]),
+      ),
+      "train-detector": { hold: true },
+    });
+    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await deleteNamespace(admin, ns);
+  });
+
+  it("creates the children, blocks them on their inputs, runs every stage in order, and names the CSV", async () => {
+    await createResource(admin, ns, "Reproduction", "r", {
+      mode: "FullReproduce",
+      dataset: { shards: 2 },
+      submission: { runtime: { shards: 2 } },
+    });
+
+    // Children exist, owned by the reproduction.
+    const kinds = ["RoiDetectorTraining", "ClassificationDataset", "ClassifierFold", "EngineBuild", "Submission"];
+    const children = await waitFor("the reproduction's 8 children", async () => {
+      const all = (await Promise.all(kinds.map((k) => listResources(admin, ns, k)))).flat();
+      return all.length === 8 ? all : undefined;
+    });
+    expect(children.map((c) => `${c.kind}/${c.metadata.name}`).sort()).toEqual(
+      [
+        "ClassificationDataset/r-dataset",
+        "ClassifierFold/r-fold-0",
+        "ClassifierFold/r-fold-1",
+        "ClassifierFold/r-fold-2",
+        "ClassifierFold/r-fold-3",
+        "EngineBuild/r-engine",
+        "RoiDetectorTraining/r-detector",
+        "Submission/r-submission",
+      ].sort(),
+    );
+    for (const child of children) {
+      expect(child.metadata.ownerReferences).toMatchObject([{ kind: "Reproduction", name: "r", controller: true }]);
+    }
+
+    // While the detector trains, everything downstream is Blocked on its input and has no Job.
+    await waitFor("the train-detector pod to run", async () =>
+      (await listPods(admin, ns)).find(
+        (p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-detector" && p.status?.phase === "Running",
+      ),
+    );
+    const blocked = await waitFor("downstream resources to be Blocked", async () => {
+      const dataset = await getResource(admin, ns, "ClassificationDataset", "r-dataset");
+      const fold = await getResource(admin, ns, "ClassifierFold", "r-fold-2");
+      const submission = await getResource(admin, ns, "Submission", "r-submission");
+      return dataset.status?.phase === "Blocked" &&
+        fold.status?.phase === "Blocked" &&
+        submission.status?.phase === "Blocked"
+        ? { dataset, fold, submission }
+        : undefined;
+    });
+    expect(condition(blocked.dataset, "Blocked")).toMatchObject({
+      status: "True",
+      reason: "WaitingForDetector",
+      message: "waiting for RoiDetectorTraining/r-detector to be Ready (it is Running)",
+    });
+    expect(condition(blocked.fold, "Blocked")).toMatchObject({
+      status: "True",
+      reason: "WaitingForDataset",
+      message: "waiting for ClassificationDataset/r-dataset to be Ready (it is Blocked)",
+    });
+    expect(condition(blocked.submission, "Blocked")?.reason).toBe("WaitingForDetector");
+    expect((await listJobs(admin, ns)).map((j) => j.metadata.name).sort()).toEqual([
+      "r-detector-roidet-roi-dataset",
+      "r-detector-roidet-train-detector",
+    ]);
+
+    // Let training finish; the rest runs to the end.
+    await setBehaviour(admin, ns, {
+      ...Object.fromEntries(
+        Object.entries(STAGE_ARTIFACTS).map(([stage, artifacts]) => [
+          stage,
+          { message: stageMessage(stage, artifacts, stage === "aggregate" ? { pF1: 0.5 } : {}) },
+        ]),
+      ),
+    });
+    const reproduction = await waitFor(
+      "the reproduction to succeed",
+      async () => {
+        const r = await getResource(admin, ns, "Reproduction", "r");
+        return r.status?.phase === "Succeeded" || r.status?.phase === "Failed" ? r : undefined;
+      },
+      200_000,
+      async () => (await getResource(admin, ns, "Reproduction", "r")).status?.children,
+    );
+    expect(reproduction.status?.phase).toBe("Succeeded");
+    const childPhases = (reproduction.status?.children as { phase?: string }[] | undefined)?.map((c) => c.phase);
+    expect(childPhases).toEqual(Array(8).fill("Succeeded"));
+    expect(reproduction.status?.artifacts).toEqual([
+      {
+        name: "submission.csv",
+        path: `runs/${ns}/Submission/r-submission/aggregate/submission.csv`,
+        sha256: "ab".repeat(32),
+      },
+    ]);
+    expect(reproduction.status?.metrics).toEqual({ pF1: 0.5 });
+
+    for (const child of children) {
+      const done = await getResource(admin, ns, child.kind ?? "", child.metadata.name);
+      expect(done.status?.phase, `${child.kind}/${child.metadata.name}`).toBe("Succeeded");
+      expect(condition(done, "Ready")?.status).toBe("True");
+      expect(done.status?.artifacts?.length).toBeGreaterThan(0);
+    }
+    const submission = await getResource(admin, ns, "Submission", "r-submission");
+    expect(submission.status?.stages?.map((s) => [s.name, s.phase, s.shardsSucceeded, s.shardsTotal])).toEqual([
+      ["predict", "Succeeded", 2, 2],
+      ["aggregate", "Succeeded", 1, 1],
+    ]);
+    expect(submission.status?.artifacts?.map((a) => a.path)).toEqual([
+      `runs/${ns}/Submission/r-submission/predict/0/predictions.csv`,
+      `runs/${ns}/Submission/r-submission/predict/1/predictions.csv`,
+      `runs/${ns}/Submission/r-submission/aggregate/submission.csv`,
+    ]);
+
+    // Dependency order: each stage's Job was created no earlier than its input's Job finished.
+    const jobs = await listJobs(admin, ns);
+    const job = (name: string) => {
+      const found = jobs.find((j) => j.metadata.name === name);
+      if (!found) throw new Error(`no Job ${name}`);
+      return found;
+    };
+    const created = (name: string) => Date.parse(String(job(name).metadata.creationTimestamp));
+    const completed = (name: string) => Date.parse(String(job(name).status?.completionTime));
+    const order: [string, string][] = [
+      ["r-detector-roidet-roi-dataset", "r-detector-roidet-train-detector"],
+      ["r-detector-roidet-train-detector", "r-detector-roidet-export-onnx"],
+      ["r-detector-roidet-export-onnx", "r-dataset-clsdata-prepare-dataset"],
+      ["r-dataset-clsdata-prepare-dataset", "r-dataset-clsdata-cv-split"],
+      ["r-dataset-clsdata-cv-split", "r-fold-0-fold-train-fold-1"],
+      ["r-fold-0-fold-train-fold-1", "r-fold-0-fold-train-fold-2"],
+      ["r-fold-3-fold-train-fold-1", "r-engine-engine-select-checkpoints"],
+      ["r-fold-0-fold-train-fold-2", "r-engine-engine-select-checkpoints"],
+      ["r-engine-engine-select-checkpoints", "r-engine-engine-export-onnx"],
+      ["r-engine-engine-export-onnx", "r-engine-engine-build-engine"],
+      ["r-engine-engine-build-engine", "r-submission-sub-predict"],
+      ["r-submission-sub-predict", "r-submission-sub-aggregate"],
+    ];
+    for (const [before, after] of order)
+      expect(created(after), `${after} after ${before}`).toBeGreaterThanOrEqual(completed(before));
+    expect(jobs).toHaveLength(3 + 2 + 6 + 3 + 2);
+
+    // Pod specs: GPU stages on A100 nodes with one GPU; CPU stages off the GPU pool.
+    const pods = await listPods(admin, ns);
+    const trainPod = pods.find((p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-fold");
+    expect(trainPod?.spec?.nodeName).toMatch(/^a100-[01]$/);
+    expect(trainPod?.spec?.automountServiceAccountToken).toBe(false);
+    expect(trainPod?.spec?.containers[0]?.resources?.limits).toEqual({ "nvidia.com/gpu": "1" });
+    expect(trainPod?.spec?.containers[0]?.command?.slice(0, 4)).toEqual([
+      "python",
+      "-m",
+      "mammoflow_jobs",
+      "train-fold",
+    ]);
+    const preparePods = pods.filter((p) => p.metadata.labels?.["mammoflow.io/stage"] === "prepare-dataset");
+    expect(preparePods.map((p) => p.spec?.nodeName)).toEqual(["cpu-0", "cpu-0"]);
+    expect(preparePods.map((p) => p.metadata.annotations?.["batch.kubernetes.io/job-completion-index"]).sort()).toEqual(
+      ["0", "1"],
+    );
+  });
+});

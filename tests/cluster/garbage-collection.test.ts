@@ -1,0 +1,59 @@
+// Deleting a Reproduction deletes its children, their Jobs, request ConfigMaps and pods: every
+// object carries an owner reference, and the real garbage collector does the rest.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeClient } from "../../operator/kube/client.ts";
+import {
+  adminClient,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  kubeconfigPath,
+  listJobs,
+  listPods,
+  listResources,
+  resourceUrl,
+  setBehaviour,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { waitFor } from "./support/wait.ts";
+
+describe("garbage collection", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess;
+  beforeAll(async () => {
+    admin = adminClient();
+    ns = await createNamespace(admin, "gc");
+    await setBehaviour(admin, ns, { default: { hold: true } });
+    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await deleteNamespace(admin, ns);
+  });
+
+  it("removes the children and their Jobs when the Reproduction is deleted", async () => {
+    await createResource(admin, ns, "Reproduction", "doomed", {});
+    await waitFor("the detector's Job to run", async () =>
+      (await listPods(admin, ns)).find((p) => p.status?.phase === "Running"),
+    );
+    expect((await listJobs(admin, ns)).map((j) => j.metadata.name)).toEqual(["doomed-detector-roidet-export-onnx"]);
+    const configMaps = async () =>
+      (await admin.list<{ metadata: { name: string } }>(`/api/v1/namespaces/${ns}/configmaps`)).items
+        .map((c) => c.metadata.name)
+        .filter((n) => n.startsWith("doomed-"));
+    expect(await configMaps()).toEqual(["doomed-detector-roidet-export-onnx"]);
+
+    await admin.delete(resourceUrl(ns, "Reproduction", "doomed"), "Background");
+    await waitFor("every owned object to be gone", async () => {
+      const left = [
+        ...(await listResources(admin, ns, "RoiDetectorTraining")),
+        ...(await listResources(admin, ns, "EngineBuild")),
+        ...(await listResources(admin, ns, "Submission")),
+        ...(await listJobs(admin, ns)),
+        ...(await listPods(admin, ns)),
+      ];
+      return left.length === 0 && (await configMaps()).length === 0;
+    });
+  });
+});

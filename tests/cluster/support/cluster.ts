@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import { inject } from "vitest";
+import { API_GROUP_VERSION, kindByName } from "../../../operator/api/index.ts";
+import { KubeClient, type KubeObject } from "../../../operator/kube/client.ts";
+import type { ResourceStatus } from "../../../operator/pipeline/status.ts";
+
+export type Resource = KubeObject & { status?: ResourceStatus & Record<string, unknown> };
+
+/** The admin client of the suite's control plane. */
+export function adminClient(): KubeClient {
+  return KubeClient.fromFile(inject("kubeconfig"));
+}
+
+export const kubeconfigPath = () => inject("kubeconfig");
+
+/** A fresh namespace per test, so tests never see each other's objects. */
+export async function createNamespace(admin: KubeClient, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  return name;
+}
+
+export async function deleteNamespace(admin: KubeClient, name: string): Promise<void> {
+  await admin.delete(`/api/v1/namespaces/${name}`).catch(() => undefined);
+}
+
+function plural(kind: string): string {
+  const definition = kindByName(kind);
+  if (!definition) throw new Error(`unknown kind ${kind}`);
+  return definition.plural;
+}
+
+export const resourceUrl = (namespace: string, kind: string, name?: string) =>
+  `/apis/${API_GROUP_VERSION}/namespaces/${namespace}/${plural(kind)}${name ? `/${name}` : ""}`;
+
+export function createResource(admin: KubeClient, namespace: string, kind: string, name: string, spec: unknown) {
+  return admin.create<Resource>(resourceUrl(namespace, kind), {
+    apiVersion: API_GROUP_VERSION,
+    kind,
+    metadata: { name, namespace },
+    spec,
+  });
+}
+
+export const getResource = (admin: KubeClient, namespace: string, kind: string, name: string) =>
+  admin.get<Resource>(resourceUrl(namespace, kind, name));
+
+export async function listResources(admin: KubeClient, namespace: string, kind: string): Promise<Resource[]> {
+  return (await admin.list<Resource>(resourceUrl(namespace, kind))).items;
+}
+
+export const listJobs = async (admin: KubeClient, namespace: string) =>
+  (await admin.list<V1Job & KubeObject>(`/apis/batch/v1/namespaces/${namespace}/jobs`)).items;
+
+export const listPods = async (admin: KubeClient, namespace: string) =>
+  (await admin.list<V1Pod & KubeObject>(`/api/v1/namespaces/${namespace}/pods`)).items;
+
+/** What the simulated stage containers do, per Job name, stage name or "default" (nodesim.go). */
+export interface Behaviour {
+  exitCode?: number;
+  message?: string;
+  hold?: boolean;
+  disruptOnce?: boolean;
+}
+
+export async function setBehaviour(admin: KubeClient, namespace: string, behaviours: Record<string, Behaviour>) {
+  await admin.apply(
+    `/api/v1/namespaces/${namespace}/configmaps/nodesim`,
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "nodesim", namespace },
+      data: Object.fromEntries(
+        Object.entries(behaviours).map(([k, b]) => [k, JSON.stringify({ exitCode: 0, message: "", ...b })]),
+      ),
+    },
+    "mammoflow-tests",
+  );
+}
+
+/**
+ * The termination message a real stage prints (jobs/contract compactResult), here written by
+ * the test because the simulated nodes run no containers.
+ */
+export function stageMessage(stage: string, artifacts: string[] = [], metrics: Record<string, number> = {}): string {
+  return JSON.stringify({
+    stage,
+    outcome: "Succeeded",
+    requestDigest: "0".repeat(64),
+    metrics,
+    problems: 0,
+    artifacts: artifacts.map((name) => ({ name, sha256: "ab".repeat(32) })),
+    truncated: false,
+  });
+}
+
+export const condition = (resource: Resource | undefined, type: string) =>
+  resource?.status?.conditions?.find((c) => c.type === type);
