@@ -1,0 +1,76 @@
+import * as ort from "onnxruntime-node";
+import type { InferenceRuntimeOptions } from "../onnx/options.ts";
+import { inputImageSize, openSession, type ResolvedProvider } from "../onnx/session.ts";
+import { loadOpenCv, type OpenCv } from "./opencv.ts";
+import type { RoiSelectionOptions } from "./options.ts";
+import { otsuBreastRegion } from "./otsu.ts";
+import { type BreastBox, detectionToImageBox, fullFrame, resizedToImageBox } from "./select-box.ts";
+import { topYoloxDetection, type YoloxGrid, yoloxGrid } from "./yolox-decode.ts";
+import { buildYoloxInput } from "./yolox-input.ts";
+
+/** `U = uint8(trunc(Z))` of the resized, unpadded detector image (the Otsu fallback's input). */
+export function truncateToUint8(values: Float32Array): Uint8Array {
+  return Uint8Array.from(values, (v) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v)));
+}
+
+/**
+ * The breast box of one image (pipeline-spec §2.4–2.6): YOLOX-nano on the fit-resized,
+ * 114-padded image; the top box if it covers enough of the image; else the Otsu box; else the
+ * full frame. The session is opened once and reused for every image.
+ */
+export class BreastRoiDetector {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly cv: OpenCv,
+    readonly provider: ResolvedProvider,
+    readonly inputHeight: number,
+    readonly inputWidth: number,
+    private readonly grid: YoloxGrid,
+    private readonly inputName: string,
+    private readonly outputName: string,
+  ) {}
+
+  static async open(file: string, runtime: InferenceRuntimeOptions): Promise<BreastRoiDetector> {
+    const [{ session, provider }, { cv }] = await Promise.all([openSession(file, runtime), loadOpenCv()]);
+    const { height, width } = inputImageSize(session, file);
+    const inputName = session.inputNames[0] as string;
+    const outputName = session.outputNames[0] as string;
+    return new BreastRoiDetector(session, cv, provider, height, width, yoloxGrid(height, width), inputName, outputName);
+  }
+
+  /** Raw `[1, A, 6]` output for a prepared input tensor. */
+  async run(tensor: Float32Array): Promise<Float32Array> {
+    const input = new ort.Tensor("float32", tensor, [1, 3, this.inputHeight, this.inputWidth]);
+    const outputs = await this.session.run({ [this.inputName]: input });
+    const output = outputs[this.outputName] as ort.Tensor;
+    return output.data as Float32Array;
+  }
+
+  /** The crop box for a 0..255 float image (the seed's YOLOX input, pipeline-spec §1.9 A.3). */
+  async detect(image: Float32Array, height: number, width: number, selection: RoiSelectionOptions): Promise<BreastBox> {
+    const prepared = buildYoloxInput(image, height, width, this.inputHeight, this.inputWidth);
+    const output = await this.run(prepared.tensor);
+    const ratio = prepared.fit.ratio;
+    const top = topYoloxDetection(output, this.grid, selection.confidenceThreshold);
+    if (top) {
+      const box = detectionToImageBox(top, ratio, height, width);
+      if (box.areaFraction >= selection.minAreaFraction) return { ...box, branch: "yolox" };
+    }
+    if (selection.otsuFallback) {
+      const { height: h, width: w } = prepared.fit;
+      const region = otsuBreastRegion(this.cv, truncateToUint8(prepared.resized), h, w);
+      if (region && region.areaFraction >= selection.minAreaFraction) {
+        return {
+          ...resizedToImageBox(region.box, ratio, height, width),
+          branch: "otsu",
+          areaFraction: region.areaFraction,
+        };
+      }
+    }
+    return fullFrame(height, width);
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,18 @@
+// Breast region of interest (pipeline-spec §2.4–2.6): YOLOX-nano box, Otsu fallback, full frame.
+export { BreastRoiDetector, truncateToUint8 } from "./detector.ts";
+export { loadOpenCv, type OpenCv, type OpenCvRuntime } from "./opencv.ts";
+export { type RoiSelectionOptions, roiSelectionOptions, SEED_ROI_SELECTION } from "./options.ts";
+export { type OtsuRegion, otsuBreastRegion, type PixelBox, percentileUint8 } from "./otsu.ts";
+export { type BreastBox, detectionToImageBox, fullFrame, type RoiBranch, resizedToImageBox } from "./select-box.ts";
+export { type FitSize, fitSize, resizeBilinearTorch } from "./torch-bilinear.ts";
+export {
+  decodeAnchor,
+  decodeYoloxOutput,
+  topYoloxDetection,
+  YOLOX_CHANNELS,
+  YOLOX_STRIDES,
+  type YoloxDetection,
+  type YoloxGrid,
+  yoloxGrid,
+} from "./yolox-decode.ts";
+export { buildYoloxInput, YOLOX_PAD_VALUE, type YoloxInput } from "./yolox-input.ts";

@@ -1,0 +1,57 @@
+import { readFile } from "node:fs/promises";
+import { ClassifierEnsemble } from "../classify/ensemble.ts";
+import type { PixelConversionOptions } from "../dicom/index.ts";
+import type { InferenceRuntimeOptions } from "../onnx/options.ts";
+import { BreastRoiDetector } from "../roi/detector.ts";
+import type { RoiSelectionOptions } from "../roi/options.ts";
+import { CLASSIFIER_HINTS, DETECTOR_HINTS, resolveOnnxModel } from "./models.ts";
+import { predictImages } from "./predict-images.ts";
+import type { ImageResult } from "./probabilities-file.ts";
+import { shardOf, type TestImage, testImagesFromCsv } from "./test-set.ts";
+
+export interface PredictRun {
+  csv: string;
+  images: string;
+  /** ONNX file, or a folder holding it (an export stage's output). */
+  detector: string;
+  classifier: string;
+  shard?: { index: number; count: number };
+  roi: RoiSelectionOptions;
+  pixels: Partial<PixelConversionOptions>;
+  runtime: InferenceRuntimeOptions;
+  onProgress?: (done: number, total: number, failed: number) => void;
+  onWarning?: (image: TestImage, message: string) => void;
+  /** Told which providers the sessions got, once they are open. */
+  onReady?: (info: { detector: string; classifier: string; batchSize: number; images: number }) => void;
+}
+
+/**
+ * The predict step shared by `mammoflow predict` and the predict stage: read test.csv (one
+ * shard of it), open both models once, score every image.
+ */
+export async function runPredict(run: PredictRun): Promise<ImageResult[]> {
+  const rows = testImagesFromCsv(await readFile(run.csv, "utf8"), run.csv);
+  const images = run.shard ? shardOf(rows, run.shard.index, run.shard.count) : rows;
+  const [detectorFile, classifierFile] = await Promise.all([
+    resolveOnnxModel(run.detector, DETECTOR_HINTS),
+    resolveOnnxModel(run.classifier, CLASSIFIER_HINTS),
+  ]);
+  const detector = await BreastRoiDetector.open(detectorFile, run.runtime);
+  try {
+    const classifier = await ClassifierEnsemble.open(classifierFile, run.runtime);
+    try {
+      run.onReady?.({
+        detector: detector.provider,
+        classifier: classifier.provider,
+        batchSize: classifier.batchSize,
+        images: images.length,
+      });
+      const options = { roi: run.roi, pixels: run.pixels, onProgress: run.onProgress, onWarning: run.onWarning };
+      return await predictImages(images, run.images, { detector, classifier }, options);
+    } finally {
+      await classifier.close();
+    }
+  } finally {
+    await detector.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+// The stage parameters the operator sends (operator/pipeline/kinds/submission.ts), validated
+// here with the API's names; fields left out take the seed's values.
+
+export const RoiParameters = z
+  .object({
+    confidenceThreshold: z.number().min(0).max(1),
+    nmsIouThreshold: z.number().min(0).max(1),
+    minAreaFraction: z.number().min(0).max(1),
+    otsuFallback: z.boolean(),
+  })
+  .partial();
+
+export const PixelParameters = z
+  .object({
+    windowIndex: z.int().min(0),
+    windowParamPrecision: z.enum(["Float64", "Float16ForDaliSyntaxes"]),
+    applyRescale: z.boolean(),
+    applyVoiLutSequence: z.boolean(),
+  })
+  .partial();
+
+export const RuntimeParameters = z
+  .object({
+    executionProvider: z.enum(["Auto", "Cpu", "Cuda", "TensorRT"]),
+    batchSize: z.int().min(1).max(256),
+    shards: z.int().min(1),
+    threads: z.int().min(0),
+    deviceId: z.int().min(0),
+    /** Relative to the storage root, like every path of a request. */
+    tensorrtEngineCacheDir: z.string().min(1),
+  })
+  .partial();
+
+export const PredictParameters = z.object({
+  roi: RoiParameters.default({}),
+  pixels: PixelParameters.default({}),
+  runtime: RuntimeParameters.default({}),
+});
+export type PredictParameters = z.infer<typeof PredictParameters>;
+
+export const AggregateParameters = z.object({
+  aggregation: z
+    .object({
+      threshold: z.number().min(0).max(1),
+      autoThreshold: z.boolean(),
+      autoThresholdQuantile: z.number().gt(0).lt(1),
+      breastReduction: z.enum(["Mean", "Max"]),
+    })
+    .partial()
+    .default({}),
+  shards: z.int().min(1).default(1),
+});
+export type AggregateParameters = z.infer<typeof AggregateParameters>;

@@ -1,0 +1,152 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { inferenceRuntimeOptions } from "../onnx/options.ts";
+import { ExecutionProviderUnavailable, ModelLoadError } from "../onnx/session.ts";
+import { roiSelectionOptions } from "../roi/options.ts";
+import { type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
+import { CsvError } from "./csv.ts";
+import { evaluateBreasts } from "./evaluation.ts";
+import { breastLabelsFromCsv } from "./labels.ts";
+import { aggregationOptions } from "./options.ts";
+import { type ProbabilityRow, probabilitiesCsv, readProbabilitiesCsv } from "./probabilities-file.ts";
+import { runPredict } from "./run-predict.ts";
+import { AggregateParameters, PredictParameters } from "./stage-parameters.ts";
+import { buildSubmission } from "./submission.ts";
+
+export const PROBABILITIES_FILE = "probabilities.csv";
+export const SUBMISSION_FILE = "submission.csv";
+export const BREASTS_FILE = "breast-probabilities.csv";
+
+function parameters<T extends z.ZodType>(schema: T, context: StageContext): z.infer<T> {
+  const parsed = schema.safeParse(context.request.parameters);
+  if (!parsed.success) throw new StageFailure("BadRequest", `invalid parameters:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Errors about the inputs themselves (a retry cannot fix them) become permanent failures. */
+function asStageFailure(error: unknown): unknown {
+  if (error instanceof ModelLoadError) return new StageFailure("BadInput", error.message, error.file);
+  if (error instanceof ExecutionProviderUnavailable || error instanceof CsvError) {
+    return new StageFailure("BadInput", error.message);
+  }
+  return error;
+}
+
+/**
+ * `predict` (sharded): shard i/n of test.csv through ROI, crop, window and the ensemble;
+ * writes probabilities.csv. Images that fail are listed as problems and the shard succeeds.
+ */
+export async function predictStage(context: StageContext): Promise<void> {
+  const params = parameters(PredictParameters, context);
+  const [csv, images, detector, engine] = await Promise.all([
+    context.inputPath("csv"),
+    context.inputPath("images"),
+    context.inputPath("detector"),
+    context.inputPath("engine"),
+  ]);
+  const { tensorrtEngineCacheDir, ...runtime } = params.runtime;
+  let results: Awaited<ReturnType<typeof runPredict>>;
+  try {
+    results = await runPredict({
+      csv,
+      images,
+      detector,
+      classifier: engine,
+      ...(context.request.shard ? { shard: context.request.shard } : {}),
+      roi: roiSelectionOptions(params.roi),
+      pixels: params.pixels,
+      runtime: inferenceRuntimeOptions({
+        ...runtime,
+        ...(tensorrtEngineCacheDir
+          ? { tensorrtEngineCacheDir: path.join(context.storageRoot, tensorrtEngineCacheDir) }
+          : {}),
+      }),
+    });
+  } catch (error) {
+    throw asStageFailure(error);
+  }
+  const file = path.join(context.outputDir, PROBABILITIES_FILE);
+  await writeFileAtomic(file, probabilitiesCsv(results));
+  await context.addArtifact("probabilities", file);
+  context.metrics.images = results.length;
+  context.metrics.failedImages = results.filter((r) => r.error !== undefined).length;
+  for (const branch of ["yolox", "otsu", "full"] as const) {
+    context.metrics[`roi_${branch}`] = results.filter((r) => r.box?.branch === branch).length;
+  }
+  for (const r of results) if (r.error !== undefined) context.addProblem(r.image.imageId, r.error);
+}
+
+/** The shard files of a predict stage: `<dir>/<i>/probabilities.csv`, or `<dir>/probabilities.csv` unsharded. */
+async function readShardProbabilities(dir: string, shards: number): Promise<ProbabilityRow[]> {
+  const rows: ProbabilityRow[] = [];
+  for (let i = 0; i < shards; i++) {
+    const candidates = [
+      path.join(dir, String(i), PROBABILITIES_FILE),
+      ...(shards === 1 ? [path.join(dir, PROBABILITIES_FILE)] : []),
+    ];
+    let text: string | undefined;
+    let used = candidates[0] as string;
+    for (const candidate of candidates) {
+      text = await readFile(candidate, "utf8").catch(() => undefined);
+      used = candidate;
+      if (text !== undefined) break;
+    }
+    if (text === undefined) {
+      throw new StageFailure(
+        "MissingArtifact",
+        `shard ${i} of ${shards} has no ${PROBABILITIES_FILE} (${candidates.join(" or ")})`,
+        used,
+      );
+    }
+    try {
+      rows.push(...readProbabilitiesCsv(text, used));
+    } catch (error) {
+      throw asStageFailure(error);
+    }
+  }
+  return rows;
+}
+
+/**
+ * `aggregate`: merges the predict shards into submission.csv (prediction_id,cancer) and
+ * breast-probabilities.csv; with a labels input, reports pF1, best-threshold F1 and AUC.
+ */
+export async function aggregateStage(context: StageContext): Promise<void> {
+  const params = parameters(AggregateParameters, context);
+  const rows = await readShardProbabilities(await context.inputPath("predictions"), params.shards);
+  const submission = buildSubmission(rows, aggregationOptions(params.aggregation));
+  const submissionFile = path.join(context.outputDir, SUBMISSION_FILE);
+  const breastsFile = path.join(context.outputDir, BREASTS_FILE);
+  const breastLines = submission.breasts.map(
+    (b) => `${b.predictionId},${Number.isNaN(b.probability) ? "" : b.probability},${b.images}`,
+  );
+  await writeFileAtomic(breastsFile, `prediction_id,probability,images\n${breastLines.map((l) => `${l}\n`).join("")}`);
+  await writeFileAtomic(submissionFile, submission.csv);
+  await context.addArtifact("submission", submissionFile);
+  await context.addArtifact("breastProbabilities", breastsFile);
+  context.metrics.threshold = submission.threshold;
+  context.metrics.breasts = submission.breasts.length;
+  context.metrics.failedImages = submission.failedImages.length;
+  context.metrics.missingBreasts = submission.missingBreasts.length;
+  for (const id of submission.missingBreasts)
+    context.addProblem(id, "no image of this breast could be scored; written as 0");
+  if (context.request.inputs.labels !== undefined) {
+    const labelsFile = await context.inputPath("labels");
+    let evaluation: ReturnType<typeof evaluateBreasts>;
+    try {
+      evaluation = evaluateBreasts(
+        submission.breasts,
+        breastLabelsFromCsv(await readFile(labelsFile, "utf8"), labelsFile),
+        submission.threshold,
+      );
+    } catch (error) {
+      throw new StageFailure("BadInput", (error as Error).message, labelsFile);
+    }
+    context.metrics.pF1 = evaluation.pF1;
+    context.metrics.f1 = evaluation.f1AtThreshold;
+    context.metrics.bestF1 = evaluation.bestF1;
+    context.metrics.bestThreshold = evaluation.bestThreshold;
+    if (!Number.isNaN(evaluation.auc)) context.metrics.auc = evaluation.auc;
+  }
+}
