@@ -19,4 +19,4 @@ def stage(name: str):
 
 
 # Each module registers itself on import; the imports come last because they use `stage` above.
-from . import cv_split, export_onnx, select_checkpoints  # noqa: E402, F401
+from . import cv_split, export_onnx, select_checkpoints, train_fold  # noqa: E402, F401

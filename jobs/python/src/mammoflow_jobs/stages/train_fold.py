@@ -1,0 +1,131 @@
+"""train-fold (seed J5): one training run of one fold, resumable (pipeline-spec §5).
+
+Request (operator/pipeline/kinds/classifier-fold.ts): parameters `fold`, `numFolds`, `model`
+(ClassifierModel), `training` (ClassifierTraining), `stage` (TrainingStage), optional
+`checkpointEverySteps` and `deterministic`; inputs `crops` (prepare-dataset), `split`
+(cv-split) and, for `stage.init = PreviousStage`, `previous` (the previous run's folder, whose
+last end-of-epoch checkpoint's EMA weights start this run).
+Writes `checkpoint-{epoch}.pth.tar` (state_dict, state_dict_ema), `results/pred_{epoch}.csv`,
+`summary.csv`; `resume/state.pt` while running.
+"""
+
+import re
+from pathlib import Path
+
+import torch
+
+from .. import params
+from ..contract import StageFailure
+from ..models.checkpoints import load_checkpoint_file
+from ..models.convnext import fold_weights
+from ..runner import StageContext
+from ..training.data import fold_tables
+from ..training.loop import FoldRun, FoldTrainer
+from ..training.schedule import CosineSchedule
+from . import stage
+from .export_onnx import classifier_spec
+
+SEED_EXTERNAL_ORDER = ["bmcd", "cddcesm", "cmmd", "miniddsm", "vindr"]
+END_OF_EPOCH_CHECKPOINT = re.compile(r"checkpoint-(\d+)\.pth\.tar")
+
+
+def last_epoch_checkpoint(folder: Path) -> Path:
+    epochs = {int(m.group(1)): p for p in folder.iterdir() if (m := END_OF_EPOCH_CHECKPOINT.fullmatch(p.name))}
+    if not epochs:
+        raise StageFailure("MissingArtifact", f"input 'previous' ({folder}) has no checkpoint-<epoch>.pth.tar")
+    return epochs[max(epochs)]
+
+
+def fold_run(parameters: dict) -> FoldRun:
+    model = params.section(parameters, "model")
+    training = params.section(parameters, "training")
+    sampler = params.section(training, "sampler")
+    run_stage = params.section(parameters, "stage")
+    w = "stage"
+    epochs = params.integer(run_stage, "epochs", where=w, minimum=1)
+    warmup = params.integer(run_stage, "warmupEpochs", where=w, minimum=0)
+    if warmup >= epochs:
+        raise StageFailure("BadRequest", "parameters.stage.warmupEpochs must be smaller than epochs")
+    schedule = CosineSchedule(
+        lr=params.number(run_stage, "lr", where=w, minimum=0),
+        min_lr=params.number(run_stage, "minLr", where=w, minimum=0),
+        warmup_lr=params.number(run_stage, "warmupLr", where=w, minimum=0),
+        epochs=epochs,
+        warmup_epochs=warmup,
+    )
+    sampler_epochs = params.integer(sampler, "precomputedEpochs", 35, where="training.sampler", minimum=1)
+    if sampler_epochs < schedule.total_epochs:
+        raise StageFailure(
+            "BadRequest",
+            f"parameters.training.sampler.precomputedEpochs ({sampler_epochs}) is smaller than the "
+            f"run's {schedule.total_epochs} epochs (stage.epochs + 1 cooldown)",
+        )
+    t = "training"
+    return FoldRun(
+        model=classifier_spec(model),
+        schedule=schedule,
+        smoothing=params.number(run_stage, "smoothing", where=w, minimum=0, maximum=0.999),
+        batch_size=params.integer(training, "batchSize", 8, where=t, minimum=1),
+        validation_batch_size=params.integer(training, "validationBatchSize", 16, where=t, minimum=1),
+        weight_decay=params.number(training, "weightDecay", 2e-5, where=t, minimum=0),
+        momentum=params.number(training, "momentum", 0.9, where=t, minimum=0, maximum=1),
+        ema_decay=params.number(training, "emaDecay", 0.9998, where=t, minimum=0, maximum=1),
+        mixed_precision=params.boolean(training, "mixedPrecision", True, where=t),
+        seed=params.integer(training, "seed", 42, where=t, minimum=0),
+        workers=params.integer(training, "dataLoaderWorkers", 8, where=t, minimum=0),
+        sampler_ratio=params.number(sampler, "positiveRatio", 0.1429, where="training.sampler", minimum=0),
+        sampler_epochs=sampler_epochs,
+        sampler_seed=params.integer(sampler, "seed", 42, where="training.sampler", minimum=0),
+        one_positive_mode=params.boolean(sampler, "onePositiveMode", True, where="training.sampler"),
+        dense_from=run_stage.get("denseValidationFrom"),
+        dense_to=run_stage.get("denseValidationTo"),
+        dense_bins=params.integer(training, "denseCheckpointBins", 2, where=t, minimum=1),
+        checkpoint_every_steps=params.integer(parameters, "checkpointEverySteps", 500, minimum=1),
+        deterministic=params.boolean(parameters, "deterministic", False),
+        augment=params.boolean(parameters, "augment", True),
+    )
+
+
+@stage("train-fold")
+def train_fold_stage(ctx: StageContext) -> None:
+    parameters = ctx.request.parameters
+    run = fold_run(parameters)
+    fold = params.integer(parameters, "fold", minimum=0)
+    num_folds = params.integer(parameters, "numFolds", 4, minimum=2)
+    if fold >= num_folds:
+        raise StageFailure("BadRequest", f"parameters.fold ({fold}) must be smaller than numFolds ({num_folds})")
+    training = params.section(parameters, "training")
+    external = training.get("externalDatasets", SEED_EXTERNAL_ORDER)
+    if not isinstance(external, list) or not all(isinstance(n, str) for n in external):
+        raise StageFailure("BadRequest", "parameters.training.externalDatasets must be a list of dataset names")
+    tables = fold_tables(ctx.input_path("crops"), ctx.input_path("split"), fold, external)
+
+    init_kind = params.text(params.section(parameters, "stage"), "init", "ImageNet", where="stage")
+    init, pretrained = None, None
+    if init_kind == "PreviousStage":
+        source = last_epoch_checkpoint(ctx.input_path("previous"))
+        init = fold_weights(load_checkpoint_file(source), source)
+    else:
+        relative = params.section(parameters, "model").get("pretrained")
+        if relative:
+            pretrained = ctx.storage_root / relative
+            if not pretrained.is_file():
+                raise StageFailure("MissingArtifact", f"pretrained weights not found: {pretrained}", str(pretrained))
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    trainer = FoldTrainer(run, tables, ctx.output_dir, device, init, pretrained)
+    progress = trainer.fit()
+    trainer.finish()
+
+    for path in sorted(ctx.output_dir.glob("checkpoint-*.pth.tar")):
+        ctx.add_artifact(path.name, path)
+    ctx.add_artifact("summary", ctx.output_dir / "summary.csv")
+    ctx.add_artifact("results", ctx.output_dir / "results")
+    best = max(progress.summary, key=lambda r: r["gbmean_best_pfbeta"])
+    ctx.metrics.update(
+        {
+            "bestEpoch": best["epoch"],
+            "bestGbmeanPfbeta": best["gbmean_best_pfbeta"],
+            "epochs": run.schedule.total_epochs,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Classifier training pieces (pipeline-spec §5): schedule, sampler, loss, augmentation, loop."""

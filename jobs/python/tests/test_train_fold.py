@@ -1,0 +1,149 @@
+"""train-fold on CPU: a small ConvNeXt on synthetic crops; outputs, stage-2 init, ONNX export."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import make_request
+from synthetic import write_classification_data
+
+from mammoflow_jobs.export.onnx_models import run_onnx
+from mammoflow_jobs.models.convnext import ClassifierSpec, FoldEnsemble, create_classifier
+from mammoflow_jobs.runner import run_stage
+from mammoflow_jobs.stages import STAGES
+from mammoflow_jobs.training.loop import validation_name
+
+MODEL = {"architecture": "convnext_atto", "inputHeight": 64, "inputWidth": 32, "pretrained": None}
+TRAINING = {
+    "batchSize": 4,
+    "validationBatchSize": 8,
+    "dataLoaderWorkers": 0,
+    "externalDatasets": ["bmcd"],
+    "sampler": {"precomputedEpochs": 4},
+}
+STAGE_1 = {
+    "init": "ImageNet",
+    "lr": 1e-3,
+    "minLr": 1e-5,
+    "warmupLr": 1e-5,
+    "epochs": 2,
+    "warmupEpochs": 1,
+    "smoothing": 0.2,
+    "denseValidationFrom": 1,
+    "denseValidationTo": 1,
+}
+
+
+def train_request(out: str, stage: dict, inputs: dict | None = None, **extra) -> dict:
+    parameters = {"fold": 0, "numFolds": 2, "model": MODEL, "training": TRAINING, "stage": stage, "deterministic": True}
+    return make_request(
+        "train-fold",
+        inputs={"crops": "crops", "split": "split", **(inputs or {})},
+        parameters=parameters | extra,
+        outputDir=out,
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One stage-1 run (3 epochs incl. cooldown) and a stage-2 run starting from it."""
+    import json as _json
+
+    storage = tmp_path_factory.mktemp("storage")
+    write_classification_data(storage)
+    results = {}
+    for name, request in {
+        "s1": train_request("run/s1", STAGE_1),
+        "s2": train_request(
+            "run/s2",
+            {
+                **STAGE_1,
+                "init": "PreviousStage",
+                "lr": 1e-3,
+                "warmupLr": 1e-3,
+                "epochs": 1,
+                "warmupEpochs": 0,
+                "smoothing": 0.1,
+                "denseValidationFrom": None,
+                "denseValidationTo": None,
+            },
+            {"previous": "run/s1"},
+        ),
+    }.items():
+        request["stage"] = "train-fold"
+        path = storage / f"{name}.json"
+        path.write_text(_json.dumps(request, sort_keys=True))
+        results[name] = run_stage(STAGES, "train-fold", path, storage)
+    return storage, results
+
+
+def test_stage_one_writes_the_seeds_files(trained):
+    storage, codes = trained
+    assert codes["s1"] == 0
+    out = storage / "run/s1"
+    summary = pd.read_csv(out / "summary.csv")
+    train = pd.concat(
+        [pd.read_csv(storage / "split/cv/v2/train_fold_0.csv"), pd.read_csv(storage / "crops/bmcd/cleaned_label.csv")]
+    )
+    negatives = int((train.cancer == 0).sum())
+    n = (int(0.1429 * negatives) + negatives) // 4  # updates per epoch (BalanceSamplerV2, batch 4)
+    mid = validation_name(1, n // 2 + 1, n)  # dense epoch 1: one extra validation after n//2 + 1 updates
+    assert summary["epoch"].tolist() == [0.0, mid, 1.0, 2.0] and 0 < mid < 1
+    mid_name = f"{mid:g}"
+    for name in ("0", mid_name, "1", "2"):
+        checkpoint = torch.load(out / f"checkpoint-{name}.pth.tar", weights_only=True)
+        assert set(checkpoint) >= {"state_dict", "state_dict_ema", "epoch"}
+        frame = pd.read_csv(out / "results" / f"pred_{name}.csv")
+        assert {"patient_id", "laterality", "cancer", "preds", "targets"} <= set(frame.columns)
+        assert frame["preds"].between(0, 1).all()
+    last = torch.load(out / "checkpoint-2.pth.tar", weights_only=True)
+    key = "head.fc.weight"
+    assert not torch.equal(last["state_dict"][key], last["state_dict_ema"][key])
+    assert not (out / "resume" / "state.pt").exists()
+    result = json.loads((out / "result.json").read_text())
+    assert result["metrics"]["epochs"] == 3
+
+
+def test_stage_two_starts_from_the_previous_runs_last_ema(trained):
+    storage, codes = trained
+    assert codes["s2"] == 0
+    first = torch.load(storage / "run/s2/checkpoint-0.pth.tar", weights_only=True)["state_dict_ema"]
+    previous = torch.load(storage / "run/s1/checkpoint-2.pth.tar", weights_only=True)["state_dict_ema"]
+    # After one epoch at decay 0.9998, the EMA is within a hair of its starting point (the previous EMA).
+    difference = max((first[k].float() - previous[k].float()).abs().max().item() for k in previous)
+    assert 0 < difference < 1e-3
+
+
+def test_trained_folds_export_to_onnx_matching_pytorch(trained, write_request):
+    storage, _ = trained
+    request = make_request(
+        "export-onnx",
+        inputs={"fold0": "run/s1/checkpoint-2.pth.tar", "fold1": "run/s2/checkpoint-1.pth.tar"},
+        parameters={"model": MODEL},
+        outputDir="run/export",
+    )
+    assert run_stage(STAGES, "export-onnx", write_request(request), storage) == 0
+    spec = ClassifierSpec("convnext_atto", input_height=64, input_width=32)
+    folds = []
+    for path in ("run/s1/checkpoint-2.pth.tar", "run/s2/checkpoint-1.pth.tar"):
+        model = create_classifier(spec)
+        model.load_state_dict(torch.load(storage / path, weights_only=True)["state_dict_ema"])
+        folds.append(model.eval())
+    images = torch.rand(3, 3, 64, 32, generator=torch.Generator().manual_seed(0)) * 255
+    with torch.no_grad():
+        expected = FoldEnsemble(folds)(images).numpy()
+    assert np.abs(run_onnx(storage / "run/export/ensemble.onnx", images.numpy()) - expected).max() <= 1e-4
+
+
+def test_bad_training_parameters_are_permanent(tmp_path, write_request):
+    storage = tmp_path / "st"
+    storage.mkdir()
+    write_classification_data(storage, patients=4, external_patients=1)
+    bad = train_request("bad", {**STAGE_1, "warmupEpochs": 2})
+    assert run_stage(STAGES, "train-fold", write_request(bad), storage) == 2
+    short = train_request("short", STAGE_1, training={**TRAINING, "sampler": {"precomputedEpochs": 2}})
+    assert run_stage(STAGES, "train-fold", write_request(short, "r2.json"), storage) == 2
+    message = json.loads((storage / "short/result.json").read_text())["error"]["message"]
+    assert "precomputedEpochs" in message
