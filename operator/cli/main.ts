@@ -3,8 +3,10 @@ import { ResourceValidationError } from "../api/index.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { createLogger } from "../log/logger.ts";
 import { registerDecodeCommand } from "./decode.ts";
+import { registerEvaluateCommand } from "./evaluate.ts";
 import { loadManifests } from "./manifests.ts";
 import { operatorCommand } from "./operator-command.ts";
+import { registerPredictCommand } from "./predict.ts";
 import { stageCommand } from "./stage.ts";
 
 async function validateCommand(manifests: string[]): Promise<number> {
@@ -86,6 +88,12 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await operatorCommand(options);
     });
   registerDecodeCommand(program, (code) => {
+    exitCode = code;
+  });
+  registerPredictCommand(program, (code) => {
+    exitCode = code;
+  });
+  registerEvaluateCommand(program, (code) => {
     exitCode = code;
   });
   try {

@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import { type Command, CommanderError } from "commander";
+import { breastProbabilities, decisionThreshold } from "../../jobs/ts/submit/aggregate.ts";
+import { parseCsv } from "../../jobs/ts/submit/csv.ts";
+import { evaluateBreasts } from "../../jobs/ts/submit/evaluation.ts";
+import { breastLabelsFromCsv } from "../../jobs/ts/submit/labels.ts";
+import { aggregationOptions } from "../../jobs/ts/submit/options.ts";
+import { readProbabilitiesCsv } from "../../jobs/ts/submit/probabilities-file.ts";
+
+interface EvaluateOptions {
+  probs?: string;
+  labels?: string;
+  threshold: string;
+  reduction: string;
+  json?: boolean;
+}
+
+function usage(message: string): never {
+  throw new CommanderError(2, "mammoflow.evaluate.usage", `error: ${message}`);
+}
+
+/**
+ * Image rows (predict's --probs: image_id, prediction_id, mean) averaged per breast, or
+ * breast rows as they are (prediction_id, probability).
+ */
+function breastsFromFile(text: string, file: string, reduction: "Mean" | "Max") {
+  const { columns, rows } = parseCsv(text, file);
+  if (!columns.includes("image_id") && columns.includes("probability") && columns.includes("prediction_id")) {
+    return rows.map((row, i) => {
+      const probability = Number(row.probability);
+      if (row.probability === "" || !Number.isFinite(probability)) {
+        throw new Error(`${file}: line ${i + 2} has probability '${row.probability}'`);
+      }
+      return { predictionId: row.prediction_id as string, probability, images: 1 };
+    });
+  }
+  const scored = readProbabilitiesCsv(text, file).filter((r) => r.mean !== undefined);
+  return breastProbabilities(
+    scored.map((r) => ({ predictionId: r.predictionId, probability: r.mean as number })),
+    reduction,
+  );
+}
+
+/** `mammoflow evaluate --probs FILE --labels FILE`: pF1, F1 at the threshold, best-threshold F1, ROC AUC per breast. */
+export function registerEvaluateCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command("evaluate")
+    .description(
+      "Score probabilities against labels per breast (prediction_id = patient_id_laterality): probabilistic F1, " +
+        "F1 at the threshold, the best F1 over thresholds 0.00…0.99 (ties toward 0.5) and ROC AUC.",
+    )
+    .option("--probs <file>", "predict's --probs CSV (per image) or a CSV of prediction_id,probability")
+    .option("--labels <file>", "CSV with cancer and prediction_id or patient_id + laterality")
+    .option("--threshold <p>", "threshold of the submitted 0/1 values", "0.31")
+    .option("--reduction <mean|max>", "how images of a breast are combined", "mean")
+    .option("--json", "print the metrics as JSON")
+    .exitOverride((error) => {
+      if (error.exitCode === 0) throw error;
+      throw new CommanderError(2, error.code, error.message);
+    })
+    .action(async (options: EvaluateOptions) => {
+      if (!options.probs) usage("required option '--probs <file>' not specified");
+      if (!options.labels) usage("required option '--labels <file>' not specified");
+      const threshold = Number(options.threshold);
+      if (!(threshold >= 0 && threshold <= 1)) usage(`--threshold ${options.threshold} is not in [0, 1]`);
+      const reduction = options.reduction.toLowerCase() === "max" ? "Max" : "Mean";
+      if (!["mean", "max"].includes(options.reduction.toLowerCase()))
+        usage(`--reduction ${options.reduction} is not mean or max`);
+      let evaluation: ReturnType<typeof evaluateBreasts>;
+      try {
+        const breasts = breastsFromFile(await readFile(options.probs, "utf8"), options.probs, reduction);
+        const labels = breastLabelsFromCsv(await readFile(options.labels, "utf8"), options.labels);
+        evaluation = evaluateBreasts(breasts, labels, decisionThreshold(breasts, aggregationOptions({ threshold })));
+      } catch (error) {
+        process.stderr.write(`mammoflow evaluate: ${(error as Error).message}\n`);
+        setExitCode(2);
+        return;
+      }
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(evaluation)}\n`);
+      } else {
+        const e = evaluation;
+        process.stdout.write(
+          `breasts ${e.breasts} (${e.positives} positive)\n` +
+            `pF1              ${e.pF1.toFixed(6)}\n` +
+            `F1 @ ${e.threshold}       ${e.f1AtThreshold.toFixed(6)}\n` +
+            `best F1          ${e.bestF1.toFixed(6)} @ ${e.bestThreshold.toFixed(2)}\n` +
+            `ROC AUC          ${Number.isNaN(e.auc) ? "n/a (one class only)" : e.auc.toFixed(6)}\n`,
+        );
+      }
+      setExitCode(0);
+    });
+}

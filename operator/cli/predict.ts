@@ -1,0 +1,167 @@
+import { type Command, CommanderError } from "commander";
+import { inferenceRuntimeOptions, parseExecutionProvider } from "../../jobs/ts/onnx/options.ts";
+import { SEED_ROI_SELECTION } from "../../jobs/ts/roi/options.ts";
+import { writeFileAtomic } from "../../jobs/ts/runtime/files.ts";
+import { CsvError } from "../../jobs/ts/submit/csv.ts";
+import { aggregationOptions } from "../../jobs/ts/submit/options.ts";
+import { type ImageResult, probabilitiesCsv, readProbabilitiesCsv } from "../../jobs/ts/submit/probabilities-file.ts";
+import { buildSubmission } from "../../jobs/ts/submit/submission.ts";
+
+interface PredictOptions {
+  csv?: string;
+  images?: string;
+  detector?: string;
+  classifier?: string;
+  out?: string;
+  probs?: string;
+  threshold: string;
+  autoThreshold?: boolean;
+  provider: string;
+  workers?: string;
+  batchSize: string;
+  trtCache?: string;
+  windowPrecision: string;
+}
+
+function usage(message: string): never {
+  throw new CommanderError(2, "mammoflow.predict.usage", `error: ${message}`);
+}
+
+function positiveInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) usage(`${name} ${value} is not a positive integer`);
+  return n;
+}
+
+/** A one-line progress display on a terminal; nothing when stderr is a file or a pipe. */
+function progressLine(): { update: (done: number, total: number, failed: number) => void; end: () => void } {
+  if (!process.stderr.isTTY) return { update: () => {}, end: () => {} };
+  const started = Date.now();
+  let shown = false;
+  return {
+    update: (done, total, failed) => {
+      const seconds = (Date.now() - started) / 1000;
+      const rate = seconds > 0 ? done / seconds : 0;
+      process.stderr.write(`\rpredict: ${done}/${total} images, ${failed} failed, ${rate.toFixed(2)} images/s   `);
+      shown = true;
+    },
+    end: () => {
+      if (shown) process.stderr.write("\n");
+    },
+  };
+}
+
+/**
+ * `mammoflow predict`: the seed's submission (J8) on this machine: test.csv + DICOM folder +
+ * the two ONNX models → submission.csv (and the per-image probabilities). Bad files are reported
+ * and skipped; exit 1 only when no image could be scored.
+ */
+export function registerPredictCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command("predict")
+    .description(
+      "Score a test set: breast ROI (YOLOX ONNX, Otsu fallback), crop, VOI window, classifier ensemble (ONNX), " +
+        "mean over folds and over the images of each breast, threshold → submission.csv (prediction_id,cancer).",
+    )
+    .option("--csv <file>", "competition-style test.csv (patient_id, image_id, laterality[, prediction_id])")
+    .option("--images <dir>", "folder with <patient_id>/<image_id>.dcm or <image_id>.dcm")
+    .option("--detector <onnx>", "breast detector ONNX ([1,3,H,W] → [1,A,6]) or a folder holding it")
+    .option("--classifier <onnx>", "fold ensemble ONNX ([N,3,H,W] → [N,F]) or a folder holding it")
+    .option("--out <file>", "submission.csv to write")
+    .option("--probs <file>", "also write per-image boxes and probabilities")
+    .option("--threshold <p>", "a breast is positive when its probability is > p", "0.31")
+    .option("--auto-threshold", "use the 0.97935 quantile of the breast probabilities as the threshold")
+    .option("--provider <name>", "execution provider: cpu, cuda, tensorrt or auto", "cpu")
+    .option("--workers <n>", "ONNX Runtime threads per model (default: one per core)")
+    .option("--batch-size <n>", "classifier batch size", "2")
+    .option("--trt-cache <dir>", "TensorRT engine cache folder (built on first use, reused after)")
+    .option(
+      "--window-precision <mode>",
+      "window centre/width: float16-dali (the seed's test-time path for JPEG 2000/Lossless) or float64",
+      "float16-dali",
+    )
+    .exitOverride((error) => {
+      if (error.exitCode === 0) throw error;
+      throw new CommanderError(2, error.code, error.message);
+    })
+    .action(async (options: PredictOptions) => {
+      for (const name of ["csv", "images", "detector", "classifier", "out"] as const) {
+        if (!options[name]) usage(`required option '--${name}' not specified`);
+      }
+      const threshold = Number(options.threshold);
+      if (!(threshold >= 0 && threshold <= 1)) usage(`--threshold ${options.threshold} is not in [0, 1]`);
+      if (!["float16-dali", "float64"].includes(options.windowPrecision)) {
+        usage(`--window-precision ${options.windowPrecision} is not float16-dali or float64`);
+      }
+      let executionProvider: ReturnType<typeof parseExecutionProvider>;
+      try {
+        executionProvider = parseExecutionProvider(options.provider);
+      } catch (error) {
+        usage((error as Error).message);
+      }
+      const runtime = inferenceRuntimeOptions({
+        executionProvider,
+        batchSize: positiveInteger(options.batchSize, "--batch-size") ?? 2,
+        threads: positiveInteger(options.workers, "--workers") ?? 0,
+        ...(options.trtCache ? { tensorrtEngineCacheDir: options.trtCache } : {}),
+      });
+      // ONNX Runtime and OpenCV.js load only for this command.
+      const { runPredict } = await import("../../jobs/ts/submit/run-predict.ts");
+      const { ExecutionProviderUnavailable, ModelLoadError } = await import("../../jobs/ts/onnx/session.ts");
+      const progress = progressLine();
+      const started = Date.now();
+      let results: ImageResult[];
+      try {
+        results = await runPredict({
+          csv: options.csv as string,
+          images: options.images as string,
+          detector: options.detector as string,
+          classifier: options.classifier as string,
+          roi: { ...SEED_ROI_SELECTION },
+          pixels: {
+            windowParamPrecision: options.windowPrecision === "float64" ? "Float64" : "Float16ForDaliSyntaxes",
+          },
+          runtime,
+          onProgress: progress.update,
+          onWarning: (_image, message) => process.stderr.write(`\nwarning ${message}\n`),
+          onReady: (info) =>
+            process.stderr.write(
+              `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize})\n`,
+            ),
+        });
+      } catch (error) {
+        progress.end();
+        if (
+          error instanceof ExecutionProviderUnavailable ||
+          error instanceof ModelLoadError ||
+          error instanceof CsvError
+        ) {
+          process.stderr.write(`mammoflow predict: ${error.message}\n`);
+          setExitCode(2);
+          return;
+        }
+        throw error;
+      }
+      progress.end();
+      const probabilitiesText = probabilitiesCsv(results);
+      if (options.probs) await writeFileAtomic(options.probs, probabilitiesText);
+      const rows = readProbabilitiesCsv(probabilitiesText, options.probs ?? "probabilities");
+      const submission = buildSubmission(
+        rows,
+        aggregationOptions({ threshold, autoThreshold: options.autoThreshold === true }),
+      );
+      await writeFileAtomic(options.out as string, submission.csv);
+      for (const r of submission.failedImages) process.stderr.write(`failed  ${r.imageId}: ${r.error}\n`);
+      for (const id of submission.missingBreasts)
+        process.stderr.write(`missing ${id}: no image could be scored; written as 0\n`);
+      const scored = results.length - submission.failedImages.length;
+      const seconds = (Date.now() - started) / 1000;
+      process.stdout.write(
+        `predict: ${scored} of ${results.length} images scored in ${seconds.toFixed(1)} s; ${submission.breasts.length} breasts, ` +
+          `${submission.breasts.filter((b) => b.probability > submission.threshold).length} positive at threshold ${submission.threshold}; wrote ${options.out}` +
+          `${options.probs ? ` and ${options.probs}` : ""}\n`,
+      );
+      setExitCode(scored > 0 || results.length === 0 ? 0 : 1);
+    });
+}
