@@ -116,6 +116,8 @@ def train_fold_stage(ctx: StageContext) -> None:
     trainer = FoldTrainer(run, tables, ctx.output_dir, device, init, pretrained)
     progress = trainer.fit()
     trainer.finish()
+    if trainer.resumed_from is not None:
+        ctx.metrics["resumedAtEpoch"], ctx.metrics["resumedAtUpdate"] = trainer.resumed_from
 
     for path in sorted(ctx.output_dir.glob("checkpoint-*.pth.tar")):
         ctx.add_artifact(path.name, path)

@@ -17,7 +17,7 @@ from ..models.convnext import IMAGENET_MEAN, IMAGENET_STD, ClassifierSpec, creat
 from .augment import train_augmentation
 from .data import CropDataset, FoldTables, normalise
 from .loss import soft_positive_bce
-from .resume import clear_state, load_state, restore_rng_states, rng_states, save_state
+from .resume import clear_state, load_state, restore_rng_states, rng_states, save_atomic, save_state
 from .sampler import balance_sampler_epochs
 from .schedule import CosineSchedule
 
@@ -107,6 +107,7 @@ class FoldTrainer:
             run.one_positive_mode,
         )
         self.progress = Progress()
+        self.resumed_from: tuple[int, int] | None = None
 
     # -- state ---------------------------------------------------------------------------------
     def save(self) -> None:
@@ -132,6 +133,7 @@ class FoldTrainer:
         self.scaler.load_state_dict(state["scaler"])
         restore_rng_states(state["rng"])
         self.progress = Progress(**state["progress"])
+        self.resumed_from = (self.progress.epoch, self.progress.step)
         log.info("resuming at epoch %d, update %d", self.progress.epoch, self.progress.step)
         return True
 
@@ -202,7 +204,7 @@ class FoldTrainer:
             "state_dict_ema": self.ema.module.state_dict(),
             "metric": search.best_pfbeta,
         }
-        torch.save(checkpoint, self.out / f"checkpoint-{epoch_name(name)}.pth.tar")
+        save_atomic(checkpoint, self.out / f"checkpoint-{epoch_name(name)}.pth.tar")
         self.progress.summary = [r for r in self.progress.summary if r["epoch"] != name] + [row]
         pd.DataFrame(self.progress.summary).to_csv(self.out / "summary.csv", index=False)
         return row

@@ -12,7 +12,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..contract import write_json_atomic
+
 RESUME_FILE = "resume/state.pt"
+# A small readable copy of where the state is, for people and for the pre-emption test.
+PROGRESS_FILE = "resume/progress.json"
 
 
 def rng_states() -> dict:
@@ -30,14 +34,20 @@ def restore_rng_states(states: dict) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
-def save_state(folder: Path, state: dict) -> None:
-    path = folder / RESUME_FILE
+def save_atomic(value, path: Path) -> None:
+    """torch.save to a temporary name, fsync, rename: a kill never leaves a torn file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    torch.save(state, temporary)
+    torch.save(value, temporary)
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def save_state(folder: Path, state: dict) -> None:
+    save_atomic(state, folder / RESUME_FILE)
+    progress = {k: state["progress"][k] for k in ("epoch", "step")}
+    write_json_atomic(folder / PROGRESS_FILE, progress)
 
 
 def load_state(folder: Path) -> dict | None:
@@ -50,3 +60,4 @@ def load_state(folder: Path) -> dict | None:
 
 def clear_state(folder: Path) -> None:
     (folder / RESUME_FILE).unlink(missing_ok=True)
+    (folder / PROGRESS_FILE).unlink(missing_ok=True)

@@ -1,0 +1,96 @@
+"""Pre-emption: SIGKILL a real train-fold process mid-epoch, restart it, get the uninterrupted weights."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import torch
+from conftest import make_request
+from synthetic import write_classification_data
+from test_train_fold import MODEL, STAGE_1, TRAINING
+
+from mammoflow_jobs.runner import run_stage
+from mammoflow_jobs.stages import STAGES
+
+
+def request() -> dict:
+    return make_request(
+        "train-fold",
+        inputs={"crops": "crops", "split": "split"},
+        parameters={
+            "fold": 0,
+            "numFolds": 2,
+            "model": MODEL,
+            "training": TRAINING,
+            "stage": STAGE_1,
+            "deterministic": True,
+            "checkpointEverySteps": 1,
+        },
+        outputDir="run/fold",
+    )
+
+
+def write(storage, value) -> None:
+    (storage / "request.json").write_text(json.dumps(value, sort_keys=True))
+
+
+def test_killed_run_resumes_to_the_same_weights(tmp_path):
+    runs = {}
+    for name in ("straight", "killed"):
+        storage = tmp_path / name
+        storage.mkdir()
+        write_classification_data(storage, patients=8, external_patients=2)
+        write(storage, request())
+        runs[name] = storage
+
+    # Uninterrupted reference, in this process (one thread, deterministic algorithms).
+    assert run_stage(STAGES, "train-fold", runs["straight"] / "request.json", runs["straight"]) == 0
+
+    killed = runs["killed"]
+    progress_file = killed / "run/fold/resume/progress.json"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mammoflow_jobs", "train-fold", "--request", "request.json", "--storage-root", "."],
+        cwd=killed,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    at_kill = None
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                at_kill = json.loads(progress_file.read_text())
+            except (OSError, json.JSONDecodeError):
+                at_kill = None
+            if at_kill is not None and at_kill["epoch"] == 1 and at_kill["step"] >= 1:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed mid-epoch"
+    assert not (killed / "run/fold/result.json").exists()
+    assert at_kill["epoch"] == 1 and at_kill["step"] >= 1
+
+    # Same request again: the restarted stage continues from the saved mid-epoch state.
+    assert run_stage(STAGES, "train-fold", killed / "request.json", killed) == 0
+    metrics = json.loads((killed / "run/fold/result.json").read_text())["metrics"]
+    assert metrics["resumedAtEpoch"] == 1 and metrics["resumedAtUpdate"] >= 1
+
+    for name in ("checkpoint-1.pth.tar", "checkpoint-2.pth.tar"):
+        a = torch.load(runs["straight"] / "run/fold" / name, weights_only=True)
+        b = torch.load(killed / "run/fold" / name, weights_only=True)
+        for key in ("state_dict", "state_dict_ema"):
+            assert a[key].keys() == b[key].keys()
+            for k in a[key]:
+                assert torch.equal(a[key][k], b[key][k]), (name, key, k)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(runs["straight"] / "run/fold/summary.csv"), pd.read_csv(killed / "run/fold/summary.csv")
+    )
