@@ -14,6 +14,8 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** Delays after a broken watch (doubling from first to max). */
   retryDelayMs?: { first: number; max: number };
+  /** Resume watching from this resource version instead of listing first (re-lists if expired; not synced before a list). */
+  resumeFrom?: string;
 }
 
 export const objectKey = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -39,7 +41,9 @@ export class Informer<T extends KubeObject> {
     private readonly client: KubeClient,
     private readonly options: InformerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.resourceVersion = options.resumeFrom;
+  }
 
   onChange(handler: ChangeHandler<T>): void {
     this.handlers.push(handler);
@@ -85,10 +89,13 @@ export class Informer<T extends KubeObject> {
       }
     }
     this.resourceVersion = list.metadata.resourceVersion;
-    if (!this.synced) {
-      this.synced = true;
-      for (const resolve of this.syncWaiters.splice(0)) resolve();
-    }
+    this.markSynced();
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
   }
 
   private apply(event: WatchEvent<T>): void {

@@ -140,6 +140,13 @@ func registerNode(ctx context.Context, client kubernetes.Interface, name string,
 	if err != nil {
 		return err
 	}
+	// Exactly the node's own taints (an earlier run or an admission plugin may have added others).
+	if len(created.Spec.Taints) != len(node.Spec.Taints) {
+		created.Spec.Taints = node.Spec.Taints
+		if created, err = client.CoreV1().Nodes().Update(ctx, created, metav1.UpdateOptions{}); err != nil {
+			return err
+		}
+	}
 	now := metav1.Now()
 	created.Status.Capacity = capacity
 	created.Status.Allocatable = capacity

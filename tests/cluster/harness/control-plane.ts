@@ -169,8 +169,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
           "--service-cluster-ip-range=10.0.0.0/24",
           "--allow-privileged=true",
-          // No token volumes to mount without kubelets; stage pods do not use one anyway.
-          "--disable-admission-plugins=ServiceAccount",
+          // No token volumes to mount without kubelets (stage pods do not use one anyway), and no
+          // not-ready taint on new nodes: the simulator reports them Ready from the start.
+          "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
           "--endpoint-reconciler-type=none",
           "--enable-priority-and-fairness=false",
           "--max-requests-inflight=0",
@@ -210,7 +211,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             "--use-service-account-credentials=false",
             // Nodes are simulated and never send heartbeats through a kubelet; the simulator
             // plays the kubelet for pods, so node lifecycle (NotReady evictions) stays off.
-            "--controllers=*,-node-lifecycle-controller,-nodeipam-controller,-service-lb-controller,-cloud-node-lifecycle-controller",
+            "--controllers=*,-node-lifecycle-controller,-node-ipam-controller",
             `--service-account-private-key-file=${path.join(dir, "sa.key")}`,
             "--kube-api-qps=200",
             "--kube-api-burst=400",

@@ -14,15 +14,46 @@ export function adminClient(): KubeClient {
 
 export const kubeconfigPath = () => inject("kubeconfig");
 
-/** A fresh namespace per test, so tests never see each other's objects. */
+/** The claim stage pods mount (operator config storage.claimName). */
+export const STORAGE_CLAIM = "mammoflow-data";
+
+/**
+ * A fresh namespace per test, so tests never see each other's objects, with the shared RWX
+ * claim the stage pods mount: a PersistentVolume pre-bound to it, bound by the real PV binder.
+ */
 export async function createNamespace(admin: KubeClient, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
   await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await admin.create("/api/v1/persistentvolumes", {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: `data-${name}` },
+    spec: {
+      capacity: { storage: "1Ti" },
+      accessModes: ["ReadWriteMany"],
+      persistentVolumeReclaimPolicy: "Retain",
+      storageClassName: "",
+      hostPath: { path: `/tmp/mammoflow-${name}` },
+      claimRef: { namespace: name, name: STORAGE_CLAIM },
+    },
+  });
+  await admin.create(`/api/v1/namespaces/${name}/persistentvolumeclaims`, {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: STORAGE_CLAIM, namespace: name },
+    spec: {
+      accessModes: ["ReadWriteMany"],
+      storageClassName: "",
+      volumeName: `data-${name}`,
+      resources: { requests: { storage: "1Ti" } },
+    },
+  });
   return name;
 }
 
 export async function deleteNamespace(admin: KubeClient, name: string): Promise<void> {
   await admin.delete(`/api/v1/namespaces/${name}`).catch(() => undefined);
+  await admin.delete(`/api/v1/persistentvolumes/data-${name}`).catch(() => undefined);
 }
 
 function plural(kind: string): string {
