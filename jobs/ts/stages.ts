@@ -8,4 +8,5 @@ export const TS_STAGES: Record<string, StageFunction> = {
   // Loaded on first use: ONNX Runtime and OpenCV.js are heavy to import for the other commands.
   predict: async (context) => (await import("./submit/stages.ts")).predictStage(context),
   aggregate: async (context) => (await import("./submit/stages.ts")).aggregateStage(context),
+  "prepare-dataset": async (context) => (await import("./dataset/stage.ts")).prepareDataset(context),
 };

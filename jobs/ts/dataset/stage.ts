@@ -1,0 +1,181 @@
+import { z } from "zod";
+import { type StageContext, StageFailure, type StageFunction, writeFileAtomic } from "../runtime/index.ts";
+import { type BoxFinder, fullFrameFinder } from "./crop/box.ts";
+import { detectorModelFile, openRoiFinder } from "./crop/roi-finder.ts";
+import { cropShard } from "./crop-shard.ts";
+import { cropsDir, recordsFile, reportFile, stageRoot } from "./layout.ts";
+import { type DatasetOutcome, gatherRecords, MergeError, mergeDataset } from "./merge.ts";
+import { datasetInputs, PrepareDatasetParameters } from "./parameters.ts";
+import type { ImageRecord } from "./records.ts";
+import { writeShardRecords } from "./records.ts";
+import { exceedsLimit, failureMessage, summarize } from "./report.ts";
+import { shardSlice } from "./shard.ts";
+import type { DatasetInput, DatasetPlan, DatasetProblem } from "./types.ts";
+import { planDatasets, workItems } from "./work.ts";
+
+/** Problems the result carries one by one; the report has them all. */
+const PROBLEMS_IN_RESULT = 1000;
+
+function parseParameters(ctx: StageContext): PrepareDatasetParameters {
+  const parsed = PrepareDatasetParameters.safeParse(ctx.request.parameters);
+  if (!parsed.success) {
+    throw new StageFailure("BadRequest", `prepare-dataset parameters are invalid:\n${z.prettifyError(parsed.error)}`);
+  }
+  if (parsed.data.merge && ctx.request.shard) {
+    throw new StageFailure("BadRequest", "a merge request must not name a shard (it gathers all of them)");
+  }
+  return parsed.data;
+}
+
+async function plan(inputs: readonly DatasetInput[]): Promise<DatasetPlan[]> {
+  try {
+    return await planDatasets(inputs);
+  } catch (error) {
+    const file = (error as NodeJS.ErrnoException).path;
+    throw new StageFailure("BadInput", `cannot read the labels: ${(error as Error).message}`, file);
+  }
+}
+
+/** The detector named by the request's `detector` input, or the full frame when there is none. */
+async function boxFinder(
+  ctx: StageContext,
+  parameters: PrepareDatasetParameters,
+): Promise<{ finder: BoxFinder; close: () => Promise<void> }> {
+  if (ctx.request.inputs.detector === undefined) return { finder: fullFrameFinder, close: async () => {} };
+  const detector = await ctx.inputPath("detector");
+  let model: string;
+  try {
+    model = await detectorModelFile(detector);
+  } catch (error) {
+    throw new StageFailure("BadInput", (error as Error).message, detector);
+  }
+  return openRoiFinder(model, parameters.roi);
+}
+
+function addProblems(ctx: StageContext, problems: readonly DatasetProblem[]): void {
+  for (const p of problems.slice(0, PROBLEMS_IN_RESULT)) ctx.addProblem(p.item, `${p.kind}: ${p.message}`);
+}
+
+/** Crops this process's slice; fails when its own images fail above the limit. */
+async function runShard(
+  ctx: StageContext,
+  parameters: PrepareDatasetParameters,
+  root: string,
+  items: ReturnType<typeof workItems>,
+) {
+  const shard = ctx.request.shard ?? { index: 0, count: 1 };
+  const slice = shardSlice(items, shard);
+  const { finder, close } = await boxFinder(ctx, parameters);
+  let records: ImageRecord[];
+  try {
+    records = await cropShard(slice, root, { finder, pixels: parameters.pixels });
+  } finally {
+    await close();
+  }
+  const file = recordsFile(root, shard.index);
+  await writeShardRecords(file, { shard, plannedImages: items.length, records });
+  await ctx.addArtifact("shard-records", file);
+  const count = (status: ImageRecord["status"]) => records.filter((r) => r.status === status).length;
+  ctx.metrics.images = slice.length;
+  ctx.metrics.cropped = count("cropped");
+  ctx.metrics.resumed = count("resumed");
+  ctx.metrics.failed = count("failed");
+  for (const branch of ["yolox", "otsu", "full"] as const) {
+    ctx.metrics[`roi_${branch}`] = records.filter((r) => r.status === "cropped" && r.branch === branch).length;
+  }
+  ctx.metrics.roi_exceptions = records.filter((r) => r.roiError !== undefined).length;
+  const problems: DatasetProblem[] = records
+    .filter((r) => r.status === "failed")
+    .map((r) => ({ kind: r.problem ?? "unreadable-file", item: r.file, message: r.message ?? "" }));
+  const summary = summarize(problems, slice.length);
+  const failing = exceedsLimit(summary, parameters.maxErrorFraction);
+  // In a one-process run the merge reports every problem; a shard reports its own.
+  if (ctx.request.shard || failing) addProblems(ctx, problems);
+  if (failing) {
+    throw new StageFailure(
+      "BadInput",
+      failureMessage(problems, summary, parameters.maxErrorFraction, file),
+      problems[0]?.item,
+    );
+  }
+}
+
+/** Gathers the shards, writes every dataset's cleaned_label.csv and the report; fails above the limit. */
+async function runMerge(
+  ctx: StageContext,
+  parameters: PrepareDatasetParameters,
+  root: string,
+  inputs: readonly DatasetInput[],
+  plans: readonly DatasetPlan[],
+  plannedImages: number,
+) {
+  const outcomes: DatasetOutcome[] = [];
+  try {
+    const records = await gatherRecords(root, parameters.merge ? (parameters.shards ?? 1) : 1, plannedImages);
+    for (const [i, input] of inputs.entries()) {
+      outcomes.push(await mergeDataset(root, input, plans[i] as DatasetPlan, records));
+    }
+  } catch (error) {
+    if (error instanceof MergeError) throw new StageFailure("MissingArtifact", error.message, error.file);
+    throw error;
+  }
+  const problems = outcomes.flatMap((o) => o.problems);
+  const items = outcomes.reduce((sum, o) => sum + o.summary.items, 0);
+  const summary = summarize(problems, items);
+  const report = reportFile(root);
+  await writeFileAtomic(
+    report,
+    `${JSON.stringify(
+      {
+        maxErrorFraction: parameters.maxErrorFraction,
+        summary,
+        datasets: outcomes.map((o) => ({
+          dataset: o.dataset,
+          labelFile: o.labelFile,
+          rows: o.rows,
+          positives: o.positives,
+          plannedImages: o.plannedImages,
+          summary: o.summary,
+          problems: o.problems,
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  for (const o of outcomes) {
+    await ctx.addArtifact(`${o.dataset}-labels`, o.labelFile);
+    await ctx.addArtifact(`${o.dataset}-crops`, cropsDir(root, o.dataset));
+    ctx.metrics[`${o.dataset}_rows`] = o.rows;
+    ctx.metrics[`${o.dataset}_positives`] = o.positives;
+    ctx.metrics[`${o.dataset}_errors`] = o.summary.errors;
+  }
+  await ctx.addArtifact("report", report);
+  ctx.metrics.errors = summary.errors;
+  ctx.metrics.error_fraction = summary.fraction;
+  addProblems(ctx, problems);
+  if (exceedsLimit(summary, parameters.maxErrorFraction)) {
+    throw new StageFailure(
+      "BadInput",
+      failureMessage(problems, summary, parameters.maxErrorFraction, report),
+      problems[0]?.item,
+    );
+  }
+}
+
+/**
+ * prepare-dataset (seed job J3, pipeline-spec §3): labels by the seed's rules and ROI crops.
+ * A shard request crops its slice into the shared crop folders; the merge request (or an
+ * unsharded request, after cropping everything) writes the label CSVs and the error report.
+ */
+export const prepareDataset: StageFunction = async (ctx) => {
+  const parameters = parseParameters(ctx);
+  const inputs = datasetInputs(parameters, ctx.storageRoot, ctx.request.inputs);
+  const root = stageRoot(ctx.outputDir, ctx.request.shard !== undefined);
+  const plans = await plan(inputs);
+  const items = workItems(inputs, plans);
+  if (!parameters.merge) await runShard(ctx, parameters, root, items);
+  if (parameters.merge || ctx.request.shard === undefined) {
+    await runMerge(ctx, parameters, root, inputs, plans, items.length);
+  }
+};
