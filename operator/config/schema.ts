@@ -84,7 +84,9 @@ export const MammoflowConfig = z.object({
       leaderElectionNamespace: z
         .string()
         .optional()
-        .describe("Namespace of the leader Lease; defaults to $POD_NAMESPACE, else the watched namespace, else default."),
+        .describe(
+          "Namespace of the leader Lease; defaults to $POD_NAMESPACE, else the watched namespace, else default.",
+        ),
       leaseDurationSeconds: z.int().min(1).default(15).describe("How long a leader's Lease is valid without renewal."),
       renewDeadlineSeconds: z.int().min(1).default(10).describe("How long a leader retries renewing before it stops."),
       retryPeriodSeconds: z.int().min(1).default(2).describe("How often the Lease is acquired or renewed."),
