@@ -1,0 +1,110 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DicomError, readDicom } from "../../../jobs/ts/dicom/index.ts";
+import { generatedStudies } from "../../parity/support/dicom-fixtures.ts";
+
+/** mulberry32: a small deterministic PRNG, so a failing case can be replayed by its index. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Mutation = (bytes: Uint8Array, random: () => number) => Uint8Array;
+const int = (random: () => number, n: number) => Math.floor(random() * n);
+
+const MUTATIONS: Record<string, Mutation> = {
+  "flip bits": (b, r) => {
+    const out = b.slice();
+    for (let k = 1 + int(r, 8); k > 0; k--) {
+      const i = int(r, out.length);
+      out[i] = (out[i] as number) ^ (1 << int(r, 8));
+    }
+    return out;
+  },
+  "overwrite a run": (b, r) => {
+    const out = b.slice();
+    const at = int(r, out.length);
+    for (let k = 0; k < 1 + int(r, 16) && at + k < out.length; k++) out[at + k] = int(r, 256);
+    return out;
+  },
+  "overwrite header bytes": (b, r) => {
+    const out = b.slice();
+    for (let k = 1 + int(r, 4); k > 0; k--) out[132 + int(r, Math.min(900, out.length - 132))] = int(r, 256);
+    return out;
+  },
+  "length word to extreme": (b, r) => {
+    const out = b.slice();
+    const at = 132 + 2 * int(r, Math.min(450, (out.length - 136) / 2));
+    new DataView(out.buffer).setUint32(at, r() < 0.5 ? 0xffffffff : int(r, 0x10000), true);
+    return out;
+  },
+  truncate: (b, r) => b.slice(0, int(r, b.length)),
+  "delete a chunk": (b, r) => {
+    const at = int(r, b.length);
+    const n = 1 + int(r, 64);
+    const out = new Uint8Array(Math.max(0, b.length - n));
+    out.set(b.subarray(0, at));
+    out.set(b.subarray(Math.min(b.length, at + n)), at);
+    return out;
+  },
+  "duplicate a chunk": (b, r) => {
+    const at = int(r, b.length);
+    const chunk = b.subarray(at, at + 1 + int(r, 64));
+    const out = new Uint8Array(b.length + chunk.length);
+    out.set(b.subarray(0, at));
+    out.set(chunk, at);
+    out.set(b.subarray(at), at + chunk.length);
+    return out;
+  },
+};
+
+const CASES = 1200;
+
+describe("fuzzing readDicom with mutated studies", () => {
+  let seeds: { name: string; bytes: Uint8Array }[] = [];
+  beforeAll(async () => {
+    const manifest = await generatedStudies();
+    // One small study per transfer syntax (and shape), so every decoder is fed mutated input.
+    const chosen = manifest.files.filter((f) => f.variant === "mg12-m2-linear" || f.variant === "cmmd8-m2");
+    seeds = chosen.map((f) => ({ name: f.file, bytes: new Uint8Array(readFileSync(path.join(manifest.dir, f.file))) }));
+  }, 600_000);
+
+  it(`${CASES} mutated files: each decodes to a full-size image or fails with a DicomError; nothing else escapes`, async () => {
+    expect(seeds.length).toBeGreaterThanOrEqual(30);
+    const random = prng(20230227);
+    const names = Object.keys(MUTATIONS);
+    const escaped: string[] = [];
+    const outcomes: Record<string, number> = { decoded: 0 };
+    const started = performance.now();
+    for (let i = 0; i < CASES; i++) {
+      const seed = seeds[i % seeds.length] as (typeof seeds)[number];
+      const strategy = names[int(random, names.length)] as string;
+      const mutated = (MUTATIONS[strategy] as Mutation)(seed.bytes, random);
+      try {
+        const image = await readDicom(mutated, { frame: 0 });
+        expect(image.pixels.length).toBe(image.rows * image.columns * image.format.samplesPerPixel);
+        outcomes.decoded = (outcomes.decoded ?? 0) + 1;
+      } catch (error) {
+        if (error instanceof DicomError && error.message.length > 0) {
+          outcomes[error.code] = (outcomes[error.code] ?? 0) + 1;
+        } else {
+          escaped.push(
+            `case ${i} (${strategy} of ${seed.name}): ${String(error instanceof Error ? error.stack : error)}`,
+          );
+        }
+      }
+    }
+    expect(escaped).toEqual([]);
+    // Both sides were reached: mutations that still decode and many kinds of refusal.
+    expect(outcomes.decoded).toBeGreaterThan(50);
+    expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(6);
+    console.info(`fuzz: ${CASES} cases in ${((performance.now() - started) / 1000).toFixed(1)} s`, outcomes);
+  }, 300_000);
+});
