@@ -78,7 +78,7 @@ export class DicomBuilder {
   pixels16(values: number[]): this {
     const bytes = new Uint8Array(values.length * 2);
     const view = new DataView(bytes.buffer);
-    values.forEach((v, i) => view.setUint16(i * 2, v & 0xffff, true));
+    for (const [i, v] of values.entries()) view.setUint16(i * 2, v & 0xffff, true);
     return this.pixels(bytes);
   }
 
@@ -159,7 +159,7 @@ function encapsulatedPixelData(items: Uint8Array[], offsets: number[]): Uint8Arr
   header[5] = "B".charCodeAt(0);
   view.setUint32(8, 0xffffffff, true);
   const table = new Uint8Array(offsets.length * 4);
-  offsets.forEach((o, i) => new DataView(table.buffer).setUint32(i * 4, o, true));
+  for (const [i, o] of offsets.entries()) new DataView(table.buffer).setUint32(i * 4, o, true);
   const delimiter = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
   return concat([header, item(0xe000, table), ...items.map((f) => item(0xe000, evenLength(f))), delimiter]);
 }

@@ -38,7 +38,7 @@ describe("roundToFloat16 (the DALI path's window parameters, pipeline-spec §1.5
     [65520, Number.POSITIVE_INFINITY],
     [65536, Number.POSITIVE_INFINITY],
     [1 / 3, 0.333251953125],
-    [3e-8, 5.960464477539063e-8],
+    [3e-8, 2 ** -24], // the smallest subnormal
     [-1000.3, -1000.5],
     [0, 0],
   ])("%f → %f", (x, expected) => {
