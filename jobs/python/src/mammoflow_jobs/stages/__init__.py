@@ -19,4 +19,11 @@ def stage(name: str):
 
 
 # Each module registers itself on import; the imports come last because they use `stage` above.
-from . import cv_split, export_onnx, select_checkpoints, train_fold  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    cv_split,
+    export_onnx,
+    roi_dataset,
+    select_checkpoints,
+    train_detector,
+    train_fold,
+)

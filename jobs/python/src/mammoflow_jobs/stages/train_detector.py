@@ -1,0 +1,74 @@
+"""train-detector (seed J2): YOLOX-nano on the roi-dataset COCO set; `best_ckpt.pth` = EMA weights of the best AP.
+
+Request (operator/pipeline/kinds/roi-detector-training.ts): input `roiDataset` (the roi-dataset
+folder with `coco_format/`), parameters `training` (DetectorTraining; `pretrained` is a storage
+path, null for random initialisation), optional `checkpointEverySteps`, `dataLoaderWorkers`,
+`deterministic`. `best_ckpt.pth` and `latest_ckpt.pth` are YOLOX checkpoints
+({"model": EMA state_dict, "start_epoch", "best_ap", ...}) that export-onnx reads.
+"""
+
+import torch
+
+from .. import params
+from ..contract import StageFailure, write_json_atomic
+from ..models.yolox_nano import build_yolox_nano, load_pretrained_skipping_mismatch
+from ..runner import StageContext
+from ..training.detector import DetectorRun, DetectorTrainer
+from . import stage
+
+
+def detector_run(parameters: dict) -> DetectorRun:
+    t = params.section(parameters, "training")
+    w = "training"
+    size = params.integer(t, "inputSize", 416, where=w, minimum=32, maximum=2048)
+    if size % 32:
+        raise StageFailure("BadRequest", f"parameters.training.inputSize must be a multiple of 32, got {size}")
+    run = DetectorRun(
+        input_size=size,
+        epochs=params.integer(t, "epochs", 400, where=w, minimum=1),
+        warmup_epochs=params.integer(t, "warmupEpochs", 50, where=w, minimum=0),
+        no_aug_epochs=params.integer(t, "noAugEpochs", 5, where=w, minimum=0),
+        batch_size=params.integer(t, "batchSize", 64, where=w, minimum=1),
+        learning_rate=params.number(t, "learningRate", 1e-3, where=w, minimum=0),
+        warmup_learning_rate=params.number(t, "warmupLearningRate", 1e-5, where=w, minimum=0),
+        min_learning_rate_ratio=params.number(t, "minLearningRateRatio", 0.05, where=w, minimum=0, maximum=1),
+        momentum=params.number(t, "momentum", 0.9, where=w, minimum=0, maximum=1),
+        weight_decay=params.number(t, "weightDecay", 5e-4, where=w, minimum=0),
+        flip_probability=params.number(t, "horizontalFlipProbability", 0.5, where=w, minimum=0, maximum=1),
+        ema_decay=params.number(t, "emaDecay", 0.9998, where=w, minimum=0, maximum=1),
+        seed=params.integer(t, "seed", 42, where=w, minimum=0),
+        workers=params.integer(parameters, "dataLoaderWorkers", 4, minimum=0),
+        checkpoint_every_steps=params.integer(parameters, "checkpointEverySteps", 50, minimum=1),
+        deterministic=params.boolean(parameters, "deterministic", False),
+    )
+    if run.warmup_epochs + run.no_aug_epochs > run.epochs:
+        raise StageFailure("BadRequest", "parameters.training: warmupEpochs + noAugEpochs exceed epochs")
+    return run
+
+
+@stage("train-detector")
+def train_detector_stage(ctx: StageContext) -> None:
+    run = detector_run(ctx.request.parameters)
+    coco = ctx.input_path("roiDataset") / "coco_format"
+    for name in ("annotations/instances_train2017.json", "annotations/instances_val2017.json"):
+        if not (coco / name).is_file():
+            raise StageFailure("MissingArtifact", f"roi dataset has no {name}", str(coco / name))
+    torch.manual_seed(run.seed)
+    model = build_yolox_nano()
+    relative = params.section(ctx.request.parameters, "training").get("pretrained")
+    if relative:
+        pretrained = ctx.storage_root / relative
+        if not pretrained.is_file():
+            raise StageFailure("MissingArtifact", f"pretrained detector not found: {pretrained}", str(pretrained))
+        skipped = load_pretrained_skipping_mismatch(model, pretrained)
+        ctx.metrics["pretrainedLayersSkipped"] = len(skipped)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    trainer = DetectorTrainer(run, coco, ctx.output_dir, model, device)
+    history = trainer.fit()
+    trainer.finish()
+    if trainer.resumed_from is not None:
+        ctx.metrics["resumedAtEpoch"], ctx.metrics["resumedAtUpdate"] = trainer.resumed_from
+    write_json_atomic(ctx.output_dir / "history.json", {"epochs": history})
+    for name in ("best_ckpt.pth", "latest_ckpt.pth", "history.json"):
+        ctx.add_artifact(name, ctx.output_dir / name)
+    ctx.metrics["bestAp50_95"] = max(h["ap50_95"] for h in history)

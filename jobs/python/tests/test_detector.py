@@ -1,0 +1,128 @@
+"""roi-dataset (§2.1) and train-detector (§2.2) on synthetic images, then export of the trained detector."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import make_request
+from synthetic import breast_image
+
+from mammoflow_jobs.data.yolo_to_coco import box_annotation
+from mammoflow_jobs.export.onnx_models import run_onnx
+from mammoflow_jobs.models.yolox_nano import load_yolox_nano
+from mammoflow_jobs.runner import run_stage
+from mammoflow_jobs.stages import STAGES
+
+
+def test_box_rules_of_the_seeds_converter():
+    # cx 0.3·200 = 60, w 0.8·200 = 160 → x0 = max(60 − 80, 0) = 0 (clipped), width kept at 160.
+    annotation = box_annotation("0 0.3 0.5 0.8 0.5", 200, 100, 7, 12)
+    assert annotation["bbox"] == [0, 25.0, 160.0, 50.0]
+    assert annotation["area"] == 160.0 * 50.0
+    assert annotation["category_id"] == 1 and annotation["image_id"] == 7 and annotation["id"] == 12
+    assert box_annotation("0 0.5 0.5", 10, 10, 1, 1) is None
+
+
+def write_yolo_set(storage, train: int, val: int):
+    rng = np.random.default_rng(4)
+    labels, images = storage / "labels", storage / "pngs"
+    (labels / "labels").mkdir(parents=True)
+    images.mkdir()
+    (labels / "classes.txt").write_text("ROI\n")
+    for split, count in (("train", train), ("val", val)):
+        entries = []
+        for i in range(count):
+            name = f"{100 + i}@{split}{i}"
+            h, w = int(rng.integers(150, 220)), int(rng.integers(90, 140))
+            canvas = np.zeros((h, w), np.uint8)
+            bh, bw = int(h * rng.uniform(0.5, 0.8)), int(w * rng.uniform(0.4, 0.7))
+            top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - bw))
+            canvas[top : top + bh, left : left + bw] = breast_image(rng, bh, bw, 0) | 1
+            cv2.imwrite(str(images / f"{name}.png"), canvas)
+            (labels / "labels" / f"{name}.txt").write_text(
+                f"0 {(left + bw / 2) / w} {(top + bh / 2) / h} {bw / w} {bh / h}\n"
+            )
+            entries.append(f"images/{name}.png")
+        (labels / f"{split}.txt").write_text("\n".join(entries) + "\n")
+
+
+@pytest.fixture(scope="module")
+def detector_storage(tmp_path_factory):
+    storage = tmp_path_factory.mktemp("det")
+    write_yolo_set(storage, train=6, val=3)
+    request = make_request("roi-dataset", inputs={"labels": "labels", "images": "pngs"}, outputDir="run/roi")
+    path = storage / "roi.json"
+    path.write_text(json.dumps(request))
+    assert run_stage(STAGES, "roi-dataset", path, storage) == 0
+    training = {
+        "inputSize": 128,
+        "epochs": 2,
+        "warmupEpochs": 1,
+        "noAugEpochs": 1,
+        "batchSize": 4,
+        "pretrained": None,
+    }
+    request = make_request(
+        "train-detector",
+        inputs={"roiDataset": "run/roi"},
+        parameters={"training": training, "dataLoaderWorkers": 0, "deterministic": True, "checkpointEverySteps": 1},
+        outputDir="run/train",
+    )
+    path = storage / "train.json"
+    path.write_text(json.dumps(request))
+    code = run_stage(STAGES, "train-detector", path, storage)
+    return storage, code
+
+
+def test_roi_dataset_writes_coco_with_the_seeds_ids(detector_storage):
+    storage, _ = detector_storage
+    coco = storage / "run/roi/coco_format"
+    train = json.loads((coco / "annotations/instances_train2017.json").read_text())
+    val = json.loads((coco / "annotations/instances_val2017.json").read_text())
+    assert [i["id"] for i in train["images"]] == list(range(1, 7))
+    assert [i["id"] for i in val["images"]] == [1, 2, 3]
+    # Annotation ids run on from train into val, as in the seed's converter.
+    assert [a["id"] for a in train["annotations"]] == list(range(1, 7))
+    assert [a["id"] for a in val["annotations"]] == [7, 8, 9]
+    assert train["categories"] == [{"supercategory": "ROI", "id": 1, "name": "ROI"}]
+    first = cv2.imread(str(coco / "train2017/000000000001.jpg"))
+    assert first.shape[:2] == (train["images"][0]["height"], train["images"][0]["width"])
+
+
+def test_train_detector_checkpoints_and_exports(detector_storage, write_request):
+    storage, code = detector_storage
+    assert code == 0
+    out = storage / "run/train"
+    best = torch.load(out / "best_ckpt.pth", weights_only=True)
+    assert {"model", "start_epoch", "best_ap", "curr_ap"} <= set(best)
+    history = json.loads((out / "history.json").read_text())["epochs"]
+    assert [h["epoch"] for h in history] == [0, 1] and all(0 <= h["ap50_95"] <= 1 for h in history)
+    assert not (out / "resume/state.pt").exists()
+
+    request = make_request(
+        "export-onnx",
+        inputs={"checkpoint": "run/train"},
+        parameters={"model": "yolox-nano", "inputSize": 128},
+        outputDir="run/export",
+    )
+    assert run_stage(STAGES, "export-onnx", write_request(request), storage) == 0
+    model = load_yolox_nano(out / "best_ckpt.pth")
+    image = torch.full((1, 3, 128, 128), 114.0)
+    image[..., :100, :60] = torch.rand(1, 3, 100, 60, generator=torch.Generator().manual_seed(1)) * 255
+    with torch.no_grad():
+        expected = model(image).numpy()
+    actual = run_onnx(storage / "run/export/detector.onnx", image.numpy())
+    assert actual.shape == (1, 16 * 16 + 8 * 8 + 4 * 4, 6)
+    assert np.abs(actual[..., 4:] - expected[..., 4:]).max() <= 1e-4
+    assert np.abs(actual[..., :4] - expected[..., :4]).max() <= 1e-3
+
+
+def test_missing_images_are_a_permanent_failure(tmp_path, write_request):
+    storage = tmp_path / "s"
+    storage.mkdir()
+    write_yolo_set(storage, train=2, val=1)
+    next((storage / "pngs").iterdir()).unlink()
+    request = make_request("roi-dataset", inputs={"labels": "labels", "images": "pngs"}, outputDir="o")
+    assert run_stage(STAGES, "roi-dataset", write_request(request), storage) == 2
