@@ -20,6 +20,7 @@ def stage(name: str):
 
 # Each module registers itself on import; the imports come last because they use `stage` above.
 from . import (  # noqa: E402, F401
+    build_engine,
     cv_split,
     export_onnx,
     roi_dataset,
