@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ResourceValidationError } from "../api/index.ts";
-import { ConfigError, loadConfig } from "../config/load.ts";
-import { createLogger } from "../log/logger.ts";
+import { ConfigError } from "../config/load.ts";
 import { registerDecodeCommand } from "./decode.ts";
 import { registerEvaluateCommand } from "./evaluate.ts";
 import { loadManifests } from "./manifests.ts";
@@ -15,22 +14,6 @@ async function validateCommand(manifests: string[]): Promise<number> {
   for (const s of skipped) process.stdout.write(`skipped ${s}: not a mammoflow.io resource\n`);
   for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
   return errors.length === 0 ? 0 : 2;
-}
-
-async function runCommand(manifests: string[], options: { storage?: string; only?: string }): Promise<number> {
-  const config = await loadConfig();
-  const log = createLogger(config.logLevel).child({ component: "run" });
-  const { resources, errors } = await loadManifests(manifests);
-  for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
-  if (errors.length > 0) return 2;
-  const storage = options.storage ?? config.storage.root;
-  process.stdout.write(`Validated ${resources.length} resource(s); storage root ${storage}:\n`);
-  for (const r of resources) process.stdout.write(`  ${r.kind.kind}/${r.resource.metadata.name}\n`);
-  process.stdout.write(
-    "The local runner is not part of this build yet: nothing was executed. It will run each stage of these resources as a child process under the storage root.\n",
-  );
-  log.debug({ resources: resources.length, only: options.only }, "run finished without executing stages");
-  return 0;
 }
 
 /** The `mammoflow` command. Returns the exit code. */
@@ -67,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--storage <dir>", "storage root (default: config storage.root)")
     .option("--only <kind/name>", "run only this resource (its inputs must already be complete)")
     .action(async (manifests: string[], options) => {
+      const { runCommand } = await import("./run.ts");
       exitCode = await runCommand(manifests, options);
     });
   program

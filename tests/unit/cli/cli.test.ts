@@ -60,10 +60,10 @@ describe("mammoflow CLI", () => {
     expect(stderr).toMatch(/#3 \(Submission\/s\): [\s\S]*→ at spec\.aggregation\.threshold/);
   });
 
-  it("run validates the demo and says what it would run", async () => {
-    const { code, stdout } = await mammoflow("run", "crds/samples/demo.yaml");
-    expect(code).toBe(0);
-    expect(stdout).toContain("Submission/demo");
+  it("run refuses an unknown --only target before running anything", async () => {
+    const { code, stderr } = await mammoflow("run", "crds/samples/demo.yaml", "--only", "Submission/other");
+    expect(code).toBe(2);
+    expect(stderr).toContain("--only Submission/other: no such resource (known: RoiDetectorTraining/demo-detector");
   });
 
   it("an unknown command fails with usage", async () => {

@@ -1,0 +1,51 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "../config/load.ts";
+import { executeLocalRun, LocalPlanError, LocalStageError, planLocalRun } from "../executors/local/index.ts";
+import { loadManifests } from "./manifests.ts";
+
+const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The interpreter with mammoflow_jobs: $MAMMOFLOW_PYTHON, else the project's .venv, else python3. */
+function pythonInterpreter(): string {
+  if (process.env.MAMMOFLOW_PYTHON) return process.env.MAMMOFLOW_PYTHON;
+  const venv = path.join(APP_ROOT, ".venv/bin/python");
+  return existsSync(venv) ? venv : "python3";
+}
+
+/** `mammoflow run MANIFEST... [--storage DIR] [--only KIND/NAME]`: the local runner. */
+export async function runCommand(manifests: string[], options: { storage?: string; only?: string }): Promise<number> {
+  const config = await loadConfig();
+  const { resources, errors } = await loadManifests(manifests);
+  for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
+  if (errors.length > 0) return 2;
+  const storageRoot = path.resolve(options.storage ?? config.storage.root);
+  try {
+    const steps = planLocalRun(resources, {
+      only: options.only,
+      gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
+    });
+    const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
+    process.stdout.write(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}\n`);
+    const runs = await executeLocalRun(steps, {
+      storageRoot,
+      appRoot: APP_ROOT,
+      python: pythonInterpreter(),
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    const last = runs.at(-1);
+    const ran = runs.filter((r) => r.outcome === "ran").length;
+    process.stdout.write(`mammoflow run: done (${ran} ran, ${runs.length - ran} already done)\n`);
+    for (const artifact of last?.result.artifacts ?? []) {
+      process.stdout.write(`  ${artifact.name}: ${path.join(storageRoot, artifact.path)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof LocalPlanError || error instanceof LocalStageError) {
+      process.stderr.write(`mammoflow run: ${error.message}\n`);
+      return error instanceof LocalPlanError ? 2 : 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,137 @@
+import { spawn } from "node:child_process";
+import { open, readFile } from "node:fs/promises";
+import path from "node:path";
+import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
+import type { StageRequest } from "../../../jobs/contract/request.ts";
+import { StageResult } from "../../../jobs/contract/result.ts";
+import { STAGE_CATALOGUE } from "../../../jobs/contract/stages.ts";
+import { writeFileAtomic } from "../../../jobs/ts/runtime/files.ts";
+import { stageRequests } from "../../pipeline/request.ts";
+import type { LocalStep } from "./local-plan.ts";
+
+export interface LocalExecutorOptions {
+  /** Absolute storage root; every request path is relative to it. */
+  storageRoot: string;
+  /** Repository (or image) root holding bin/mammoflow.js, the TypeScript stage entry. */
+  appRoot: string;
+  /** Python interpreter with mammoflow_jobs installed. */
+  python: string;
+  log: (line: string) => void;
+}
+
+export interface StageRun {
+  resource: string;
+  stage: string;
+  shard?: string;
+  outcome: "ran" | "cached";
+  seconds: number;
+  result: StageResult;
+}
+
+export class LocalStageError extends Error {
+  override name = "LocalStageError";
+}
+
+const REQUEST_FILE = "request.json";
+const RESULT_FILE = "result.json";
+const LOG_FILE = "stage.log";
+
+/** The process that runs a stage: the same entry points as the stage images (DESIGN.md §4). */
+function commandOf(request: StageRequest, requestFile: string, options: LocalExecutorOptions): [string, string[]] {
+  const common = ["--request", requestFile, "--storage-root", options.storageRoot];
+  if (STAGE_CATALOGUE[request.stage].language === "typescript") {
+    return [process.execPath, [path.join(options.appRoot, "bin/mammoflow.js"), "stage", request.stage, ...common]];
+  }
+  return [options.python, ["-m", "mammoflow_jobs", request.stage, ...common]];
+}
+
+async function completedResult(folder: string, digest: string): Promise<StageResult | undefined> {
+  try {
+    const parsed = StageResult.safeParse(JSON.parse(await readFile(path.join(folder, RESULT_FILE), "utf8")));
+    if (parsed.success && parsed.data.outcome === "Succeeded" && parsed.data.requestDigest === digest)
+      return parsed.data;
+  } catch {
+    // No result yet.
+  }
+  return undefined;
+}
+
+async function tail(file: string, lines: number): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+async function runProcess(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const log = await open(logFile, "a");
+  try {
+    await log.write(`\n$ ${[command, ...args].join(" ")}\n`);
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(command, args, { stdio: ["ignore", log.fd, log.fd], env });
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  } finally {
+    await log.close();
+  }
+}
+
+/**
+ * Runs planned steps as child processes, in order, each shard after the other. A stage whose
+ * result.json already records success for the same request is skipped (resume); a failure stops
+ * the run with the stage, the request file and the end of its log.
+ */
+export async function executeLocalRun(steps: readonly LocalStep[], options: LocalExecutorOptions): Promise<StageRun[]> {
+  const runs: StageRun[] = [];
+  const total = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
+  let index = 0;
+  for (const step of steps) {
+    const resource = `${step.resource.kind}/${step.resource.name}`;
+    for (const plan of step.stages) {
+      if (step.execute) index += 1;
+      const requests = stageRequests(step.resource, plan);
+      for (const request of requests) {
+        const shard = request.shard ? `shard ${request.shard.index + 1}/${request.shard.count}` : undefined;
+        const label = `${resource} ${plan.id}${shard ? ` (${shard})` : ""}`;
+        const text = canonicalJson(request);
+        const folder = path.join(options.storageRoot, request.outputDir);
+        const requestFile = path.join(folder, REQUEST_FILE);
+        const started = Date.now();
+        const cached = await completedResult(folder, sha256Hex(text));
+        if (cached) {
+          if (step.execute) options.log(`[${index}/${total}] ${label}: already done`);
+          runs.push({ resource, stage: plan.id, shard, outcome: "cached", seconds: 0, result: cached });
+          continue;
+        }
+        if (!step.execute) {
+          throw new LocalStageError(
+            `${label} has not run with these settings (no matching ${path.join(folder, RESULT_FILE)}); run ${resource} first (without --only)`,
+          );
+        }
+        options.log(`[${index}/${total}] ${label}: running`);
+        await writeFileAtomic(requestFile, text);
+        const [command, args] = commandOf(request, requestFile, options);
+        const logFile = path.join(folder, LOG_FILE);
+        const code = await runProcess(command, args, logFile, {
+          ...process.env,
+          MAMMOFLOW_STORAGE_ROOT: options.storageRoot,
+        });
+        const result = await completedResult(folder, sha256Hex(text));
+        if (code !== 0 || !result) {
+          throw new LocalStageError(
+            [
+              `stage ${plan.stage} of ${resource}${shard ? ` (${shard})` : ""} failed (exit ${code})`,
+              `  request: ${requestFile}`,
+              `  log:     ${logFile}`,
+              "  end of the log:",
+              ...(await tail(logFile, 12)).split("\n").map((l) => `    ${l}`),
+            ].join("\n"),
+          );
+        }
+        const seconds = (Date.now() - started) / 1000;
+        options.log(`[${index}/${total}] ${label}: done in ${seconds.toFixed(1)} s`);
+        runs.push({ resource, stage: plan.id, shard, outcome: "ran", seconds, result });
+      }
+    }
+  }
+  return runs;
+}

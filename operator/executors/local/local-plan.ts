@@ -1,0 +1,139 @@
+import { ALL_KINDS, type ParsedResource, parseResource } from "../../api/index.ts";
+import { dependenciesOf } from "../../pipeline/dependencies.ts";
+import { planStages } from "../../pipeline/plan.ts";
+import { reproductionChildren } from "../../pipeline/reproduction.ts";
+import type { DependencyView, ResourceId, StagePlan } from "../../pipeline/stage-plan.ts";
+
+/** Namespace of everything the local runner does (`runs/local/<kind>/<name>/...`). */
+export const LOCAL_NAMESPACE = "local";
+
+/** One resource with the stages it runs, in the order the local runner runs them. */
+export interface LocalStep {
+  resource: ResourceId;
+  stages: StagePlan[];
+  /** Whether this run executes the stages (false: a dependency of `--only`, which must be complete). */
+  execute: boolean;
+}
+
+export class LocalPlanError extends Error {
+  override name = "LocalPlanError";
+}
+
+type Spec = Record<string, unknown>;
+interface Node {
+  kind: string;
+  name: string;
+  spec: Spec;
+}
+
+const keyOf = (kind: string, name: string) => `${kind}/${name}`;
+
+/** Reproductions become the resources their mode needs, validated like any manifest. */
+function expandReproductions(resources: readonly ParsedResource[]): Node[] {
+  const nodes: Node[] = [];
+  for (const { kind, resource } of resources) {
+    const spec = resource.spec as Spec;
+    if (kind.kind !== "Reproduction") {
+      nodes.push({ kind: kind.kind, name: resource.metadata.name, spec });
+      continue;
+    }
+    const children = reproductionChildren(LOCAL_NAMESPACE, resource.metadata.name, spec as never);
+    for (const child of children) {
+      const parsed = parseResource(ALL_KINDS, child, `Reproduction/${resource.metadata.name}`);
+      nodes.push({ kind: child.kind, name: child.metadata.name, spec: parsed.resource.spec as Spec });
+    }
+  }
+  return nodes;
+}
+
+/** Dependencies before dependants; a missing dependency or a cycle is an error naming both ends. */
+function topologicalOrder(nodes: Node[]): Node[] {
+  const byKey = new Map<string, Node>();
+  for (const node of nodes) {
+    const key = keyOf(node.kind, node.name);
+    if (byKey.has(key)) throw new LocalPlanError(`${key} is defined twice`);
+    byKey.set(key, node);
+  }
+  const ordered: Node[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (node: Node, path: string[]) => {
+    const key = keyOf(node.kind, node.name);
+    if (state.get(key) === "done") return;
+    if (state.get(key) === "visiting") throw new LocalPlanError(`dependency cycle: ${[...path, key].join(" → ")}`);
+    state.set(key, "visiting");
+    for (const dependency of dependenciesOf(node.kind, node.spec)) {
+      const target = byKey.get(keyOf(dependency.kind, dependency.name));
+      if (!target) {
+        throw new LocalPlanError(
+          `${key} needs ${dependency.kind}/${dependency.name} (its ${dependency.role}), which is not in the manifests`,
+        );
+      }
+      visit(target, [...path, key]);
+    }
+    state.set(key, "done");
+    ordered.push(node);
+  };
+  for (const node of nodes) visit(node, []);
+  return ordered;
+}
+
+/** The dependencies a node still needs when `--only` selects it (transitively). */
+function closureOf(target: Node, nodes: Node[]): Set<string> {
+  const byKey = new Map(nodes.map((n) => [keyOf(n.kind, n.name), n]));
+  const needed = new Set<string>();
+  const walk = (node: Node) => {
+    for (const d of dependenciesOf(node.kind, node.spec)) {
+      const key = keyOf(d.kind, d.name);
+      if (needed.has(key)) continue;
+      needed.add(key);
+      const next = byKey.get(key);
+      if (next) walk(next);
+    }
+  };
+  walk(target);
+  return needed;
+}
+
+/**
+ * What a local run does, decided up front with the same pipeline code as the operator: every
+ * resource (Reproductions expanded), ordered by dependencies, each with its stage plans. With
+ * `only` (`Kind/name`), that resource runs and its dependencies are planned but not executed.
+ */
+export function planLocalRun(
+  resources: readonly ParsedResource[],
+  options: { only?: string; gpuTypeOf?: (pool: string) => string } = {},
+): LocalStep[] {
+  const nodes = expandReproductions(resources);
+  const ordered = topologicalOrder(nodes);
+  let executed: Set<string> | undefined;
+  let keep: Set<string> | undefined;
+  if (options.only) {
+    const target = nodes.find((n) => keyOf(n.kind, n.name) === options.only);
+    if (!target) {
+      const known = nodes.map((n) => keyOf(n.kind, n.name)).join(", ");
+      throw new LocalPlanError(`--only ${options.only}: no such resource (known: ${known})`);
+    }
+    executed = new Set([options.only]);
+    keep = new Set([...closureOf(target, nodes), options.only]);
+  }
+  const stageDirsOf = new Map<string, Record<string, string>>();
+  const steps: LocalStep[] = [];
+  for (const node of ordered) {
+    const key = keyOf(node.kind, node.name);
+    if (keep && !keep.has(key)) continue;
+    const resource: ResourceId = { kind: node.kind, namespace: LOCAL_NAMESPACE, name: node.name };
+    if (node.kind === "Reproduction") continue;
+    const dependencies: DependencyView[] = dependenciesOf(node.kind, node.spec).map((d) => ({
+      ...d,
+      phase: "Succeeded",
+      ready: true,
+      stageDirs: stageDirsOf.get(keyOf(d.kind, d.name)) ?? {},
+    }));
+    const placement = node.spec.placement as { gpuPool?: string } | undefined;
+    const gpuType = options.gpuTypeOf?.(placement?.gpuPool ?? "a100") ?? "local";
+    const stages = planStages(resource, node.spec, { dependencies, gpuType });
+    stageDirsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, s.outputDir])));
+    steps.push({ resource, stages, execute: executed ? executed.has(key) : true });
+  }
+  return steps;
+}

@@ -1,0 +1,95 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+async function mammoflow(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+// The local runner on a real stage: a RoiDetectorTraining that imports a (randomly initialised)
+// YOLOX-nano checkpoint in the seed's format runs export-onnx in the Python package.
+describe("mammoflow run (local runner)", () => {
+  let storage: string;
+  let manifest: string;
+
+  beforeAll(async () => {
+    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-run-"));
+    await mkdir(path.join(storage, "assets/trained"), { recursive: true });
+    const checkpoint = path.join(storage, "assets/trained/yolox_nano_416_roi_torch.pth");
+    const script = [
+      "import sys, torch",
+      "from mammoflow_jobs.models.yolox_nano import build_yolox_nano",
+      "torch.manual_seed(0)",
+      "torch.save({'model': build_yolox_nano().state_dict()}, sys.argv[1])",
+    ].join("\n");
+    await run(".venv/bin/python", ["-c", script, checkpoint]);
+    manifest = path.join(storage, "detector.yaml");
+    await writeFile(
+      manifest,
+      [
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: RoiDetectorTraining",
+        "metadata: {name: winner}",
+        "spec:",
+        "  checkpoint: assets/trained/yolox_nano_416_roi_torch.pth",
+        "  placement: {gpusPerPod: 0}",
+      ].join("\n"),
+    );
+  }, 120_000);
+
+  it("runs the stage as a child process and reports its artifacts", { timeout: 300_000 }, async () => {
+    const { code, stdout, stderr } = await mammoflow("run", manifest, "--storage", storage);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("[1/1] RoiDetectorTraining/winner export-onnx: running");
+    const onnx = path.join(storage, "runs/local/RoiDetectorTraining/winner/export-onnx/detector.onnx");
+    expect(stdout).toContain(`onnx: ${onnx}`);
+    expect((await stat(onnx)).size).toBeGreaterThan(100_000);
+    const request = JSON.parse(
+      await readFile(path.join(storage, "runs/local/RoiDetectorTraining/winner/export-onnx/request.json"), "utf8"),
+    );
+    expect(request).toMatchObject({
+      stage: "export-onnx",
+      owner: { kind: "RoiDetectorTraining", namespace: "local", name: "winner" },
+      inputs: { checkpoint: "assets/trained/yolox_nano_416_roi_torch.pth" },
+    });
+  });
+
+  it("skips a stage whose result matches the request on the next run", { timeout: 120_000 }, async () => {
+    const { code, stdout } = await mammoflow("run", manifest, "--storage", storage);
+    expect(code).toBe(0);
+    expect(stdout).toContain("[1/1] RoiDetectorTraining/winner export-onnx: already done");
+    expect(stdout).toContain("(0 ran, 1 already done)");
+  });
+
+  it("names the stage, the request and the log when a stage fails", { timeout: 300_000 }, async () => {
+    const broken = path.join(storage, "broken.yaml");
+    await writeFile(
+      broken,
+      [
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: RoiDetectorTraining",
+        "metadata: {name: missing}",
+        "spec: {checkpoint: assets/trained/absent.pth}",
+      ].join("\n"),
+    );
+    const { code, stderr } = await mammoflow("run", broken, "--storage", storage);
+    expect(code).toBe(1);
+    const folder = path.join(storage, "runs/local/RoiDetectorTraining/missing/export-onnx");
+    expect(stderr).toContain("stage export-onnx of RoiDetectorTraining/missing failed (exit 2)");
+    expect(stderr).toContain(`request: ${folder}/request.json`);
+    expect(stderr).toContain(`log:     ${folder}/stage.log`);
+    expect(stderr).toContain("absent.pth");
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { ALL_KINDS, parseResource } from "../../../operator/api/index.ts";
+import { LocalPlanError, planLocalRun } from "../../../operator/executors/local/index.ts";
+import { makeResource } from "../../support/manifests.ts";
+
+const parse = (kind: string, name: string, spec: Record<string, unknown>) =>
+  parseResource(ALL_KINDS, makeResource(kind, name, spec), `${kind}/${name}`);
+
+const detector = parse("RoiDetectorTraining", "det", { checkpoint: "assets/trained/yolox.pth" });
+const engine = parse("EngineBuild", "ens", { source: "Trained", export: { tensorRT: false } });
+const submission = parse("Submission", "sub", { detector: { name: "det" }, engine: { name: "ens" } });
+
+describe("local run plan", () => {
+  it("orders resources by their dependencies, whatever the manifest order", () => {
+    const steps = planLocalRun([submission, engine, detector]);
+    expect(steps.map((s) => `${s.resource.kind}/${s.resource.name}`)).toEqual([
+      "RoiDetectorTraining/det",
+      "EngineBuild/ens",
+      "Submission/sub",
+    ]);
+    expect(steps.map((s) => s.stages.map((p) => p.id))).toEqual([
+      ["export-onnx"],
+      ["export-onnx"],
+      ["predict", "aggregate"],
+    ]);
+    const predict = steps[2]?.stages[0];
+    expect(predict?.inputs).toMatchObject({
+      detector: "runs/local/RoiDetectorTraining/det/export-onnx",
+      engine: "runs/local/EngineBuild/ens/export-onnx",
+    });
+    expect(steps.every((s) => s.execute)).toBe(true);
+  });
+
+  it("expands a Reproduction into the resources of its mode", () => {
+    const reproduction = parse("Reproduction", "rsna", { mode: "PartialReproduce" });
+    const steps = planLocalRun([reproduction]);
+    expect(steps.map((s) => `${s.resource.kind}/${s.resource.name}`)).toEqual([
+      "RoiDetectorTraining/rsna-detector",
+      "ClassificationDataset/rsna-dataset",
+      "ClassifierFold/rsna-fold-0",
+      "ClassifierFold/rsna-fold-1",
+      "ClassifierFold/rsna-fold-2",
+      "ClassifierFold/rsna-fold-3",
+      "EngineBuild/rsna-engine",
+      "Submission/rsna-submission",
+    ]);
+    const fold0 = steps.find((s) => s.resource.name === "rsna-fold-0");
+    expect(fold0?.stages).toHaveLength(2);
+  });
+
+  it("with --only runs one resource and plans, but does not run, its dependencies", () => {
+    const steps = planLocalRun([detector, engine, submission], { only: "Submission/sub" });
+    expect(steps.map((s) => [s.resource.name, s.execute])).toEqual([
+      ["det", false],
+      ["ens", false],
+      ["sub", true],
+    ]);
+    expect(() => planLocalRun([detector], { only: "Submission/nope" })).toThrow(
+      "--only Submission/nope: no such resource (known: RoiDetectorTraining/det)",
+    );
+  });
+
+  it("names a dependency that is not in the manifests", () => {
+    expect(() => planLocalRun([submission, detector])).toThrow(
+      new LocalPlanError("Submission/sub needs EngineBuild/ens (its engine), which is not in the manifests"),
+    );
+  });
+
+  it("refuses a resource defined twice", () => {
+    expect(() => planLocalRun([detector, detector])).toThrow("RoiDetectorTraining/det is defined twice");
+  });
+});
