@@ -11,6 +11,7 @@ interface DecodeOptions {
 }
 
 function usage(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
   throw new CommanderError(2, "mammoflow.decode.usage", `error: ${message}`);
 }
 

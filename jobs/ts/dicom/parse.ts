@@ -41,6 +41,8 @@ export function parsePart10(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PAR
     if (error instanceof DicomError) throw error;
     const reason = describeThrown(error);
     const truncated = /past end|end of buffer|overread|overrun|beyond|overflow|maxPosition/i.test(reason);
-    throw new DicomError(truncated ? "truncated" : "invalid-header", `cannot parse the data set: ${reason}`);
+    throw truncated
+      ? new DicomError("truncated", `the file is truncated: the data set ends inside an element (${reason})`)
+      : new DicomError("invalid-header", `cannot parse the data set: ${reason}`);
   }
 }
