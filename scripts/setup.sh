@@ -20,8 +20,9 @@ echo "setup: installing jobs/python (pinned: jobs/python/requirements.lock)"
 # dependencies (the real ones are in the lock); it compiles one C++ op against the installed torch.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation yolox==0.3.0
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e jobs/python
-# Test tools from Debian: lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua is Lua 5.1).
-DEBIAN_TOOLS=(lua5.1)
+# Test tools from Debian: lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua is Lua 5.1);
+# chromium renders report.html in its test (driven by playwright-core).
+DEBIAN_TOOLS=(lua5.1 chromium)
 missing=()
 for tool in "${DEBIAN_TOOLS[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
