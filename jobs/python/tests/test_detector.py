@@ -126,3 +126,36 @@ def test_missing_images_are_a_permanent_failure(tmp_path, write_request):
     next((storage / "pngs").iterdir()).unlink()
     request = make_request("roi-dataset", inputs={"labels": "labels", "images": "pngs"}, outputDir="o")
     assert run_stage(STAGES, "roi-dataset", write_request(request), storage) == 2
+
+
+def test_interrupted_detector_training_resumes_to_the_same_checkpoints(detector_storage, tmp_path, monkeypatch):
+    import shutil
+
+    import mammoflow_jobs.training.detector as detector
+
+    storage, code = detector_storage
+    assert code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(storage / "run/roi", copy / "run/roi")
+    shutil.copy(storage / "train.json", copy / "train.json")
+
+    real_save = detector.save_state
+
+    def save_then_die(folder, state):
+        real_save(folder, state)
+        if state["progress"]["epoch"] == 1 and state["progress"]["step"] == 1:
+            raise KeyboardInterrupt  # like a kill: no result.json, nothing cleaned up
+
+    monkeypatch.setattr(detector, "save_state", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_stage(STAGES, "train-detector", copy / "train.json", copy)
+    monkeypatch.setattr(detector, "save_state", real_save)
+    assert not (copy / "run/train/result.json").exists()
+
+    assert run_stage(STAGES, "train-detector", copy / "train.json", copy) == 0
+    metrics = json.loads((copy / "run/train/result.json").read_text())["metrics"]
+    assert (metrics["resumedAtEpoch"], metrics["resumedAtUpdate"]) == (1, 1)
+    for name in ("latest_ckpt.pth", "best_ckpt.pth"):
+        a = torch.load(storage / "run/train" / name, weights_only=True)["model"]
+        b = torch.load(copy / "run/train" / name, weights_only=True)["model"]
+        assert all(torch.equal(a[k], b[k]) for k in a), name

@@ -149,4 +149,13 @@ def test_compact_result_drops_artifacts_to_fit():
 
 def test_module_entry_lists_stages():
     out = subprocess.run([sys.executable, "-m", "mammoflow_jobs", "--list"], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "(no Python stages registered)"
+    # Every Python stage of the contract's catalogue (jobs/contract/stages.ts) is registered.
+    assert out.stdout.split() == [
+        "build-engine",
+        "cv-split",
+        "export-onnx",
+        "roi-dataset",
+        "select-checkpoints",
+        "train-detector",
+        "train-fold",
+    ]

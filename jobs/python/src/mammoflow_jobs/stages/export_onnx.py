@@ -78,7 +78,12 @@ def opset_of(parameters: dict) -> int:
 
 @stage("export-onnx")
 def export_onnx_stage(ctx: StageContext) -> None:
-    torch.set_grad_enabled(False)
+    # Scoped, not torch.set_grad_enabled(False): stages may share a process (local runner, tests).
+    with torch.no_grad():
+        _export(ctx)
+
+
+def _export(ctx: StageContext) -> None:
     parameters = ctx.request.parameters
     model = parameters.get("model", {})
     if model == "yolox-nano":

@@ -86,6 +86,7 @@ def train_augmentation() -> A.Compose:
                         scale=(0.85, 1.15),
                         translate_percent={"x": (-0.1, 0.1), "y": (-0.2, 0.2)},
                         rotate=(-30, 30),
+                        keep_ratio=True,  # ShiftScaleRotate scaled both axes by one factor
                         interpolation=linear,
                         border_mode=constant,
                         fill=0,
@@ -98,6 +99,7 @@ def train_augmentation() -> A.Compose:
                         interpolation=linear,
                         approximate=False,
                         same_dxdy=False,
+                        noise_distribution="uniform",  # 1.3 drew the displacement noise from U(−1, 1)
                         border_mode=constant,
                         fill=0,
                         p=0.2,
