@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { type StageContext, StageFailure, type StageFunction, writeFileAtomic } from "../runtime/index.ts";
-import { type BoxFinder, fullFrameFinder } from "./crop/box.ts";
+import { pixelConversionOptions } from "../dicom/index.ts";
+import { roiSelectionOptions } from "../roi/index.ts";
+import { type StageContext, StageFailure, type StageFunction, sha256File, writeFileAtomic } from "../runtime/index.ts";
+import { fullFrameFinder } from "./crop/box.ts";
 import { detectorModelFile, openRoiFinder } from "./crop/roi-finder.ts";
+import { type CropSettings, claimCropSettings, cropSettingsFile } from "./crop-settings.ts";
 import { cropShard } from "./crop-shard.ts";
 import { cropsDir, recordsFile, reportFile, stageRoot } from "./layout.ts";
 import { type DatasetOutcome, gatherRecords, MergeError, mergeDataset } from "./merge.ts";
@@ -36,20 +39,36 @@ async function plan(inputs: readonly DatasetInput[]): Promise<DatasetPlan[]> {
   }
 }
 
-/** The detector named by the request's `detector` input, or the full frame when there is none. */
-async function boxFinder(
-  ctx: StageContext,
-  parameters: PrepareDatasetParameters,
-): Promise<{ finder: BoxFinder; close: () => Promise<void> }> {
-  if (ctx.request.inputs.detector === undefined) return { finder: fullFrameFinder, close: async () => {} };
+/** The detector ONNX named by the request's `detector` input (a file or the export folder); none means the full frame. */
+async function detectorModel(ctx: StageContext): Promise<string | undefined> {
+  if (ctx.request.inputs.detector === undefined) return undefined;
   const detector = await ctx.inputPath("detector");
-  let model: string;
   try {
-    model = await detectorModelFile(detector);
+    return await detectorModelFile(detector);
   } catch (error) {
     throw new StageFailure("BadInput", (error as Error).message, detector);
   }
-  return openRoiFinder(model, parameters.roi);
+}
+
+/** Refuses to reuse crops a request with other pixel, ROI or detector settings made in this folder. */
+async function claimCrops(
+  root: string,
+  parameters: PrepareDatasetParameters,
+  model: string | undefined,
+): Promise<void> {
+  const settings: CropSettings = {
+    pixels: { ...pixelConversionOptions(parameters.pixels) },
+    roi: { ...roiSelectionOptions(parameters.roi) },
+    detectorSha256: model === undefined ? null : await sha256File(model),
+  };
+  const other = await claimCropSettings(root, settings);
+  if (other) {
+    throw new StageFailure(
+      "BadRequest",
+      `the crops in ${root} were made with other settings (${JSON.stringify(other)}, now ${JSON.stringify(settings)}): use a new folder or delete this one`,
+      cropSettingsFile(root),
+    );
+  }
 }
 
 function addProblems(ctx: StageContext, problems: readonly DatasetProblem[]): void {
@@ -65,7 +84,11 @@ async function runShard(
 ) {
   const shard = ctx.request.shard ?? { index: 0, count: 1 };
   const slice = shardSlice(items, shard);
-  const { finder, close } = await boxFinder(ctx, parameters);
+  const model = await detectorModel(ctx);
+  await claimCrops(root, parameters, model);
+  const { finder, close } = model
+    ? await openRoiFinder(model, parameters.roi)
+    : { finder: fullFrameFinder, close: async () => {} };
   let records: ImageRecord[];
   try {
     records = await cropShard(slice, root, { finder, pixels: parameters.pixels });

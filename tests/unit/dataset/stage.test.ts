@@ -252,6 +252,24 @@ describe("prepare-dataset, sharded", () => {
     ]);
   });
 
+  it("a shard with other pixel settings does not take the folder's crops as finished", async () => {
+    const other = await run(
+      { outputDir: `${STAGE_DIR}/1`, shard: { index: 1, count: 2 } },
+      { pixels: { windowParamPrecision: "Float16ForDaliSyntaxes" } },
+    );
+    expect(other.code).toBe(2);
+    expect(other.result.error?.reason).toBe("BadRequest");
+    expect(other.result.error?.file).toBe(stageFile("crop-settings.json"));
+    expect(other.result.error?.message).toContain(
+      `the crops in ${path.join(root, STAGE_DIR)} were made with other settings`,
+    );
+    expect(JSON.parse(await text("crop-settings.json"))).toEqual({
+      detectorSha256: null,
+      pixels: { applyRescale: false, applyVoiLutSequence: false, windowIndex: 0, windowParamPrecision: "Float64" },
+      roi: { confidenceThreshold: 0.5, minAreaFraction: 0.04, nmsIouThreshold: 0.9, otsuFallback: true },
+    });
+  });
+
   it("the merge refuses to run before every shard has finished, naming the missing shard", async () => {
     const early = await run(
       { outputDir: "runs/local/ClassificationDataset/other/prepare-dataset" },
