@@ -36,9 +36,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # helm, built from its Go module (no binary downloads here), for the chart's lint/template tests.
 HELM_VERSION=v4.3.1
-if [ ! -x .tools/bin/helm ] || ! .tools/bin/helm version --short 2>/dev/null | grep -q "$HELM_VERSION"; then
+# (A module build reports only "v4.3" as its version, so the built version is recorded beside it.)
+if [ ! -x .tools/bin/helm ] || [ "$(cat .tools/helm.version 2>/dev/null)" != "$HELM_VERSION" ]; then
   echo "setup: building helm $HELM_VERSION into .tools/bin (Go module build, cached by Go)"
   GOBIN="$PWD/.tools/bin" GOFLAGS=-trimpath go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+  echo "$HELM_VERSION" > .tools/helm.version
 fi
 # The cluster tests' control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # simulated nodes) from the Kubernetes Go modules; skipped when tests/cluster/.bin has it already.

@@ -1,0 +1,99 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { MammoflowConfig } from "../../../operator/config/schema.ts";
+
+// helm is built from its Go module by `npm run setup` (scripts/setup.sh) into .tools/bin.
+const HELM = ".tools/bin/helm";
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: unknown };
+
+function render(...set: string[]): K8sObject[] {
+  const args = ["template", "mammoflow", "charts/mammoflow", "--namespace", "mammography", "--include-crds"];
+  for (const s of set) args.push("--set", s);
+  const out = execFileSync(HELM, args, { encoding: "utf8" });
+  return parseAllDocuments(out)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((d): d is K8sObject => d !== null);
+}
+
+interface Container {
+  args: string[];
+  env: { name: string; value?: string }[];
+  securityContext: unknown;
+  livenessProbe: { httpGet: unknown };
+  readinessProbe: { httpGet: unknown };
+}
+interface Deployment {
+  spec: {
+    replicas: number;
+    template: { spec: { securityContext: unknown; serviceAccountName: string; containers: Container[] } };
+  };
+}
+
+const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+
+describe("Helm chart", () => {
+  it("passes helm lint", () => {
+    const out = execFileSync(HELM, ["lint", "charts/mammoflow"], { encoding: "utf8" });
+    expect(out).toContain("1 chart(s) linted, 0 chart(s) failed");
+  });
+
+  it("installs exactly the generated CRDs", () => {
+    const crds = byKind(render(), "CustomResourceDefinition");
+    const generated = readdirSync("crds")
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => parse(readFileSync(`crds/${f}`, "utf8")) as K8sObject);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual(generated.map((c) => c.metadata.name).sort());
+    for (const crd of crds) expect(crd).toEqual(generated.find((g) => g.metadata.name === crd.metadata.name));
+  });
+
+  it("runs the operator as a restricted, non-root Deployment with probes and its configuration", () => {
+    const objects = render();
+    const [deployment] = byKind(objects, "Deployment") as unknown as Deployment[];
+    expect(deployment?.spec.replicas).toBe(2);
+    const pod = deployment?.spec.template.spec;
+    expect(pod?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const container = pod?.containers[0];
+    expect(container?.args).toEqual(["operator"]);
+    expect(container?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(container?.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "health" });
+    expect(container?.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "health" });
+    expect(container?.env).toContainEqual({ name: "MAMMOFLOW_CONFIG", value: "/etc/mammoflow/config.yaml" });
+    expect(pod?.serviceAccountName).toBe("mammoflow");
+    const [configMap] = byKind(objects, "ConfigMap") as unknown as { data: Record<string, string> }[];
+    const config = MammoflowConfig.parse(parse(configMap?.data["config.yaml"] ?? ""));
+    expect(config.gpuPools.a100?.gpuResource).toBe("nvidia.com/gpu");
+  });
+
+  it("renders the optional claim, ServiceMonitor and namespace watch on request", () => {
+    expect(byKind(render(), "PersistentVolumeClaim")).toEqual([]);
+    const objects = render(
+      "storage.createClaim=true",
+      "storage.storageClassName=cephfs",
+      "metrics.serviceMonitor.enabled=true",
+      "watchNamespace=mammography",
+    );
+    const [claim] = byKind(objects, "PersistentVolumeClaim") as unknown as {
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    }[];
+    expect(claim?.metadata.name).toBe("mammoflow-data");
+    expect(claim?.spec).toMatchObject({ accessModes: ["ReadWriteMany"], storageClassName: "cephfs" });
+    expect(byKind(objects, "ServiceMonitor")).toHaveLength(1);
+    const [deployment] = byKind(objects, "Deployment") as unknown as Deployment[];
+    expect(deployment?.spec.template.spec.containers[0]?.env).toContainEqual({
+      name: "MAMMOFLOW_NAMESPACE",
+      value: "mammography",
+    });
+  });
+});
