@@ -7,9 +7,9 @@ const WORKER_URL = new URL("./worker.ts", import.meta.url).href;
  * Node 20 cannot start a worker on a .ts file with `--import tsx` (stack-notes §5.8); a data:
  * URL module registers tsx's loader inside the worker, then imports the real entry.
  */
-function startWorker(): Worker {
+export function startTsWorker(moduleUrl: string): Worker {
   const tsxApi = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(WORKER_URL)});`;
+  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(moduleUrl)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
 }
 
@@ -21,7 +21,7 @@ export async function runOnWorkers(
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(workers, tasks.length) }, async () => {
-    const worker = startWorker();
+    const worker = startTsWorker(WORKER_URL);
     try {
       while (next < tasks.length) {
         const id = next++;
