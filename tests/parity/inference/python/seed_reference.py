@@ -241,6 +241,24 @@ def main() -> None:
             "cancer": (breast["cancer"] > thres).astype(int).tolist(),
             "threshold": float(thres),
         }
+    elif op == "metrics":
+        from mammoflow_jobs.metrics.pfbeta import best_threshold_pfbeta, pfbeta
+        from sklearn.metrics import auc, roc_curve
+
+        result = []
+        for case in job["cases"]:
+            y = np.array(case["labels"], dtype=np.float64)
+            p = np.array(case["predictions"], dtype=np.float64)
+            best = best_threshold_pfbeta(y, p)
+            fpr, tpr, _ = roc_curve(y, p, pos_label=1)
+            result.append(
+                {
+                    "pF1": float(pfbeta(y, p)),
+                    "bestF1": best.best_pfbeta,
+                    "bestThreshold": best.best_threshold,
+                    "auc": float(auc(fpr, tpr)),
+                }
+            )
     else:
         raise SystemExit(f"unknown op {op}")
     print(json.dumps(result))
