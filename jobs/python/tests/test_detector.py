@@ -104,7 +104,7 @@ def test_train_detector_checkpoints_and_exports(detector_storage, write_request)
     request = make_request(
         "export-onnx",
         inputs={"checkpoint": "run/train"},
-        parameters={"model": "yolox-nano", "inputSize": 128},
+        parameters={"model": "yolox-nano"},  # the size comes from the training folder's history.json
         outputDir="run/export",
     )
     assert run_stage(STAGES, "export-onnx", write_request(request), storage) == 0

@@ -7,6 +7,7 @@ EnsembleExport; inputs `selection` (a select-checkpoints folder with best_convne
 or `fold0` … `foldN` (checkpoint files, e.g. the winner's shipped ones).
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -45,6 +46,14 @@ def detector_checkpoint(path: Path) -> Path:
     raise StageFailure(
         "MissingArtifact", f"input 'checkpoint' folder {path} has none of {', '.join(DETECTOR_CHECKPOINT_NAMES)}"
     )
+
+
+def trained_input_size(source: Path, default: int = 416) -> int:
+    """The input size a train-detector folder was trained at (its history.json), else the seed's 416."""
+    history = source / "history.json"
+    if source.is_dir() and history.is_file():
+        return int(json.loads(history.read_text("utf-8")).get("inputSize", default))
+    return default
 
 
 def fold_checkpoints(ctx: StageContext) -> list[Path]:
@@ -87,10 +96,11 @@ def _export(ctx: StageContext) -> None:
     parameters = ctx.request.parameters
     model = parameters.get("model", {})
     if model == "yolox-nano":
-        size = params.integer(parameters, "inputSize", 416, minimum=32, maximum=2048)
+        source = ctx.input_path("checkpoint")
+        size = params.integer(parameters, "inputSize", trained_input_size(source), minimum=32, maximum=2048)
         if size % 32:
             raise StageFailure("BadRequest", f"parameters.inputSize must be a multiple of 32, got {size}")
-        checkpoint = detector_checkpoint(ctx.input_path("checkpoint"))
+        checkpoint = detector_checkpoint(source)
         detector = load_yolox_nano(checkpoint)
         report = export_detector(detector, ctx.output_dir, size, opset_of(parameters), checkpoint.name)
     elif isinstance(model, dict):

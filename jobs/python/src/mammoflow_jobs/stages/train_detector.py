@@ -68,7 +68,7 @@ def train_detector_stage(ctx: StageContext) -> None:
     trainer.finish()
     if trainer.resumed_from is not None:
         ctx.metrics["resumedAtEpoch"], ctx.metrics["resumedAtUpdate"] = trainer.resumed_from
-    write_json_atomic(ctx.output_dir / "history.json", {"epochs": history})
+    write_json_atomic(ctx.output_dir / "history.json", {"inputSize": run.input_size, "epochs": history})
     for name in ("best_ckpt.pth", "latest_ckpt.pth", "history.json"):
         ctx.add_artifact(name, ctx.output_dir / name)
     ctx.metrics["bestAp50_95"] = max(h["ap50_95"] for h in history)

@@ -36,6 +36,12 @@ def last_epoch_checkpoint(folder: Path) -> Path:
     return epochs[max(epochs)]
 
 
+def _optional_epoch(run_stage: dict, key: str) -> int | None:
+    if run_stage.get(key) is None:
+        return None
+    return params.integer(run_stage, key, where="stage", minimum=0)
+
+
 def fold_run(parameters: dict) -> FoldRun:
     model = params.section(parameters, "model")
     training = params.section(parameters, "training")
@@ -77,8 +83,8 @@ def fold_run(parameters: dict) -> FoldRun:
         sampler_epochs=sampler_epochs,
         sampler_seed=params.integer(sampler, "seed", 42, where="training.sampler", minimum=0),
         one_positive_mode=params.boolean(sampler, "onePositiveMode", True, where="training.sampler"),
-        dense_from=run_stage.get("denseValidationFrom"),
-        dense_to=run_stage.get("denseValidationTo"),
+        dense_from=_optional_epoch(run_stage, "denseValidationFrom"),
+        dense_to=_optional_epoch(run_stage, "denseValidationTo"),
         dense_bins=params.integer(training, "denseCheckpointBins", 2, where=t, minimum=1),
         checkpoint_every_steps=params.integer(parameters, "checkpointEverySteps", 500, minimum=1),
         deterministic=params.boolean(parameters, "deterministic", False),

@@ -215,6 +215,7 @@ class DetectorTrainer:
             self.model.train()
             # The seed's last `no_aug_epochs` switch on the L1 box loss (mosaic is off anyway).
             self.model.head.use_l1 = self.epoch >= run.epochs - run.no_aug_epochs
+            last_loss = float("nan")
             for images, targets in self._loader(self.epoch, self.step):
                 images, targets = images.float().to(self.device), targets.float().to(self.device)
                 loss = self.model(images, targets)["total_loss"]
@@ -222,6 +223,7 @@ class DetectorTrainer:
                 loss.backward()
                 self.optimizer.step()
                 self.ema.update(self.model)
+                last_loss = float(loss.detach())
                 self.step += 1
                 lr = self.scheduler.update_lr(self.epoch * self.iterations + self.step)
                 for group in self.optimizer.param_groups:
@@ -229,7 +231,7 @@ class DetectorTrainer:
                 if self.step < self.iterations and self.step % run.checkpoint_every_steps == 0:
                     self.save()
             ap = coco_ap(self.ema.ema, self.val_set, self.device)
-            self.history.append({"epoch": self.epoch, "ap50_95": ap, "loss": float(loss)})
+            self.history.append({"epoch": self.epoch, "ap50_95": ap, "loss": last_loss})
             self._checkpoint("latest_ckpt.pth", ap)
             if ap > self.best_ap:
                 self._checkpoint("best_ckpt.pth", ap)
