@@ -71,6 +71,20 @@ async function claimCrops(
   }
 }
 
+/** A progress line on stderr (the pod's log) every minute and at the end: a shard can take hours. */
+function progressLog(shard: { index: number; count: number }, total: number) {
+  let last = Date.now();
+  const counts = { cropped: 0, resumed: 0, failed: 0 };
+  return (done: number, record: ImageRecord) => {
+    counts[record.status] += 1;
+    if (done < total && Date.now() - last < 60_000) return;
+    last = Date.now();
+    process.stderr.write(
+      `prepare-dataset shard ${shard.index}/${shard.count}: ${done}/${total} images (${counts.cropped} cropped, ${counts.resumed} resumed, ${counts.failed} failed)\n`,
+    );
+  };
+}
+
 function addProblems(ctx: StageContext, problems: readonly DatasetProblem[]): void {
   for (const p of problems.slice(0, PROBLEMS_IN_RESULT)) ctx.addProblem(p.item, `${p.kind}: ${p.message}`);
 }
@@ -91,7 +105,7 @@ async function runShard(
     : { finder: fullFrameFinder, close: async () => {} };
   let records: ImageRecord[];
   try {
-    records = await cropShard(slice, root, { finder, pixels: parameters.pixels });
+    records = await cropShard(slice, root, { finder, pixels: parameters.pixels }, progressLog(shard, slice.length));
   } finally {
     await close();
   }
