@@ -13,4 +13,6 @@ from mammoflow_jobs.models.yolox_nano import build_yolox_nano
 
 if __name__ == "__main__":
     torch.manual_seed(2023)
-    export_detector(build_yolox_nano(), Path(sys.argv[1]), 416, 15, "random weights (tests)")
+    export_detector(
+        build_yolox_nano(), Path(sys.argv[1]), 416, 15, "random weights (tests)"
+    )
