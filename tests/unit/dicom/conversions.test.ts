@@ -5,9 +5,11 @@ import {
   minMaxScaleInt16,
   minMaxTimes255Int16,
   numpyPercentile,
+  type PixelConversionOptions,
   percentileMinMaxUint8,
   pixelConversionOptions,
   roundToFloat16,
+  SEED_PIXEL_CONVERSION,
   selectWindow,
   truncateToUint8,
   voiToFloat,
@@ -189,5 +191,13 @@ describe("voiToFloat options the seed does not use", () => {
       pixelConversionOptions({ applyVoiLutSequence: true }),
     );
     expect(Array.from(out)).toEqual([255, 255, 204, 0, 0]);
+  });
+});
+
+describe("the API's PixelConversion and the stage options are one shape", () => {
+  it("PixelConversion's defaults are the seed's options", async () => {
+    const { PixelConversion } = await import("../../../operator/api/settings/pixels.ts");
+    const fromApi: PixelConversionOptions = PixelConversion.parse({});
+    expect(fromApi).toEqual(SEED_PIXEL_CONVERSION);
   });
 });
