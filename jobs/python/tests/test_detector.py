@@ -126,6 +126,8 @@ def test_missing_images_are_a_permanent_failure(tmp_path, write_request):
     next((storage / "pngs").iterdir()).unlink()
     request = make_request("roi-dataset", inputs={"labels": "labels", "images": "pngs"}, outputDir="o")
     assert run_stage(STAGES, "roi-dataset", write_request(request), storage) == 2
+    message = json.loads((storage / "o/result.json").read_text())["error"]["message"]
+    assert "1 image(s) of" in message and "not DICOMs" in message
 
 
 def test_interrupted_detector_training_resumes_to_the_same_checkpoints(detector_storage, tmp_path, monkeypatch):

@@ -51,7 +51,8 @@ def roi_dataset_stage(ctx: StageContext) -> None:
         if missing:
             raise StageFailure(
                 "MissingArtifact",
-                f"{len(missing)} image(s) of {split}.txt are not in {images}, e.g. {Path(missing[0]).name}",
+                f"{len(missing)} image(s) of {split}.txt are not in {images}, e.g. {Path(missing[0]).name} "
+                "(expected 8-bit PNGs decoded with path C — min-max, MONOCHROME1 inverted — not DICOMs)",
                 str(images / Path(missing[0]).name),
             )
         coco, next_annotation = convert_split(
