@@ -1,3 +1,4 @@
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { DecodeOutcome, DecodeTask } from "./decode-one.ts";
 
@@ -21,31 +22,58 @@ export async function runOnWorkers(
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(workers, tasks.length) }, async () => {
-    const worker = startTsWorker(WORKER_URL);
+    let worker = startTsWorker(WORKER_URL);
     try {
       while (next < tasks.length) {
         const id = next++;
         const task = tasks[id] as DecodeTask;
-        const outcome = await new Promise<DecodeOutcome>((resolve) => {
-          const onMessage = (message: { id: number; outcome: DecodeOutcome }) => {
-            if (message.id !== id) return;
-            worker.off("error", onError);
-            worker.off("message", onMessage);
-            resolve(message.outcome);
-          };
-          const onError = (error: Error) => {
-            worker.off("message", onMessage);
-            resolve({ file: task.file, ok: false, error: `worker crashed on ${task.file}: ${error.message}` });
-          };
-          worker.on("message", onMessage);
-          worker.once("error", onError);
-          worker.postMessage({ id, task });
-        });
+        const { outcome, crashed } = await runTask(worker, id, task);
         onOutcome(outcome);
+        if (crashed) {
+          // A worker that died (out of memory, a native abort) is replaced; the batch goes on.
+          await worker.terminate();
+          worker = startTsWorker(WORKER_URL);
+        }
       }
     } finally {
       await worker.terminate();
     }
   });
   await Promise.all(lanes);
+}
+
+function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ outcome: DecodeOutcome; crashed: boolean }> {
+  return new Promise((resolve) => {
+    const settle = (outcome: DecodeOutcome, crashed: boolean) => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      resolve({ outcome, crashed });
+    };
+    const onMessage = (message: { id: number; outcome: DecodeOutcome }) => {
+      if (message.id === id) settle(message.outcome, false);
+    };
+    const onError = (error: Error) =>
+      settle(
+        {
+          file: task.file,
+          ok: false,
+          error: `${path.basename(task.file)}: the decoding worker crashed (${error.message})`,
+        },
+        true,
+      );
+    const onExit = (code: number) =>
+      settle(
+        {
+          file: task.file,
+          ok: false,
+          error: `${path.basename(task.file)}: the decoding worker exited with code ${code}`,
+        },
+        true,
+      );
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    worker.postMessage({ id, task });
+  });
 }
