@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -37,24 +36,51 @@ async function generatorHash(): Promise<string> {
   return hash.digest("hex").slice(0, 16);
 }
 
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The synthetic studies of tests/fixtures/dicom/generate_studies.py (every variant in every
- * transfer syntax), generated once per generator version into GENERATED_DIR.
+ * transfer syntax), generated once per generator version into GENERATED_DIR. Test files run in
+ * parallel processes: one generates (holding a lock folder) into a temporary folder and renames
+ * it into place, the others wait for it.
  */
 export async function generatedStudies(
   dir = path.join(GENERATED_DIR, "full"),
   args: string[] = [],
 ): Promise<Manifest & { dir: string }> {
   const hash = await generatorHash();
-  const manifestPath = path.join(dir, "manifest.json");
-  if (existsSync(manifestPath)) {
-    const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as Manifest;
-    if (manifest.generator === hash) return { ...manifest, dir };
+  const lock = `${dir}.lock`;
+  await mkdir(path.dirname(dir), { recursive: true });
+  for (const started = Date.now(); ; ) {
+    const current = await readManifest(dir);
+    if (current?.generator === hash) return { ...current, dir };
+    try {
+      await mkdir(lock);
+    } catch {
+      // Another process is generating; a lock older than 15 minutes is left over from a killed run.
+      if (Date.now() - started > 15 * 60_000) await rm(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
+    try {
+      const again = await readManifest(dir);
+      if (again?.generator === hash) return { ...again, dir };
+      const temporary = `${dir}.tmp-${process.pid}`;
+      await rm(temporary, { recursive: true, force: true });
+      await execFileAsync(PYTHON, [GENERATOR, temporary, "--tag", hash, ...args], { maxBuffer: 1 << 24 });
+      await rm(dir, { recursive: true, force: true });
+      await rename(temporary, dir);
+      return { ...((await readManifest(dir)) as Manifest), dir };
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
   }
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await execFileAsync(PYTHON, [GENERATOR, dir, "--tag", hash, ...args], { maxBuffer: 1 << 24 });
-  return { ...(JSON.parse(await readFile(manifestPath, "utf8")) as Manifest), dir };
 }
 
 /** The DICOM test files pydicom's wheel ships (pydicom/data/test_files). */
