@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { decode as decodePng } from "fast-png";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { detectorTrainingUint8, readDicom, windowedUint8, yoloxInputUint8 } from "../../../jobs/ts/dicom/index.ts";
 import { dicomFile } from "../../support/dicom-builder.ts";
 
@@ -28,6 +28,9 @@ async function tempDir(prefix: string): Promise<string> {
   scratch.push(dir);
   return dir;
 }
+
+// Each test spawns the CLI (a fresh Node with tsx); on a busy 2-core machine that takes seconds.
+vi.setConfig({ testTimeout: 180_000 });
 
 describe("mammoflow decode", () => {
   afterAll(async () => {
