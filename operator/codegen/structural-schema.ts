@@ -73,6 +73,32 @@ function toStructuralNode(node: OpenApiSchema): OpenApiSchema {
         out[key] = value;
     }
   }
+  if (isPlainObject(out.default) && out.properties) {
+    out.default = withNestedDefaults(out.properties as Record<string, OpenApiSchema>, out.default);
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An object default with its properties' defaults filled in, as structural defaulting would.
+ * kube-apiserver checks a default against the schema's CEL rules as written, so `default: {}`
+ * fails any rule that reads a defaulted field (e.g. minBatch <= optBatch): "no such key".
+ */
+function withNestedDefaults(properties: Record<string, OpenApiSchema>, value: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...value };
+  for (const [name, child] of Object.entries(properties)) {
+    if (!(name in out) && child.default !== undefined) out[name] = structuredClone(child.default);
+    else if (isPlainObject(out[name]) && child.properties) {
+      out[name] = withNestedDefaults(
+        child.properties as Record<string, OpenApiSchema>,
+        out[name] as Record<string, unknown>,
+      );
+    }
+  }
   return out;
 }
 
