@@ -12,6 +12,44 @@ import {
 } from "./codestream-header.ts";
 import { type CodecName, codecModule, discardCodecModule } from "./wasm-modules.ts";
 
+const WASM_DECODERS: Record<CodecName, () => Promise<WasmDecoder>> = {
+  openjpeg: async () => new (await codecModule("openjpeg")).J2KDecoder(),
+  openjph: async () => new (await codecModule("openjph")).HTJ2KDecoder(),
+  charls: async () => new (await codecModule("charls")).JpegLSDecoder(),
+  libjpegTurbo: async () => new (await codecModule("libjpegTurbo")).JPEGDecoder(),
+};
+
+/** Which WASM codec decodes a codestream; undefined for JPEG Lossless (a JS decoder). */
+function wasmCodecFor(
+  encoding: PixelEncoding,
+  codestream: Uint8Array,
+  header: CodestreamHeader,
+): CodecName | undefined {
+  switch (encoding) {
+    case "jpeg2000":
+      return "openjpeg";
+    case "htj2k":
+      // Reversible streams decode identically everywhere and OpenJPH is the HT decoder; for
+      // irreversible ones OpenJPEG gives the bits pydicom's pylibjpeg-openjpeg gives.
+      return isReversibleJpeg2000(codestream) ? "openjph" : "openjpeg";
+    case "jpeg-ls":
+      return "charls";
+    case "jpeg-baseline":
+    case "jpeg-extended":
+      if (header.precision > 8) {
+        throw new DicomError(
+          "unsupported-transfer-syntax",
+          `${header.precision}-bit lossy JPEG is not supported: the libjpeg-turbo codec decodes 8-bit JPEG only`,
+        );
+      }
+      return "libjpegTurbo";
+    case "jpeg-lossless":
+      return undefined;
+    default:
+      throw new DicomError("unsupported-transfer-syntax", `no codec for ${encoding} codestreams`);
+  }
+}
+
 /**
  * Decodes one frame's codestream with the library for its transfer syntax and checks that what
  * came out has exactly the size the DICOM header declares: a codec that returns nothing, too
@@ -25,64 +63,10 @@ export async function decodeCodestream(
   const codestream = encoding === "jpeg2000" || encoding === "htj2k" ? jpeg2000Codestream(frame) : frame;
   const header = readCodestreamHeader(encoding, codestream);
   checkAgainstDicom(encoding, header, format);
-  if (encoding !== "jpeg-baseline" && encoding !== "jpeg-extended") requireEndMarker(codestream);
-  switch (encoding) {
-    case "jpeg2000":
-      return runWasm(
-        "openjpeg",
-        encoding,
-        format,
-        async () => new (await codecModule("openjpeg")).J2KDecoder(),
-        codestream,
-      );
-    case "htj2k":
-      // Reversible streams decode identically everywhere and OpenJPH is the HT decoder; for
-      // irreversible ones OpenJPEG gives the bits pydicom's pylibjpeg-openjpeg gives.
-      if (!isReversibleJpeg2000(codestream)) {
-        return runWasm(
-          "openjpeg",
-          encoding,
-          format,
-          async () => new (await codecModule("openjpeg")).J2KDecoder(),
-          codestream,
-        );
-      }
-      return runWasm(
-        "openjph",
-        encoding,
-        format,
-        async () => new (await codecModule("openjph")).HTJ2KDecoder(),
-        codestream,
-      );
-    case "jpeg-ls":
-      return runWasm(
-        "charls",
-        encoding,
-        format,
-        async () => new (await codecModule("charls")).JpegLSDecoder(),
-        codestream,
-      );
-    case "jpeg-baseline":
-    case "jpeg-extended":
-      if (header.precision > 8) {
-        throw new DicomError(
-          "unsupported-transfer-syntax",
-          `${header.precision}-bit lossy JPEG is not supported: the libjpeg-turbo codec decodes 8-bit JPEG only`,
-        );
-      }
-      requireEndMarker(codestream);
-      return runWasm(
-        "libjpegTurbo",
-        encoding,
-        format,
-        async () => new (await codecModule("libjpegTurbo")).JPEGDecoder(),
-        codestream,
-      );
-    case "jpeg-lossless":
-      return decodeJpegLossless(codestream, header, format);
-    default:
-      throw new DicomError("unsupported-transfer-syntax", `no codec for ${encoding} codestreams`);
-  }
+  const codec = wasmCodecFor(encoding, codestream, header);
+  requireEndMarker(codestream);
+  if (codec === undefined) return decodeJpegLossless(codestream, header, format);
+  return runWasm(codec, encoding, format, WASM_DECODERS[codec], codestream);
 }
 
 function checkAgainstDicom(encoding: PixelEncoding, header: CodestreamHeader, format: PixelFormat): void {
@@ -112,7 +96,7 @@ async function runWasm(
   codec: CodecName,
   encoding: PixelEncoding,
   format: PixelFormat,
-  create: () => Promise<WasmHeaderDecoder | WasmDecoder>,
+  create: () => Promise<WasmDecoder>,
   codestream: Uint8Array,
 ): Promise<DecodedSamples> {
   const decoder = await create();
