@@ -5,7 +5,12 @@ import { type KubeObject, resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { setConditions } from "../pipeline/conditions.ts";
-import { type ChildManifest, reproductionChildren, summarizeChildren } from "../pipeline/reproduction.ts";
+import {
+  type ChildManifest,
+  reproductionArtifacts,
+  reproductionChildren,
+  summarizeChildren,
+} from "../pipeline/reproduction.ts";
 import type { ResourceStatus } from "../pipeline/status.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
@@ -81,7 +86,9 @@ export function reproductionReconciler(context: ControllerContext) {
       ...(summary.phase === "Succeeded" || summary.phase === "Failed"
         ? { finishedAt: previous?.finishedAt ?? now }
         : {}),
-      ...(submissionStatus?.artifacts ? { artifacts: submissionStatus.artifacts } : {}),
+      ...(submission && submissionStatus?.artifacts
+        ? { artifacts: reproductionArtifacts(namespace, submission.metadata.name, submissionStatus) }
+        : {}),
       ...(submissionStatus?.metrics ? { metrics: submissionStatus.metrics } : {}),
     };
     const path = resourcePath(kindType("Reproduction"), namespace, name);

@@ -2,6 +2,7 @@ import { API_GROUP_VERSION } from "../api/group.ts";
 import type { Reproduction } from "../api/kinds/reproduction.ts";
 import type { Phase } from "../api/status.ts";
 import type { ConditionInput } from "./conditions.ts";
+import { stageDir } from "./layout.ts";
 
 type Spec = Reproduction["spec"];
 
@@ -114,4 +115,19 @@ export function summarizeChildren(children: readonly ChildView[]): ReproductionS
     phase: started ? "Running" : "Pending",
     conditions: [{ type: "Ready", status: "False", reason: "ChildrenRunning", message }],
   };
+}
+
+/**
+ * A reproduction's outputs: those of its submission's last stage (the CSV), not the
+ * intermediate per-shard predictions.
+ */
+export function reproductionArtifacts<A extends { path: string }>(
+  namespace: string,
+  submission: string,
+  submissionStatus: { stages?: { name: string }[]; artifacts?: A[] } | undefined,
+): A[] {
+  const last = submissionStatus?.stages?.at(-1)?.name;
+  if (!last) return [];
+  const folder = `${stageDir(namespace, "Submission", submission, last)}/`;
+  return (submissionStatus?.artifacts ?? []).filter((a) => a.path.startsWith(folder));
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ReproductionSpec } from "../../../operator/api/index.ts";
-import { reproductionChildren, summarizeChildren } from "../../../operator/pipeline/reproduction.ts";
+import {
+  reproductionArtifacts,
+  reproductionChildren,
+  summarizeChildren,
+} from "../../../operator/pipeline/reproduction.ts";
 
 const children = (spec: Record<string, unknown>) =>
   reproductionChildren("ns", "r", ReproductionSpec.parse(spec)).map((c) => `${c.kind}/${c.metadata.name}`);
@@ -58,5 +62,21 @@ describe("summarizeChildren", () => {
       ]).phase,
     ).toBe("Running");
     expect(summarizeChildren([{ kind: "A", name: "a" }]).phase).toBe("Pending");
+  });
+});
+
+describe("reproductionArtifacts", () => {
+  it("keeps only the submission's last stage outputs", () => {
+    const status = {
+      stages: [{ name: "predict" }, { name: "aggregate" }],
+      artifacts: [
+        { name: "p.csv", path: "runs/ns/Submission/s/predict/0/p.csv" },
+        { name: "submission.csv", path: "runs/ns/Submission/s/aggregate/submission.csv" },
+      ],
+    };
+    expect(reproductionArtifacts("ns", "s", status)).toEqual([
+      { name: "submission.csv", path: "runs/ns/Submission/s/aggregate/submission.csv" },
+    ]);
+    expect(reproductionArtifacts("ns", "s", undefined)).toEqual([]);
   });
 });
