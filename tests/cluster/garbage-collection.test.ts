@@ -34,15 +34,18 @@ describe("garbage collection", () => {
 
   it("removes the children and their Jobs when the Reproduction is deleted", async () => {
     await createResource(admin, ns, "Reproduction", "doomed", {});
-    await waitFor("the detector's Job to run", async () =>
-      (await listPods(admin, ns)).find((p) => p.status?.phase === "Running"),
+    // In Trained mode the detector and the engine start at once (neither has an input).
+    await waitFor(
+      "the detector's and the engine's pods to run",
+      async () => (await listPods(admin, ns)).filter((p) => p.status?.phase === "Running").length === 2,
     );
-    expect((await listJobs(admin, ns)).map((j) => j.metadata.name)).toEqual(["doomed-detector-roidet-export-onnx"]);
+    const started = ["doomed-detector-roidet-export-onnx", "doomed-engine-engine-export-onnx"];
+    expect((await listJobs(admin, ns)).map((j) => j.metadata.name).sort()).toEqual(started);
     const configMaps = async () =>
       (await admin.list<{ metadata: { name: string } }>(`/api/v1/namespaces/${ns}/configmaps`)).items
         .map((c) => c.metadata.name)
         .filter((n) => n.startsWith("doomed-"));
-    expect(await configMaps()).toEqual(["doomed-detector-roidet-export-onnx"]);
+    expect((await configMaps()).sort()).toEqual(started);
 
     await admin.delete(resourceUrl(ns, "Reproduction", "doomed"), "Background");
     await waitFor("every owned object to be gone", async () => {
