@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<manifest...>", "manifest files or folders")
     .option("--storage <dir>", "storage root (default: config storage.root)")
     .option("--only <kind/name>", "run only this resource (its inputs must already be complete)")
+    .option("--link-assets", "link the bundled assets/data and assets/samples into the storage root if it has none")
     .action(async (manifests: string[], options) => {
       const { runCommand } = await import("./run.ts");
       exitCode = await runCommand(manifests, options);

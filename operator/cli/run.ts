@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
@@ -14,14 +15,36 @@ function pythonInterpreter(): string {
   return existsSync(venv) ? venv : "python3";
 }
 
+/** Bundled folders a storage root may borrow from the installation (seed labels, sample studies). */
+const BUNDLED_ASSETS = ["assets/data", "assets/samples"];
+
+/**
+ * Links the installation's bundled assets into the storage root where it has none of its own, so
+ * that manifests can name them with storage-relative paths (the demo's `assets/samples/...`).
+ */
+async function linkBundledAssets(storageRoot: string, log: (line: string) => void): Promise<void> {
+  for (const folder of BUNDLED_ASSETS) {
+    const target = path.join(storageRoot, folder);
+    if (existsSync(target) || !existsSync(path.join(APP_ROOT, folder))) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    await symlink(path.join(APP_ROOT, folder), target, "dir");
+    log(`linked ${target} → ${path.join(APP_ROOT, folder)}`);
+  }
+}
+
 /** `mammoflow run MANIFEST... [--storage DIR] [--only KIND/NAME]`: the local runner. */
-export async function runCommand(manifests: string[], options: { storage?: string; only?: string }): Promise<number> {
+export async function runCommand(
+  manifests: string[],
+  options: { storage?: string; only?: string; linkAssets?: boolean },
+): Promise<number> {
   const config = await loadConfig();
   const { resources, errors } = await loadManifests(manifests);
   for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
   if (errors.length > 0) return 2;
   const storageRoot = path.resolve(options.storage ?? config.storage.root);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
   try {
+    if (options.linkAssets) await linkBundledAssets(storageRoot, log);
     const steps = planLocalRun(resources, {
       only: options.only,
       gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
@@ -32,7 +55,7 @@ export async function runCommand(manifests: string[], options: { storage?: strin
       storageRoot,
       appRoot: APP_ROOT,
       python: pythonInterpreter(),
-      log: (line) => process.stdout.write(`${line}\n`),
+      log,
     });
     const last = runs.at(-1);
     const ran = runs.filter((r) => r.outcome === "ran").length;
