@@ -161,3 +161,46 @@ def test_interrupted_detector_training_resumes_to_the_same_checkpoints(detector_
         a = torch.load(storage / "run/train" / name, weights_only=True)["model"]
         b = torch.load(copy / "run/train" / name, weights_only=True)["model"]
         assert all(torch.equal(a[k], b[k]) for k in a), name
+
+
+class BoxesAsDetections(torch.nn.Module):
+    """Stands in for YOLOX's decoded output: one box per image, given in original-image pixels."""
+
+    def __init__(self, boxes: dict, scales: dict):
+        super().__init__()
+        self.head = torch.nn.Module()
+        self.head.decode_in_inference = True
+        self.boxes, self.scales, self.calls = boxes, scales, 0
+
+    def forward(self, images):
+        rows = []
+        for _ in range(images.shape[0]):
+            self.calls += 1
+            x, y, w, h = self.boxes[self.calls]
+            r = self.scales[self.calls]
+            # A second, zero-score row: YOLOX's postprocess squeezes a single-anchor output into a wrong shape.
+            rows.append([[(x + w / 2) * r, (y + h / 2) * r, w * r, h * r, 1.0, 1.0], [8.0, 8.0, 4.0, 4.0, 0.0, 0.0]])
+        return torch.tensor(rows, dtype=torch.float32)
+
+
+@pytest.mark.parametrize(("iou", "expected_ap"), [(1.0, 1.0), (0.72, 0.5), (0.56, 0.2), (0.4, 0.0)])
+def test_coco_ap_of_known_detections(detector_storage, iou, expected_ap):
+    """One detection per image at a chosen IoU with its box: AP50:95 = share of thresholds 0.50…0.95 it passes."""
+    from yolox.data import COCODataset, ValTransform
+
+    from mammoflow_jobs.training.detector import coco_ap
+
+    storage, _ = detector_storage
+    dataset = COCODataset(
+        str(storage / "run/roi/coco_format"), "instances_val2017.json", "val2017", (128, 128), preproc=ValTransform()
+    )
+    boxes, scales = {}, {}
+    for image in dataset.coco.dataset["images"]:
+        (annotation,) = dataset.coco.loadAnns(dataset.coco.getAnnIds(imgIds=[image["id"]]))
+        x, y, w, h = annotation["bbox"]
+        shift = w * (1 - iou) / (1 + iou)  # same-size box moved along x: IoU = (w − d)/(w + d)
+        boxes[image["id"]] = (x + shift, y, w, h)
+        scales[image["id"]] = min(128 / image["height"], 128 / image["width"])
+    assert coco_ap(BoxesAsDetections(boxes, scales), dataset, torch.device("cpu"), batch_size=2) == pytest.approx(
+        expected_ap, abs=1e-9
+    )
