@@ -35,3 +35,19 @@ def test_yolox_nano_has_the_seeds_keys_and_takes_coco_weights_except_the_class_l
     skipped = load_pretrained_skipping_mismatch(model, tmp_path / "yolox_nano.pth")
     assert skipped == [f"head.cls_preds.{i}.{p}" for i in range(3) for p in ("bias", "weight")]
     assert torch.equal(model.state_dict()["head.reg_preds.0.weight"], coco.state_dict()["head.reg_preds.0.weight"])
+
+
+def test_seed_checkpoints_with_pickled_args_still_load(tmp_path):
+    """timm's CheckpointSaver stores the argparse Namespace under `args`: the safe loader refuses it."""
+    import argparse
+
+    from mammoflow_jobs.models.checkpoints import load_checkpoint_file
+    from mammoflow_jobs.models.convnext import fold_weights
+
+    spec = ClassifierSpec("convnext_atto", input_height=64, input_width=32)
+    model = create_classifier(spec)
+    state = {"module." + k: v for k, v in model.state_dict().items()}  # saved from a DDP wrapper
+    path = tmp_path / "checkpoint-12.pth.tar"
+    torch.save({"epoch": 12, "args": argparse.Namespace(lr=1e-3), "state_dict": state}, path)
+    weights = fold_weights(load_checkpoint_file(path), path)
+    assert weights.keys() == model.state_dict().keys()

@@ -211,7 +211,7 @@ class FoldTrainer:
         pd.DataFrame(self.progress.summary).to_csv(self.out / "summary.csv", index=False)
         return row
 
-    def fit(self, on_checkpoint=None) -> Progress:
+    def fit(self) -> Progress:
         run = self.run
         self.try_resume()
         while self.progress.epoch < run.schedule.total_epochs:
@@ -230,13 +230,9 @@ class FoldTrainer:
                     self.model.train()
                 if done < updates and done % run.checkpoint_every_steps == 0:
                     self.save()
-                    if on_checkpoint is not None:
-                        on_checkpoint(self.progress)
             self.validate(float(epoch))
             self.progress.epoch, self.progress.step = epoch + 1, 0
             self.save()
-            if on_checkpoint is not None:
-                on_checkpoint(self.progress)
         return self.progress
 
     def finish(self) -> None:
