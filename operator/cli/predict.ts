@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { type Command, CommanderError } from "commander";
 import { inferenceRuntimeOptions, parseExecutionProvider } from "../../jobs/ts/onnx/options.ts";
 import { SEED_ROI_SELECTION } from "../../jobs/ts/roi/options.ts";
@@ -18,6 +19,7 @@ interface PredictOptions {
   autoThreshold?: boolean;
   provider: string;
   workers?: string;
+  threads?: string;
   batchSize: string;
   trtCache?: string;
   windowPrecision: string;
@@ -73,7 +75,8 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
     .option("--threshold <p>", "a breast is positive when its probability is > p", "0.31")
     .option("--auto-threshold", "use the 0.97935 quantile of the breast probabilities as the threshold")
     .option("--provider <name>", "execution provider: cpu, cuda, tensorrt or auto", "cpu")
-    .option("--workers <n>", "ONNX Runtime threads per model (default: one per core)")
+    .option("--workers <n>", "threads decoding and preparing images in parallel (default: one per core)")
+    .option("--threads <n>", "ONNX Runtime threads per model (default: one per core)")
     .option("--batch-size <n>", "classifier batch size", "2")
     .option("--trt-cache <dir>", "TensorRT engine cache folder (built on first use, reused after)")
     .option(
@@ -103,7 +106,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       const runtime = inferenceRuntimeOptions({
         executionProvider,
         batchSize: positiveInteger(options.batchSize, "--batch-size") ?? 2,
-        threads: positiveInteger(options.workers, "--workers") ?? 0,
+        threads: positiveInteger(options.threads, "--threads") ?? 0,
         ...(options.trtCache ? { tensorrtEngineCacheDir: options.trtCache } : {}),
       });
       // ONNX Runtime and OpenCV.js load only for this command.
@@ -123,6 +126,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
             windowParamPrecision: options.windowPrecision === "float64" ? "Float64" : "Float16ForDaliSyntaxes",
           },
           runtime,
+          workers: positiveInteger(options.workers, "--workers") ?? availableParallelism(),
           onProgress: progress.update,
           onWarning: (_image, message) => process.stderr.write(`\nwarning ${message}\n`),
           onReady: (info) =>

@@ -80,7 +80,7 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
     const run = await mammoflow(
       "predict",
       ...["--csv", set.csv, "--images", set.images, "--detector", models.confidentDetector],
-      ...["--classifier", models.ensemble, "--out", out, "--probs", probs, "--workers", "1"],
+      ...["--classifier", models.ensemble, "--out", out, "--probs", probs, "--workers", "2", "--threads", "1"],
     );
     expect(run.stderr).toContain("failed  8001:");
     expect(run.stderr).toMatch(/failed {2}8001: .*8001\.dcm: /);
@@ -123,7 +123,8 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
     }
   }, 600_000);
 
-  it("the predict stage in 2 shards + aggregate give the CLI's probabilities and a submission with metrics", async () => {
+  // The CLI prepares images on 2 worker threads, the stage on its own thread: same submission.
+  it("the predict stage in 2 shards + aggregate give the CLI's submission, with metrics", async () => {
     const storage = set.root;
     const rel = (p: string) => path.relative(storage, p);
     // The detector as an export stage leaves it (a folder with one .onnx), the engine as a file.
@@ -148,7 +149,11 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
             detector: "models/detector",
             engine: "models/ensemble.onnx",
           },
-          parameters: { roi: {}, pixels: { windowParamPrecision: "Float16ForDaliSyntaxes" }, runtime: { threads: 1 } },
+          parameters: {
+            roi: {},
+            pixels: { windowParamPrecision: "Float16ForDaliSyntaxes" },
+            runtime: { threads: 1, workers: 0 },
+          },
           outputDir: `runs/predict/${index}`,
           shard: { index, count: 2 },
         }),

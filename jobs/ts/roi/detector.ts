@@ -6,7 +6,7 @@ import type { RoiSelectionOptions } from "./options.ts";
 import { otsuBreastRegion } from "./otsu.ts";
 import { type BreastBox, detectionToImageBox, fullFrame, resizedToImageBox } from "./select-box.ts";
 import { topYoloxDetection, type YoloxGrid, yoloxGrid } from "./yolox-decode.ts";
-import { buildYoloxInput } from "./yolox-input.ts";
+import { buildYoloxInput, type YoloxInput } from "./yolox-input.ts";
 
 /** `U = uint8(trunc(Z))` of the resized, unpadded detector image (the Otsu fallback's input). */
 export function truncateToUint8(values: Float32Array): Uint8Array {
@@ -49,6 +49,16 @@ export class BreastRoiDetector {
   /** The crop box for a 0..255 float image (the seed's YOLOX input, pipeline-spec §1.9 A.3). */
   async detect(image: Float32Array, height: number, width: number, selection: RoiSelectionOptions): Promise<BreastBox> {
     const prepared = buildYoloxInput(image, height, width, this.inputHeight, this.inputWidth);
+    return this.detectPrepared(prepared, height, width, selection);
+  }
+
+  /** `detect` for an input already fit-resized and padded (by a preparation worker) to this detector's size. */
+  async detectPrepared(
+    prepared: YoloxInput,
+    height: number,
+    width: number,
+    selection: RoiSelectionOptions,
+  ): Promise<BreastBox> {
     const output = await this.run(prepared.tensor);
     const ratio = prepared.fit.ratio;
     const top = topYoloxDetection(output, this.grid, selection.confidenceThreshold);

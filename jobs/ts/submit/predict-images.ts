@@ -5,7 +5,9 @@ import { type PixelConversionOptions, readDicom, windowedFloat, yoloxInputFloat 
 import type { BreastRoiDetector } from "../roi/detector.ts";
 import type { RoiSelectionOptions } from "../roi/options.ts";
 import { type BreastBox, fullFrame } from "../roi/select-box.ts";
-import { foldMean } from "./aggregate.ts";
+import { buildYoloxInput, type YoloxInput } from "../roi/yolox-input.ts";
+import { BatchQueue } from "./batch-queue.ts";
+import { PreparePool } from "./prepare-pool.ts";
 import type { ImageResult } from "./probabilities-file.ts";
 import { locateImage, type TestImage } from "./test-set.ts";
 
@@ -17,6 +19,8 @@ export interface InferenceModels {
 export interface PredictOptions {
   roi: RoiSelectionOptions;
   pixels: Partial<PixelConversionOptions>;
+  /** Worker threads that decode and prepare images in parallel; 0 prepares them on this thread. */
+  workers?: number;
   /** Called after each image with the counts so far. */
   onProgress?: (done: number, total: number, failed: number) => void;
   /** Called when ROI detection failed and the full frame was used instead (the seed does the same). */
@@ -27,35 +31,65 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** How one image gets from its file to the classifier canvas (path A of pipeline-spec §1.9). */
+type Prepare = (index: number, file: string, image: TestImage) => Promise<{ box: BreastBox; input: ClassifierImage }>;
+
 /**
- * Path A of the seed (pipeline-spec §1.9) up to the classifier input: decode, YOLOX input, breast
- * box, crop of the raw integers, window and inversion, fit-resize onto the canvas, truncate.
+ * The box step shared by both preparations: the detector on the prepared input; any failure of
+ * it means "no box" and the full frame, as in submit.py.
  */
-async function prepareImage(
+async function findBox(
+  models: InferenceModels,
+  input: YoloxInput,
+  rows: number,
+  columns: number,
   file: string,
   image: TestImage,
-  models: InferenceModels,
   options: PredictOptions,
-): Promise<{ box: BreastBox; input: ClassifierImage }> {
-  const dicom = await readDicom(await readFile(file));
-  const { rows, columns } = dicom;
-  let box: BreastBox;
+): Promise<BreastBox> {
   try {
-    box = await models.detector.detect(yoloxInputFloat(dicom), rows, columns, options.roi);
+    return await models.detector.detectPrepared(input, rows, columns, options.roi);
   } catch (error) {
-    // submit.py treats any failure of the ROI step as "no box": the full frame is classified.
     options.onWarning?.(image, `${file}: ROI detection failed (${reason(error)}); using the full frame`);
-    box = fullFrame(rows, columns);
+    return fullFrame(rows, columns);
   }
-  const crop = windowedFloat(dicom, options.pixels, box);
-  const { inputHeight, inputWidth } = models.classifier;
-  return { box, input: resizeAndPad(crop, box.y1 - box.y0, box.x1 - box.x0, inputHeight, inputWidth) };
+}
+
+/** Decode, YOLOX input, box, crop, window, canvas, all on this thread. */
+function prepareHere(models: InferenceModels, options: PredictOptions): Prepare {
+  const { detector, classifier } = models;
+  return async (_index, file, image) => {
+    const dicom = await readDicom(await readFile(file));
+    const { rows, columns } = dicom;
+    const input = buildYoloxInput(yoloxInputFloat(dicom), rows, columns, detector.inputHeight, detector.inputWidth);
+    const box = await findBox(models, input, rows, columns, file, image, options);
+    const crop = windowedFloat(dicom, options.pixels, box);
+    const canvas = resizeAndPad(crop, box.y1 - box.y0, box.x1 - box.x0, classifier.inputHeight, classifier.inputWidth);
+    return { box, input: canvas };
+  };
+}
+
+/** The same steps with decoding, windowing and resizing on the pool's workers; the models stay here. */
+function prepareOnWorkers(pool: PreparePool, models: InferenceModels, options: PredictOptions): Prepare {
+  const { detector, classifier } = models;
+  return async (index, file, image) => {
+    const loaded = await pool.load(index, file, detector.inputHeight, detector.inputWidth);
+    let box: BreastBox;
+    try {
+      box = await findBox(models, loaded.input, loaded.rows, loaded.columns, file, image, options);
+    } catch (error) {
+      await pool.release(index);
+      throw error;
+    }
+    const input = await pool.crop(index, box, options.pixels, classifier.inputHeight, classifier.inputWidth);
+    return { box, input };
+  };
 }
 
 /**
- * Scores images one by one; a file that cannot be found or decoded gets an error instead of
- * probabilities and the run goes on. While the classifier runs one batch (ONNX Runtime works on
- * its own threads), the next images are decoded and prepared.
+ * Scores images; a file that cannot be found or decoded gets an error instead of probabilities
+ * and the run goes on. Images are prepared `workers` at a time (or one at a time on this
+ * thread) while the classifier runs batches; results keep the order of `images`.
  */
 export async function predictImages(
   images: readonly TestImage[],
@@ -63,50 +97,39 @@ export async function predictImages(
   models: InferenceModels,
   options: PredictOptions,
 ): Promise<ImageResult[]> {
-  const results: ImageResult[] = [];
-  let pending: { result: ImageResult; input: ClassifierImage }[] = [];
-  let running: Promise<void> = Promise.resolve();
+  const results: ImageResult[] = images.map((image) => ({ image }));
   let failed = 0;
-  const runBatch = (batch: typeof pending) =>
-    models.classifier.predictBatch(batch.map((b) => b.input)).then(
-      (probabilities) => {
-        batch.forEach(({ result }, i) => {
-          const folds = probabilities[i] as Float32Array;
-          result.folds = folds;
-          result.mean = foldMean(folds);
-        });
-      },
-      (error) => {
-        for (const { result } of batch) result.error = `classifier failed: ${reason(error)}`;
-        failed += batch.length;
-      },
-    );
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    await running;
-    running = runBatch(batch);
-  };
-  for (const image of images) {
-    const result: ImageResult = { image };
-    results.push(result);
-    try {
-      const file = await locateImage(imagesDir, image);
+  let done = 0;
+  const queue = new BatchQueue(models.classifier, (count) => {
+    failed += count;
+  });
+  const workers = Math.min(options.workers ?? 0, images.length);
+  const pool = workers > 0 ? PreparePool.start(workers) : undefined;
+  const prepare = pool ? prepareOnWorkers(pool, models, options) : prepareHere(models, options);
+  let next = 0;
+  const lane = async () => {
+    while (next < images.length) {
+      const index = next++;
+      const result = results[index] as ImageResult;
       try {
-        const prepared = await prepareImage(file, image, models, options);
+        const file = await locateImage(imagesDir, result.image);
+        const prepared = await prepare(index, file, result.image).catch((error) => {
+          throw new Error(`${file}: ${reason(error)}`);
+        });
         result.box = prepared.box;
-        pending.push({ result, input: prepared.input });
+        await queue.add(result, prepared.input);
       } catch (error) {
-        throw new Error(`${file}: ${reason(error)}`);
+        result.error = reason(error);
+        failed++;
       }
-      if (pending.length >= models.classifier.batchSize) await flush();
-    } catch (error) {
-      result.error = reason(error);
-      failed++;
+      options.onProgress?.(++done, images.length, failed);
     }
-    options.onProgress?.(results.length, images.length, failed);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
+    await queue.flush();
+  } finally {
+    await pool?.close();
   }
-  if (pending.length > 0) await flush();
-  await running;
   return results;
 }

@@ -19,6 +19,8 @@ export interface PredictRun {
   roi: RoiSelectionOptions;
   pixels: Partial<PixelConversionOptions>;
   runtime: InferenceRuntimeOptions;
+  /** Worker threads decoding and preparing images; 0 = on the main thread. */
+  workers: number;
   onProgress?: (done: number, total: number, failed: number) => void;
   onWarning?: (image: TestImage, message: string) => void;
   /** Told which providers the sessions got, once they are open. */
@@ -46,7 +48,13 @@ export async function runPredict(run: PredictRun): Promise<ImageResult[]> {
         batchSize: classifier.batchSize,
         images: images.length,
       });
-      const options = { roi: run.roi, pixels: run.pixels, onProgress: run.onProgress, onWarning: run.onWarning };
+      const options = {
+        roi: run.roi,
+        pixels: run.pixels,
+        workers: run.workers,
+        onProgress: run.onProgress,
+        onWarning: run.onWarning,
+      };
       return await predictImages(images, run.images, { detector, classifier }, options);
     } finally {
       await classifier.close();

@@ -27,6 +27,8 @@ export const RuntimeParameters = z
     batchSize: z.int().min(1).max(256),
     shards: z.int().min(1),
     threads: z.int().min(0),
+    /** Worker threads decoding and preparing images (default: one per core). */
+    workers: z.int().min(0),
     deviceId: z.int().min(0),
     /** Relative to the storage root, like every path of a request. */
     tensorrtEngineCacheDir: z.string().min(1),

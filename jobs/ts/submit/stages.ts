@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { inferenceRuntimeOptions } from "../onnx/options.ts";
@@ -45,7 +46,7 @@ export async function predictStage(context: StageContext): Promise<void> {
     context.inputPath("detector"),
     context.inputPath("engine"),
   ]);
-  const { tensorrtEngineCacheDir, ...runtime } = params.runtime;
+  const { tensorrtEngineCacheDir, workers, ...runtime } = params.runtime;
   let results: Awaited<ReturnType<typeof runPredict>>;
   try {
     results = await runPredict({
@@ -55,6 +56,7 @@ export async function predictStage(context: StageContext): Promise<void> {
       classifier: engine,
       ...(context.request.shard ? { shard: context.request.shard } : {}),
       roi: roiSelectionOptions(params.roi),
+      workers: workers ?? availableParallelism(),
       pixels: params.pixels,
       runtime: inferenceRuntimeOptions({
         ...runtime,
