@@ -54,8 +54,8 @@ async function createWith(
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: providerChain(provider, options.deviceId),
     graphOptimizationLevel: "all",
-    // Provider libraries that fail to load are reported by us, with the reason, not by ORT's logger.
-    logSeverityLevel: 3,
+    // A GPU provider that fails to load is reported by us, with the reason, not by ORT's logger.
+    logSeverityLevel: provider === "Cpu" ? 3 : 4,
   };
   if (options.threads > 0) {
     sessionOptions.intraOpNumThreads = options.threads;
