@@ -15,6 +15,7 @@ import {
   deleteNamespace,
   getResource,
   kubeconfigPath,
+  listPods,
   setBehaviour,
   stageMessage,
 } from "./support/cluster.ts";
@@ -86,10 +87,23 @@ describe("the operator with the chart's RBAC only", () => {
     expect(review.status.userInfo.username).toBe(`system:serviceaccount:${ns}:${release}`);
 
     await createResource(admin, ns, "Reproduction", "r", {});
-    const reproduction = await waitFor("the reproduction to succeed", async () => {
-      const r = await getResource(admin, ns, "Reproduction", "r");
-      return r.status?.phase === "Succeeded" || r.status?.phase === "Failed" ? r : undefined;
-    });
+    const reproduction = await waitFor(
+      "the reproduction to succeed",
+      async () => {
+        const r = await getResource(admin, ns, "Reproduction", "r");
+        return r.status?.phase === "Succeeded" || r.status?.phase === "Failed" ? r : undefined;
+      },
+      90_000,
+      async () => ({
+        children: (await getResource(admin, ns, "Reproduction", "r")).status?.children,
+        pods: (await listPods(admin, ns)).map((p) => [
+          p.metadata.name,
+          p.spec?.nodeName,
+          p.status?.phase,
+          p.status?.conditions?.find((c) => c.type === "PodScheduled")?.message,
+        ]),
+      }),
+    );
     expect(reproduction.status?.phase).toBe("Succeeded");
     expect(operator.logs()).not.toMatch(/forbidden/i);
 

@@ -172,7 +172,13 @@ func (s *simulator) advance(ctx context.Context) error {
 			continue
 		}
 		if pod.DeletionTimestamp != nil {
-			// A kubelet confirms a graceful deletion once the containers stopped; do the same.
+			// A kubelet stops the containers of a deleted pod (the pod ends Failed, which lets
+			// the Job controller drop its tracking finalizer), then confirms the deletion.
+			if pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {
+				if err = s.terminate(ctx, pod, behaviour{ExitCode: 137}); err != nil && !apierrors.IsNotFound(err) {
+					return err
+				}
+			}
 			zero := int64(0)
 			err = s.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
 			if err != nil && !apierrors.IsNotFound(err) {
@@ -248,6 +254,12 @@ func (s *simulator) finish(ctx context.Context, pod *corev1.Pod, data map[string
 	if b.Hold {
 		return nil
 	}
+	return s.terminate(ctx, pod, b)
+}
+
+// terminate ends the pod's containers as behaviour b says and reports the final phase.
+func (s *simulator) terminate(ctx context.Context, pod *corev1.Pod, b behaviour) error {
+	jobName := pod.Labels[jobNameLabel]
 	now := metav1.Now()
 	phase, exitCode, reason, message := corev1.PodSucceeded, b.ExitCode, "Completed", b.Message
 	if b.DisruptOnce && !s.disrupted[pod.Namespace+"/"+jobName] {

@@ -51,9 +51,21 @@ export async function createNamespace(admin: KubeClient, prefix: string): Promis
   return name;
 }
 
+/**
+ * Deletes a test's namespace and waits until its pods are gone, so that the next test finds the
+ * simulated GPUs free (the suite's files share them).
+ */
 export async function deleteNamespace(admin: KubeClient, name: string): Promise<void> {
   await admin.delete(`/api/v1/namespaces/${name}`).catch(() => undefined);
   await admin.delete(`/api/v1/persistentvolumes/data-${name}`).catch(() => undefined);
+  const deadline = Date.now() + 60_000;
+  let left: string[] = [];
+  while (Date.now() < deadline) {
+    left = (await listPods(admin, name)).map((p) => `${p.metadata.name} (${p.status?.phase})`);
+    if (left.length === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`namespace ${name}: pods still there after 60 s: ${left.join(", ")}`);
 }
 
 function plural(kind: string): string {
