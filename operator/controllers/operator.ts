@@ -37,11 +37,12 @@ export async function startOperator(
   const identity = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const metrics = createOperatorMetrics();
   const caches = new Caches(client, namespace, log);
+  const events = new EventRecorder(client, "mammoflow-operator", identity, log);
   const context: ControllerContext = {
     client,
     caches,
     config,
-    events: new EventRecorder(client, "mammoflow-operator", identity, log),
+    events,
     metrics,
     log,
     now: () => new Date(),
@@ -89,6 +90,7 @@ export async function startOperator(
       log.info({ identity }, "stopping");
       if (resync) clearInterval(resync);
       await Promise.all([...controllers.values()].map((c) => c.stop()));
+      await events.flush();
       await elector?.release();
       metrics.leader.set(0);
       stopSignal.abort();

@@ -3,18 +3,18 @@ import type { ResourceStatus } from "../pipeline/status.ts";
 import type { ControllerContext } from "./context.ts";
 
 /** One Event per phase transition, with the reason of the condition that explains it. */
-export async function recordPhaseChange(
+export function recordPhaseChange(
   context: ControllerContext,
   resource: KubeObject,
   previous: ResourceStatus | undefined,
   next: ResourceStatus,
-): Promise<void> {
+): void {
   if (previous?.phase === next.phase || !next.phase) return;
   const explaining =
     next.conditions?.find((c) => c.type === next.phase) ?? next.conditions?.find((c) => c.type === "Ready");
   const message = explaining?.message || `phase ${next.phase}`;
   const type = next.phase === "Failed" ? "Warning" : "Normal";
-  await context.events.record(resource, type, next.phase, message);
+  context.events.record(resource, type, next.phase, message);
 }
 
 /** Observes the duration of every stage that finished since the previous status. */

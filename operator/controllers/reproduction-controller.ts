@@ -93,7 +93,7 @@ export function reproductionReconciler(context: ControllerContext) {
     };
     const path = resourcePath(kindType("Reproduction"), namespace, name);
     if (await writeStatusIfChanged(context.client, path, previous, status)) {
-      await recordPhaseChange(context, resource, previous, status);
+      recordPhaseChange(context, resource, previous, status);
     }
     return undefined;
   };

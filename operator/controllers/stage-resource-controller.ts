@@ -44,12 +44,7 @@ async function startStage(context: ControllerContext, resource: KubeObject, owne
     FIELD_MANAGER,
   );
   await context.client.apply(resourcePath(JOB_TYPE, namespace, job.metadata?.name), job, FIELD_MANAGER);
-  await context.events.record(
-    resource,
-    "Normal",
-    "StageStarted",
-    `stage ${plan.id} started as Job ${job.metadata?.name}`,
-  );
+  context.events.record(resource, "Normal", "StageStarted", `stage ${plan.id} started as Job ${job.metadata?.name}`);
 }
 
 /**
@@ -115,7 +110,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     }
     if (await writeStatusIfChanged(context.client, path, previous, decision.status)) {
       recordStageDurations(context, previous, decision.status);
-      await recordPhaseChange(context, resource, previous, decision.status);
+      recordPhaseChange(context, resource, previous, decision.status);
     }
     return undefined;
   };

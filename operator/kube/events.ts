@@ -3,8 +3,14 @@ import type { KubeClient, KubeObject } from "./client.ts";
 
 export type EventType = "Normal" | "Warning";
 
-/** Records core/v1 Events on resources (`kubectl describe` shows them). */
+/**
+ * Records core/v1 Events on resources (`kubectl describe` shows them). Recording does not hold
+ * up a reconcile: `record` returns at once and the request runs in the background (best effort,
+ * like client-go's broadcaster); `flush` waits for the ones in flight (graceful shutdown).
+ */
 export class EventRecorder {
+  private readonly inFlight = new Set<Promise<void>>();
+
   constructor(
     private readonly client: KubeClient,
     private readonly component: string,
@@ -12,7 +18,17 @@ export class EventRecorder {
     private readonly log: Logger,
   ) {}
 
-  async record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  record(object: KubeObject, type: EventType, reason: string, message: string): void {
+    const sending = this.send(object, type, reason, message);
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private async send(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = object.metadata.namespace ?? "default";
     const now = new Date().toISOString();
     try {
