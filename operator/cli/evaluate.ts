@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { type Command, CommanderError } from "commander";
-import { breastProbabilities, decisionThreshold } from "../../jobs/ts/submit/aggregate.ts";
+import { decisionThreshold } from "../../jobs/ts/submit/aggregate.ts";
 import { parseCsv } from "../../jobs/ts/submit/csv.ts";
 import { evaluateBreasts } from "../../jobs/ts/submit/evaluation.ts";
 import { breastLabelsFromCsv } from "../../jobs/ts/submit/labels.ts";
 import { aggregationOptions } from "../../jobs/ts/submit/options.ts";
 import { readProbabilitiesCsv } from "../../jobs/ts/submit/probabilities-file.ts";
+import { buildSubmission } from "../../jobs/ts/submit/submission.ts";
 
 interface EvaluateOptions {
   probs?: string;
@@ -34,11 +35,8 @@ function breastsFromFile(text: string, file: string, reduction: "Mean" | "Max") 
       return { predictionId: row.prediction_id as string, probability, images: 1 };
     });
   }
-  const scored = readProbabilitiesCsv(text, file).filter((r) => r.mean !== undefined);
-  return breastProbabilities(
-    scored.map((r) => ({ predictionId: r.predictionId, probability: r.mean as number })),
-    reduction,
-  );
+  // As the aggregate stage does: a breast none of whose images was scored counts as 0.
+  return buildSubmission(readProbabilitiesCsv(text, file), aggregationOptions({ breastReduction: reduction })).breasts;
 }
 
 /** `mammoflow evaluate --probs FILE --labels FILE`: pF1, F1 at the threshold, best-threshold F1, ROC AUC per breast. */
