@@ -13,6 +13,7 @@ import { inferenceRuntimeOptions } from "../../jobs/ts/onnx/options.ts";
 import { BreastRoiDetector } from "../../jobs/ts/roi/detector.ts";
 import { SEED_ROI_SELECTION } from "../../jobs/ts/roi/options.ts";
 import { predictImages } from "../../jobs/ts/submit/predict-images.ts";
+import { PreparePool } from "../../jobs/ts/submit/prepare-pool.ts";
 import type { TestImage } from "../../jobs/ts/submit/test-set.ts";
 import { scratchDir, testModels } from "../parity/inference/support.ts";
 import { GENERATED_DIR, generatedStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
@@ -55,7 +56,9 @@ const images: TestImage[] = await Promise.all(
 const runtime = inferenceRuntimeOptions({ threads: THREADS, batchSize: 2 });
 const detector = await BreastRoiDetector.open(detectorFile, runtime);
 const classifier = await ClassifierEnsemble.open(classifierFile, runtime);
-const options = { roi: SEED_ROI_SELECTION, pixels: {}, workers: THREADS };
+// The workers start (tsx, codecs) during the warm-up, outside the timing, as the Python pool's processes do.
+const pool = PreparePool.start(THREADS);
+const options = { roi: SEED_ROI_SELECTION, pixels: {}, pool };
 await predictImages(images.slice(0, THREADS), dir, { detector, classifier }, options);
 const start = performance.now();
 const results = await predictImages(images, dir, { detector, classifier }, options);
@@ -66,6 +69,7 @@ const tsBranches: Record<string, number> = {};
 for (const r of results) tsBranches[r.box?.branch ?? "none"] = (tsBranches[r.box?.branch ?? "none"] ?? 0) + 1;
 await detector.close();
 await classifier.close();
+await pool.close();
 
 const { stdout } = await execFileAsync(
   PYTHON,

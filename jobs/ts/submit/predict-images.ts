@@ -21,6 +21,8 @@ export interface PredictOptions {
   pixels: Partial<PixelConversionOptions>;
   /** Worker threads that decode and prepare images in parallel; 0 prepares them on this thread. */
   workers?: number;
+  /** An already started pool to use instead (kept open), e.g. across several calls. */
+  pool?: PreparePool;
   /** Called after each image with the counts so far. */
   onProgress?: (done: number, total: number, failed: number) => void;
   /** Called when ROI detection failed and the full frame was used instead (the seed does the same). */
@@ -103,8 +105,9 @@ export async function predictImages(
   const queue = new BatchQueue(models.classifier, (count) => {
     failed += count;
   });
-  const workers = Math.min(options.workers ?? 0, images.length);
-  const pool = workers > 0 ? PreparePool.start(workers) : undefined;
+  const ownPool = !options.pool && (options.workers ?? 0) > 0 && images.length > 0;
+  const pool = options.pool ?? (ownPool ? PreparePool.start(Math.min(options.workers ?? 0, images.length)) : undefined);
+  const workers = pool ? Math.min(pool.size, images.length) : 0;
   const prepare = pool ? prepareOnWorkers(pool, models, options) : prepareHere(models, options);
   let next = 0;
   const lane = async () => {
@@ -129,7 +132,7 @@ export async function predictImages(
     await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
     await queue.flush();
   } finally {
-    await pool?.close();
+    if (ownPool) await pool?.close();
   }
   return results;
 }
