@@ -37,9 +37,7 @@ def session(path: str, threads: int) -> ort.InferenceSession:
 def window(img: np.ndarray, center: float, width: float, fn: str) -> np.ndarray:
     x = img.astype(np.float32)
     if fn == "SIGMOID":
-        return (
-            255.0 / (1.0 + np.exp((x - np.float32(center)) * np.float32(-4.0 / width)))
-        ).astype(np.float32)
+        return (255.0 / (1.0 + np.exp((x - np.float32(center)) * np.float32(-4.0 / width)))).astype(np.float32)
     if fn == "LINEAR":
         center, width = center - 0.5, width - 1
     s = np.float32(255.0 / width)
@@ -49,9 +47,7 @@ def window(img: np.ndarray, center: float, width: float, fn: str) -> np.ndarray:
 
 def min_max(img: np.ndarray) -> np.ndarray:
     lo, hi = img.min(), img.max()
-    return ((img - lo) / (hi - lo) if hi > lo else (img - lo)).astype(
-        np.float32
-    ) * np.float32(255)
+    return ((img - lo) / (hi - lo) if hi > lo else (img - lo)).astype(np.float32) * np.float32(255)
 
 
 def fit_resize(img: np.ndarray, height: int, width: int) -> tuple[torch.Tensor, float]:
@@ -71,9 +67,7 @@ def otsu_box(u8: np.ndarray):
     u8[u8 > upper] = np.min(u8)
     blurred = cv2.GaussianBlur(u8, (5, 5), 0)
     _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    binary = cv2.dilate(
-        binary, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3), (-1, -1))
-    )
+    binary = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3), (-1, -1)))
     contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None, 0.0
@@ -90,14 +84,10 @@ def grid_for(size: int) -> tuple[np.ndarray, np.ndarray]:
         yv, xv = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         grids.append(np.stack((xv, yv), 2).reshape(-1, 2))
         strides.append(np.full((n * n, 1), s))
-    return np.concatenate(grids).astype(np.float32), np.concatenate(strides).astype(
-        np.float32
-    )
+    return np.concatenate(grids).astype(np.float32), np.concatenate(strides).astype(np.float32)
 
 
-def roi(
-    image: np.ndarray, detector, size: int, grid
-) -> tuple[tuple[int, int, int, int], str]:
+def roi(image: np.ndarray, detector, size: int, grid) -> tuple[tuple[int, int, int, int], str]:
     h, w = image.shape
     resized, ratio = fit_resize(image, size, size)
     padded = torch.full((size, size), 114.0)
@@ -111,9 +101,7 @@ def roi(
         a = keep[np.argmax(score[keep])]
         cxy = (out[a, 0:2] + grid[0][a]) * grid[1][a]
         wh = np.exp(out[a, 2:4]) * grid[1][a]
-        x0, y0, x1, y1 = [
-            v / np.float32(ratio) for v in (*(cxy - wh / 2), *(cxy + wh / 2))
-        ]
+        x0, y0, x1, y1 = [v / np.float32(ratio) for v in (*(cxy - wh / 2), *(cxy + wh / 2))]
         box = (clamp(x0, w), clamp(y0, h), clamp(x1, w), clamp(y1, h))
         if (box[2] - box[0]) * (box[3] - box[1]) / (h * w) >= 0.04:
             return box, "yolox"
@@ -145,9 +133,7 @@ def init_worker(detector_path: str, classifier_shape: tuple[int, int]) -> None:
     torch.set_num_threads(1)
     detector = session(detector_path, 1)
     size = detector.get_inputs()[0].shape[2]
-    _worker.update(
-        detector=detector, size=size, grid=grid_for(size), shape=classifier_shape
-    )
+    _worker.update(detector=detector, size=size, grid=grid_for(size), shape=classifier_shape)
 
 
 def prepare(path: str) -> tuple[np.ndarray, str]:
@@ -160,9 +146,7 @@ def prepare(path: str) -> tuple[np.ndarray, str]:
     y = min_max(raw)
     if invert:
         y = 255 - y
-    (x0, y0, x1, y1), branch = roi(
-        y, _worker["detector"], _worker["size"], _worker["grid"]
-    )
+    (x0, y0, x1, y1), branch = roi(y, _worker["detector"], _worker["size"], _worker["grid"])
     crop = raw[y0:y1, x0:x1]
     if "WindowCenter" in ds and "WindowWidth" in ds:
         centers = ds.WindowCenter if ds["WindowCenter"].VM > 1 else [ds.WindowCenter]
@@ -173,9 +157,7 @@ def prepare(path: str) -> tuple[np.ndarray, str]:
         c = min_max(crop)
     if invert:
         c = 255 - c
-    return classifier_input(
-        np.ascontiguousarray(c, dtype=np.float32), *_worker["shape"]
-    ), branch
+    return classifier_input(np.ascontiguousarray(c, dtype=np.float32), *_worker["shape"]), branch
 
 
 def main() -> None:
@@ -194,12 +176,8 @@ def main() -> None:
         x = np.repeat(np.stack(batch)[:, None], 3, axis=1).astype(np.float32)
         classifier.run(None, {"images": x})
 
-    with Pool(
-        threads, initializer=init_worker, initargs=(detector_path, shape)
-    ) as pool:
-        pool.map(
-            prepare, files[: max(1, threads)], chunksize=1
-        )  # workers and plugins warm, untimed
+    with Pool(threads, initializer=init_worker, initargs=(detector_path, shape)) as pool:
+        pool.map(prepare, files[: max(1, threads)], chunksize=1)  # workers and plugins warm, untimed
         start = time.perf_counter()
         batch: list[np.ndarray] = []
         for canvas, branch in pool.imap(prepare, files, chunksize=1):
