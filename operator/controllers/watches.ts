@@ -7,6 +7,14 @@ import type { Caches } from "./caches.ts";
 
 export type Enqueue = (kind: string, key: string) => void;
 
+/** Kinds whose resources can wait for a resource of the key's kind (DESIGN.md §3). */
+const DEPENDANT_KINDS: Record<string, string[]> = {
+  RoiDetectorTraining: ["ClassificationDataset", "Submission"],
+  ClassificationDataset: ["ClassifierFold"],
+  ClassifierFold: ["EngineBuild"],
+  EngineBuild: ["Submission"],
+};
+
 /**
  * Which reconciles a change triggers: the object's own; its dependants' (a Ready detector
  * unblocks its datasets and submissions); its reproduction's; for Jobs and pods, the resource
@@ -19,8 +27,8 @@ export function wireWatches(caches: Caches, enqueue: Enqueue): void {
       const namespace = object.metadata.namespace ?? "";
       const reproduction = object.metadata.labels?.[REPRODUCTION_LABEL];
       if (reproduction && kind !== "Reproduction") enqueue("Reproduction", `${namespace}/${reproduction}`);
-      for (const [dependantKind, dependantInformer] of caches.kinds) {
-        for (const dependant of dependantInformer.list(namespace)) {
+      for (const dependantKind of DEPENDANT_KINDS[kind] ?? []) {
+        for (const dependant of caches.kind(dependantKind).list(namespace)) {
           const deps = dependenciesOf(dependantKind, (dependant.spec ?? {}) as Record<string, unknown>);
           if (deps.some((d) => d.kind === kind && d.name === object.metadata.name)) {
             enqueue(dependantKind, objectKey(dependant));
