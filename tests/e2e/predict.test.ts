@@ -124,6 +124,7 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
   }, 600_000);
 
   // The CLI prepares images on 2 worker threads, the stage on its own thread: same submission.
+  // Compares with the previous test's submission.csv, so it runs after it (vitest keeps file order).
   it("the predict stage in 2 shards + aggregate give the CLI's submission, with metrics", async () => {
     const storage = set.root;
     const rel = (p: string) => path.relative(storage, p);

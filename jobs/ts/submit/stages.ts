@@ -57,6 +57,11 @@ export async function predictStage(context: StageContext): Promise<void> {
       ...(context.request.shard ? { shard: context.request.shard } : {}),
       roi: roiSelectionOptions(params.roi),
       workers: workers ?? availableParallelism(),
+      // Auto may have fallen back to the CPU: say where the models run.
+      onReady: (info) =>
+        process.stderr.write(
+          `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize})\n`,
+        ),
       pixels: params.pixels,
       runtime: inferenceRuntimeOptions({
         ...runtime,
