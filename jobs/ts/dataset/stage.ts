@@ -1,3 +1,4 @@
+import { access } from "node:fs/promises";
 import { z } from "zod";
 import { pixelConversionOptions } from "../dicom/index.ts";
 import { roiSelectionOptions } from "../roi/index.ts";
@@ -145,10 +146,11 @@ async function runMerge(
   inputs: readonly DatasetInput[],
   plans: readonly DatasetPlan[],
   plannedImages: number,
+  shards: number,
 ) {
   const outcomes: DatasetOutcome[] = [];
   try {
-    const records = await gatherRecords(root, parameters.merge ? (parameters.shards ?? 1) : 1, plannedImages);
+    const records = await gatherRecords(root, shards, plannedImages);
     for (const [i, input] of inputs.entries()) {
       outcomes.push(await mergeDataset(root, input, plans[i] as DatasetPlan, records));
     }
@@ -212,7 +214,27 @@ export const prepareDataset: StageFunction = async (ctx) => {
   const plans = await plan(inputs);
   const items = workItems(inputs, plans);
   if (!parameters.merge) await runShard(ctx, parameters, root, items);
-  if (parameters.merge || ctx.request.shard === undefined) {
-    await runMerge(ctx, parameters, root, inputs, plans, items.length);
+  if (parameters.merge) {
+    await runMerge(ctx, parameters, root, inputs, plans, items.length, parameters.shards ?? 1);
+  } else if (ctx.request.shard === undefined) {
+    await runMerge(ctx, parameters, root, inputs, plans, items.length, 1);
+  } else if (await allShardsRecorded(root, ctx.request.shard.count)) {
+    // The Indexed Job has no step after its shards, so the shard that finds every shard's
+    // records (at least the last one to finish does: each writes its own before looking) merges.
+    // Two shards merging at once write the same files by rename, so either result stands.
+    await runMerge(ctx, parameters, root, inputs, plans, items.length, ctx.request.shard.count);
   }
 };
+
+async function allShardsRecorded(root: string, count: number): Promise<boolean> {
+  for (let index = 0; index < count; index++) {
+    if (
+      !(await access(recordsFile(root, index)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return false;
+  }
+  return true;
+}

@@ -145,6 +145,9 @@ describe("prepare-dataset, sharded", () => {
       [5, 5, 0],
     ]);
     expect(shard0.result.metrics.roi_full).toBe(5);
+    // No step follows an Indexed Job's shards: the shard that finds every shard's records merges.
+    expect(shard0.result.artifacts.map((a) => a.name)).not.toContain("bmcd-labels");
+    expect(shard1.result.artifacts.map((a) => a.name)).toContain("bmcd-labels");
     const merge = await run({}, { merge: true, shards: 2 });
     expect(merge.code).toBe(0);
     expect(merge.result.outcome).toBe("Succeeded");
