@@ -7,6 +7,11 @@ import type { StageFunction } from "./runtime/index.ts";
 export const TS_STAGES: Record<string, StageFunction> = {
   // Loaded on first use: ONNX Runtime and OpenCV.js are heavy to import for the other commands.
   predict: async (context) => (await import("./submit/stages.ts")).predictStage(context),
-  aggregate: async (context) => (await import("./submit/stages.ts")).aggregateStage(context),
+  aggregate: async (context) => {
+    await (await import("./submit/stages.ts")).aggregateStage(context);
+    if (context.request.inputs.images !== undefined) {
+      await (await import("./report/report-stage.ts")).writeSubmissionReport(context);
+    }
+  },
   "prepare-dataset": async (context) => (await import("./dataset/stage.ts")).prepareDataset(context),
 };

@@ -27,9 +27,11 @@ export function planSubmission(
     shards: spec.runtime.shards,
   });
   const aggregate = makeStage(resource, spec.placement, "aggregate", "aggregate", {
+    // images: for report.html next to the CSV (thumbnails with the breast boxes).
     inputs: {
       predictions: predict.outputDir,
       csv: spec.testSet.csv,
+      images: spec.testSet.images,
       ...(spec.testSet.labels ? { labels: spec.testSet.labels } : {}),
     },
     parameters: { aggregation: spec.aggregation, shards: spec.runtime.shards },
