@@ -45,17 +45,31 @@ describe("operator restarts", () => {
   });
 
   it("resumes without duplicate Jobs and without losing status", async () => {
-    await setBehaviour(admin, ns, { ...succeedAll, "r-detector-roidet-export-onnx": { hold: true } });
+    // In Trained mode the detector's and the engine's export-onnx have no inputs: both start.
+    const exports = ["r-detector-roidet-export-onnx", "r-engine-engine-export-onnx"];
+    await setBehaviour(admin, ns, {
+      ...succeedAll,
+      [exports[0] as string]: { hold: true },
+      [exports[1] as string]: { hold: true },
+    });
     start();
     await createResource(admin, ns, "Reproduction", "r", {});
-    await waitFor("the detector's Job", async () => (await listJobs(admin, ns)).length === 1);
+    await waitFor(
+      "both export Jobs",
+      async () =>
+        Object.keys(await jobUids())
+          .sort()
+          .join() === exports.join(),
+    );
     const firstUids = await jobUids();
 
-    // 1. Crash while the detector's stage runs; it finishes while no operator is up.
+    // 1. Crash while both stages run; they finish while no operator is up.
     expect(await operator?.stop("SIGKILL")).toBe(null);
     await setBehaviour(admin, ns, { ...succeedAll, "r-engine-engine-build-engine": { hold: true } });
-    await waitFor("the detector's Job to complete", async () =>
-      (await listJobs(admin, ns))[0]?.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True"),
+    await waitFor("both export Jobs to complete", async () =>
+      (await listJobs(admin, ns)).every((j) =>
+        j.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True"),
+      ),
     );
 
     // 2. A new operator picks the result up and goes on; stop it gracefully mid-engine.
@@ -75,12 +89,13 @@ describe("operator restarts", () => {
       (await listJobs(admin, ns)).some((j) => j.metadata.name === "r-engine-engine-build-engine"),
     );
     const secondUids = await jobUids();
-    expect(secondUids["r-detector-roidet-export-onnx"]).toBe(firstUids["r-detector-roidet-export-onnx"]);
+    for (const name of exports) expect(secondUids[name], name).toBe(firstUids[name]);
+    expect(Object.keys(secondUids).sort()).toEqual([...exports, "r-engine-engine-build-engine"].sort());
     expect(await operator?.stop("SIGTERM")).toBe(0);
 
     // 3. While it is down, the finished Jobs are deleted (as their TTL would) and the engine
     //    finishes; a third operator must not re-run the deleted stages.
-    for (const name of ["r-detector-roidet-export-onnx", "r-engine-engine-export-onnx"]) {
+    for (const name of exports) {
       await admin.delete(`/apis/batch/v1/namespaces/${ns}/jobs/${name}`, "Background");
     }
     await setBehaviour(admin, ns, succeedAll);
