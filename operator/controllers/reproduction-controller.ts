@@ -16,6 +16,7 @@ import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
+import { WrittenStatus } from "./written-status.ts";
 
 type ReproductionStatus = ResourceStatus & { children?: { kind: string; name: string; phase?: Phase }[] };
 
@@ -43,6 +44,7 @@ function ownedBy(child: ChildManifest, owner: KubeObject) {
  * deleting the reproduction deletes them) → summarize their phases → write the status.
  */
 export function reproductionReconciler(context: ControllerContext) {
+  const written = new WrittenStatus<ReproductionStatus>();
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
     const resource = context.caches.kind("Reproduction").get(namespace, name);
@@ -65,7 +67,8 @@ export function reproductionReconciler(context: ControllerContext) {
       return { kind: c.kind, name: c.metadata.name, ...(phase ? { phase } : {}) };
     });
     const summary = summarizeChildren(views);
-    const previous = resource.status as ReproductionStatus | undefined;
+    const readFrom = resource.metadata.resourceVersion;
+    const previous = written.current(key, readFrom, resource.status as ReproductionStatus | undefined);
     const now = context.now().toISOString();
     const generation = resource.metadata.generation ?? 0;
     const submission = children.find((c) => c.kind === "Submission");
@@ -93,6 +96,7 @@ export function reproductionReconciler(context: ControllerContext) {
     };
     const path = resourcePath(kindType("Reproduction"), namespace, name);
     if (await writeStatusIfChanged(context.client, path, previous, status)) {
+      written.remember(key, readFrom, status);
       recordPhaseChange(context, resource, previous, status);
     }
     return undefined;

@@ -16,6 +16,7 @@ import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { CONFIGMAP_TYPE, JOB_TYPE, kindType } from "./resource-types.ts";
 import { observeStages } from "./stage-observations.ts";
 import { StartExpectations } from "./start-expectations.ts";
+import { WrittenStatus } from "./written-status.ts";
 
 /** A spec the operator cannot act on although the API server accepted it. */
 function invalidSpec(context: ControllerContext, kind: string, spec: unknown): { spec?: unknown; problem?: string } {
@@ -53,11 +54,13 @@ async function startStage(context: ControllerContext, resource: KubeObject, owne
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
   const expectations = new StartExpectations();
+  const written = new WrittenStatus<ResourceStatus>();
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
     const resource = context.caches.kind(kind).get(namespace, name);
     if (!resource || resource.metadata.deletionTimestamp) return undefined;
-    const previous = resource.status as ResourceStatus | undefined;
+    const readFrom = resource.metadata.resourceVersion;
+    const previous = written.current(key, readFrom, resource.status as ResourceStatus | undefined);
     const now = context.now().toISOString();
     const owner: ResourceId = { kind, namespace, name, generation: resource.metadata.generation ?? 0 };
     const path = resourcePath(kindType(kind), namespace, name);
@@ -79,7 +82,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
           owner.generation,
         ),
       };
-      await writeStatusIfChanged(context.client, path, previous, status);
+      if (await writeStatusIfChanged(context.client, path, previous, status)) written.remember(key, readFrom, status);
       return undefined;
     }
     const dependencies = viewDependencies(
@@ -109,6 +112,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       expectations.expect(startKey);
     }
     if (await writeStatusIfChanged(context.client, path, previous, decision.status)) {
+      written.remember(key, readFrom, decision.status);
       recordStageDurations(context, previous, decision.status);
       recordPhaseChange(context, resource, previous, decision.status);
     }
