@@ -1,6 +1,6 @@
 import type { DataSet } from "dicom-parser";
 import { decodeCodestream } from "./codecs/decode-codestream.ts";
-import { DicomError } from "./errors.ts";
+import { DicomError, describeThrown } from "./errors.ts";
 import { encapsulatedFrame } from "./frames.ts";
 import { type DicomHeader, readHeader } from "./header.ts";
 import { DEFAULT_PARSE_LIMITS, type ParseLimits, parsePart10 } from "./parse.ts";
@@ -40,13 +40,29 @@ export interface DicomImage {
   frame: number;
 }
 
+/**
+ * dicom-parser reads element values lazily, so a value whose length runs past the buffer only
+ * throws (a plain string) when the header is read: that is a truncated or corrupt file too.
+ */
+function readHeaderSafely(ds: DataSet): DicomHeader {
+  try {
+    return readHeader(ds);
+  } catch (error) {
+    if (error instanceof DicomError) throw error;
+    throw new DicomError("invalid-header", `cannot read the header: ${describeThrown(error)}`);
+  }
+}
+
 /** Parses the header only (no pixel decoding): the fields the seed reads and the pixel format. */
 export function readDicomHeader(
   bytes: Uint8Array,
   options: ReadDicomOptions = {},
 ): { header: DicomHeader; format: PixelFormat } {
   const ds = parsePart10(bytes, { ...DEFAULT_PARSE_LIMITS, ...options.limits });
-  return { header: readHeader(ds), format: readPixelFormat(ds, { ...DEFAULT_PIXEL_LIMITS, ...options.limits }) };
+  return {
+    header: readHeaderSafely(ds),
+    format: readPixelFormat(ds, { ...DEFAULT_PIXEL_LIMITS, ...options.limits }),
+  };
 }
 
 /**
@@ -55,7 +71,7 @@ export function readDicomHeader(
  */
 export async function readDicom(bytes: Uint8Array, options: ReadDicomOptions = {}): Promise<DicomImage> {
   const ds = parsePart10(bytes, { ...DEFAULT_PARSE_LIMITS, ...options.limits });
-  const header = readHeader(ds);
+  const header = readHeaderSafely(ds);
   const transferSyntax = transferSyntaxOf(header.transferSyntaxUid);
   if (!transferSyntax) {
     throw new DicomError(
