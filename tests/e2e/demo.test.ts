@@ -1,0 +1,88 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const CHROMIUM = process.env.MAMMOFLOW_CHROMIUM ?? "/usr/bin/chromium";
+
+async function mammoflow(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+// The README's first command, from a clean storage folder: crds/samples/demo.yaml on the bundled
+// studies with the demo models, through the local runner and the real stage programs.
+describe("the demo (crds/samples/demo.yaml)", () => {
+  let storage: string;
+  let output: { code: number; stdout: string; stderr: string };
+  const aggregateDir = () => path.join(storage, "runs/local/Submission/demo/aggregate");
+
+  beforeAll(async () => {
+    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-demo-"));
+    output = await mammoflow("run", "crds/samples/demo.yaml", "--storage", storage, "--link-assets");
+  }, 1_200_000);
+
+  it("runs every stage and names the CSV and the report", () => {
+    expect(output.stderr).toBe("");
+    expect(output.code).toBe(0);
+    expect(output.stdout).toContain("Submission/demo aggregate: done");
+    expect(output.stdout).toContain(`submission: ${path.join(aggregateDir(), "submission.csv")}`);
+    expect(output.stdout).toContain(`report: ${path.join(aggregateDir(), "report.html")}`);
+  });
+
+  it("writes one row per prediction_id of test.csv, header prediction_id,cancer", async () => {
+    const testCsv = (await readFile("assets/samples/test.csv", "utf8")).trim().split("\n");
+    const column = testCsv[0]?.split(",").indexOf("prediction_id") ?? -1;
+    const expected = [...new Set(testCsv.slice(1).map((line) => line.split(",")[column]))].sort();
+    const submission = (await readFile(path.join(aggregateDir(), "submission.csv"), "utf8")).trim().split("\n");
+    expect(submission[0]).toBe("prediction_id,cancer");
+    expect(submission.slice(1).map((line) => line.split(",")[0])).toEqual(expected);
+    for (const line of submission.slice(1)) expect(line).toMatch(/^\d+_[LR],[01]$/);
+  });
+
+  it("gives the same CSV as `mammoflow predict` on the same inputs and models", { timeout: 600_000 }, async () => {
+    const out = path.join(storage, "predict-cli.csv");
+    const { code, stderr } = await mammoflow(
+      "predict",
+      "--csv",
+      "assets/samples/test.csv",
+      "--images",
+      "assets/samples/test_images",
+      "--detector",
+      path.join(storage, "runs/local/RoiDetectorTraining/demo-detector/export-onnx/detector.onnx"),
+      "--classifier",
+      path.join(storage, "runs/local/EngineBuild/demo-ensemble/export-onnx/ensemble.onnx"),
+      "--out",
+      out,
+    );
+    expect(stderr.match(/error/i) ?? []).toEqual([]);
+    expect(code).toBe(0);
+    expect(await readFile(out, "utf8")).toBe(await readFile(path.join(aggregateDir(), "submission.csv"), "utf8"));
+  });
+
+  it("shows every breast and image in report.html, rendered in Chromium", { timeout: 120_000 }, async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(`file://${path.join(aggregateDir(), "report.html")}`);
+      expect(await page.locator("section.breast").count()).toBe(8);
+      expect(await page.locator("figure img").count()).toBe(16);
+      expect(await page.locator("rect.box").count()).toBe(16);
+      expect(await page.locator("#metrics").textContent()).toMatch(/pF1 at the threshold.*ROC AUC/s);
+      expect(await page.locator("#summary").textContent()).toMatch(/^8 breasts, \d predicted cancer/);
+      await mkdir("tmp/artifacts", { recursive: true });
+      await page.screenshot({ path: "tmp/artifacts/demo-report.png", fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
