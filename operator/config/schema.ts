@@ -57,6 +57,10 @@ export const MammoflowConfig = z.object({
       typescriptStage: z.string().min(1).default("ghcr.io/mammoflow/stage-ts:0.1.0"),
       pythonStage: z.string().min(1).default("ghcr.io/mammoflow/stage-python:0.1.0"),
       pullPolicy: z.enum(["Always", "IfNotPresent", "Never"]).default("IfNotPresent"),
+      pullSecrets: z
+        .array(z.string().min(1))
+        .default([])
+        .describe("Secrets (in each resource's namespace) that stage pods pull their images with."),
     })
     .prefault({}),
   gpuPools: z.record(z.string(), GpuPoolConfig).default({ a100: GpuPoolConfig.parse(DEFAULT_A100_POOL) }),

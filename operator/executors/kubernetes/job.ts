@@ -148,6 +148,9 @@ export function buildStageJob(input: StageJobInput): V1Job {
           restartPolicy: "Never",
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          ...(config.images.pullSecrets.length
+            ? { imagePullSecrets: config.images.pullSecrets.map((name) => ({ name })) }
+            : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: STAGE_UID,

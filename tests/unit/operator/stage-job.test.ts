@@ -60,6 +60,7 @@ describe("buildStageJob", () => {
     expect(spec?.suspend).toBeUndefined();
     const pod = spec?.template.spec;
     expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.imagePullSecrets).toBeUndefined();
     expect(pod?.restartPolicy).toBe("Never");
     expect(pod?.securityContext).toEqual({
       runAsNonRoot: true,
@@ -149,6 +150,12 @@ describe("buildStageJob", () => {
     const job = buildStageJob(input(makePlan("predict", "predict").gpu(1).obj(), config));
     expect(job.spec?.suspend).toBe(true);
     expect(job.metadata?.labels?.["kueue.x-k8s.io/queue-name"]).toBe("gpu-queue");
+  });
+
+  it("pulls stage images with the configured pull secrets", () => {
+    const config = parseConfigForTest({ images: { pullSecrets: ["registry-a", "registry-b"] } });
+    const job = buildStageJob(input(makePlan("predict", "predict").obj(), config));
+    expect(job.spec?.template.spec?.imagePullSecrets).toEqual([{ name: "registry-a" }, { name: "registry-b" }]);
   });
 
   it("refuses a pool that is not configured", () => {
