@@ -10,8 +10,8 @@ export const DetectorTraining = z
     labels: StoragePath.default("assets/data/roi_det_yolov5_format").describe(
       "YOLOv5-format breast-box labels (classes.txt, train.txt, val.txt, labels/*.txt); the seed's 571 boxes by default.",
     ),
-    images: StoragePath.default("datasets/raw/rsna-breast-cancer-detection/train_images").describe(
-      "Folder of the RSNA training DICOMs ({patient_id}/{image_id}.dcm) the labels refer to.",
+    images: StoragePath.default("datasets/processed/roi_det_yolox/yolov5_format/images").describe(
+      "Folder of the labelled images as the seed's J1 writes them: 8-bit min-max PNGs {patient_id}@{image_id}.png of the RSNA training DICOMs (make them with `mammoflow decode --mode minmax`).",
     ),
     pretrained: StoragePath.default("assets/public_pretrains/yolox_nano.pth").describe(
       "COCO-pretrained YOLOX-nano checkpoint to start from (class layers are re-initialised).",

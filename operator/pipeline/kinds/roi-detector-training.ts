@@ -6,7 +6,7 @@ type Spec = RoiDetectorTraining["spec"];
 
 /** Train: build the ROI dataset, train YOLOX-nano, export it. Trained: export the checkpoint. */
 export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): StagePlan[] {
-  const exportParameters = { model: "yolox-nano", tensorRT: spec.tensorRT };
+  const exportParameters = { model: "yolox-nano", tensorRT: spec.tensorRT, inputSize: spec.training.inputSize };
   if (spec.source === "Trained") {
     return [
       makeStage(resource, spec.placement, "export-onnx", "export-onnx", {
@@ -15,7 +15,11 @@ export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): Stage
       }),
     ];
   }
-  const roiDataset = makeStage(resource, spec.placement, "roi-dataset", "roi-dataset");
+  // roi-dataset reads the breast-box labels and the path-C images (8-bit min-max PNGs named
+  // {patient_id}@{image_id}.png, e.g. from `mammoflow decode --mode minmax`) at spec.training.images.
+  const roiDataset = makeStage(resource, spec.placement, "roi-dataset", "roi-dataset", {
+    inputs: { labels: spec.training.labels, images: spec.training.images },
+  });
   const train = makeStage(resource, spec.placement, "train-detector", "train-detector", {
     inputs: { roiDataset: roiDataset.outputDir },
     parameters: { training: spec.training },
