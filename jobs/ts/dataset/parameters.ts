@@ -2,6 +2,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { RelativePath } from "../../contract/request.ts";
+import { PixelParameters } from "../dicom/convert/parameters.ts";
+import { RoiParameters } from "../roi/parameters.ts";
 import { DATASET_NAMES, type DatasetInput } from "./types.ts";
 
 /** One dataset to prepare; mirrors the API's DatasetSource (operator/api/settings/datasets.ts). */
@@ -10,26 +12,6 @@ const DatasetSourceParameter = z.object({
   rawPath: RelativePath.optional(),
   labels: z.enum(["Generated", "SeedCheckedIn"]).default("Generated"),
 });
-
-/** The API's PixelConversion fields (all optional here; the DICOM module fills the seed's defaults). */
-const PixelParameters = z
-  .object({
-    windowIndex: z.int().min(0),
-    windowParamPrecision: z.enum(["Float64", "Float16ForDaliSyntaxes"]),
-    applyRescale: z.boolean(),
-    applyVoiLutSequence: z.boolean(),
-  })
-  .partial();
-
-/** The API's RoiSelection fields. */
-const RoiParameters = z
-  .object({
-    confidenceThreshold: z.number().min(0).max(1),
-    nmsIouThreshold: z.number().min(0).max(1),
-    minAreaFraction: z.number().min(0).max(1),
-    otsuFallback: z.boolean(),
-  })
-  .partial();
 
 /**
  * Parameters of prepare-dataset. A shard request (request.shard) crops its slice; a request with

@@ -1,25 +1,9 @@
 import { z } from "zod";
+import { PixelParameters } from "../dicom/convert/parameters.ts";
+import { RoiParameters } from "../roi/parameters.ts";
 
 // The stage parameters the operator sends (operator/pipeline/kinds/submission.ts), validated
 // here with the API's names; fields left out take the seed's values.
-
-export const RoiParameters = z
-  .object({
-    confidenceThreshold: z.number().min(0).max(1),
-    nmsIouThreshold: z.number().min(0).max(1),
-    minAreaFraction: z.number().min(0).max(1),
-    otsuFallback: z.boolean(),
-  })
-  .partial();
-
-export const PixelParameters = z
-  .object({
-    windowIndex: z.int().min(0),
-    windowParamPrecision: z.enum(["Float64", "Float16ForDaliSyntaxes"]),
-    applyRescale: z.boolean(),
-    applyVoiLutSequence: z.boolean(),
-  })
-  .partial();
 
 export const RuntimeParameters = z
   .object({

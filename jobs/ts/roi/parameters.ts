@@ -1,0 +1,11 @@
+import { z } from "zod";
+
+/** The API's RoiSelection (operator/api/settings/roi.ts) as stage parameters, every field optional. */
+export const RoiParameters = z
+  .object({
+    confidenceThreshold: z.number().min(0).max(1),
+    nmsIouThreshold: z.number().min(0).max(1),
+    minAreaFraction: z.number().min(0).max(1),
+    otsuFallback: z.boolean(),
+  })
+  .partial();
