@@ -23,8 +23,8 @@ describe("assets/samples: the demo's synthetic studies", () => {
     expect(labels.filter((l) => l.cancer === "1").map((l) => l.prediction_id)).toEqual(["10002_R", "10004_L"]);
   });
 
-  it("stay under 2 MB in all", async () => {
-    const files = await readdir(SAMPLES, { recursive: true });
+  it("stay under 2 MB in all (the studies; the demo models in models/ are counted by their own test)", async () => {
+    const files = (await readdir(SAMPLES, { recursive: true })).filter((f) => !f.startsWith("models"));
     const bytes = files.map((f) => statSync(path.join(SAMPLES, f))).reduce((n, s) => n + (s.isFile() ? s.size : 0), 0);
     expect(bytes).toBeLessThan(2 * 1024 * 1024);
   });
