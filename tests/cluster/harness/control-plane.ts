@@ -202,12 +202,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           dir,
           "kube-controller-manager",
           [
-            `--kubeconfig=${componentsKubeconfig}`,
-            `--authentication-kubeconfig=${componentsKubeconfig}`,
-            `--authorization-kubeconfig=${componentsKubeconfig}`,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${await freePort()}`,
-            "--leader-elect=false",
+            ...(await componentFlags(componentsKubeconfig)),
             "--use-service-account-credentials=false",
             // Nodes are simulated and never send heartbeats through a kubelet; the simulator
             // plays the kubelet for pods, so node lifecycle (NotReady evictions) stays off.
@@ -219,20 +214,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           ],
           detached,
         ),
-        startComponent(
-          binary,
-          dir,
-          "kube-scheduler",
-          [
-            `--kubeconfig=${componentsKubeconfig}`,
-            `--authentication-kubeconfig=${componentsKubeconfig}`,
-            `--authorization-kubeconfig=${componentsKubeconfig}`,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${await freePort()}`,
-            "--leader-elect=false",
-          ],
-          detached,
-        ),
+        startComponent(binary, dir, "kube-scheduler", await componentFlags(componentsKubeconfig), detached),
         startComponent(
           binary,
           dir,
@@ -274,3 +256,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 }
 
 export { KubeApiError };
+
+/** Flags kube-controller-manager and kube-scheduler share: one identity, loopback, no election. */
+async function componentFlags(kubeconfig: string): Promise<string[]> {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${await freePort()}`,
+    "--leader-elect=false",
+  ];
+}

@@ -3,6 +3,7 @@ import { resizeAndPad } from "../../../jobs/ts/classify/classifier-input.ts";
 import { ClassifierEnsemble } from "../../../jobs/ts/classify/ensemble.ts";
 import { inferenceRuntimeOptions } from "../../../jobs/ts/onnx/options.ts";
 import {
+  phantomCases,
   phantomImage,
   readUint8,
   scratchDir,
@@ -26,14 +27,7 @@ const CROPS: [number, number][] = [
 describe("P7 classifier input: resize_and_pad on identical float crops", () => {
   it("is byte-identical to torch at 2048×1024 with the same placement", async () => {
     const dir = await scratchDir();
-    const cases = await Promise.all(
-      CROPS.map(async ([height, width], i) => ({
-        height,
-        width,
-        input: await writeArray(dir, `p7-${i}.f32`, phantomImage(height, width, 500 + i)),
-        output: `p7-${i}.out.u8`,
-      })),
-    );
+    const cases = await phantomCases(dir, CROPS, "p7", 500, "out.u8");
     const reference = await seedReference<Record<string, number[]>>(dir, {
       op: "resize_and_pad",
       cases,

@@ -9,6 +9,7 @@ import { topYoloxDetection, YOLOX_CHANNELS, yoloxGrid } from "../../../jobs/ts/r
 import { buildYoloxInput } from "../../../jobs/ts/roi/yolox-input.ts";
 import {
   maxAbsDiff,
+  phantomCases,
   phantomImage,
   readFloat32,
   scratchDir,
@@ -33,14 +34,7 @@ const SIZES: [number, number][] = [
 describe("P4 YOLOX input: fit-resize (torch bilinear), 114 padding, 3 channels", () => {
   it("matches RoiExtractor.preprocess_single for every size (max |diff| ≤ 1e-3, same h', w')", async () => {
     const dir = await scratchDir();
-    const cases = await Promise.all(
-      SIZES.map(async ([height, width], i) => ({
-        height,
-        width,
-        input: await writeArray(dir, `p4-${i}.f32`, phantomImage(height, width, 100 + i)),
-        output: `p4-${i}.out.f32`,
-      })),
-    );
+    const cases = await phantomCases(dir, SIZES, "p4", 100, "out.f32");
     const reference = await seedReference<Record<string, { ratio: number; resized: [number, number] }>>(dir, {
       op: "yolox_input",
       cases,

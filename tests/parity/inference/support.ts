@@ -132,3 +132,21 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, from = 0,
   }
   return max;
 }
+
+/** Phantom images of the given sizes written for the Python reference, one case per size. */
+export async function phantomCases(
+  dir: string,
+  sizes: readonly [number, number][],
+  prefix: string,
+  seed: number,
+  outputSuffix: string,
+) {
+  return Promise.all(
+    sizes.map(async ([height, width], i) => ({
+      height,
+      width,
+      input: await writeArray(dir, `${prefix}-${i}.f32`, phantomImage(height, width, seed + i)),
+      output: `${prefix}-${i}.${outputSuffix}`,
+    })),
+  );
+}
