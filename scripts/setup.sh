@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip
 echo "setup: npm ci"
 npm ci --no-audit --no-fund --loglevel=error
+bash scripts/build-native.sh
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

@@ -10,6 +10,7 @@ import {
   readCodestreamHeader,
   requireEndMarker,
 } from "./codestream-header.ts";
+import { activeJpeg2000Decoder, type NativeOpenJpeg } from "./native-openjpeg.ts";
 import { type CodecName, codecModule, discardCodecModule } from "./wasm-modules.ts";
 
 const WASM_DECODERS: Record<CodecName, () => Promise<WasmDecoder>> = {
@@ -66,6 +67,10 @@ export async function decodeCodestream(
   const codec = wasmCodecFor(encoding, codestream, header);
   requireEndMarker(codestream);
   if (codec === undefined) return decodeJpegLossless(codestream, header, format);
+  if (encoding === "jpeg2000") {
+    const j2k = activeJpeg2000Decoder();
+    if (j2k.backend === "native") return decodeNativeJpeg2000(j2k.addon, j2k.threads, codestream, format);
+  }
   return runWasm(codec, encoding, format, WASM_DECODERS[codec], codestream);
 }
 
@@ -133,6 +138,37 @@ async function runWasm(
       // A decoder of an aborted module cannot be freed; the module is discarded anyway.
     }
   }
+}
+
+/** The same OpenJPEG as the WASM build, compiled natively (codecs/native/openjpeg-addon.c). */
+function decodeNativeJpeg2000(
+  addon: NativeOpenJpeg,
+  threads: number,
+  codestream: Uint8Array,
+  format: PixelFormat,
+): DecodedSamples {
+  let decoded: ReturnType<NativeOpenJpeg["decode"]>;
+  try {
+    decoded = addon.decode(codestream, threads);
+  } catch (error) {
+    throw new DicomError("codec-failed", `jpeg2000 decoder failed: ${describeThrown(error)}`);
+  }
+  const bytesPerSample = decoded.precision > 8 ? 2 : 1;
+  const count = expectedSampleCount(format);
+  const { samples } = decoded;
+  if (
+    decoded.width !== format.columns ||
+    decoded.height !== format.rows ||
+    decoded.components !== format.samplesPerPixel ||
+    samples.length !== count * bytesPerSample
+  ) {
+    throw new DicomError(
+      "codec-failed",
+      `jpeg2000 decoder returned ${samples.length} bytes for ${decoded.height}×${decoded.width}×${decoded.components} at ${decoded.precision} bits; the image needs ${count} samples`,
+    );
+  }
+  if (bytesPerSample === 1) return decoded.signed ? new Int8Array(samples.buffer) : samples;
+  return decoded.signed ? new Int16Array(samples.buffer) : new Uint16Array(samples.buffer);
 }
 
 function decodeJpegLossless(codestream: Uint8Array, header: CodestreamHeader, format: PixelFormat): DecodedSamples {
