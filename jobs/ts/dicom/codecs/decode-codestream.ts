@@ -10,7 +10,8 @@ import {
   readCodestreamHeader,
   requireEndMarker,
 } from "./codestream-header.ts";
-import { activeJpeg2000Decoder, type NativeOpenJpeg } from "./native-openjpeg.ts";
+import { activeNativeJpegLossless, type NativeJpegLossless } from "./native-ljpeg.ts";
+import { activeNativeOpenJpeg, type NativeOpenJpeg } from "./native-openjpeg.ts";
 import { type CodecName, codecModule, discardCodecModule } from "./wasm-modules.ts";
 
 const WASM_DECODERS: Record<CodecName, () => Promise<WasmDecoder>> = {
@@ -66,10 +67,14 @@ export async function decodeCodestream(
   checkAgainstDicom(encoding, header, format);
   const codec = wasmCodecFor(encoding, codestream, header);
   requireEndMarker(codestream);
-  if (codec === undefined) return decodeJpegLossless(codestream, header, format);
+  if (codec === undefined) {
+    const native = activeNativeJpegLossless();
+    if (native !== undefined) return decodeNativeJpegLossless(native, codestream, header, format);
+    return decodeJpegLossless(codestream, header, format);
+  }
   if (encoding === "jpeg2000") {
-    const j2k = activeJpeg2000Decoder();
-    if (j2k.backend === "native") return decodeNativeJpeg2000(j2k.addon, j2k.threads, codestream, format);
+    const native = activeNativeOpenJpeg();
+    if (native !== undefined) return decodeNativeJpeg2000(native.addon, native.threads, codestream, format);
   }
   return runWasm(codec, encoding, format, WASM_DECODERS[codec], codestream);
 }
@@ -169,6 +174,23 @@ function decodeNativeJpeg2000(
   }
   if (bytesPerSample === 1) return decoded.signed ? new Int8Array(samples.buffer) : samples;
   return decoded.signed ? new Int16Array(samples.buffer) : new Uint16Array(samples.buffer);
+}
+
+/** DCMTK's IJG lossless decoder (codecs/native/ljpeg-addon.cc); sizes come from the SOF3 header. */
+function decodeNativeJpegLossless(
+  addon: NativeJpegLossless,
+  codestream: Uint8Array,
+  header: CodestreamHeader,
+  format: PixelFormat,
+): DecodedSamples {
+  const count = expectedSampleCount(format);
+  let samples: Uint8Array;
+  try {
+    samples = addon.decode(codestream, header.precision, count);
+  } catch (error) {
+    throw new DicomError("codec-failed", `jpeg-lossless decoder failed: ${describeThrown(error)}`);
+  }
+  return header.precision > 8 ? new Uint16Array(samples.buffer) : samples;
 }
 
 function decodeJpegLossless(codestream: Uint8Array, header: CodestreamHeader, format: PixelFormat): DecodedSamples {

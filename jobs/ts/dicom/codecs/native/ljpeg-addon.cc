@@ -1,0 +1,115 @@
+/*
+ * mammoflow's optional native JPEG Lossless decoder (process 14, .57 and .70): a thin Node-API
+ * binding to DCMTK's IJG decoders (libijg8/12/16 through libdcmjpeg), the same lossless patch of
+ * the IJG library GDCM uses. It exists for speed only: jpeg-lossless-decoder-js takes about three
+ * times as long for a 3000x2400 mammogram. The TypeScript side checks sizes and falls back to the
+ * JS decoder when this file was not built.
+ *
+ * decode(codestream: Uint8Array, precision: number, sampleCount: number) -> Uint8Array
+ * sampleCount samples, interleaved, one byte each when precision <= 8, else two (host order),
+ * exactly as the JPEG stream holds them (no colour conversion). Throws an Error with DCMTK's
+ * reason when the stream is broken or ends early.
+ */
+#include "dcmtk/config/osconfig.h"
+#include "dcmtk/dcmjpeg/djcparam.h"
+#include "dcmtk/dcmjpeg/djdijg12.h"
+#include "dcmtk/dcmjpeg/djdijg16.h"
+#include "dcmtk/dcmjpeg/djdijg8.h"
+#include "dcmtk/dcmdata/dcuid.h"
+#include "dcmtk/oflog/oflog.h"
+
+#include <node_api.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace {
+
+napi_value Fail(napi_env env, const char *what, const char *why = nullptr) {
+  char text[512];
+  if (why != nullptr && why[0] != '\0') {
+    std::snprintf(text, sizeof text, "%s: %s", what, why);
+  } else {
+    std::snprintf(text, sizeof text, "%s", what);
+  }
+  napi_throw_error(env, nullptr, text);
+  return nullptr;
+}
+
+// Lossless only, never a colour conversion: the samples as coded, what pydicom returns.
+const DJCodecParameter &Parameters() {
+  static const DJCodecParameter parameters(ECC_lossyYCbCr, EDC_never, EUC_never, EPC_colorByPixel);
+  return parameters;
+}
+
+// DCMTK picks its IJG build by the stream's precision the same way (DJCodecDecoder).
+std::unique_ptr<DJDecoder> DecoderFor(int precision) {
+  if (precision > 12) return std::unique_ptr<DJDecoder>(new DJDecompressIJG16Bit(Parameters(), OFFalse));
+  if (precision > 8) return std::unique_ptr<DJDecoder>(new DJDecompressIJG12Bit(Parameters(), OFFalse));
+  return std::unique_ptr<DJDecoder>(new DJDecompressIJG8Bit(Parameters(), OFFalse));
+}
+
+napi_value Decode(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) return Fail(env, "decode(codestream, precision, sampleCount) needs three arguments");
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[0], &is_typed);
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void *data = nullptr;
+  if (is_typed) napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr);
+  if (!is_typed || type != napi_uint8_array) return Fail(env, "codestream must be a Uint8Array");
+  int32_t precision = 0;
+  double sample_count = 0;
+  if (napi_get_value_int32(env, argv[1], &precision) != napi_ok || precision < 2 || precision > 16) {
+    return Fail(env, "precision must be an integer in 2..16");
+  }
+  if (napi_get_value_double(env, argv[2], &sample_count) != napi_ok || sample_count < 1 || sample_count > 4294967295.0 / 2) {
+    return Fail(env, "sampleCount must be a positive number of samples that fits in 4 GiB");
+  }
+  const size_t bytes_per_sample = precision > 8 ? 2 : 1;
+  const size_t byte_length = static_cast<size_t>(sample_count) * bytes_per_sample;
+
+  // The IJG source manager may patch its input; decode from a private copy.
+  std::vector<Uint8> input(static_cast<const Uint8 *>(data), static_cast<const Uint8 *>(data) + length);
+  void *out_data = nullptr;
+  napi_value out_buffer;
+  if (napi_create_arraybuffer(env, byte_length, &out_data, &out_buffer) != napi_ok) {
+    return Fail(env, "could not allocate the decoded image");
+  }
+  std::unique_ptr<DJDecoder> decoder = DecoderFor(precision);
+  if (decoder->bytesPerSample() != bytes_per_sample) return Fail(env, "DCMTK's decoder has an unexpected sample size");
+  OFCondition status = decoder->init();
+  if (status.good()) {
+    status = decoder->decode(input.data(), static_cast<Uint32>(input.size()), static_cast<Uint8 *>(out_data),
+                             static_cast<Uint32>(byte_length), OFFalse);
+  }
+  if (status == EJ_Suspension) return Fail(env, "DCMTK's JPEG decoder ran out of data before the image was complete");
+  if (status.bad()) return Fail(env, "DCMTK's JPEG decoder failed", status.text());
+  napi_value samples;
+  napi_create_typedarray(env, napi_uint8_array, byte_length, out_buffer, 0, &samples);
+  return samples;
+}
+
+napi_value Version(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_string_utf8(env, "DCMTK " OFFIS_DCMTK_VERSION_STRING, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  // DCMTK logs its warnings to stderr; the TypeScript side reports failures itself.
+  OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+  napi_property_descriptor properties[] = {
+      {"decode", nullptr, Decode, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  return exports;
+}
