@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { startTsWorker } from "../../jobs/ts/dicom/batch/worker-pool.ts";
-import { activeJpeg2000Decoder } from "../../jobs/ts/dicom/codecs/native-openjpeg.ts";
+import { describeActiveDecoders } from "../../jobs/ts/dicom/codecs/active-decoders.ts";
 import { readDicom } from "../../jobs/ts/dicom/index.ts";
 import { GENERATED_DIR, generatedStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
 
@@ -65,9 +65,8 @@ const manifest = await generatedStudies(path.join(GENERATED_DIR, "bench"), [
 const rows: string[][] = [];
 const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join("");
 console.log(`decode benchmark: 3000×2400, ${ROUNDS} images per syntax, ${CORES} core(s); images per second`);
-const j2k = activeJpeg2000Decoder();
 console.log(
-  `JPEG 2000 decoder: ${j2k.backend === "native" ? `native OpenJPEG ${j2k.addon.version()} (${j2k.threads} thread(s) on the main thread, 1 per worker)` : "OpenJPEG WASM"}; MAMMOFLOW_J2K_DECODER=wasm compares the WASM build`,
+  `${describeActiveDecoders()} (1 thread per worker); MAMMOFLOW_J2K_DECODER=wasm and MAMMOFLOW_JPEG_LOSSLESS_DECODER=js measure the portable ones`,
 );
 console.log(pad(["decoder", "J2K .90", "JPEG-LL .70"]));
 const syntaxes = ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70"];
@@ -77,7 +76,7 @@ const filesOf = (syntax: string) => {
 };
 const results: Record<string, number[]> = {};
 const runs: [string, (files: string[]) => Promise<number>][] = [
-  ["TypeScript, 1 worker", tsOneWorker],
+  ["TypeScript, in process", tsOneWorker],
   [`TypeScript, ${CORES} workers`, tsAllCores],
   ["pydicom + GDCM, 1 process", (f) => python("gdcm", 1, f)],
   [`pydicom + GDCM, ${CORES} processes`, (f) => python("gdcm", CORES, f)],
