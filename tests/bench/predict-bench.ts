@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ClassifierEnsemble } from "../../jobs/ts/classify/ensemble.ts";
+import { describeActiveDecoders } from "../../jobs/ts/dicom/codecs/active-decoders.ts";
 import { inferenceRuntimeOptions } from "../../jobs/ts/onnx/options.ts";
 import { BreastRoiDetector } from "../../jobs/ts/roi/detector.ts";
 import { SEED_ROI_SELECTION } from "../../jobs/ts/roi/options.ts";
@@ -83,7 +84,8 @@ const pyRate = python.images / python.seconds;
 const report = [
   `predict benchmark: ${IMAGES} images 3000×2400 (J2K .90 and JPEG-LL .70); ${THREADS} preparation workers/processes and ${THREADS} ONNX Runtime thread(s) on each side`,
   `detector ${path.basename(detectorFile)} ${detector.inputHeight}×${detector.inputWidth}, classifier ${path.basename(classifierFile)} ${classifier.inputHeight}×${classifier.inputWidth} (batch ${classifier.batchSize})`,
-  `TypeScript (WASM codecs, ORT-node) ${tsRate.toFixed(2)} images/s   branches ${JSON.stringify(tsBranches)}`,
+  `TypeScript decoders: ${describeActiveDecoders()} (1 thread per worker)`,
+  `TypeScript (ORT-node)              ${tsRate.toFixed(2)} images/s   branches ${JSON.stringify(tsBranches)}`,
   `Python (pydicom+GDCM, torch, ORT)  ${pyRate.toFixed(2)} images/s   branches ${JSON.stringify(python.branches)}`,
   `ratio TypeScript / Python          ${(tsRate / pyRate).toFixed(2)}×`,
 ];

@@ -67,7 +67,10 @@ describe("native and portable decoders give identical stored values", () => {
     for (const file of lossless) {
       const js = await decodeWith(file, { MAMMOFLOW_JPEG_LOSSLESS_DECODER: "js" });
       const native = await decodeWith(file, { MAMMOFLOW_JPEG_LOSSLESS_DECODER: "native" });
-      if (!same(js, native)) differing.push(`${path.basename(file)} (js ${typeof js === "string" ? js : "ok"}, native ${typeof native === "string" ? native : "ok"})`);
+      if (!same(js, native))
+        differing.push(
+          `${path.basename(file)} (js ${typeof js === "string" ? js : "ok"}, native ${typeof native === "string" ? native : "ok"})`,
+        );
       if (typeof js !== "string") decoded++;
     }
     expect(differing).toEqual([]);

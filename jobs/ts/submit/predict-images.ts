@@ -129,7 +129,7 @@ export async function predictImages(
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(2 * workers, images.length)) }, lane));
     await queue.flush();
   } finally {
     if (ownPool) await pool?.close();

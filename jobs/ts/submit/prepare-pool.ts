@@ -39,6 +39,13 @@ class Lane {
   }
 
   closing = false;
+  /** Images decoded here and waiting for their crop. */
+  held = 0;
+
+  /** Requests sent and not answered yet. */
+  get outstanding(): number {
+    return this.waiting.size;
+  }
 
   ask(request: PrepareRequest): Promise<PrepareReply> {
     return new Promise((resolve) => {
@@ -55,8 +62,9 @@ class Lane {
 
 /**
  * Worker threads that decode and prepare images in parallel (the codecs are synchronous
- * WebAssembly, the bulk of the time). An image stays on the worker that decoded it until its
- * crop is made.
+ * code, the bulk of the time). Each image is decoded on the least busy worker, not by its
+ * index: decode times differ by 10× between transfer syntaxes, and a fixed mapping left workers
+ * idle beside a long queue. An image stays on the worker that decoded it until its crop is made.
  */
 export class PreparePool {
   private constructor(private readonly lanes: Lane[]) {}
@@ -69,19 +77,46 @@ export class PreparePool {
     return this.lanes.length;
   }
 
-  private lane(id: number): Lane {
-    return this.lanes[id % this.lanes.length] as Lane;
+  /** Which worker holds each loaded image. */
+  private readonly holder = new Map<number, Lane>();
+
+  /** The worker with the fewest unanswered requests, then the fewest images held. */
+  private leastBusy(): Lane {
+    let best = this.lanes[0] as Lane;
+    for (const lane of this.lanes) {
+      if (lane.outstanding < best.outstanding || (lane.outstanding === best.outstanding && lane.held < best.held)) {
+        best = lane;
+      }
+    }
+    return best;
   }
 
-  private async ask<T extends PrepareReply & { ok: true }>(request: PrepareRequest): Promise<T> {
-    const reply = await this.lane(request.id).ask(request);
+  private holderOf(id: number): Lane {
+    const lane = this.holder.get(id);
+    if (!lane) throw new Error(`image ${id} was not loaded in the preparation pool`);
+    return lane;
+  }
+
+  /** Forgets where an image was, once its crop is made or it was released. */
+  private letGo(id: number): void {
+    const lane = this.holder.get(id);
+    if (lane) lane.held--;
+    this.holder.delete(id);
+  }
+
+  private static ok<T extends PrepareReply & { ok: true }>(reply: PrepareReply): T {
     if (!reply.ok) throw new Error(reply.error);
     return reply as T;
   }
 
-  /** Decodes the file on the image's worker; returns its size and the detector input. */
-  load(id: number, file: string, inputHeight: number, inputWidth: number) {
-    return this.ask<Extract<PrepareReply, { type: "load" }>>({ type: "load", id, file, inputHeight, inputWidth });
+  /** Decodes the file on the least busy worker; returns its size and the detector input. */
+  async load(id: number, file: string, inputHeight: number, inputWidth: number) {
+    const lane = this.leastBusy();
+    this.holder.set(id, lane);
+    lane.held++;
+    const reply = await lane.ask({ type: "load", id, file, inputHeight, inputWidth });
+    if (!reply.ok) this.letGo(id);
+    return PreparePool.ok<Extract<PrepareReply, { type: "load" }>>(reply);
   }
 
   /** Crops, windows and fits the image decoded by `load` onto the classifier canvas. */
@@ -92,20 +127,24 @@ export class PreparePool {
     canvasHeight: number,
     canvasWidth: number,
   ): Promise<ClassifierImage> {
-    const reply = await this.ask<Extract<PrepareReply, { type: "crop" }>>({
-      type: "crop",
-      id,
-      box: { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 },
-      pixels,
-      canvasHeight,
-      canvasWidth,
-    });
-    return reply.image;
+    const lane = this.holderOf(id);
+    const reply = await lane
+      .ask({
+        type: "crop",
+        id,
+        box: { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 },
+        pixels,
+        canvasHeight,
+        canvasWidth,
+      })
+      .finally(() => this.letGo(id));
+    return PreparePool.ok<Extract<PrepareReply, { type: "crop" }>>(reply).image;
   }
 
   /** Forgets a loaded image whose crop will not be asked for. */
   async release(id: number): Promise<void> {
-    await this.lane(id).ask({ type: "release", id });
+    const lane = this.holderOf(id);
+    await lane.ask({ type: "release", id }).finally(() => this.letGo(id));
   }
 
   async close(): Promise<void> {

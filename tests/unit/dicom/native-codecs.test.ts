@@ -54,7 +54,8 @@ describe("choosing between a native and a portable decoder", () => {
   it("says which file is missing or not an addon", () => {
     expect(NATIVE_ADDON_DIR).toBe(path.join(REPO_ROOT, "build/native"));
     expect(loadAddon("/nowhere/openjpeg.node", FUNCTIONS)).toEqual({
-      error: "/nowhere/openjpeg.node was not built (npm run setup builds it; scripts/build-native.sh says what it needs)",
+      error:
+        "/nowhere/openjpeg.node was not built (npm run setup builds it; scripts/build-native.sh says what it needs)",
     });
     expect(loadAddon(path.join(REPO_ROOT, "package.json"), FUNCTIONS)).toEqual({
       error: expect.stringMatching(/package\.json did not load: /),

@@ -42,7 +42,11 @@ export function loadNativeAddon<T>(name: string, functions: readonly string[]): 
 }
 
 /** The value of a decoder-choice variable, checked: auto (the default), native or the portable one. */
-export function backendChoice<P extends string>(variable: string, portable: P, value: string | undefined): "auto" | "native" | P {
+export function backendChoice<P extends string>(
+  variable: string,
+  portable: P,
+  value: string | undefined,
+): "auto" | "native" | P {
   const choices = ["auto", "native", portable];
   const choice = value === undefined || value === "" ? "auto" : value;
   if (!choices.includes(choice)) throw new Error(`${variable} must be one of ${choices.join(", ")}, not "${choice}"`);
@@ -61,7 +65,8 @@ export function chooseBackend<P extends string>(
 ): "native" | P {
   if (choice === portable) return portable;
   if (nativeLoadError === undefined) return "native";
-  if (choice === "native") throw new Error(`${variable}=native, but the native decoder is unavailable: ${nativeLoadError}`);
+  if (choice === "native")
+    throw new Error(`${variable}=native, but the native decoder is unavailable: ${nativeLoadError}`);
   return portable;
 }
 

@@ -18,7 +18,8 @@ export interface NativeOpenJpeg {
 export function jpeg2000Threads(override: string | undefined, mainThread: boolean, cores: number): number {
   if (override !== undefined && override !== "") {
     const n = Number(override);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`MAMMOFLOW_J2K_THREADS must be a positive integer, not "${override}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`MAMMOFLOW_J2K_THREADS must be a positive integer, not "${override}"`);
     return n;
   }
   return mainThread ? cores : 1;

@@ -19,12 +19,25 @@ export function minMaxScaleInt16(raw: Int16Array): Float32Array {
   return out;
 }
 
-/** `minMaxScaleInt16(raw) · 255`, then `255 − y` when inverting: the YOLOX input and the no-window crop. */
+/**
+ * `minMaxScaleInt16(raw) · 255`, then `255 − y` when inverting: the YOLOX input and the no-window
+ * crop. Each value's result depends on the value only, so a large image goes through a table over
+ * [min, max] (the same float32 operations, once per distinct value).
+ */
 export function minMaxTimes255Int16(raw: Int16Array, invert: boolean): Float32Array {
-  const out = minMaxScaleInt16(raw);
-  for (let i = 0; i < out.length; i++) {
-    const y = f32((out[i] as number) * 255);
-    out[i] = invert ? f32(255 - y) : y;
+  const out = new Float32Array(raw.length);
+  const { min, max } = minMax(raw);
+  const range = wrapInt16(max - min);
+  const scaled = (x: number) => {
+    const y = max > min ? f32(f32(wrapInt16(x - min) / range) * 255) : 0;
+    return invert ? f32(255 - y) : y;
+  };
+  if (raw.length > max - min + 1) {
+    const table = new Float32Array(max - min + 1);
+    for (let v = min; v <= max; v++) table[v - min] = scaled(v);
+    for (let i = 0; i < raw.length; i++) out[i] = table[(raw[i] as number) - min] as number;
+  } else {
+    for (let i = 0; i < raw.length; i++) out[i] = scaled(raw[i] as number);
   }
   return out;
 }
