@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DicomError, readDicom } from "../../../jobs/ts/dicom/index.ts";
 import { generatedStudies } from "../../parity/support/dicom-fixtures.ts";
 
@@ -67,14 +67,25 @@ const MUTATIONS: Record<string, Mutation> = {
 
 const CASES = 1200;
 
-describe("fuzzing readDicom with mutated studies", () => {
+// The default decoders (the native JPEG 2000 and JPEG Lossless addons where built) and the portable
+// ones they replace, each fed the same mutated files.
+const DECODERS: [string, Record<string, string>][] = [
+  ["default decoders", {}],
+  ["portable decoders", { MAMMOFLOW_J2K_DECODER: "wasm", MAMMOFLOW_JPEG_LOSSLESS_DECODER: "js" }],
+];
+
+describe.each(DECODERS)("fuzzing readDicom with mutated studies (%s)", (_, env) => {
   let seeds: { name: string; bytes: Uint8Array }[] = [];
   beforeAll(async () => {
     const manifest = await generatedStudies();
     // One small study per transfer syntax (and shape), so every decoder is fed mutated input.
     const chosen = manifest.files.filter((f) => f.variant === "mg12-m2-linear" || f.variant === "cmmd8-m2");
     seeds = chosen.map((f) => ({ name: f.file, bytes: new Uint8Array(readFileSync(path.join(manifest.dir, f.file))) }));
+    Object.assign(process.env, env);
   }, 600_000);
+  afterAll(() => {
+    for (const name of Object.keys(env)) delete process.env[name];
+  });
 
   it(`${CASES} mutated files: each decodes to a full-size image or fails with a DicomError; nothing else escapes`, async () => {
     expect(seeds.length).toBeGreaterThanOrEqual(30);

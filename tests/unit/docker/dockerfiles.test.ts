@@ -87,3 +87,25 @@ describe.each(images)("$file", ({ file, entrypoint, command }) => {
     }
   });
 });
+
+describe("docker/stage-ts.Dockerfile native decoders", () => {
+  const instructions = instructionsOf("docker/stage-ts.Dockerfile");
+  const run = instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
+
+  it("builds both addons with the script setup uses, and fails the build when one is missing", () => {
+    const build = run.find((r) => r.includes("scripts/build-native.sh")) ?? "";
+    expect(build).toContain("test -f build/native/openjpeg.node");
+    expect(build).toContain("test -f build/native/ljpeg.node");
+    expect(run.some((r) => /libopenjp2-7-dev/.test(r) && /libdcmtk-dev/.test(r) && /\bg\+\+/.test(r))).toBe(true);
+  });
+
+  it("ships the built addons and the shared libraries they link", () => {
+    const copies = instructions.filter((i) => i.keyword === "COPY").map((i) => i.args);
+    expect(copies).toContain("--from=native /app/build/native ./build/native");
+    const runtime = run.at(-1) ?? "";
+    expect(runtime).toMatch(/\blibopenjp2-7\b/);
+    expect(runtime).toMatch(/\blibdcmtk17t64\b/);
+    // The addons load from build/native beside jobs/ (codecs/native-addons.ts).
+    expect(copies).toContain("jobs/ts ./jobs/ts");
+  });
+});
