@@ -2,6 +2,7 @@ import { z } from "zod";
 
 /** Every stage program, with the language image it runs in (DESIGN.md §4). */
 export const STAGE_CATALOGUE = {
+  "roi-images": { language: "typescript", sharded: false, gpu: false, seedJob: "J1" },
   "roi-dataset": { language: "python", sharded: false, gpu: false, seedJob: "J1" },
   "train-detector": { language: "python", sharded: false, gpu: true, seedJob: "J2" },
   "export-onnx": { language: "python", sharded: false, gpu: false, seedJob: "J2'/J7" },

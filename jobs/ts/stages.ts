@@ -13,5 +13,6 @@ export const TS_STAGES: Record<string, StageFunction> = {
       await (await import("./report/report-stage.ts")).writeSubmissionReport(context);
     }
   },
+  "roi-images": async (context) => (await import("./roi-images/stage.ts")).roiImagesStage(context),
   "prepare-dataset": async (context) => (await import("./dataset/stage.ts")).prepareDataset(context),
 };

@@ -11,7 +11,10 @@ export const DetectorTraining = z
       "YOLOv5-format breast-box labels (classes.txt, train.txt, val.txt, labels/*.txt); the seed's 571 boxes by default.",
     ),
     images: StoragePath.default("datasets/processed/roi_det_yolox/yolov5_format/images").describe(
-      "Folder of the labelled images as the seed's J1 writes them: 8-bit min-max PNGs {patient_id}@{image_id}.png of the RSNA training DICOMs (make them with `mammoflow decode --mode minmax`).",
+      "Folder of the labelled images as the seed's J1 writes them: 8-bit min-max PNGs {patient_id}@{image_id}.png of the RSNA training DICOMs (path C). Read only when dicomImages is not set; then bring them yourself (e.g. `mammoflow decode --mode minmax`, renamed).",
+    ),
+    dicomImages: StoragePath.optional().describe(
+      "The RSNA training DICOM folder (train_images/{patient_id}/{image_id}.dcm). When set, a roi-images stage decodes the labelled images with path C (min-max, MONOCHROME1 inverted, 8 bits) for roi-dataset and images is not read.",
     ),
     pretrained: StoragePath.default("assets/public_pretrains/yolox_nano.pth").describe(
       "COCO-pretrained YOLOX-nano checkpoint to start from (class layers are re-initialised).",

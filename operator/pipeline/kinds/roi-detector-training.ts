@@ -4,7 +4,10 @@ import { makeStage } from "./make-stage.ts";
 
 type Spec = RoiDetectorTraining["spec"];
 
-/** Train: build the ROI dataset, train YOLOX-nano, export it. Trained: export the checkpoint. */
+/**
+ * Train: (decode the labelled DICOMs,) build the ROI dataset, train YOLOX-nano, export it.
+ * Trained: export the checkpoint.
+ */
 export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): StagePlan[] {
   const exportParameters = { model: "yolox-nano", tensorRT: spec.tensorRT, inputSize: spec.training.inputSize };
   if (spec.source === "Trained") {
@@ -16,9 +19,20 @@ export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): Stage
     ];
   }
   // roi-dataset reads the breast-box labels and the path-C images (8-bit min-max PNGs named
-  // {patient_id}@{image_id}.png, e.g. from `mammoflow decode --mode minmax`) at spec.training.images.
+  // {patient_id}@{image_id}.png): decoded by roi-images from spec.training.dicomImages when it is
+  // set (as the seed's J1 does), else brought by the user at spec.training.images.
+  const roiImages =
+    spec.training.dicomImages === undefined
+      ? undefined
+      : makeStage(resource, spec.placement, "roi-images", "roi-images", {
+          inputs: { labels: spec.training.labels, dicom: spec.training.dicomImages },
+        });
   const roiDataset = makeStage(resource, spec.placement, "roi-dataset", "roi-dataset", {
-    inputs: { labels: spec.training.labels, images: spec.training.images },
+    inputs: {
+      labels: spec.training.labels,
+      // The folder roi-images writes its PNGs into (IMAGES_DIR of jobs/ts/roi-images/stage.ts).
+      images: roiImages ? `${roiImages.outputDir}/images` : spec.training.images,
+    },
   });
   const train = makeStage(resource, spec.placement, "train-detector", "train-detector", {
     inputs: { roiDataset: roiDataset.outputDir },
@@ -28,5 +42,5 @@ export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): Stage
     inputs: { checkpoint: train.outputDir },
     parameters: exportParameters,
   });
-  return [roiDataset, train, exportOnnx];
+  return [...(roiImages ? [roiImages] : []), roiDataset, train, exportOnnx];
 }

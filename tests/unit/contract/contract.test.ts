@@ -12,6 +12,7 @@ import {
   StageResult,
   sha256Hex,
 } from "../../../jobs/contract/index.ts";
+import { TS_STAGES } from "../../../jobs/ts/stages.ts";
 
 const run = promisify(execFile);
 
@@ -35,6 +36,19 @@ describe("stage contract", () => {
   it("knows which image runs each stage", () => {
     expect(STAGE_CATALOGUE["train-fold"]).toMatchObject({ language: "python", gpu: true });
     expect(STAGE_CATALOGUE.predict).toMatchObject({ language: "typescript", sharded: true });
+    expect(STAGE_CATALOGUE["roi-images"]).toEqual({
+      language: "typescript",
+      sharded: false,
+      gpu: false,
+      seedJob: "J1",
+    });
+  });
+
+  it("has a TypeScript program for every TypeScript stage of the catalogue", () => {
+    const typescript = Object.entries(STAGE_CATALOGUE)
+      .filter(([, stage]) => stage.language === "typescript")
+      .map(([name]) => name);
+    expect(Object.keys(TS_STAGES).sort()).toEqual(typescript.sort());
   });
 
   it("writes requests as canonical JSON so equal requests have equal digests", () => {

@@ -35,6 +35,10 @@ describe("planStages", () => {
       "train-detector:train-detector:1:1",
       "export-onnx:export-onnx:1:0",
     ]);
+    expect(train[0]?.inputs).toEqual({
+      labels: "assets/data/roi_det_yolov5_format",
+      images: "datasets/processed/roi_det_yolox/yolov5_format/images",
+    });
     expect(train[1]?.inputs).toEqual({ roiDataset: "runs/ns/RoiDetectorTraining/det/roi-dataset" });
     expect(train[2]?.inputs).toEqual({ checkpoint: "runs/ns/RoiDetectorTraining/det/train-detector" });
 
@@ -46,6 +50,35 @@ describe("planStages", () => {
     expect(summary(trained)).toEqual(["export-onnx:export-onnx:1:0"]);
     expect(trained[0]?.inputs).toEqual({ checkpoint: "assets/trained/yolox.pth" });
     expect(trained[0]?.outputDir).toBe("runs/ns/RoiDetectorTraining/det/export-onnx");
+  });
+
+  it("decodes the labelled DICOMs with roi-images first when training.dicomImages is set", () => {
+    const plans = planStages(
+      id("RoiDetectorTraining", "det"),
+      RoiDetectorTrainingSpec.parse({
+        source: "Train",
+        training: { dicomImages: "datasets/raw/rsna-breast-cancer-detection/train_images" },
+      }),
+      context(),
+    );
+    expect(summary(plans)).toEqual([
+      "roi-images:roi-images:1:0",
+      "roi-dataset:roi-dataset:1:0",
+      "train-detector:train-detector:1:1",
+      "export-onnx:export-onnx:1:0",
+    ]);
+    expect(plans[0]?.inputs).toEqual({
+      labels: "assets/data/roi_det_yolov5_format",
+      dicom: "datasets/raw/rsna-breast-cancer-detection/train_images",
+    });
+    expect(plans[0]?.outputDir).toBe("runs/ns/RoiDetectorTraining/det/roi-images");
+    expect(plans[0]?.parameters).toEqual({});
+    expect(plans[1]?.inputs).toEqual({
+      labels: "assets/data/roi_det_yolov5_format",
+      images: "runs/ns/RoiDetectorTraining/det/roi-images/images",
+    });
+    expect(plans[2]?.inputs).toEqual({ roiDataset: "runs/ns/RoiDetectorTraining/det/roi-dataset" });
+    expect(plans[3]?.inputs).toEqual({ checkpoint: "runs/ns/RoiDetectorTraining/det/train-detector" });
   });
 
   it("prepares a dataset in spec.shards shards from the detector's ONNX, then splits it", () => {

@@ -42,25 +42,43 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
     if (p.conflict) record({ file: p.file, ok: false, error: `${path.basename(p.file)}: ${p.conflict}` });
     else tasks.push({ file: p.file, output: path.join(options.outDir, p.output), mode: options.mode });
   }
-  if (options.workers <= 1 || tasks.length <= 1) {
-    for (const task of tasks) record(await decodeOne(task));
-  } else {
-    await runOnWorkers(tasks, options.workers, record);
-  }
+  await decodeTasks(tasks, options.workers, record);
   bar.finish();
   const order = new Map(files.map((f, i) => [f, i]));
   const failures = outcomes
     .filter((o): o is Extract<DecodeOutcome, { ok: false }> => !o.ok)
     .sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0))
     .map((o) => ({ file: o.file, error: o.error }));
-  await writeFileAtomic(
-    path.join(options.outDir, "failures.jsonl"),
-    failures.map((f) => `${JSON.stringify(f)}\n`).join(""),
-  );
+  await writeFailures(options.outDir, failures);
   return {
     total: planned.length,
     succeeded: planned.length - failures.length,
     failures,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Decodes the tasks in this thread (one worker or one task) or on worker threads; outcomes arrive as they finish. */
+export async function decodeTasks(
+  tasks: readonly DecodeTask[],
+  workers: number,
+  onOutcome: (outcome: DecodeOutcome) => void,
+): Promise<void> {
+  if (workers <= 1 || tasks.length <= 1) {
+    for (const task of tasks) onOutcome(await decodeOne(task));
+  } else {
+    await runOnWorkers(tasks, workers, onOutcome);
+  }
+}
+
+export const FAILURES_FILE = "failures.jsonl";
+
+/** `DIR/failures.jsonl`: one JSON line per failed input (empty when none failed); returns its path. */
+export async function writeFailures(
+  outDir: string,
+  failures: readonly { file: string; error: string }[],
+): Promise<string> {
+  const file = path.join(outDir, FAILURES_FILE);
+  await writeFileAtomic(file, failures.map((f) => `${JSON.stringify(f)}\n`).join(""));
+  return file;
 }

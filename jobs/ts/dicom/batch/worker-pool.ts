@@ -16,7 +16,7 @@ export function startTsWorker(moduleUrl: string): Worker {
 
 /** Runs decode tasks on N worker threads, each taking the next task when it finishes one. */
 export async function runOnWorkers(
-  tasks: DecodeTask[],
+  tasks: readonly DecodeTask[],
   workers: number,
   onOutcome: (outcome: DecodeOutcome) => void,
 ): Promise<void> {

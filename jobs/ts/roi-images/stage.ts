@@ -1,0 +1,134 @@
+import { mkdir, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import type { DecodeOutcome, DecodeTask } from "../dicom/batch/decode-one.ts";
+import { decodeTasks, writeFailures } from "../dicom/batch/run-batch.ts";
+import { type StageContext, StageFailure, type StageFunction } from "../runtime/index.ts";
+import { ImageListError, type ListedImage, readImageLists } from "./image-list.ts";
+
+/** Where the PNGs go, under the stage folder: roi-dataset's `images` input. */
+export const IMAGES_DIR = "images";
+
+export const RoiImagesParameters = z.object({
+  /** Worker threads decoding images (default: one per core; 0 or 1 decode in the stage's own thread). */
+  workers: z.int().min(0).optional(),
+});
+export type RoiImagesParameters = z.infer<typeof RoiImagesParameters>;
+
+interface Failure {
+  /** The DICOM file, relative to the storage root. */
+  file: string;
+  /** Why it has no PNG (without the file name). */
+  error: string;
+  missing: boolean;
+}
+
+function parseParameters(ctx: StageContext): RoiImagesParameters {
+  const parsed = RoiImagesParameters.safeParse(ctx.request.parameters);
+  if (!parsed.success) {
+    throw new StageFailure("BadRequest", `roi-images parameters are invalid:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+async function listedImages(labels: string): Promise<ListedImage[]> {
+  try {
+    return await readImageLists(labels);
+  } catch (error) {
+    if (error instanceof ImageListError) throw new StageFailure("BadInput", error.message, error.file);
+    throw error;
+  }
+}
+
+const isFile = (file: string) =>
+  stat(file).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+
+/** A progress line on stderr (the pod's log) every minute and at the end. */
+function progressLog(total: number) {
+  let last = Date.now();
+  let done = 0;
+  let failed = 0;
+  return (outcome: DecodeOutcome) => {
+    done += 1;
+    if (!outcome.ok) failed += 1;
+    if (done < total && Date.now() - last < 60_000) return;
+    last = Date.now();
+    process.stderr.write(`roi-images: ${done}/${total} images decoded (${failed} failed)\n`);
+  };
+}
+
+function failureMessage(failures: readonly Failure[], listed: number, report: string): string {
+  const first = failures[0] as Failure;
+  const missing = failures.filter((f) => f.missing).length;
+  return (
+    `${failures.length} of ${listed} listed images have no PNG (${missing} missing, ${failures.length - missing} not decodable); ` +
+    `first: ${first.file}: ${first.error}; all of them in ${report}`
+  );
+}
+
+/**
+ * roi-images (seed job J1's decode step, pipeline-spec §1.9 (C) and §2.1): the images of the
+ * detector's train.txt and val.txt from `<dicom>/<patient_id>/<image_id>.dcm` as 8-bit path-C
+ * PNGs `images/{patient_id}@{image_id}.png`, the folder roi-dataset reads. Every image that can
+ * be written is; then any missing or undecodable one fails the stage (roi-dataset needs them all).
+ */
+export const roiImagesStage: StageFunction = async (ctx) => {
+  const parameters = parseParameters(ctx);
+  const [labels, dicom] = await Promise.all([ctx.inputPath("labels"), ctx.inputPath("dicom")]);
+  const images = await listedImages(labels);
+  if (images.length === 0) {
+    throw new StageFailure("BadInput", `train.txt and val.txt in ${labels} list no image`, labels);
+  }
+  const outDir = path.join(ctx.outputDir, IMAGES_DIR);
+  await mkdir(outDir, { recursive: true });
+  const relative = (file: string) => path.relative(ctx.storageRoot, file);
+
+  const order = new Map<string, number>();
+  const failures: Failure[] = [];
+  const tasks: DecodeTask[] = [];
+  for (const [index, image] of images.entries()) {
+    const file = path.join(dicom, image.patientId, `${image.imageId}.dcm`);
+    order.set(relative(file), index);
+    if (await isFile(file)) tasks.push({ file, output: path.join(outDir, image.name), mode: "minmax" });
+    else failures.push({ file: relative(file), error: "no such DICOM file", missing: true });
+  }
+  const workers = parameters.workers ?? availableParallelism();
+  process.stderr.write(
+    `roi-images: ${images.length} listed images, ${tasks.length} DICOM files found; decoding with path C on ${Math.max(1, Math.min(workers, tasks.length))} thread(s)\n`,
+  );
+  const progress = progressLog(tasks.length);
+  await decodeTasks(tasks, workers, (outcome) => {
+    progress(outcome);
+    if (!outcome.ok) {
+      // decodeOne's errors start with the file's base name; the failure names the whole path.
+      const prefix = `${path.basename(outcome.file)}: `;
+      const error = outcome.error.startsWith(prefix) ? outcome.error.slice(prefix.length) : outcome.error;
+      failures.push({ file: relative(outcome.file), error, missing: false });
+    }
+  });
+  failures.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0));
+
+  const report = await writeFailures(
+    outDir,
+    failures.map((f) => ({ file: f.file, error: f.error })),
+  );
+  await ctx.addArtifact("images", outDir);
+  await ctx.addArtifact("failures", report);
+  ctx.metrics.images = images.length;
+  ctx.metrics.written = images.length - failures.length;
+  ctx.metrics.missing = failures.filter((f) => f.missing).length;
+  ctx.metrics.failed = failures.length;
+  for (const f of failures) ctx.addProblem(f.file, f.error);
+  const first = failures[0];
+  if (first) {
+    throw new StageFailure(
+      first.missing ? "MissingArtifact" : "BadInput",
+      failureMessage(failures, images.length, relative(report)),
+      path.join(ctx.storageRoot, first.file),
+    );
+  }
+};
