@@ -22,6 +22,8 @@ interface Failure {
   /** Why it has no PNG (without the file name). */
   error: string;
   missing: boolean;
+  /** Its PNG could not be written (errno code, e.g. ENOSPC): not the input's fault. */
+  writeError?: string;
 }
 
 function parseParameters(ctx: StageContext): RoiImagesParameters {
@@ -107,7 +109,12 @@ export const roiImagesStage: StageFunction = async (ctx) => {
       // decodeOne's errors start with the file's base name; the failure names the whole path.
       const prefix = `${path.basename(outcome.file)}: `;
       const error = outcome.error.startsWith(prefix) ? outcome.error.slice(prefix.length) : outcome.error;
-      failures.push({ file: relative(outcome.file), error, missing: false });
+      failures.push({
+        file: relative(outcome.file),
+        error,
+        missing: false,
+        ...(outcome.phase === "write" ? { writeError: outcome.code ?? "write failed" } : {}),
+      });
     }
   });
   failures.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0));
@@ -123,6 +130,15 @@ export const roiImagesStage: StageFunction = async (ctx) => {
   ctx.metrics.missing = failures.filter((f) => f.missing).length;
   ctx.metrics.failed = failures.length;
   for (const f of failures) ctx.addProblem(f.file, f.error);
+  // A PNG that could not be written fails the stage as retryable: a retry on more disk can succeed.
+  const unwritten = failures.find((f) => f.writeError !== undefined);
+  if (unwritten) {
+    throw new StageFailure(
+      unwritten.writeError === "ENOSPC" ? "OutOfSpace" : "Internal",
+      `cannot write the PNG of ${unwritten.file} into ${relative(outDir)}: ${unwritten.error}`,
+      path.join(ctx.storageRoot, unwritten.file),
+    );
+  }
   const first = failures[0];
   if (first) {
     throw new StageFailure(

@@ -204,6 +204,20 @@ describe("roi-images", () => {
     await expectPathC("runs/truncated", JPEG_LOSSLESS_MONOCHROME1);
   });
 
+  it("fails retryably (Internal, exit 1) when a PNG cannot be written, naming the image", async () => {
+    const list = await labels("labels-unwritable", `${entry(JPEG2000_MONOCHROME2)}\n`, `${entry(WITHOUT_WINDOW)}\n`);
+    // A folder where the PNG should go: the rename onto it fails (root ignores permissions, not this).
+    await mkdir(path.join(root, "runs/unwritable/images", pngName(WITHOUT_WINDOW)), { recursive: true });
+    const { code, result } = await run("runs/unwritable", list);
+    expect(code).toBe(1);
+    expect(result.error?.reason).toBe("Internal");
+    expect(result.error?.message).toMatch(
+      /^cannot write the PNG of train_images\/10004\/1995344364\.dcm into runs\/unwritable\/images: EISDIR: illegal operation on a directory, rename /,
+    );
+    expect(result.error?.file).toBe(path.join(root, "train_images/10004/1995344364.dcm"));
+    await expectPathC("runs/unwritable", JPEG2000_MONOCHROME2);
+  });
+
   it("refuses a list line that is not images/<patient_id>@<image_id>.png (BadInput naming file and line)", async () => {
     const list = await labels("labels-bad", `${entry(JPEG2000_MONOCHROME2)}\n10002@764491523.png\n`, "");
     const { code, result } = await run("runs/bad", list);

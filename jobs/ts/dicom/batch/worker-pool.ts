@@ -58,6 +58,7 @@ function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ outcom
         {
           file: task.file,
           ok: false,
+          phase: "read",
           error: `${path.basename(task.file)}: the decoding worker crashed (${error.message})`,
         },
         true,
@@ -67,6 +68,7 @@ function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ outcom
         {
           file: task.file,
           ok: false,
+          phase: "read",
           error: `${path.basename(task.file)}: the decoding worker exited with code ${code}`,
         },
         true,
