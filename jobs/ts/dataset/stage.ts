@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { z } from "zod";
+import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { pixelConversionOptions } from "../dicom/index.ts";
 import { roiSelectionOptions } from "../roi/index.ts";
 import { type StageContext, StageFailure, type StageFunction, sha256File, writeFileAtomic } from "../runtime/index.ts";
@@ -104,6 +105,9 @@ async function runShard(
   const { finder, close } = model
     ? await openRoiFinder(model, parameters.roi)
     : { finder: fullFrameFinder, close: async () => {} };
+  process.stderr.write(
+    `prepare-dataset shard ${shard.index}/${shard.count}: ${slice.length} images; ${describeActiveDecoders({ threads: true })}\n`,
+  );
   let records: ImageRecord[];
   try {
     records = await cropShard(slice, root, { finder, pixels: parameters.pixels }, progressLog(shard, slice.length));

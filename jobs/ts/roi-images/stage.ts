@@ -4,6 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { DecodeOutcome, DecodeTask } from "../dicom/batch/decode-one.ts";
 import { decodeTasks, writeFailures } from "../dicom/batch/run-batch.ts";
+import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { type StageContext, StageFailure, type StageFunction } from "../runtime/index.ts";
 import { ImageListError, type ListedImage, readImageLists } from "./image-list.ts";
 
@@ -100,7 +101,7 @@ export const roiImagesStage: StageFunction = async (ctx) => {
   }
   const workers = parameters.workers ?? availableParallelism();
   process.stderr.write(
-    `roi-images: ${images.length} listed images, ${tasks.length} DICOM files found; decoding with path C on ${Math.max(1, Math.min(workers, tasks.length))} thread(s)\n`,
+    `roi-images: ${images.length} listed images, ${tasks.length} DICOM files found; decoding with path C on ${Math.max(1, Math.min(workers, tasks.length))} thread(s); ${describeActiveDecoders()}\n`,
   );
   const progress = progressLog(tasks.length);
   await decodeTasks(tasks, workers, (outcome) => {

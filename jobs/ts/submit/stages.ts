@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { inferenceRuntimeOptions } from "../onnx/options.ts";
 import { ExecutionProviderUnavailable, ModelLoadError } from "../onnx/session.ts";
 import { roiSelectionOptions } from "../roi/options.ts";
@@ -60,7 +61,7 @@ export async function predictStage(context: StageContext): Promise<void> {
       // Auto may have fallen back to the CPU: say where the models run.
       onReady: (info) =>
         process.stderr.write(
-          `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize})\n`,
+          `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize}); ${describeActiveDecoders()}\n`,
         ),
       pixels: params.pixels,
       runtime: inferenceRuntimeOptions({
