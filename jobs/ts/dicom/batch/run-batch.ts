@@ -39,7 +39,8 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
   };
   const tasks: DecodeTask[] = [];
   for (const p of planned) {
-    if (p.conflict) record({ file: p.file, ok: false, phase: "write", error: `${path.basename(p.file)}: ${p.conflict}` });
+    if (p.conflict)
+      record({ file: p.file, ok: false, phase: "write", error: `${path.basename(p.file)}: ${p.conflict}` });
     else tasks.push({ file: p.file, output: path.join(options.outDir, p.output), mode: options.mode });
   }
   await decodeTasks(tasks, options.workers, record);

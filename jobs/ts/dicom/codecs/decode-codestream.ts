@@ -102,6 +102,37 @@ function expectedSampleCount(format: PixelFormat): number {
   return format.rows * format.columns * format.samplesPerPixel;
 }
 
+/**
+ * What a codec returned, as samples of its width and signedness, once it is exactly the size the
+ * DICOM header declares (a codec that returns nothing, too little or another image is an error).
+ */
+function checkedSamples(
+  encoding: PixelEncoding,
+  format: PixelFormat,
+  info: Required<CodecFrameInfo>,
+  bytes: Uint8Array,
+  copy: boolean,
+): DecodedSamples {
+  const bytesPerSample = info.bitsPerSample > 8 ? 2 : 1;
+  const count = expectedSampleCount(format);
+  if (
+    info.width !== format.columns ||
+    info.height !== format.rows ||
+    info.componentCount !== format.samplesPerPixel ||
+    bytes.length !== count * bytesPerSample
+  ) {
+    throw new DicomError(
+      "codec-failed",
+      `${encoding} decoder returned ${bytes.length} bytes for ${info.height}×${info.width}×${info.componentCount} at ${info.bitsPerSample} bits; the image needs ${count} samples`,
+    );
+  }
+  const own = copy ? bytes.slice() : bytes;
+  if (bytesPerSample === 1) return info.isSigned ? new Int8Array(own.buffer, own.byteOffset, count) : own;
+  return info.isSigned
+    ? new Int16Array(own.buffer, own.byteOffset, count)
+    : new Uint16Array(own.buffer, own.byteOffset, count);
+}
+
 async function runWasm(
   codec: CodecName,
   encoding: PixelEncoding,
@@ -114,24 +145,14 @@ async function runWasm(
     decoder.getEncodedBuffer(codestream.length).set(codestream);
     decoder.decode();
     const info = decoder.getFrameInfo();
-    const decoded = decoder.getDecodedBuffer();
-    const bytesPerSample = info.bitsPerSample > 8 ? 2 : 1;
-    const count = expectedSampleCount(format);
-    if (
-      info.width !== format.columns ||
-      info.height !== format.rows ||
-      info.componentCount !== format.samplesPerPixel ||
-      decoded.length !== count * bytesPerSample
-    ) {
-      throw new DicomError(
-        "codec-failed",
-        `${encoding} decoder returned ${decoded.length} bytes for ${info.height}×${info.width}×${info.componentCount} at ${info.bitsPerSample} bits; the image needs ${count} samples`,
-      );
-    }
-    // Copy out of the WASM heap before the decoder is freed.
-    const copy = decoded.slice();
-    if (bytesPerSample === 1) return info.isSigned ? new Int8Array(copy.buffer) : copy;
-    return info.isSigned ? new Int16Array(copy.buffer) : new Uint16Array(copy.buffer);
+    // Copied out of the WASM heap before the decoder is freed.
+    return checkedSamples(
+      encoding,
+      format,
+      { ...info, isSigned: info.isSigned ?? false },
+      decoder.getDecodedBuffer(),
+      true,
+    );
   } catch (error) {
     if (error instanceof DicomError) throw error;
     discardCodecModule(codec);
@@ -158,22 +179,7 @@ function decodeNativeJpeg2000(
   } catch (error) {
     throw new DicomError("codec-failed", `jpeg2000 decoder failed: ${describeThrown(error)}`);
   }
-  const bytesPerSample = decoded.precision > 8 ? 2 : 1;
-  const count = expectedSampleCount(format);
-  const { samples } = decoded;
-  if (
-    decoded.width !== format.columns ||
-    decoded.height !== format.rows ||
-    decoded.components !== format.samplesPerPixel ||
-    samples.length !== count * bytesPerSample
-  ) {
-    throw new DicomError(
-      "codec-failed",
-      `jpeg2000 decoder returned ${samples.length} bytes for ${decoded.height}×${decoded.width}×${decoded.components} at ${decoded.precision} bits; the image needs ${count} samples`,
-    );
-  }
-  if (bytesPerSample === 1) return decoded.signed ? new Int8Array(samples.buffer) : samples;
-  return decoded.signed ? new Int16Array(samples.buffer) : new Uint16Array(samples.buffer);
+  return checkedSamples("jpeg2000", format, decoded, decoded.samples, false);
 }
 
 /** DCMTK's IJG lossless decoder (codecs/native/ljpeg-addon.cc); sizes come from the SOF3 header. */

@@ -1,5 +1,6 @@
 import type { StoredPixels } from "../stored-values.ts";
 import { castToUint8 } from "./cast.ts";
+import { mapInt16 } from "./map-int16.ts";
 import { minMax } from "./seed-int16.ts";
 
 const f32 = Math.fround;
@@ -21,25 +22,20 @@ export function minMaxScaleInt16(raw: Int16Array): Float32Array {
 
 /**
  * `minMaxScaleInt16(raw) · 255`, then `255 − y` when inverting: the YOLOX input and the no-window
- * crop. Each value's result depends on the value only, so a large image goes through a table over
- * [min, max] (the same float32 operations, once per distinct value).
+ * crop (the same float32 operations per value, through a table over [min, max]).
  */
 export function minMaxTimes255Int16(raw: Int16Array, invert: boolean): Float32Array {
-  const out = new Float32Array(raw.length);
-  const { min, max } = minMax(raw);
-  const range = wrapInt16(max - min);
-  const scaled = (x: number) => {
-    const y = max > min ? f32(f32(wrapInt16(x - min) / range) * 255) : 0;
-    return invert ? f32(255 - y) : y;
-  };
-  if (raw.length > max - min + 1) {
-    const table = new Float32Array(max - min + 1);
-    for (let v = min; v <= max; v++) table[v - min] = scaled(v);
-    for (let i = 0; i < raw.length; i++) out[i] = table[(raw[i] as number) - min] as number;
-  } else {
-    for (let i = 0; i < raw.length; i++) out[i] = scaled(raw[i] as number);
-  }
-  return out;
+  const range = minMax(raw);
+  const { min, max } = range;
+  const span = wrapInt16(max - min);
+  return mapInt16(
+    raw,
+    (x) => {
+      const y = max > min ? f32(f32(wrapInt16(x - min) / span) * 255) : 0;
+      return invert ? f32(255 - y) : y;
+    },
+    range,
+  );
 }
 
 /** Subtraction in the stored NumPy dtype, which wraps for (u)int8/(u)int16/(u)int32 arrays. */

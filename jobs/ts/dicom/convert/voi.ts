@@ -3,9 +3,9 @@ import type { DicomHeader, VoiLut } from "../header.ts";
 import { DALI_TRANSFER_SYNTAXES } from "../transfer-syntax.ts";
 import { castToUint8 } from "./cast.ts";
 import { roundToFloat16 } from "./float16.ts";
+import { mapInt16 } from "./map-int16.ts";
 import { minMaxTimes255Int16 } from "./min-max.ts";
 import type { PixelConversionOptions } from "./options.ts";
-import { minMax } from "./seed-int16.ts";
 import { parseVoiLutFunction, type WindowParams, windowFunction } from "./window.ts";
 
 const f32 = Math.fround;
@@ -31,19 +31,9 @@ export function selectWindow(header: DicomHeader, options: PixelConversionOption
   return viaDali ? { center: roundToFloat16(center), width: roundToFloat16(width), fn } : { center, width, fn };
 }
 
-/** Applies a value → float function to int16 values through a table over their range when that is cheaper. */
-function mapInt16(raw: Int16Array, fn: (x: number) => number, invert: boolean): Float32Array {
-  const out = new Float32Array(raw.length);
-  const apply = invert ? (x: number) => f32(255 - fn(x)) : fn;
-  const { min, max } = minMax(raw);
-  if (raw.length > max - min + 1) {
-    const table = new Float32Array(max - min + 1);
-    for (let v = min; v <= max; v++) table[v - min] = apply(v);
-    for (let i = 0; i < raw.length; i++) out[i] = table[(raw[i] as number) - min] as number;
-  } else {
-    for (let i = 0; i < raw.length; i++) out[i] = apply(raw[i] as number);
-  }
-  return out;
+/** A value → float function followed by `255 − y` for MONOCHROME1, over int16 values. */
+function mapInverted(raw: Int16Array, fn: (x: number) => number, invert: boolean): Float32Array {
+  return mapInt16(raw, invert ? (x: number) => f32(255 - fn(x)) : fn);
 }
 
 /** An explicit VOI LUT (PS3.3 C.11.2.1.1) scaled to 0..255 in float32. */
@@ -70,7 +60,7 @@ export function voiToFloat(
 ): Float32Array {
   if (options.applyVoiLutSequence && header.voiLuts.length > 0) {
     const lut = header.voiLuts[Math.min(options.windowIndex, header.voiLuts.length - 1)] as VoiLut;
-    return mapInt16(raw, voiLutFunction(lut, signedPixels), header.invert);
+    return mapInverted(raw, voiLutFunction(lut, signedPixels), header.invert);
   }
   const window = selectWindow(header, options);
   if (!window) return minMaxTimes255Int16(raw, header.invert);
@@ -78,7 +68,7 @@ export function voiToFloat(
   const slope = header.rescaleSlope ?? 1;
   const intercept = header.rescaleIntercept ?? 0;
   const rescaled = options.applyRescale && (slope !== 1 || intercept !== 0);
-  return mapInt16(raw, rescaled ? (x) => apply(f32(x * slope + intercept)) : apply, header.invert);
+  return mapInverted(raw, rescaled ? (x) => apply(f32(x * slope + intercept)) : apply, header.invert);
 }
 
 /** `tensor.to(uint8)`: truncation toward zero (pipeline-spec §1.8), wrapping outside [0, 255] like x86. */

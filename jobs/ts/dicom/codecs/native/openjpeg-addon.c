@@ -6,7 +6,8 @@
  * file was not built.
  *
  * decode(codestream: Uint8Array, threads: number) ->
- *   { width, height, components, precision, signed, samples: Uint8Array }
+ *   { width, height, componentCount, bitsPerSample, isSigned, samples: Uint8Array }
+ * (the field names of the WASM codecs' frame info)
  * samples are interleaved, one byte per sample when precision <= 8, else two (little-endian
  * host order), values as OpenJPEG returns them. Any failure throws an Error whose message is
  * OpenJPEG's own last error line.
@@ -193,11 +194,11 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   napi_create_object(env, &result);
   set_number(env, result, "width", first->w);
   set_number(env, result, "height", first->h);
-  set_number(env, result, "components", image->numcomps);
-  set_number(env, result, "precision", first->prec);
+  set_number(env, result, "componentCount", image->numcomps);
+  set_number(env, result, "bitsPerSample", first->prec);
   napi_value is_signed;
   napi_get_boolean(env, first->sgnd != 0, &is_signed);
-  napi_set_named_property(env, result, "signed", is_signed);
+  napi_set_named_property(env, result, "isSigned", is_signed);
   napi_set_named_property(env, result, "samples", samples);
 
 done:
