@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace {
@@ -104,8 +105,10 @@ napi_value Version(napi_env env, napi_callback_info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
-  // DCMTK logs its warnings to stderr; the TypeScript side reports failures itself.
-  OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+  // DCMTK logs its warnings to stderr; the TypeScript side reports failures itself. Each worker
+  // thread loads the addon again: configure the process-wide logger once.
+  static std::once_flag quiet_logs;
+  std::call_once(quiet_logs, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
   napi_property_descriptor properties[] = {
       {"decode", nullptr, Decode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
