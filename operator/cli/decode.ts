@@ -1,8 +1,8 @@
-import { availableParallelism } from "node:os";
 import { type Command, CommanderError } from "commander";
 import { InputError } from "../../jobs/ts/dicom/batch/inputs.ts";
 import { DECODE_MODES, type DecodeMode } from "../../jobs/ts/dicom/batch/render.ts";
 import { runDecodeBatch } from "../../jobs/ts/dicom/batch/run-batch.ts";
+import { cpuBudget } from "../../jobs/ts/platform/cpu-budget.ts";
 
 interface DecodeOptions {
   out?: string;
@@ -27,7 +27,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
     .argument("<input...>", "DICOM files or folders")
     .option("--out <dir>", "output folder (required)")
     .option("--mode <mode>", `conversion: ${DECODE_MODES.join(", ")}`, "window")
-    .option("--workers <n>", "decoding threads (default: all cores)")
+    .option("--workers <n>", "decoding threads (default: every core this process may use, CPU quota included)")
     // Usage errors exit 2 here, like the other bad-input cases of this project; help stays 0.
     .exitOverride((error) => {
       if (error.exitCode === 0) throw error;
@@ -38,7 +38,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
       if (!DECODE_MODES.includes(options.mode as DecodeMode)) {
         usage(`--mode ${options.mode} is not one of ${DECODE_MODES.join(", ")}`);
       }
-      const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
+      const workers = options.workers === undefined ? cpuBudget() : Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1) usage(`--workers ${options.workers} is not a positive integer`);
       let summary: Awaited<ReturnType<typeof runDecodeBatch>>;
       try {

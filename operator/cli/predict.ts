@@ -1,6 +1,6 @@
-import { availableParallelism } from "node:os";
 import { type Command, CommanderError } from "commander";
 import { inferenceRuntimeOptions, parseExecutionProvider } from "../../jobs/ts/onnx/options.ts";
+import { cpuBudget } from "../../jobs/ts/platform/cpu-budget.ts";
 import { SEED_ROI_SELECTION } from "../../jobs/ts/roi/options.ts";
 import { writeFileAtomic } from "../../jobs/ts/runtime/files.ts";
 import { CsvError } from "../../jobs/ts/submit/csv.ts";
@@ -75,7 +75,10 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
     .option("--threshold <p>", "a breast is positive when its probability is > p", "0.31")
     .option("--auto-threshold", "use the 0.97935 quantile of the breast probabilities as the threshold")
     .option("--provider <name>", "execution provider: cpu, cuda, tensorrt or auto", "cpu")
-    .option("--workers <n>", "threads decoding and preparing images in parallel (default: one per core)")
+    .option(
+      "--workers <n>",
+      "threads decoding and preparing images in parallel (default: one per core this process may use, CPU quota included)",
+    )
     .option("--threads <n>", "ONNX Runtime threads per model (default: one per core)")
     .option("--batch-size <n>", "classifier batch size", "2")
     .option("--trt-cache <dir>", "TensorRT engine cache folder (built on first use, reused after)")
@@ -126,7 +129,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
             windowParamPrecision: options.windowPrecision === "float64" ? "Float64" : "Float16ForDaliSyntaxes",
           },
           runtime,
-          workers: positiveInteger(options.workers, "--workers") ?? availableParallelism(),
+          workers: positiveInteger(options.workers, "--workers") ?? cpuBudget(),
           onProgress: progress.update,
           onWarning: (_image, message) => process.stderr.write(`\nwarning ${message}\n`),
           onReady: (info) =>

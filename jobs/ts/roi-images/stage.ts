@@ -1,10 +1,10 @@
 import { mkdir, stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import type { DecodeOutcome, DecodeTask } from "../dicom/batch/decode-one.ts";
 import { decodeTasks, writeFailures } from "../dicom/batch/run-batch.ts";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
+import { cpuBudget } from "../platform/cpu-budget.ts";
 import { type StageContext, StageFailure, type StageFunction } from "../runtime/index.ts";
 import { ImageListError, type ListedImage, readImageLists } from "./image-list.ts";
 
@@ -99,7 +99,7 @@ export const roiImagesStage: StageFunction = async (ctx) => {
     if (await isFile(file)) tasks.push({ file, output: path.join(outDir, image.name), mode: "minmax" });
     else failures.push({ file: relative(file), error: "no such DICOM file", missing: true });
   }
-  const workers = parameters.workers ?? availableParallelism();
+  const workers = parameters.workers ?? cpuBudget();
   process.stderr.write(
     `roi-images: ${images.length} listed images, ${tasks.length} DICOM files found; decoding with path C on ${Math.max(1, Math.min(workers, tasks.length))} thread(s); ${describeActiveDecoders()}\n`,
   );

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { inferenceRuntimeOptions } from "../onnx/options.ts";
 import { ExecutionProviderUnavailable, ModelLoadError } from "../onnx/session.ts";
+import { cpuBudget } from "../platform/cpu-budget.ts";
 import { roiSelectionOptions } from "../roi/options.ts";
 import { type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
 import { CsvError } from "./csv.ts";
@@ -57,7 +57,7 @@ export async function predictStage(context: StageContext): Promise<void> {
       classifier: engine,
       ...(context.request.shard ? { shard: context.request.shard } : {}),
       roi: roiSelectionOptions(params.roi),
-      workers: workers ?? availableParallelism(),
+      workers: workers ?? cpuBudget(),
       // Auto may have fallen back to the CPU: say where the models run.
       onReady: (info) =>
         process.stderr.write(

@@ -1,5 +1,5 @@
-import { availableParallelism } from "node:os";
 import { isMainThread } from "node:worker_threads";
+import { cpuBudget } from "../../platform/cpu-budget.ts";
 import { activeNativeAddon } from "./native-addons.ts";
 
 /** What `codecs/native/openjpeg-addon.c` exports (see the comment at its top). */
@@ -30,5 +30,5 @@ export function jpeg2000Threads(override: string | undefined, mainThread: boolea
 export function activeNativeOpenJpeg(): { addon: NativeOpenJpeg; threads: number } | undefined {
   const addon = activeNativeAddon<NativeOpenJpeg>("MAMMOFLOW_J2K_DECODER", "wasm", "openjpeg", ["decode", "version"]);
   if (addon === undefined) return undefined;
-  return { addon, threads: jpeg2000Threads(process.env.MAMMOFLOW_J2K_THREADS, isMainThread, availableParallelism()) };
+  return { addon, threads: jpeg2000Threads(process.env.MAMMOFLOW_J2K_THREADS, isMainThread, cpuBudget()) };
 }
