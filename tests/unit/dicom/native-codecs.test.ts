@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import dicomParser from "dicom-parser";
 import { describe, expect, it } from "vitest";
 import {
   backendChoice,
@@ -9,7 +11,15 @@ import {
 } from "../../../jobs/ts/dicom/codecs/native-addons.ts";
 import type { NativeJpegLossless } from "../../../jobs/ts/dicom/codecs/native-ljpeg.ts";
 import { jpeg2000Threads, type NativeOpenJpeg } from "../../../jobs/ts/dicom/codecs/native-openjpeg.ts";
-import { REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
+import { readDicomHeader } from "../../../jobs/ts/dicom/index.ts";
+import { generatedStudies, REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
+
+/** The first fragment of a single-frame encapsulated file (the sample files have one per frame). */
+function firstFragment(bytes: Uint8Array): Uint8Array {
+  const fragment = dicomParser.parseDicom(bytes).elements.x7fe00010?.fragments?.[0];
+  if (!fragment) throw new Error("no encapsulated pixel data");
+  return bytes.subarray(fragment.position, fragment.position + fragment.length);
+}
 
 const FUNCTIONS = ["decode", "version"];
 
@@ -75,12 +85,33 @@ describe("the native OpenJPEG addon", () => {
 
   it("throws OpenJPEG's own reason for a codestream it cannot read, and refuses wrong arguments", () => {
     const addon = loaded<NativeOpenJpeg>("openjpeg");
-    expect(() => addon.decode(new Uint8Array([0xff, 0x4f, 0xff, 0x51, 0, 0]), 1)).toThrow(
+    expect(() => addon.decode(new Uint8Array([0xff, 0x4f, 0xff, 0x51, 0, 0]), 1, 16)).toThrow(
       /^OpenJPEG could not read the codestream header: /,
     );
-    expect(() => (addon.decode as (a: unknown, b: number) => unknown)([1, 2], 1)).toThrow(
+    expect(() => (addon.decode as (a: unknown, b: number, c: number) => unknown)([1, 2], 1, 16)).toThrow(
       "codestream must be a Uint8Array",
     );
+    expect(() => (addon.decode as (a: Uint8Array, b: number) => unknown)(new Uint8Array(8), 1)).toThrow(
+      "decode(codestream, threads, expectedSamples) needs three arguments",
+    );
+    expect(() => addon.decode(new Uint8Array(8), 1, 2 ** 30)).toThrow("expectedSamples must be a positive number");
+  });
+
+  it("refuses a codestream whose header declares another size before decoding it", async () => {
+    const addon = loaded<NativeOpenJpeg>("openjpeg");
+    const file = path.join(REPO_ROOT, "assets/samples/test_images/10001/691507325.dcm");
+    const { header, format } = readDicomHeader(new Uint8Array(readFileSync(file)));
+    expect(header.transferSyntaxUid).toBe("1.2.840.10008.1.2.4.90");
+    const codestream = firstFragment(new Uint8Array(readFileSync(file)));
+    const samples = format.rows * format.columns;
+    expect(addon.decode(codestream, 1, samples).samples.length).toBe(2 * samples);
+    expect(() => addon.decode(codestream, 1, samples - 1)).toThrow(
+      `the codestream header declares ${samples} samples, the image needs ${samples - 1}`,
+    );
+    // A header mutated to a huge image is refused, not allocated.
+    const huge = codestream.slice();
+    huge.set([0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff], 8); // SIZ Xsiz, Ysiz
+    expect(() => addon.decode(huge, 1, samples)).toThrow(/^(the codestream header declares|OpenJPEG could not)/);
   });
 });
 
@@ -96,8 +127,68 @@ describe("the native JPEG Lossless addon", () => {
     expect(() => addon.decode(sof3, 16, 16)).toThrow(/^DCMTK's JPEG decoder/);
     expect(() => addon.decode(sof3, 17, 16)).toThrow("precision must be an integer in 2..16");
     expect(() => addon.decode(sof3, 16, 0)).toThrow("sampleCount must be a positive number");
+    expect(() => addon.decode(sof3, 16, 2 ** 30)).toThrow(
+      "sampleCount must be a positive number of samples of at most 512 Mi",
+    );
     expect(() => (addon.decode as (a: unknown, b: number, c: number) => unknown)("x", 16, 16)).toThrow(
       "codestream must be a Uint8Array",
     );
   });
+});
+
+// readDicom checks a codestream's header against the DICOM header before any decoder sees it; this
+// feeds mutated codestreams to the addons directly, so a native abort (which would kill the whole
+// process, worker threads included) cannot hide behind that check. It found one: a mutated size
+// made V8 refuse the output array with a fatal error, before the addons bounded their output.
+describe("the native addons on mutated codestreams", () => {
+  it("1,200 mutations return a full-size image or throw an Error; the process survives", async () => {
+    const manifest = await generatedStudies();
+    const seeds = manifest.files
+      .filter((f) => /\.4\.(90|91|57|70)$/.test(f.syntax))
+      .map((f) => {
+        const bytes = new Uint8Array(readFileSync(path.join(manifest.dir, f.file)));
+        const { format } = readDicomHeader(bytes);
+        const codestream = firstFragment(bytes).slice();
+        const sof3 = codestream.findIndex((b, i) => b === 0xff && codestream[i + 1] === 0xc3);
+        return {
+          jpeg2000: f.syntax.endsWith(".90") || f.syntax.endsWith(".91"),
+          codestream,
+          precision: sof3 >= 0 ? (codestream[sof3 + 4] as number) : 0,
+          samples: format.rows * format.columns * format.samplesPerPixel,
+        };
+      });
+    expect(seeds.length).toBeGreaterThanOrEqual(20);
+    const openjpeg = loaded<NativeOpenJpeg>("openjpeg");
+    const ljpeg = loaded<NativeJpegLossless>("ljpeg");
+    let state = 20261129;
+    const random = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    const outcomes = { decoded: 0, refused: 0 };
+    const escaped: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const seed = seeds[i % seeds.length] as (typeof seeds)[number];
+      const mutated = seed.codestream.slice();
+      for (let k = 1 + Math.floor(random() * 20); k > 0; k--) {
+        // Half the changes hit the first 300 bytes: the headers, where sizes live.
+        const at = Math.floor(random() * (random() < 0.5 ? Math.min(300, mutated.length) : mutated.length));
+        mutated[at] = Math.floor(random() * 256);
+      }
+      const input = random() < 0.2 ? mutated.subarray(0, Math.floor(random() * mutated.length)) : mutated;
+      try {
+        const bytes = seed.jpeg2000
+          ? openjpeg.decode(input, 1, seed.samples).samples
+          : ljpeg.decode(input, seed.precision, seed.samples);
+        expect([seed.samples, 2 * seed.samples]).toContain(bytes.length);
+        outcomes.decoded++;
+      } catch (error) {
+        if (error instanceof Error && error.message.length > 0) outcomes.refused++;
+        else escaped.push(`case ${i}: ${String(error)}`);
+      }
+    }
+    expect(escaped).toEqual([]);
+    expect(outcomes.decoded).toBeGreaterThan(100);
+    expect(outcomes.refused).toBeGreaterThan(100);
+  }, 300_000);
 });

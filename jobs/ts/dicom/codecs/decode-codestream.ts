@@ -175,7 +175,7 @@ function decodeNativeJpeg2000(
 ): DecodedSamples {
   let decoded: ReturnType<NativeOpenJpeg["decode"]>;
   try {
-    decoded = addon.decode(codestream, threads);
+    decoded = addon.decode(codestream, threads, expectedSampleCount(format));
   } catch (error) {
     throw new DicomError("codec-failed", `jpeg2000 decoder failed: ${describeThrown(error)}`);
   }

@@ -4,7 +4,11 @@ import { activeNativeAddon } from "./native-addons.ts";
 
 /** What `codecs/native/openjpeg-addon.c` exports (see the comment at its top). */
 export interface NativeOpenJpeg {
-  decode(codestream: Uint8Array, threads: number): Required<CodecFrameInfo> & { samples: Uint8Array };
+  decode(
+    codestream: Uint8Array,
+    threads: number,
+    expectedSamples: number,
+  ): Required<CodecFrameInfo> & { samples: Uint8Array };
   version(): string;
 }
 

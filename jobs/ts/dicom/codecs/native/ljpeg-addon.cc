@@ -69,8 +69,10 @@ napi_value Decode(napi_env env, napi_callback_info info) {
   if (napi_get_value_int32(env, argv[1], &precision) != napi_ok || precision < 2 || precision > 16) {
     return Fail(env, "precision must be an integer in 2..16");
   }
-  if (napi_get_value_double(env, argv[2], &sample_count) != napi_ok || sample_count < 1 || sample_count > 4294967295.0 / 2) {
-    return Fail(env, "sampleCount must be a positive number of samples that fits in 4 GiB");
+  // At most 512 Mi samples (1 GiB): the DICOM side refuses frames over 512 MiB.
+  if (napi_get_value_double(env, argv[2], &sample_count) != napi_ok || !(sample_count >= 1) ||
+      sample_count > 536870912.0) {
+    return Fail(env, "sampleCount must be a positive number of samples of at most 512 Mi");
   }
   const size_t bytes_per_sample = precision > 8 ? 2 : 1;
   const size_t byte_length = static_cast<size_t>(sample_count) * bytes_per_sample;
@@ -92,7 +94,9 @@ napi_value Decode(napi_env env, napi_callback_info info) {
   if (status == EJ_Suspension) return Fail(env, "DCMTK's JPEG decoder ran out of data before the image was complete");
   if (status.bad()) return Fail(env, "DCMTK's JPEG decoder failed", status.text());
   napi_value samples;
-  napi_create_typedarray(env, napi_uint8_array, byte_length, out_buffer, 0, &samples);
+  if (napi_create_typedarray(env, napi_uint8_array, byte_length, out_buffer, 0, &samples) != napi_ok) {
+    return Fail(env, "could not hand the decoded image to JavaScript");
+  }
   return samples;
 }
 

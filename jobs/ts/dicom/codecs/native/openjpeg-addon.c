@@ -5,12 +5,14 @@
  * core and cannot use threads. The TypeScript side checks sizes and falls back to WASM when this
  * file was not built.
  *
- * decode(codestream: Uint8Array, threads: number) ->
+ * decode(codestream: Uint8Array, threads: number, expectedSamples: number) ->
  *   { width, height, componentCount, bitsPerSample, isSigned, samples: Uint8Array }
  * (the field names of the WASM codecs' frame info)
  * samples are interleaved, one byte per sample when precision <= 8, else two (little-endian
- * host order), values as OpenJPEG returns them. Any failure throws an Error whose message is
- * OpenJPEG's own last error line.
+ * host order), values as OpenJPEG returns them. A codestream whose header does not hold exactly
+ * expectedSamples samples is refused before anything is decoded (a mutated header must not make
+ * it allocate gigabytes). Any failure throws an Error whose message is OpenJPEG's own last error
+ * line.
  */
 #include <node_api.h>
 #include <openjpeg.h>
@@ -18,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Largest decoded image handed to JavaScript (the DICOM side refuses frames over 512 MiB). */
+#define MAX_OUTPUT_BYTES ((size_t)1 << 30)
 
 typedef struct {
   const uint8_t *data;
@@ -118,10 +123,10 @@ static const char *check_image(const opj_image_t *image) {
 }
 
 static napi_value decode(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2) return throw_error(env, "decode(codestream, threads) needs two arguments", NULL);
+  if (argc < 3) return throw_error(env, "decode(codestream, threads, expectedSamples) needs three arguments", NULL);
 
   bool is_typed = false;
   napi_is_typedarray(env, argv[0], &is_typed);
@@ -136,6 +141,11 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   int32_t threads = 1;
   napi_get_value_int32(env, argv[1], &threads);
   if (threads < 1) threads = 1;
+  double expected_samples = 0;
+  if (napi_get_value_double(env, argv[2], &expected_samples) != napi_ok || !(expected_samples >= 1) ||
+      expected_samples * 2 > (double)MAX_OUTPUT_BYTES) {
+    return throw_error(env, "expectedSamples must be a positive number of samples of at most 512 Mi", NULL);
+  }
 
   error_sink sink = {{0}};
   memory_stream source = {(const uint8_t *)data, length, 0};
@@ -169,6 +179,23 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     throw_error(env, "OpenJPEG could not read the codestream header", &sink);
     goto done;
   }
+  {
+    /* Components at full resolution, as the header declares them, before any allocation. */
+    double declared = 0;
+    for (OPJ_UINT32 c = 0; c < image->numcomps; c++) {
+      const opj_image_comp_t *comp = &image->comps[c];
+      if (comp->dx == 0 || comp->dy == 0) break;
+      declared += (double)((image->x1 - image->x0 + comp->dx - 1) / comp->dx) *
+                  (double)((image->y1 - image->y0 + comp->dy - 1) / comp->dy);
+    }
+    if (declared != expected_samples) {
+      char text[160];
+      snprintf(text, sizeof text, "the codestream header declares %.0f samples, the image needs %.0f", declared,
+               expected_samples);
+      throw_error(env, text, NULL);
+      goto done;
+    }
+  }
   if (!opj_decode(codec, stream, image) || !opj_end_decompress(codec, stream)) {
     throw_error(env, "OpenJPEG could not decode the codestream", &sink);
     goto done;
@@ -182,6 +209,10 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   const opj_image_comp_t *first = &image->comps[0];
   const int bytes_per_sample = first->prec > 8 ? 2 : 1;
   const size_t byte_length = (size_t)first->w * first->h * image->numcomps * bytes_per_sample;
+  if (byte_length > MAX_OUTPUT_BYTES) {
+    throw_error(env, "the decoded image is larger than 1 GiB", NULL);
+    goto done;
+  }
   void *out_data;
   napi_value out_buffer, samples;
   if (napi_create_arraybuffer(env, byte_length, &out_data, &out_buffer) != napi_ok) {
@@ -189,7 +220,10 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     goto done;
   }
   pack_samples(image, (uint8_t *)out_data, bytes_per_sample);
-  napi_create_typedarray(env, napi_uint8_array, byte_length, out_buffer, 0, &samples);
+  if (napi_create_typedarray(env, napi_uint8_array, byte_length, out_buffer, 0, &samples) != napi_ok) {
+    throw_error(env, "could not hand the decoded image to JavaScript", NULL);
+    goto done;
+  }
 
   napi_create_object(env, &result);
   set_number(env, result, "width", first->w);
