@@ -2,7 +2,12 @@
 // paths (pipeline-spec §1.9). Other stages import from here only.
 
 export { roundToFloat16 } from "./convert/float16.ts";
-export { minMaxLegacyUint8, minMaxScaleInt16, minMaxTimes255Int16 } from "./convert/min-max.ts";
+export {
+  minMaxLegacyUint8,
+  minMaxScaleInt16,
+  minMaxTimes255Int16,
+  minMaxTimes255Int16Rows,
+} from "./convert/min-max.ts";
 export { type PixelConversionOptions, pixelConversionOptions, SEED_PIXEL_CONVERSION } from "./convert/options.ts";
 export {
   cropInt16,
@@ -10,6 +15,7 @@ export {
   windowedFloat,
   windowedUint8,
   yoloxInputFloat,
+  yoloxInputRows,
   yoloxInputUint8,
 } from "./convert/paths.ts";
 export { numpyPercentile, percentileMinMaxScale, percentileMinMaxUint8 } from "./convert/percentile.ts";

@@ -88,13 +88,33 @@ export function resizeBilinearTorch(
   if (source.length !== inHeight * inWidth) {
     throw new RangeError(`image has ${source.length} pixels, expected ${inHeight}×${inWidth}`);
   }
+  const rowAt = ArrayBuffer.isView(source)
+    ? (y: number) => (source as Float32Array).subarray(y * inWidth, (y + 1) * inWidth)
+    : (y: number) => Array.prototype.slice.call(source, y * inWidth, (y + 1) * inWidth) as number[];
+  return resizeRowsBilinearTorch(rowAt, inHeight, inWidth, outHeight, outWidth);
+}
+
+/** One source row, inWidth values: how a resize reads an image it need not hold whole. */
+export type RowSource = (y: number) => ArrayLike<number>;
+
+/**
+ * `resizeBilinearTorch` reading the source a row at a time: a fit-resize to a few hundred rows
+ * reads at most two source rows per output row, so a caller can compute only those.
+ */
+export function resizeRowsBilinearTorch(
+  rowAt: RowSource,
+  inHeight: number,
+  inWidth: number,
+  outHeight: number,
+  outWidth: number,
+): Float32Array {
   const rows = axisTable(inHeight, outHeight);
   const cols = axisTable(inWidth, outWidth);
   const out = new Float32Array(outHeight * outWidth);
   const { index0: c0, index1: c1, weight0: cw0, weight1: cw1 } = cols;
   for (let y = 0; y < outHeight; y++) {
-    const top = (rows.index0[y] as number) * inWidth;
-    const bottom = (rows.index1[y] as number) * inWidth;
+    const top = rowAt(rows.index0[y] as number);
+    const bottom = rowAt(rows.index1[y] as number);
     const h0 = rows.weight0[y] as number;
     const h1 = rows.weight1[y] as number;
     const base = y * outWidth;
@@ -103,8 +123,8 @@ export function resizeBilinearTorch(
       const i1 = c1[x] as number;
       const w0 = cw0[x] as number;
       const w1 = cw1[x] as number;
-      const upper = blend(source[top + i0] as number, w0, source[top + i1] as number, w1);
-      const lower = blend(source[bottom + i0] as number, w0, source[bottom + i1] as number, w1);
+      const upper = blend(top[i0] as number, w0, top[i1] as number, w1);
+      const lower = blend(bottom[i0] as number, w0, bottom[i1] as number, w1);
       out[base + x] = blend(upper, h0, lower, h1);
     }
   }

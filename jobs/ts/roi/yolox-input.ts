@@ -1,4 +1,10 @@
-import { type FitSize, fitSize, resizeBilinearTorch } from "./torch-bilinear.ts";
+import {
+  type FitSize,
+  fitSize,
+  type RowSource,
+  resizeBilinearTorch,
+  resizeRowsBilinearTorch,
+} from "./torch-bilinear.ts";
 
 /** YOLOX pads the fit-resized image with this gray level (bottom and right). */
 export const YOLOX_PAD_VALUE = 114;
@@ -15,17 +21,20 @@ export interface YoloxInput {
 /**
  * `RoiExtractor.preprocess_single` (pipeline-spec §2.4): fit-resize the 0..255 float image into
  * the detector's input with torch bilinear, put it top-left on a canvas of 114, replicate to
- * three channels.
+ * three channels. The image is the whole float image, or its rows on demand (`yoloxInputRows`).
  */
 export function buildYoloxInput(
-  image: Float32Array,
+  image: Float32Array | RowSource,
   height: number,
   width: number,
   inputHeight: number,
   inputWidth: number,
 ): YoloxInput {
   const fit = fitSize(height, width, inputHeight, inputWidth);
-  const resized = resizeBilinearTorch(image, height, width, fit.height, fit.width);
+  const resized =
+    typeof image === "function"
+      ? resizeRowsBilinearTorch(image, height, width, fit.height, fit.width)
+      : resizeBilinearTorch(image, height, width, fit.height, fit.width);
   const plane = inputHeight * inputWidth;
   const tensor = new Float32Array(3 * plane).fill(YOLOX_PAD_VALUE);
   for (let y = 0; y < fit.height; y++) {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type ClassifierImage, resizeAndPad } from "../classify/classifier-input.ts";
 import type { ClassifierEnsemble } from "../classify/ensemble.ts";
-import { type PixelConversionOptions, readDicom, windowedFloat, yoloxInputFloat } from "../dicom/index.ts";
+import { type PixelConversionOptions, readDicom, windowedFloat, yoloxInputRows } from "../dicom/index.ts";
 import type { BreastRoiDetector } from "../roi/detector.ts";
 import type { RoiSelectionOptions } from "../roi/options.ts";
 import { type BreastBox, fullFrame } from "../roi/select-box.ts";
@@ -63,7 +63,7 @@ function prepareHere(models: InferenceModels, options: PredictOptions): Prepare 
   return async (_index, file, image) => {
     const dicom = await readDicom(await readFile(file));
     const { rows, columns } = dicom;
-    const input = buildYoloxInput(yoloxInputFloat(dicom), rows, columns, detector.inputHeight, detector.inputWidth);
+    const input = buildYoloxInput(yoloxInputRows(dicom), rows, columns, detector.inputHeight, detector.inputWidth);
     const box = await findBox(models, input, rows, columns, file, image, options);
     const crop = windowedFloat(dicom, options.pixels, box);
     const canvas = resizeAndPad(crop, box.y1 - box.y0, box.x1 - box.x0, classifier.inputHeight, classifier.inputWidth);

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { parentPort } from "node:worker_threads";
 import { resizeAndPad } from "../classify/classifier-input.ts";
-import { type DicomImage, readDicom, windowedFloat, yoloxInputFloat } from "../dicom/index.ts";
+import { type DicomImage, readDicom, windowedFloat, yoloxInputRows } from "../dicom/index.ts";
 import { buildYoloxInput } from "../roi/yolox-input.ts";
 import type { PrepareReply, PrepareRequest } from "./prepare-messages.ts";
 
@@ -17,8 +17,9 @@ function reason(error: unknown): string {
 async function handle(request: PrepareRequest): Promise<{ reply: PrepareReply; transfer: ArrayBuffer[] }> {
   if (request.type === "load") {
     const image = await readDicom(await readFile(request.file));
+    // Only the rows the fit-resize reads are computed, not the full-resolution float image.
     const input = buildYoloxInput(
-      yoloxInputFloat(image),
+      yoloxInputRows(image),
       image.rows,
       image.columns,
       request.inputHeight,

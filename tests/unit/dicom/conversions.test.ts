@@ -4,6 +4,7 @@ import {
   minMaxLegacyUint8,
   minMaxScaleInt16,
   minMaxTimes255Int16,
+  minMaxTimes255Int16Rows,
   numpyPercentile,
   type PixelConversionOptions,
   percentileMinMaxUint8,
@@ -15,6 +16,8 @@ import {
   voiToFloat,
   windowFunction,
 } from "../../../jobs/ts/dicom/index.ts";
+
+const f32 = Math.fround;
 
 function header(overrides: Partial<DicomHeader> = {}): DicomHeader {
   return {
@@ -199,5 +202,31 @@ describe("the API's PixelConversion and the stage options are one shape", () => 
     const { PixelConversion } = await import("../../../operator/api/settings/pixels.ts");
     const fromApi: PixelConversionOptions = PixelConversion.parse({});
     expect(fromApi).toEqual(SEED_PIXEL_CONVERSION);
+  });
+});
+
+describe("minMaxTimes255Int16Rows (the YOLOX input a row at a time)", () => {
+  const rows = (raw: Int16Array, columns: number, invert: boolean) => {
+    const rowAt = minMaxTimes255Int16Rows(raw, columns, invert);
+    return Array.from({ length: raw.length / columns }, (_, y) => Array.from(rowAt(y))).flat();
+  };
+
+  it("gives minMaxTimes255Int16's values row by row, inverted or not, wrapping int16 spans", () => {
+    const raw = Int16Array.from([-32768, -5, 0, 7, 4095, 32767, 100, 100, -1]);
+    for (const invert of [false, true]) {
+      expect(rows(raw, 3, invert)).toEqual(Array.from(minMaxTimes255Int16(raw, invert)));
+    }
+    expect(rows(Int16Array.from([0, 255, 4095, 2047]), 2, false)).toEqual([
+      0,
+      f32(f32(255 / 4095) * 255),
+      255,
+      f32(f32(2047 / 4095) * 255),
+    ]);
+  });
+
+  it("maps a constant image to 0, or 255 inverted, as the full image", () => {
+    const flat = new Int16Array(6).fill(812);
+    expect(rows(flat, 3, false)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(rows(flat, 2, true)).toEqual([255, 255, 255, 255, 255, 255]);
   });
 });

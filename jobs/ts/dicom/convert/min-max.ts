@@ -20,22 +20,43 @@ export function minMaxScaleInt16(raw: Int16Array): Float32Array {
   return out;
 }
 
+/** `minMaxTimes255Int16` of one int16 value, given the image's min and max. */
+function minMaxTimes255Of(min: number, max: number, invert: boolean): (x: number) => number {
+  const span = wrapInt16(max - min);
+  return (x) => {
+    const y = max > min ? f32(f32(wrapInt16(x - min) / span) * 255) : 0;
+    return invert ? f32(255 - y) : y;
+  };
+}
+
 /**
  * `minMaxScaleInt16(raw) · 255`, then `255 − y` when inverting: the YOLOX input and the no-window
  * crop (the same float32 operations per value, through a table over [min, max]).
  */
 export function minMaxTimes255Int16(raw: Int16Array, invert: boolean): Float32Array {
   const range = minMax(raw);
-  const { min, max } = range;
-  const span = wrapInt16(max - min);
-  return mapInt16(
-    raw,
-    (x) => {
-      const y = max > min ? f32(f32(wrapInt16(x - min) / span) * 255) : 0;
-      return invert ? f32(255 - y) : y;
-    },
-    range,
-  );
+  return mapInt16(raw, minMaxTimes255Of(range.min, range.max, invert), range);
+}
+
+/**
+ * `minMaxTimes255Int16` a row at a time, for a reader that needs only some rows (the YOLOX
+ * fit-resize reads at most two per output row): the same values, without the full float image.
+ */
+export function minMaxTimes255Int16Rows(
+  raw: Int16Array,
+  columns: number,
+  invert: boolean,
+): (y: number) => Float32Array {
+  const { min, max } = minMax(raw);
+  const value = minMaxTimes255Of(min, max, invert);
+  const table = new Float32Array(raw.length > 0 ? max - min + 1 : 0);
+  for (let v = min; v <= max; v++) table[v - min] = value(v);
+  return (y) => {
+    const row = new Float32Array(columns);
+    const from = y * columns;
+    for (let x = 0; x < columns; x++) row[x] = table[(raw[from + x] as number) - min] as number;
+    return row;
+  };
 }
 
 /** Subtraction in the stored NumPy dtype, which wraps for (u)int8/(u)int16/(u)int32 arrays. */

@@ -1,6 +1,6 @@
 import { DicomError } from "../errors.ts";
 import type { DicomImage } from "../read-dicom.ts";
-import { minMaxLegacyUint8, minMaxTimes255Int16 } from "./min-max.ts";
+import { minMaxLegacyUint8, minMaxTimes255Int16, minMaxTimes255Int16Rows } from "./min-max.ts";
 import { type PixelConversionOptions, pixelConversionOptions } from "./options.ts";
 import { toSeedInt16 } from "./seed-int16.ts";
 import { truncateToUint8, voiToFloat } from "./voi.ts";
@@ -21,6 +21,12 @@ function requireGray(image: DicomImage): void {
 export function yoloxInputFloat(image: DicomImage): Float32Array {
   requireGray(image);
   return minMaxTimes255Int16(toSeedInt16(image.pixels), image.header.invert);
+}
+
+/** `yoloxInputFloat` a row at a time (row-major, `columns` values each), for the detector's fit-resize. */
+export function yoloxInputRows(image: DicomImage): (y: number) => Float32Array {
+  requireGray(image);
+  return minMaxTimes255Int16Rows(toSeedInt16(image.pixels), image.columns, image.header.invert);
 }
 
 /**
