@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { startTsWorker } from "../../jobs/ts/dicom/batch/worker-pool.ts";
 import { describeActiveDecoders } from "../../jobs/ts/dicom/codecs/active-decoders.ts";
 import { readDicom } from "../../jobs/ts/dicom/index.ts";
-import { GENERATED_DIR, generatedStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
+import { benchmarkStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
 
 const execFileAsync = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_IMAGES ?? 8);
@@ -60,14 +60,7 @@ async function python(plugin: string, processes: number, files: string[]): Promi
   return (JSON.parse(stdout.trim()) as { seconds: number }).seconds;
 }
 
-const manifest = await generatedStudies(path.join(GENERATED_DIR, "bench"), [
-  "--set",
-  "bench",
-  "--size",
-  "3000x2400",
-  "--variants",
-  "mg12-m2-linear,mg14-m2-linear-exact",
-]);
+const manifest = await benchmarkStudies();
 const rows: string[][] = [];
 const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join("");
 console.log(`decode benchmark: 3000×2400, ${ROUNDS} images per syntax, ${CORES} core(s); images per second`);

@@ -17,7 +17,7 @@ import { predictImages } from "../../jobs/ts/submit/predict-images.ts";
 import { PreparePool } from "../../jobs/ts/submit/prepare-pool.ts";
 import type { TestImage } from "../../jobs/ts/submit/test-set.ts";
 import { scratchDir, testModels } from "../parity/inference/support.ts";
-import { GENERATED_DIR, generatedStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
+import { benchmarkStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
 
 const execFileAsync = promisify(execFile);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 8);
@@ -27,14 +27,7 @@ const models = await testModels();
 const detectorFile = process.env.BENCH_DETECTOR ?? models.confidentDetector;
 const classifierFile = process.env.BENCH_CLASSIFIER ?? models.ensemble;
 // The decode benchmark's studies (3000×2400, 12- and 14-bit), JPEG 2000 and JPEG Lossless: the seed's syntaxes.
-const manifest = await generatedStudies(path.join(GENERATED_DIR, "bench"), [
-  "--set",
-  "bench",
-  "--size",
-  "3000x2400",
-  "--variants",
-  "mg12-m2-linear,mg14-m2-linear-exact",
-]);
+const manifest = await benchmarkStudies();
 const own = manifest.files
   .filter((f) => ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70"].includes(f.syntax))
   .map((f) => path.join(manifest.dir, f.file));

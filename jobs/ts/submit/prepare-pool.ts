@@ -39,9 +39,6 @@ class Lane {
   }
 
   closing = false;
-  /** Images decoded here and waiting for their crop. */
-  held = 0;
-
   /** Requests sent and not answered yet. */
   get outstanding(): number {
     return this.waiting.size;
@@ -80,11 +77,17 @@ export class PreparePool {
   /** Which worker holds each loaded image. */
   private readonly holder = new Map<number, Lane>();
 
-  /** The worker with the fewest unanswered requests, then the fewest images held. */
+  /** The worker with the fewest unanswered requests, then the fewest images held for their crop. */
   private leastBusy(): Lane {
+    const held = new Map<Lane, number>();
+    for (const lane of this.holder.values()) held.set(lane, (held.get(lane) ?? 0) + 1);
+    const heldBy = (lane: Lane) => held.get(lane) ?? 0;
     let best = this.lanes[0] as Lane;
     for (const lane of this.lanes) {
-      if (lane.outstanding < best.outstanding || (lane.outstanding === best.outstanding && lane.held < best.held)) {
+      if (
+        lane.outstanding < best.outstanding ||
+        (lane.outstanding === best.outstanding && heldBy(lane) < heldBy(best))
+      ) {
         best = lane;
       }
     }
@@ -97,13 +100,6 @@ export class PreparePool {
     return lane;
   }
 
-  /** Forgets where an image was, once its crop is made or it was released. */
-  private letGo(id: number): void {
-    const lane = this.holder.get(id);
-    if (lane) lane.held--;
-    this.holder.delete(id);
-  }
-
   private static ok<T extends PrepareReply & { ok: true }>(reply: PrepareReply): T {
     if (!reply.ok) throw new Error(reply.error);
     return reply as T;
@@ -113,9 +109,8 @@ export class PreparePool {
   async load(id: number, file: string, inputHeight: number, inputWidth: number) {
     const lane = this.leastBusy();
     this.holder.set(id, lane);
-    lane.held++;
     const reply = await lane.ask({ type: "load", id, file, inputHeight, inputWidth });
-    if (!reply.ok) this.letGo(id);
+    if (!reply.ok) this.holder.delete(id);
     return PreparePool.ok<Extract<PrepareReply, { type: "load" }>>(reply);
   }
 
@@ -137,14 +132,14 @@ export class PreparePool {
         canvasHeight,
         canvasWidth,
       })
-      .finally(() => this.letGo(id));
+      .finally(() => this.holder.delete(id));
     return PreparePool.ok<Extract<PrepareReply, { type: "crop" }>>(reply).image;
   }
 
   /** Forgets a loaded image whose crop will not be asked for. */
   async release(id: number): Promise<void> {
     const lane = this.holderOf(id);
-    await lane.ask({ type: "release", id }).finally(() => this.letGo(id));
+    await lane.ask({ type: "release", id }).finally(() => this.holder.delete(id));
   }
 
   async close(): Promise<void> {

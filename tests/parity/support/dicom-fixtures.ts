@@ -83,6 +83,18 @@ export async function generatedStudies(
   }
 }
 
+/** The benchmarks' studies: 3000×2400 mammograms, 12- and 14-bit, in every syntax of the generator. */
+export function benchmarkStudies(): Promise<Manifest & { dir: string }> {
+  return generatedStudies(path.join(GENERATED_DIR, "bench"), [
+    "--set",
+    "bench",
+    "--size",
+    "3000x2400",
+    "--variants",
+    "mg12-m2-linear,mg14-m2-linear-exact",
+  ]);
+}
+
 /** The DICOM test files pydicom's wheel ships (pydicom/data/test_files). */
 export async function pydicomTestFiles(): Promise<string[]> {
   const { stdout } = await execFileAsync(PYTHON, [

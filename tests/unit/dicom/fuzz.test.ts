@@ -3,18 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DicomError, readDicom } from "../../../jobs/ts/dicom/index.ts";
 import { generatedStudies } from "../../parity/support/dicom-fixtures.ts";
-
-/** mulberry32: a small deterministic PRNG, so a failing case can be replayed by its index. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./support/prng.ts";
 
 type Mutation = (bytes: Uint8Array, random: () => number) => Uint8Array;
 const int = (random: () => number, n: number) => Math.floor(random() * n);

@@ -13,6 +13,7 @@ import type { NativeJpegLossless } from "../../../jobs/ts/dicom/codecs/native-lj
 import { jpeg2000Threads, type NativeOpenJpeg } from "../../../jobs/ts/dicom/codecs/native-openjpeg.ts";
 import { readDicomHeader } from "../../../jobs/ts/dicom/index.ts";
 import { generatedStudies, REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
+import { prng } from "./support/prng.ts";
 
 /** The first fragment of a single-frame encapsulated file (the sample files have one per frame). */
 function firstFragment(bytes: Uint8Array): Uint8Array {
@@ -160,11 +161,7 @@ describe("the native addons on mutated codestreams", () => {
     expect(seeds.length).toBeGreaterThanOrEqual(20);
     const openjpeg = loaded<NativeOpenJpeg>("openjpeg");
     const ljpeg = loaded<NativeJpegLossless>("ljpeg");
-    let state = 20261129;
-    const random = () => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state / 4294967296;
-    };
+    const random = prng(20261129);
     const outcomes = { decoded: 0, refused: 0 };
     const escaped: string[] = [];
     for (let i = 0; i < 1200; i++) {
