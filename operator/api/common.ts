@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { withInvariants } from "./rules.ts";
+import { StageResourcesByStage } from "./settings/stage-resources.ts";
 
 /**
  * A path relative to the storage root (the shared volume on a cluster, a folder locally).
@@ -48,6 +49,9 @@ export const Placement = z
       .max(16)
       .default(1)
       .describe("GPUs requested by each pod of a GPU stage. 0 runs the stage on CPU nodes."),
+    resources: StageResourcesByStage.optional().describe(
+      "CPU, memory, ephemeral storage, /dev/shm and deadline per stage name, over the defaults of each stage (docs/cluster-quickstart.md lists them) and of the GPU pool.",
+    ),
   })
   .describe("GPU placement of the resource's stages.");
 export type Placement = z.infer<typeof Placement>;

@@ -57,11 +57,12 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("stage")
     .description("Run one TypeScript stage under the stage contract (what stage pods and the local runner call).")
-    .argument("<name>", "stage name, e.g. predict")
-    .requiredOption("--request <file>", "request JSON file")
+    .argument("[name]", "stage name, e.g. predict")
+    .option("--request <file>", "request JSON file")
     .option("--storage-root <dir>", "storage root of the request's paths (default: $MAMMOFLOW_STORAGE_ROOT or .)")
     .option("--termination-log <file>", "where to write the compact result (default: $MAMMOFLOW_TERMINATION_LOG)")
-    .action(async (name: string, options) => {
+    .option("--list", "list the stages this program runs")
+    .action(async (name: string | undefined, options) => {
       exitCode = await stageCommand(name, options);
     });
   program

@@ -1,11 +1,20 @@
+import { EXIT_PERMANENT_FAILURE } from "../../jobs/contract/exit-codes.ts";
 import { runStage } from "../../jobs/ts/runtime/index.ts";
 import { TS_STAGES } from "../../jobs/ts/stages.ts";
 
 /** `mammoflow stage NAME --request FILE`: the TypeScript stage image's entry point. */
 export async function stageCommand(
-  name: string,
-  options: { request: string; storageRoot?: string; terminationLog?: string },
+  name: string | undefined,
+  options: { request?: string; storageRoot?: string; terminationLog?: string; list?: boolean },
 ): Promise<number> {
+  if (options.list) {
+    process.stdout.write(`${Object.keys(TS_STAGES).sort().join("\n")}\n`);
+    return 0;
+  }
+  if (!name || !options.request) {
+    process.stderr.write("mammoflow stage: a stage name and --request FILE are required (--list lists the stages)\n");
+    return EXIT_PERMANENT_FAILURE;
+  }
   return runStage(TS_STAGES, name, options.request, {
     storageRoot: options.storageRoot ?? process.env.MAMMOFLOW_STORAGE_ROOT ?? ".",
     terminationLog: options.terminationLog ?? process.env.MAMMOFLOW_TERMINATION_LOG,

@@ -1,5 +1,7 @@
+import { STAGE_CATALOGUE } from "../../jobs/contract/stages.ts";
 import type { KindDefinition } from "../api/index.ts";
 import { API_GROUP_VERSION } from "../api/index.ts";
+import { addMemory } from "../executors/kubernetes/quantity.ts";
 import type { OpenApiSchema } from "./structural-schema.ts";
 import { structuralSchemaOf } from "./structural-schema.ts";
 
@@ -49,6 +51,12 @@ function collectFields(node: OpenApiSchema, prefix: string, required: boolean, r
   const properties = (node.properties ?? {}) as Record<string, OpenApiSchema>;
   for (const [name, child] of Object.entries(properties)) {
     collectFields(child, prefix ? `${prefix}.${name}` : name, requiredNames.has(name), rows);
+  }
+  const values = node.additionalProperties as OpenApiSchema | undefined;
+  if (values && typeof values === "object" && values.properties) {
+    for (const [name, child] of Object.entries(values.properties as Record<string, OpenApiSchema>)) {
+      collectFields(child, `${prefix}.*.${name}`, false, rows);
+    }
   }
   if (node.type === "array" && node.items) {
     const items = node.items as OpenApiSchema;
@@ -125,5 +133,22 @@ export function renderApiReference(kinds: readonly KindDefinition[], description
       renderTable(fieldRowsOf(structuralSchemaOf(kind.status), "status").slice(1)),
     );
   }
+  parts.push("", ...renderStageSizes());
   return `${parts.join("\n")}\n`;
+}
+
+/** The default pod size of every stage (the stage catalogue), which placement.resources changes. */
+function renderStageSizes(): string[] {
+  return [
+    "## Stage pod sizes",
+    "",
+    "Defaults of each stage's pods on a cluster (`jobs/contract/stages.ts`). A GPU pool's `resources` in the operator configuration, then a resource's `spec.placement.resources`, change them field by field. Requests are CPU, memory and ephemeral storage; the memory limit is memory + shm, because the memory-backed `/dev/shm` is charged to the pod; GPU stages also request and limit `placement.gpusPerPod` GPUs; there is no CPU limit. `deadlineHours` becomes the Job's `activeDeadlineSeconds`.",
+    "",
+    "| stage | image | cpu | memory | ephemeralStorage | shm | memory limit | deadlineHours |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...Object.entries(STAGE_CATALOGUE).map(
+      ([name, stage]) =>
+        `| \`${name}\` | ${stage.language} | ${stage.sizing.cpu} | ${stage.sizing.memory} | ${stage.sizing.ephemeralStorage} | ${stage.sizing.shm} | ${addMemory(stage.sizing.memory, stage.sizing.shm)} | ${stage.sizing.deadlineHours} |`,
+    ),
+  ];
 }

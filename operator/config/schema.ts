@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { StageResourcesByStage } from "../api/settings/stage-resources.ts";
 
 /** Scheduling of one named GPU pool; resources refer to pools by name (DESIGN.md §5). */
 export const GpuPoolConfig = z.object({
@@ -26,6 +27,9 @@ export const GpuPoolConfig = z.object({
     .describe("Tolerations for the pool's taints."),
   gpuResource: z.string().min(1).default("nvidia.com/gpu").describe("Extended resource name of the GPU."),
   gpuType: z.string().min(1).describe("GPU type, used to name engines (engines are GPU-specific)."),
+  resources: StageResourcesByStage.default({}).describe(
+    "Pod sizes per stage name for resources placed on this pool, over the stage catalogue's defaults; a resource's spec.placement.resources overrides these.",
+  ),
 });
 export type GpuPoolConfig = z.infer<typeof GpuPoolConfig>;
 
@@ -71,12 +75,6 @@ export const MammoflowConfig = z.object({
     .object({
       backoffLimit: z.int().min(0).default(3),
       ttlSecondsAfterFinished: z.int().min(0).default(86400),
-      shmSizeGi: z.int().min(1).default(32),
-      activeDeadlineSeconds: z
-        .int()
-        .min(1)
-        .default(7 * 86400)
-        .describe("Longest a stage Job may run (the seed's longest fold trains for days)."),
     })
     .prefault({}),
   operator: z

@@ -1,4 +1,5 @@
 import type { StageName } from "../../jobs/contract/stages.ts";
+import type { StageResources } from "../api/settings/stage-resources.ts";
 
 /** The resource a plan is made for (namespace is "local" for the local runner). */
 export interface ResourceId {
@@ -19,6 +20,8 @@ export interface StagePlan {
   gpusPerPod: number;
   /** GPU pool of the resource's placement. */
   gpuPool: string;
+  /** The resource's own pod-size changes for this stage (spec.placement.resources). */
+  resources?: StageResources;
   inputs: Record<string, string>;
   parameters: Record<string, unknown>;
   /** Folder of the stage under the storage root; shards write into `<outputDir>/<shard>`. */

@@ -165,9 +165,18 @@ export function decideStatus(input: StatusInput): Decision {
     };
   }
   const current = start ?? input.plans[succeeded];
-  const message = `running stage ${current?.id ?? "?"} (${succeeded}/${stages.length} done)`;
+  const progress = `running stage ${current?.id ?? "?"} (${succeeded}/${stages.length} done)`;
+  // A stage that waits on something that does not resolve by itself (an image that cannot be
+  // pulled, no node that fits, a queue) says so instead of looking like progress.
+  const waiting = input.plans
+    .map((plan) => ({ plan, observation: input.observations[plan.id] }))
+    .find(({ observation }) => observation?.phase === "Running" && observation.reason);
+  const reason = waiting?.observation?.reason ?? "StagesRunning";
+  const message = waiting
+    ? `${progress}; stage ${waiting.plan.id} waits: ${waiting.observation?.reason}: ${waiting.observation?.message ?? ""}`
+    : progress;
   return {
-    status: set("Running", [notBlocked, { type: "Ready", status: "False", reason: "StagesRunning", message }], common),
+    status: set("Running", [notBlocked, { type: "Ready", status: "False", reason, message }], common),
     ...(start ? { start } : {}),
   };
 }

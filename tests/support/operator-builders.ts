@@ -125,6 +125,33 @@ export function makeFinishedPod(
   };
 }
 
+/** A pod of `job` that has not started: its container waits (`reason`) or no node fits it. */
+export function makeWaitingPod(job: V1Job, wait: { waiting?: string; unschedulable?: string; message: string }): V1Pod {
+  return {
+    metadata: { name: `${job.metadata?.name}-waiting`, namespace: "ns" },
+    status: {
+      phase: "Pending",
+      ...(wait.unschedulable !== undefined
+        ? { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: wait.message }] }
+        : {}),
+      ...(wait.waiting
+        ? {
+            containerStatuses: [
+              {
+                name: "stage",
+                image: "registry.example/stage-ts:1",
+                imageID: "",
+                ready: false,
+                restartCount: 0,
+                state: { waiting: { reason: wait.waiting, message: wait.message } },
+              },
+            ],
+          }
+        : {}),
+    },
+  };
+}
+
 /** A compact result as a stage prints it. */
 export function compactResultMessage(result: Partial<CompactResult> & Pick<CompactResult, "stage">): string {
   return JSON.stringify({ outcome: "Succeeded", metrics: {}, problems: 0, artifacts: [], truncated: false, ...result });

@@ -2,7 +2,7 @@ import type { V1ConfigMap, V1Job, V1OwnerReference, V1Toleration } from "@kubern
 import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import { EXIT_PERMANENT_FAILURE } from "../../../jobs/contract/exit-codes.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
-import { STAGE_CATALOGUE } from "../../../jobs/contract/stages.ts";
+import { STAGE_CATALOGUE, stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import type { MammoflowConfig } from "../../config/schema.ts";
 import type { StagePlan } from "../../pipeline/stage-plan.ts";
 import {
@@ -15,12 +15,17 @@ import {
   STAGE_LABEL,
   stageJobName,
 } from "./names.ts";
+import { containerResources, stageSizing } from "./stage-sizing.ts";
 
 /** Where the request ConfigMap is mounted in a stage pod. */
 export const REQUEST_MOUNT_PATH = "/etc/mammoflow/request";
 export const STAGE_CONTAINER = "stage";
 /** Non-root user of the stage images (docker/). */
 export const STAGE_UID = 1000;
+/** Where the stage writes its compact result; the kubelet returns it as the termination message. */
+export const TERMINATION_LOG = "/dev/termination-log";
+/** HOME and library caches on the writable /tmp emptyDir (the root file system is read-only). */
+const SCRATCH = "/tmp";
 
 export interface StageJobInput {
   owner: { apiVersion: string; kind: string; name: string; namespace: string; uid: string };
@@ -85,9 +90,8 @@ export function stageCommand(plan: StagePlan): string[] {
   const sharded = STAGE_CATALOGUE[plan.stage].sharded;
   // The Job controller sets JOB_COMPLETION_INDEX in the container's env, so $(...) expands.
   const file = `${REQUEST_MOUNT_PATH}/${sharded ? "request-$(JOB_COMPLETION_INDEX).json" : requestFileName()}`;
-  return STAGE_CATALOGUE[plan.stage].language === "typescript"
-    ? ["mammoflow", "stage", plan.stage, "--request", file]
-    : ["python", "-m", "mammoflow_jobs", plan.stage, "--request", file];
+  const entry = stageEntryPoint(plan.stage);
+  return [entry.program, ...entry.args, "--request", file];
 }
 
 /** A batch/v1 Job running one stage (Indexed for sharded stages), ready for server-side apply. */
@@ -102,9 +106,9 @@ export function buildStageJob(input: StageJobInput): V1Job {
   const catalogue = STAGE_CATALOGUE[plan.stage];
   const name = stageJobName(input.owner.kind, input.owner.name, plan.id);
   const usesGpu = plan.gpusPerPod > 0;
+  const sizing = stageSizing(plan, pool.resources);
   const image = catalogue.language === "typescript" ? config.images.typescriptStage : config.images.pythonStage;
   const queue = config.kueue.queueName;
-  const gpuLimits = usesGpu ? { [pool.gpuResource]: String(plan.gpusPerPod) } : undefined;
   const matchExpressions = [
     ...Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })),
     ...pool.nodeAffinity.map((e) => ({
@@ -128,8 +132,12 @@ export function buildStageJob(input: StageJobInput): V1Job {
       completions: plan.shards,
       parallelism: plan.shards,
       completionMode: catalogue.sharded ? "Indexed" : "NonIndexed",
-      backoffLimit: config.jobs.backoffLimit,
-      activeDeadlineSeconds: config.jobs.activeDeadlineSeconds,
+      // Shards retry on their own; a shard out of retries fails the stage at once (the shards
+      // already done keep their result.json, which a re-run reuses).
+      ...(catalogue.sharded
+        ? { backoffLimitPerIndex: config.jobs.backoffLimit, maxFailedIndexes: 0 }
+        : { backoffLimit: config.jobs.backoffLimit }),
+      activeDeadlineSeconds: sizing.deadlineHours * 3600,
       ttlSecondsAfterFinished: config.jobs.ttlSecondsAfterFinished,
       // A replacement GPU pod starts only once the old one is gone, so they never both hold GPUs.
       podReplacementPolicy: "Failed",
@@ -156,6 +164,9 @@ export function buildStageJob(input: StageJobInput): V1Job {
             runAsUser: STAGE_UID,
             runAsGroup: STAGE_UID,
             fsGroup: STAGE_UID,
+            // Only a volume whose root has another group is walked and chowned: the shared
+            // volume holds the whole dataset, and a recursive chown per pod would take hours.
+            fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
           },
           // CPU stages run off the GPU pool: no pool affinity, no tolerations of its taints.
@@ -178,14 +189,20 @@ export function buildStageJob(input: StageJobInput): V1Job {
               env: [
                 { name: "MAMMOFLOW_STORAGE_ROOT", value: config.storage.mountPath },
                 { name: "MAMMOFLOW_STAGE_ID", value: plan.id },
+                { name: "MAMMOFLOW_TERMINATION_LOG", value: TERMINATION_LOG },
+                { name: "HOME", value: SCRATCH },
+                { name: "XDG_CACHE_HOME", value: `${SCRATCH}/.cache` },
               ],
-              ...(gpuLimits ? { resources: { limits: gpuLimits, requests: gpuLimits } } : {}),
+              resources: containerResources(
+                sizing,
+                usesGpu ? { resource: pool.gpuResource, count: plan.gpusPerPod } : undefined,
+              ),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ["ALL"] },
               },
-              terminationMessagePath: "/dev/termination-log",
+              terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: "FallbackToLogsOnError",
               volumeMounts: [
                 { name: "data", mountPath: config.storage.mountPath },
@@ -198,7 +215,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
           volumes: [
             { name: "data", persistentVolumeClaim: { claimName: config.storage.claimName } },
             { name: "request", configMap: { name } },
-            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${config.jobs.shmSizeGi}Gi` } },
+            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: sizing.shm } },
             { name: "tmp", emptyDir: {} },
           ],
         },

@@ -1,6 +1,7 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
 import { STAGE_CONTAINER } from "./job.ts";
+import { podWait } from "./pod-waits.ts";
 
 const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
 
@@ -79,6 +80,9 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation
   } else if (suspended && !complete) {
     observation.reason = "Suspended";
     observation.message = "the Job is suspended until Kueue admits it";
+  } else if (!complete) {
+    const wait = podWait(pods);
+    if (wait) Object.assign(observation, wait);
   }
   return observation;
 }

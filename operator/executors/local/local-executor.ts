@@ -4,7 +4,7 @@ import path from "node:path";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { StageResult } from "../../../jobs/contract/result.ts";
-import { STAGE_CATALOGUE } from "../../../jobs/contract/stages.ts";
+import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import { writeFileAtomic } from "../../../jobs/ts/runtime/files.ts";
 import { stageRequests } from "../../pipeline/request.ts";
 import type { LocalStep } from "./local-plan.ts";
@@ -38,11 +38,12 @@ const LOG_FILE = "stage.log";
 
 /** The process that runs a stage: the same entry points as the stage images (DESIGN.md §4). */
 function commandOf(request: StageRequest, requestFile: string, options: LocalExecutorOptions): [string, string[]] {
-  const common = ["--request", requestFile, "--storage-root", options.storageRoot];
-  if (STAGE_CATALOGUE[request.stage].language === "typescript") {
-    return [process.execPath, [path.join(options.appRoot, "bin/mammoflow.js"), "stage", request.stage, ...common]];
-  }
-  return [options.python, ["-m", "mammoflow_jobs", request.stage, ...common]];
+  const entry = stageEntryPoint(request.stage);
+  const args = [...entry.args, "--request", requestFile, "--storage-root", options.storageRoot];
+  // `mammoflow` is the repository's bin/mammoflow.js here, the image's command on PATH in a pod.
+  return entry.program === "mammoflow"
+    ? [process.execPath, [path.join(options.appRoot, "bin/mammoflow.js"), ...args]]
+    : [options.python, args];
 }
 
 async function completedResult(folder: string, digest: string): Promise<StageResult | undefined> {

@@ -18,12 +18,14 @@ export function makeStage(
   options: StageOptions = {},
 ): StagePlan {
   const catalogue = STAGE_CATALOGUE[stage];
+  const resources = placement.resources?.[stage];
   return {
     id,
     stage,
     shards: catalogue.sharded ? (options.shards ?? 1) : 1,
     gpusPerPod: catalogue.gpu ? placement.gpusPerPod : 0,
     gpuPool: placement.gpuPool,
+    ...(resources ? { resources } : {}),
     inputs: options.inputs ?? {},
     parameters: options.parameters ?? {},
     outputDir: stageDir(resource.namespace, resource.kind, resource.name, id),

@@ -11,7 +11,7 @@ describe("chart values", () => {
     const defaults = MammoflowConfig.parse({});
     expect(config.gpuPools).toEqual(defaults.gpuPools);
     expect(config.storage.claimName).toBe(defaults.storage.claimName);
-    expect(config.jobs).toMatchObject({ backoffLimit: 3, ttlSecondsAfterFinished: 86400, shmSizeGi: 32 });
+    expect(config.jobs).toMatchObject({ backoffLimit: 3, ttlSecondsAfterFinished: 86400 });
   });
 
   it("run two replicas with leader election", () => {

@@ -11,6 +11,7 @@ import {
   StageRequest,
   StageResult,
   sha256Hex,
+  stageEntryPoint,
 } from "../../../jobs/contract/index.ts";
 import { TS_STAGES } from "../../../jobs/ts/stages.ts";
 
@@ -41,7 +42,10 @@ describe("stage contract", () => {
       sharded: false,
       gpu: false,
       seedJob: "J1",
+      sizing: { cpu: "4", memory: "8Gi", ephemeralStorage: "4Gi", shm: "256Mi", deadlineHours: 6 },
     });
+    expect(stageEntryPoint("predict")).toEqual({ program: "mammoflow", args: ["stage", "predict"] });
+    expect(stageEntryPoint("train-fold")).toEqual({ program: "python", args: ["-m", "mammoflow_jobs", "train-fold"] });
   });
 
   it("has a TypeScript program for every TypeScript stage of the catalogue", () => {

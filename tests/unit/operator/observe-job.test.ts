@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { observeJob, parseTerminationMessage } from "../../../operator/executors/kubernetes/observe.ts";
-import { compactResultMessage, makeFinishedPod, makeJobObject } from "../../support/operator-builders.ts";
+import {
+  compactResultMessage,
+  makeFinishedPod,
+  makeJobObject,
+  makeWaitingPod,
+} from "../../support/operator-builders.ts";
 
 describe("observeJob", () => {
   it("reads a completed Indexed Job's results per shard from the termination messages", () => {
@@ -68,6 +73,26 @@ describe("observeJob", () => {
     expect(observeJob(makeJobObject("j").counts(0).obj(), []).phase).toBe("Running");
     const suspended = observeJob(makeJobObject("j").condition("Suspended", "JobSuspended").obj(), []);
     expect([suspended.phase, suspended.reason]).toEqual(["Running", "Suspended"]);
+  });
+
+  it("says why a pod does not start: an image that cannot be pulled, no node that fits", () => {
+    const job = makeJobObject("j").counts(0).obj();
+    const pull = observeJob(job, [makeWaitingPod(job, { waiting: "ImagePullBackOff", message: "Back-off pulling" })]);
+    expect([pull.phase, pull.reason, pull.message]).toEqual([
+      "Running",
+      "ImagePullBackOff",
+      "pod j-waiting (image registry.example/stage-ts:1): Back-off pulling",
+    ]);
+    const unschedulable = observeJob(job, [
+      makeWaitingPod(job, { unschedulable: "", message: "0/3 nodes are available: 3 Insufficient memory." }),
+    ]);
+    expect([unschedulable.reason, unschedulable.message]).toEqual([
+      "Unschedulable",
+      "pod j-waiting: 0/3 nodes are available: 3 Insufficient memory.",
+    ]);
+    // A container that is merely being created is no reason to report.
+    const creating = observeJob(job, [makeWaitingPod(job, { waiting: "ContainerCreating", message: "" })]);
+    expect(creating.reason).toBeUndefined();
   });
 });
 

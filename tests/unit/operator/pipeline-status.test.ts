@@ -53,6 +53,32 @@ describe("decideStatus", () => {
     ]);
   });
 
+  it("names the reason a running stage waits on (image pull, scheduling, queue) in Ready", () => {
+    const { status } = decideStatus({
+      generation: 1,
+      now: T0,
+      previous: undefined,
+      plans,
+      observations: {
+        "export-onnx": {
+          phase: "Running",
+          shardsSucceeded: 0,
+          attempts: 0,
+          reason: "ImagePullBackOff",
+          message: "pod e-export-onnx-x (image r/stage-python:1): Back-off pulling image",
+          results: [],
+        },
+      },
+    });
+    expect(status.phase).toBe("Running");
+    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ImagePullBackOff",
+      message:
+        "running stage export-onnx (0/2 done); stage export-onnx waits: ImagePullBackOff: pod e-export-onnx-x (image r/stage-python:1): Back-off pulling image",
+    });
+  });
+
   it("starts the first stage, then the next one once the first succeeded", () => {
     const first = decideStatus({ generation: 1, now: T0, previous: undefined, plans, observations: {} });
     expect(first.start?.id).toBe("export-onnx");

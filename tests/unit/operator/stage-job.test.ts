@@ -47,7 +47,7 @@ describe("buildStageJob", () => {
       parallelism: 1,
       completionMode: "NonIndexed",
       backoffLimit: 3,
-      activeDeadlineSeconds: 604800,
+      activeDeadlineSeconds: 120 * 3600,
       ttlSecondsAfterFinished: 86400,
       podReplacementPolicy: "Failed",
       podFailurePolicy: {
@@ -67,6 +67,7 @@ describe("buildStageJob", () => {
       runAsUser: 1000,
       runAsGroup: 1000,
       fsGroup: 1000,
+      fsGroupChangePolicy: "OnRootMismatch",
       seccompProfile: { type: "RuntimeDefault" },
     });
     expect(pod?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
@@ -96,7 +97,18 @@ describe("buildStageJob", () => {
       "--request",
       "/etc/mammoflow/request/request.json",
     ]);
-    expect(container?.resources).toEqual({ limits: { "nvidia.com/gpu": "1" }, requests: { "nvidia.com/gpu": "1" } });
+    // The seed's fold training: 8 loader workers, 48 Gi, a 32 Gi /dev/shm inside the memory limit.
+    expect(container?.resources).toEqual({
+      requests: { cpu: "8", memory: "48Gi", "ephemeral-storage": "20Gi", "nvidia.com/gpu": "1" },
+      limits: { memory: "80Gi", "nvidia.com/gpu": "1" },
+    });
+    expect(container?.env).toEqual([
+      { name: "MAMMOFLOW_STORAGE_ROOT", value: "/data" },
+      { name: "MAMMOFLOW_STAGE_ID", value: "train-fold-1" },
+      { name: "MAMMOFLOW_TERMINATION_LOG", value: "/dev/termination-log" },
+      { name: "HOME", value: "/tmp" },
+      { name: "XDG_CACHE_HOME", value: "/tmp/.cache" },
+    ]);
     expect(container?.terminationMessagePath).toBe("/dev/termination-log");
     expect(container?.terminationMessagePolicy).toBe("FallbackToLogsOnError");
     expect(container?.securityContext).toEqual({
@@ -131,7 +143,13 @@ describe("buildStageJob", () => {
       "/etc/mammoflow/request/request-$(JOB_COMPLETION_INDEX).json",
     ]);
     // A CPU stage neither asks for GPUs nor tolerates the GPU pool's taint.
-    expect(container?.resources).toBeUndefined();
+    expect(container?.resources).toEqual({
+      requests: { cpu: "8", memory: "16Gi", "ephemeral-storage": "8Gi" },
+      limits: { memory: "16640Mi" },
+    });
+    // Each shard retries on its own; one out of retries fails the stage.
+    expect(job.spec).toMatchObject({ backoffLimitPerIndex: 3, maxFailedIndexes: 0, activeDeadlineSeconds: 24 * 3600 });
+    expect(job.spec?.backoffLimit).toBeUndefined();
     expect(job.spec?.template.spec?.tolerations).toBeUndefined();
     expect(job.spec?.template.spec?.affinity).toBeUndefined();
     const configMap = buildRequestConfigMap(input(makePlan("prepare-dataset", "prepare-dataset").shards(4).obj()));
@@ -156,6 +174,27 @@ describe("buildStageJob", () => {
     const config = parseConfigForTest({ images: { pullSecrets: ["registry-a", "registry-b"] } });
     const job = buildStageJob(input(makePlan("predict", "predict").obj(), config));
     expect(job.spec?.template.spec?.imagePullSecrets).toEqual([{ name: "registry-a" }, { name: "registry-b" }]);
+  });
+
+  it("sizes pods from the catalogue, then the pool's override, then the resource's own", () => {
+    const config = parseConfigForTest({
+      gpuPools: { a100: { gpuType: "a100", resources: { "train-fold": { memory: "96Gi", shm: "64Gi", cpu: "12" } } } },
+    });
+    const plan = {
+      ...makePlan("train-fold-1", "train-fold").gpu(2).obj(),
+      resources: { cpu: "16", deadlineHours: 200 },
+    };
+    const job = buildStageJob(input(plan, config));
+    expect(job.spec?.activeDeadlineSeconds).toBe(200 * 3600);
+    const pod = job.spec?.template.spec;
+    expect(pod?.containers[0]?.resources).toEqual({
+      requests: { cpu: "16", memory: "96Gi", "ephemeral-storage": "20Gi", "nvidia.com/gpu": "2" },
+      limits: { memory: "160Gi", "nvidia.com/gpu": "2" },
+    });
+    expect(pod?.volumes?.find((v) => v.name === "dshm")).toEqual({
+      name: "dshm",
+      emptyDir: { medium: "Memory", sizeLimit: "64Gi" },
+    });
   });
 
   it("refuses a pool that is not configured", () => {
