@@ -16,7 +16,11 @@ export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_L
     metrics: result.metrics,
     problems: result.problems.length,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message.slice(0, 1024) } } : {}),
-    artifacts: result.artifacts.map((a) => (a.sha256 ? { name: a.name, sha256: a.sha256 } : { name: a.name })),
+    // The path (storage-relative) because an artifact's name is not its file name
+    // ("submission" is aggregate/submission.csv).
+    artifacts: result.artifacts.map((a) =>
+      a.sha256 ? { name: a.name, path: a.path, sha256: a.sha256 } : { name: a.name, path: a.path },
+    ),
     truncated: false,
   };
   let text = JSON.stringify(compact);

@@ -6,7 +6,8 @@ export interface CompactResult {
   metrics?: Record<string, number>;
   problems?: number;
   error?: { reason: string; message: string };
-  artifacts?: { name: string; sha256?: string }[];
+  /** `path` is relative to the storage root (absent from results of older stage images). */
+  artifacts?: { name: string; path?: string; sha256?: string }[];
   truncated?: boolean;
 }
 

@@ -42,7 +42,7 @@ function artifactsOf(plan: StagePlan, observation: StageObservation): Artifact[]
   return observation.results.flatMap(({ shard, result }) =>
     (result.artifacts ?? []).map((a) => ({
       name: a.name,
-      path: `${shard === undefined ? plan.outputDir : shardDir(plan.outputDir, shard)}/${a.name}`,
+      path: a.path ?? `${shard === undefined ? plan.outputDir : shardDir(plan.outputDir, shard)}/${a.name}`,
       ...(a.sha256 ? { sha256: a.sha256 } : {}),
     })),
   );

@@ -137,14 +137,14 @@ def test_compact_result_drops_artifacts_to_fit():
         "requestDigest": "0" * 64,
         "metrics": {},
         "problems": [],
-        "artifacts": [{"name": f"crop-{i}", "sha256": "a" * 64} for i in range(100)],
+        "artifacts": [{"name": f"crop-{i}", "path": f"x/{i}.png", "sha256": "a" * 64} for i in range(100)],
     }
     text = compact_result(result, limit=1000)
     compact = json.loads(text)
     assert len(text.encode()) <= 1000
     assert compact["truncated"] is True
     assert 0 < len(compact["artifacts"]) < 100
-    assert compact["artifacts"][0] == {"name": "crop-0", "sha256": "a" * 64}
+    assert compact["artifacts"][0] == {"name": "crop-0", "path": "x/0.png", "sha256": "a" * 64}
 
 
 def test_module_entry_lists_stages():

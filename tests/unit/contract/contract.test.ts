@@ -80,7 +80,7 @@ describe("stage contract", () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
     const compact = JSON.parse(text);
     expect(compact.truncated).toBe(true);
-    expect(compact.artifacts[0]).toEqual({ name: "crop-0", sha256: "a".repeat(64) });
+    expect(compact.artifacts[0]).toEqual({ name: "crop-0", path: "x/0.png", sha256: "a".repeat(64) });
     expect(compact.artifacts.length).toBeLessThan(200);
   });
 

@@ -53,6 +53,33 @@ describe("decideStatus", () => {
     ]);
   });
 
+  it("addresses an artifact by the path the stage reported (its name is not its file name)", () => {
+    const observation: StageObservation = {
+      ...succeeded("x"),
+      results: [
+        {
+          result: {
+            stage: "export-onnx",
+            outcome: "Succeeded",
+            artifacts: [
+              { name: "ensemble", path: "runs/ns/EngineBuild/e/export-onnx/ensemble.onnx", sha256: "b".repeat(64) },
+            ],
+          },
+        },
+      ],
+    };
+    const { status } = decideStatus({
+      generation: 1,
+      now: T0,
+      previous: undefined,
+      plans,
+      observations: { "export-onnx": observation },
+    });
+    expect(status.artifacts).toEqual([
+      { name: "ensemble", path: "runs/ns/EngineBuild/e/export-onnx/ensemble.onnx", sha256: "b".repeat(64) },
+    ]);
+  });
+
   it("names the reason a running stage waits on (image pull, scheduling, queue) in Ready", () => {
     const { status } = decideStatus({
       generation: 1,

@@ -39,8 +39,11 @@ def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT) -> str:
             "reason": result["error"]["reason"],
             "message": result["error"]["message"][:1024],
         }
+    # The path (storage-relative) because an artifact's name is not its file name.
     compact["artifacts"] = [
-        {"name": a["name"], "sha256": a["sha256"]} if a.get("sha256") else {"name": a["name"]}
+        {"name": a["name"], "path": a["path"], "sha256": a["sha256"]}
+        if a.get("sha256")
+        else {"name": a["name"], "path": a["path"]}
         for a in result.get("artifacts", [])
     ]
     compact["truncated"] = False
