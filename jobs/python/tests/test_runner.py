@@ -54,7 +54,9 @@ def test_success_writes_result_with_hashes_and_termination_message(storage, writ
     ]
     assert result["metrics"] == {"rows": 1}
     compact = json.loads(termination.read_text())
-    assert compact["artifacts"] == [{"name": "folds", "sha256": expected_hash}]
+    assert compact["artifacts"] == [
+        {"name": "folds", "path": "runs/local/ClassificationDataset/demo/cv-split/folds.csv", "sha256": expected_hash}
+    ]
     assert json.loads(capsys.readouterr().out.strip()) == compact
 
 
