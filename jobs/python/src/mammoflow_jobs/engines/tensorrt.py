@@ -1,9 +1,10 @@
-"""What a TensorRT build of an exported model is: the trtexec command and the ONNX Runtime
+"""What a TensorRT build of an exported model is: the builder settings and the ONNX Runtime
 TensorRT-EP options, rendered from the model's input and the EnsembleExport parameters.
 
-Everything here is pure so it can be tested without a GPU; `gpu_availability` only reads the
-environment. The seed's ensemble engine: fp32, dynamic batch min 1 / opt 2 / max 2 at
-3×2048×1024, workspace 2^32 B; its detector engine: fp16, batch 1.
+Everything here is pure so it can be tested without a GPU (`gpu_availability` only reads the
+environment); `engines/tensorrt_build.py` hands the settings to TensorRT's Python builder. The
+seed's ensemble engine: fp32, dynamic batch min 1 / opt 2 / max 2 at 3×2048×1024, workspace
+2^32 B; its detector engine: fp16, batch 1.
 """
 
 import os
@@ -11,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
-
-MIB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -40,21 +39,50 @@ def shape_text(name: str, batch: int, chw: tuple[int, int, int]) -> str:
     return f"{name}:{batch}x{chw[0]}x{chw[1]}x{chw[2]}"
 
 
-def trtexec_command(spec: EngineSpec, trtexec: str = "trtexec") -> list[str]:
-    """trtexec arguments; the workspace pool is given in MiB (TensorRT ≥ 8.4 `--memPoolSize`)."""
-    command = [
-        trtexec,
-        f"--onnx={spec.onnx_path}",
-        f"--saveEngine={spec.engine_path}",
-        f"--minShapes={shape_text(spec.input_name, spec.min_batch, spec.chw)}",
-        f"--optShapes={shape_text(spec.input_name, spec.opt_batch, spec.chw)}",
-        f"--maxShapes={shape_text(spec.input_name, spec.max_batch, spec.chw)}",
-        f"--memPoolSize=workspace:{max(1, spec.workspace_bytes // MIB)}",
-        "--skipInference",
-    ]
-    if spec.precision == "Fp16":
-        command.append("--fp16")
-    return command
+@dataclass(frozen=True)
+class BuildSettings:
+    """Everything TensorRT's builder is told for one engine (what `trtexec --onnx … --saveEngine …
+    --minShapes/--optShapes/--maxShapes … --memPoolSize=workspace:… [--fp16]` said before).
+
+    TensorRT 11 networks are always strongly typed: the builder has no FP16 flag any more, the
+    precision is the ONNX graph's. So `fp16` means: convert the graph to float16 (inputs and
+    outputs stay float32) before TensorRT parses it. Everything the trtexec command did not set
+    (TF32, optimisation level, timing cache, plugins) stays at the builder's defaults.
+    """
+
+    onnx_path: Path
+    engine_path: Path
+    fp16: bool
+    workspace_bytes: int  # IBuilderConfig memory pool WORKSPACE, exact (trtexec took whole MiB)
+    input_name: str
+    min_shape: tuple[int, ...]  # optimisation profile of the one input: the batch dimension varies
+    opt_shape: tuple[int, ...]
+    max_shape: tuple[int, ...]
+
+    def describe(self) -> dict:
+        """The settings as JSON, for engines.json (which names the ONNX and engine files beside them)."""
+        return {
+            "fp16": self.fp16,
+            "workspaceBytes": self.workspace_bytes,
+            "input": self.input_name,
+            "minShape": list(self.min_shape),
+            "optShape": list(self.opt_shape),
+            "maxShape": list(self.max_shape),
+        }
+
+
+def build_settings(spec: EngineSpec) -> BuildSettings:
+    """The builder settings of an EngineSpec (pure)."""
+    return BuildSettings(
+        onnx_path=spec.onnx_path,
+        engine_path=spec.engine_path,
+        fp16=spec.precision == "Fp16",
+        workspace_bytes=spec.workspace_bytes,
+        input_name=spec.input_name,
+        min_shape=(spec.min_batch, *spec.chw),
+        opt_shape=(spec.opt_batch, *spec.chw),
+        max_shape=(spec.max_batch, *spec.chw),
+    )
 
 
 def ort_tensorrt_options(spec: EngineSpec, cache_dir: str) -> dict:

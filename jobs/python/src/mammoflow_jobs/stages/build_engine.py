@@ -2,13 +2,18 @@
 
 Input `onnx`: an export-onnx folder (ensemble.onnx and/or detector.onnx). Parameters:
 `export` (EnsembleExport: precision, minBatch/optBatch/maxBatch, workspaceBytes), `gpuType`.
-Writes `<model>_<gpu>_<precision>_batch<N>.engine` per model (trtexec), `engines.json` (what
-was built, with the exact commands) and `ort-tensorrt.json` (TensorRT-EP options for ONNX
-Runtime with an engine cache in `trt-cache/`). The detector is built as the seed's: fp16, batch 1.
+Writes `<model>_<gpu>_<precision>_batch<N>.engine` per model, built with TensorRT's Python
+builder (`engines/tensorrt_build.py`; TensorRT's log beside it as `….log`), `engines.json`
+(what was built, with the exact builder settings) and `ort-tensorrt.json` (TensorRT-EP options
+for ONNX Runtime with an engine cache in `trt-cache/`). The detector is built as the seed's:
+fp16, batch 1. TensorRT 11 has no fp16 builder flag (networks are strongly typed), so an fp16
+engine is built from the graph converted to float16 (float32 inputs and outputs).
+
+Needs a CUDA device (a GPU-less pod fails with exit 2: the same Job gets the same pod) and the
+`tensorrt` package (the GPU stage image; without it: exit 2, naming the package).
 """
 
 import shutil
-import subprocess
 
 import torch
 
@@ -16,12 +21,13 @@ from .. import params
 from ..contract import StageFailure, write_json_atomic
 from ..engines.tensorrt import (
     EngineSpec,
+    build_settings,
     engine_file_name,
     gpu_availability,
     model_input,
     ort_tensorrt_options,
-    trtexec_command,
 )
+from ..engines.tensorrt_build import build_engine, import_tensorrt
 from ..runner import StageContext
 from . import stage
 
@@ -66,21 +72,20 @@ def build_engine_stage(ctx: StageContext) -> None:
     gpu = gpu_availability(torch.cuda.is_available())
     if not gpu.present:
         raise StageFailure("BadRequest" if gpu.permanent else "Internal", f"build-engine: {gpu.reason}")
-    trtexec = shutil.which("trtexec")
-    if trtexec is None:
-        raise StageFailure("BadRequest", "build-engine: trtexec (TensorRT) is not installed in this image")
+    trt = import_tensorrt()
     built = []
     for spec in specs:
-        command = trtexec_command(spec, trtexec)
-        log_path = spec.engine_path.with_suffix(".log")
-        with open(log_path, "w", encoding="utf-8") as log:
-            finished = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
-        if finished.returncode != 0 or not spec.engine_path.is_file():
-            raise StageFailure(
-                "Internal", f"trtexec failed ({finished.returncode}) for {spec.onnx_path.name}; see {log_path}"
-            )
+        settings = build_settings(spec)
+        build_engine(settings, trt, spec.engine_path.with_suffix(".log"))
         ctx.add_artifact(spec.engine_path.name, spec.engine_path)
-        built.append({"onnx": spec.onnx_path.name, "engine": spec.engine_path.name, "command": command})
+        built.append(
+            {
+                "onnx": spec.onnx_path.name,
+                "engine": spec.engine_path.name,
+                "tensorrt": getattr(trt, "__version__", "unknown"),
+                "settings": settings.describe(),
+            }
+        )
         # The folder serves as the deployable model on its own: ONNX (for ONNX Runtime's TensorRT
         # provider) and card travel with the engine.
         for source in (spec.onnx_path, spec.onnx_path.with_suffix(".json")):
