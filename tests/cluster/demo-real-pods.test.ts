@@ -1,0 +1,141 @@
+// The README's demo (crds/samples/demo.yaml, CPU placement) applied to the test cluster as a user
+// would, with every stage pod run by the real kubelet node in the real stage images (built from
+// docker/ by the suite's setup) under the restricted security context. The CSV must have the
+// same bytes as the local runner's, and the status must carry what the stages' termination
+// messages said (artifacts with their sha256).
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { API_GROUP_VERSION } from "../../operator/api/index.ts";
+import type { KubeClient } from "../../operator/kube/client.ts";
+import {
+  adminClient,
+  createNamespace,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listPods,
+  type Resource,
+  resourceUrl,
+  storageHostPath,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { onlyRealNode, POD_USER, prepareStorageFolder, realNodeName } from "./support/real-node.ts";
+import { stageImagesOnNode } from "./support/stage-images.ts";
+import { waitFor } from "./support/wait.ts";
+
+const run = promisify(execFile);
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+/**
+ * Pod sizes for a 2-core test node: the catalogue's defaults are sized for A100 nodes and would
+ * not fit. Set through the GPU pool's override, as an operator of a small cluster would.
+ */
+const SMALL_NODE_SIZES = Object.fromEntries(
+  ["export-onnx", "predict", "aggregate"].map((stage) => [
+    stage,
+    { cpu: "250m", memory: "3Gi", ephemeralStorage: "1Gi", shm: "256Mi" },
+  ]),
+);
+
+describe("the demo on the test cluster, every stage a real pod in its real image (kubelet + containerd)", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess | undefined;
+  let undoRealNodeOnly: (() => Promise<void>) | undefined;
+  let removeStorage: (() => void) | undefined;
+  let localCsv: Promise<string>;
+
+  beforeAll(async () => {
+    admin = adminClient();
+    const images = stageImagesOnNode();
+    ns = await createNamespace(admin, "demo-real");
+    removeStorage = prepareStorageFolder(ns);
+    // The demo's storage-relative inputs, as `--link-assets` provides them locally.
+    for (const folder of ["assets/samples", "assets/data"]) {
+      cpSync(path.join(REPO_ROOT, folder), path.join(storageHostPath(ns), folder), { recursive: true });
+    }
+    await run("chown", ["-R", `${POD_USER}:${POD_USER}`, storageHostPath(ns)]);
+    undoRealNodeOnly = await onlyRealNode(admin);
+    operator = startOperatorProcess({
+      kubeconfig: kubeconfigPath(),
+      namespace: ns,
+      config: {
+        images: { ...images, pullPolicy: "Never" },
+        gpuPools: { a100: { gpuType: "a100", resources: SMALL_NODE_SIZES } },
+      },
+    });
+    // The reference: the same manifest through the local runner (README's first command).
+    const localStorage = mkdtempSync(path.join(tmpdir(), "mammoflow-demo-local-"));
+    localCsv = run(
+      process.execPath,
+      ["bin/mammoflow.js", "run", "crds/samples/demo.yaml", "--storage", localStorage, "--link-assets"],
+      { cwd: REPO_ROOT, maxBuffer: 1 << 26 },
+    ).then(() => path.join(localStorage, "runs/local/Submission/demo/aggregate/submission.csv"));
+    // `kubectl apply -f crds/samples/demo.yaml`: server-side apply of each document.
+    const manifests = parseAllDocuments(readFileSync(path.join(REPO_ROOT, "crds/samples/demo.yaml"), "utf8"));
+    for (const doc of manifests) {
+      const object = doc.toJS() as { kind: string; metadata: { name: string } };
+      await admin.apply(
+        resourceUrl(ns, object.kind, object.metadata.name),
+        { ...object, apiVersion: API_GROUP_VERSION, metadata: { ...object.metadata, namespace: ns } },
+        "kubectl",
+      );
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    await operator?.stop();
+    await undoRealNodeOnly?.();
+    if (admin && ns) await deleteNamespace(admin, ns);
+    removeStorage?.();
+  });
+
+  let submission: Resource;
+
+  it("ends Succeeded, every stage pod having run on the real node and exited 0", async () => {
+    submission = await waitFor(
+      "Submission demo to finish",
+      async () => {
+        const s = await getResource(admin, ns, "Submission", "demo");
+        return s.status?.phase === "Succeeded" || s.status?.phase === "Failed" ? s : undefined;
+      },
+      540_000,
+      async () => (await getResource(admin, ns, "Submission", "demo")).status,
+    );
+    expect(submission.status?.phase, JSON.stringify(submission.status?.conditions)).toBe("Succeeded");
+    const pods = (await listPods(admin, ns)) as V1Pod[];
+    const stages = pods.map((p) => p.metadata?.labels?.["mammoflow.io/stage"]).sort();
+    expect(stages).toEqual(["aggregate", "export-onnx", "export-onnx", "predict"]);
+    for (const pod of pods) {
+      expect(pod.spec?.nodeName).toBe(realNodeName());
+      expect(pod.status?.phase).toBe("Succeeded");
+      expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+      expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(pod.spec?.containers[0]?.securityContext?.readOnlyRootFilesystem).toBe(true);
+    }
+  });
+
+  it("writes the same submission.csv bytes as the local runner", async () => {
+    const clusterCsv = path.join(storageHostPath(ns), `runs/${ns}/Submission/demo/aggregate/submission.csv`);
+    const local = await localCsv;
+    expect(readFileSync(clusterCsv, "utf8")).toBe(readFileSync(local, "utf8"));
+  });
+
+  it("lists the CSV and the report in status.artifacts with the sha256 the stage reported", () => {
+    const artifacts = (submission.status?.artifacts ?? []) as { name: string; path: string; sha256?: string }[];
+    for (const name of ["submission.csv", "report.html"]) {
+      const artifact = artifacts.find((a) => a.name === name);
+      expect(artifact, `${name} in ${JSON.stringify(artifacts)}`).toBeDefined();
+      expect(artifact?.path).toBe(`runs/${ns}/Submission/demo/aggregate/${name}`);
+      expect(artifact?.sha256).toBe(sha256(path.join(storageHostPath(ns), artifact?.path ?? "")));
+    }
+  });
+});
