@@ -1,5 +1,6 @@
 # The mammoflow operator: reconciles the custom resources and creates stage Jobs.
 # Build from the repository root:  docker build -f docker/operator.Dockerfile -t mammoflow/operator:0.1.0 .
+# Build arguments (defaults = production; docker/README.md): NODE_IMAGE.
 ARG NODE_IMAGE=node:22.21.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
@@ -18,8 +19,10 @@ COPY bin ./bin
 COPY operator ./operator
 COPY jobs/contract ./jobs/contract
 COPY jobs/ts ./jobs/ts
+# `mammoflow` on PATH (bin/mammoflow.js has a `#!/usr/bin/env node` line), as in the stage images.
+RUN chmod 755 bin/mammoflow.js && ln -s /app/bin/mammoflow.js /usr/local/bin/mammoflow
 # The node user of the official image (uid 1000); the chart's securityContext also runs as non-root.
 USER 1000:1000
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "bin/mammoflow.js"]
+ENTRYPOINT ["mammoflow"]
 CMD ["operator"]

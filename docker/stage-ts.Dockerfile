@@ -2,20 +2,27 @@
 # ONNX Runtime with the CUDA and TensorRT execution providers, dataset preparation, submission).
 # JPEG 2000 and JPEG Lossless decode with the native addons built in the `native` stage.
 # Build from the repository root:  docker build -f docker/stage-ts.Dockerfile -t mammoflow/stage-ts:0.1.0 .
+# Build arguments (defaults = production; docker/README.md): NODE_IMAGE, CUDA_IMAGE,
+# ONNXRUNTIME_NODE_INSTALL, RUNTIME_APT_PACKAGES.
 ARG NODE_IMAGE=node:22.21.1-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
+# (deps and native start from NODE_IMAGE itself, not from the `node` stage: podman/buildah give a
+# FROM-only stage a new ID on every build, which would defeat the layer cache of stages built on it.)
 FROM ${NODE_IMAGE} AS node
 
-FROM node AS deps
+FROM ${NODE_IMAGE} AS deps
+# onnxruntime-node's install script: cuda12 downloads the CUDA/TensorRT execution providers;
+# skip keeps the CPU-only binaries of the package.
+ARG ONNXRUNTIME_NODE_INSTALL=cuda12
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node --foreground-scripts
+ && ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL} npm rebuild onnxruntime-node --foreground-scripts
 
 # The native JPEG 2000 (OpenJPEG) and JPEG Lossless (DCMTK) decoders, against Node's own headers;
 # the image must have them: without them decoding falls back to WASM/JS at a third of the speed.
-FROM node AS native
+FROM ${NODE_IMAGE} AS native
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc g++ libc6-dev libopenjp2-7-dev libdcmtk-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -26,11 +33,12 @@ RUN bash scripts/build-native.sh && test -f build/native/openjpeg.node && test -
 
 FROM ${CUDA_IMAGE}
 # TensorRT runtime libraries for onnxruntime's TensorRT execution provider (NVIDIA's apt repository
-# is configured in the CUDA base image).
-# OpenJPEG and DCMTK: the shared libraries the native decoders link (Ubuntu 24.04 names).
+# is configured in the CUDA base image), and OpenJPEG and DCMTK, the shared libraries the native
+# decoders link. The default is the Ubuntu 24.04 + NVIDIA list; on a Debian 12 base without CUDA
+# pass "libopenjp2-7 libdcmtk17".
+ARG RUNTIME_APT_PACKAGES="libnvinfer10 libnvinfer-plugin10 libnvonnxparsers10 libopenjp2-7 libdcmtk17t64"
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libnvinfer10 libnvinfer-plugin10 libnvonnxparsers10 \
-    libopenjp2-7 libdcmtk17t64 \
+ && apt-get install -y --no-install-recommends ${RUNTIME_APT_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 ENV NODE_ENV=production
@@ -43,5 +51,11 @@ COPY operator ./operator
 COPY jobs/contract ./jobs/contract
 COPY jobs/ts ./jobs/ts
 COPY assets/data ./assets/data
+# Kubernetes Jobs run `mammoflow stage NAME --request FILE` (their command replaces the
+# entrypoint), so `mammoflow` is a command on PATH (bin/mammoflow.js starts with #!/usr/bin/env node).
+RUN chmod 755 bin/mammoflow.js && ln -s /app/bin/mammoflow.js /usr/local/bin/mammoflow
+# uid 1000 with a read-only root file system on the cluster: HOME and caches go to the /tmp emptyDir.
+ENV HOME=/tmp XDG_CACHE_HOME=/tmp/.cache
 USER 1000:1000
-ENTRYPOINT ["node", "bin/mammoflow.js", "stage"]
+ENTRYPOINT ["mammoflow"]
+CMD ["stage", "--list"]

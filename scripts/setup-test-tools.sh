@@ -18,6 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+# Podman (with runc), containerd, mmdebstrap and the containers.conf keys this machine needs: the
+# image builds (npm run images:build) and the cluster tests' node use them.
+bash scripts/setup-containers.sh
 # helm, built from its Go module (no binary downloads here), for the chart's lint/template tests.
 HELM_VERSION=v4.3.1
 # (A module build reports only "v4.3" as its version, so the built version is recorded beside it.)

@@ -1,0 +1,52 @@
+// The few podman commands the image builds use (rootful podman with runc: see
+// scripts/setup-containers.sh for the containers.conf this machine needs).
+import { execFileSync, spawn } from "node:child_process";
+
+/** Runs podman and returns its trimmed stdout (stderr passes through). */
+export function podman(args: string[]): string {
+  return execFileSync("podman", args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+/** Runs podman with its output shown, prefixed by `label` per line; rejects on a non-zero exit. */
+export function podmanStreamed(args: string[], label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("podman", args, { stdio: ["ignore", "pipe", "pipe"] });
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        const lines = (pending + chunk).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) process.stderr.write(`[${label}] ${line}\n`);
+      });
+      stream.on("end", () => pending && process.stderr.write(`[${label}] ${pending}\n`));
+    }
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`podman ${args[0]} (${label}) exited ${code}`)),
+    );
+  });
+}
+
+export function imageExists(ref: string): boolean {
+  try {
+    execFileSync("podman", ["image", "exists", ref], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full image ID of a local image. */
+export function imageId(ref: string): string {
+  return podman(["image", "inspect", "--format", "{{.Id}}", ref]);
+}
+
+/** Size in bytes of a local image. */
+export function imageSize(ref: string): number {
+  return Number(podman(["image", "inspect", "--format", "{{.Size}}", ref]));
+}
+
+export function tag(ref: string, ...tags: string[]): void {
+  podman(["tag", ref, ...tags]);
+}

@@ -1,0 +1,114 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { copySources, imageContentHash } from "../../../scripts/images/context-hash.ts";
+import { dockerignoreMatcher } from "../../../scripts/images/dockerignore.ts";
+import { imageSpecs, productionNodeVersion } from "../../../scripts/images/images.ts";
+import { type BuiltImage, readBuiltImages, recordBuiltImages } from "../../../scripts/images/manifest.ts";
+
+function tempContext(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mammoflow-context-"));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+describe("dockerignoreMatcher", () => {
+  const dir = tempContext({ ".dockerignore": "**/node_modules\n.venv\n**/*.tmp-*\ndocs\n!docs/keep.md\n# comment\n" });
+  const excluded = dockerignoreMatcher(dir);
+
+  it("applies the patterns as podman does", () => {
+    expect(excluded("node_modules/x/index.js")).toBe(true);
+    expect(excluded("jobs/ts/node_modules/x.js")).toBe(true);
+    expect(excluded(".venv/bin/python")).toBe(true);
+    expect(excluded("jobs/.venv/bin/python")).toBe(false);
+    expect(excluded("build/native/a.node.tmp-12")).toBe(true);
+    expect(excluded("docs/a.md")).toBe(true);
+    expect(excluded("docs/keep.md")).toBe(false);
+    expect(excluded("operator/cli/main.ts")).toBe(false);
+  });
+});
+
+describe("copySources", () => {
+  it("lists the context paths a Dockerfile copies, not those from its stages", () => {
+    expect(copySources(readFileSync("docker/stage-ts.Dockerfile", "utf8"))).toEqual([
+      "assets/data",
+      "bin",
+      "jobs/contract",
+      "jobs/ts",
+      "jobs/ts/dicom/codecs/native",
+      "operator",
+      "package-lock.json",
+      "package.json",
+      "scripts/build-native.sh",
+    ]);
+  });
+});
+
+describe("imageContentHash", () => {
+  const dir = tempContext({
+    Dockerfile: "FROM $BASE\nCOPY app ./app\nCOPY --from=other /x /x\n",
+    ".dockerignore": "**/cache\n",
+    "app/main.js": "1",
+    "app/cache/x": "1",
+    "other/file": "1",
+  });
+  const inputs = { contextDir: dir, dockerfile: "Dockerfile", buildArgs: { BASE: "b" }, baseIds: { BASE: "id1" } };
+  const first = imageContentHash(inputs);
+
+  it("covers the copied files only (after .dockerignore)", () => {
+    expect(first.files).toBe(1);
+    writeFileSync(path.join(dir, "app/cache/x"), "2");
+    writeFileSync(path.join(dir, "other/file"), "2");
+    expect(imageContentHash(inputs).hash).toBe(first.hash);
+  });
+
+  it("changes with a copied file, its mode, a build argument or a base image", () => {
+    writeFileSync(path.join(dir, "app/main.js"), "2");
+    const changed = imageContentHash(inputs).hash;
+    expect(changed).not.toBe(first.hash);
+    chmodSync(path.join(dir, "app/main.js"), 0o755);
+    expect(imageContentHash(inputs).hash).not.toBe(changed);
+    expect(imageContentHash({ ...inputs, buildArgs: { BASE: "c" } }).hash).not.toBe(first.hash);
+    expect(imageContentHash({ ...inputs, baseIds: { BASE: "id2" } }).hash).not.toBe(first.hash);
+  });
+});
+
+describe("imageSpecs (the local builds)", () => {
+  it.each(imageSpecs({ withTensorrt: false }))("$name passes only build arguments its Dockerfile declares", (spec) => {
+    const declared = readFileSync(spec.dockerfile, "utf8")
+      .split("\n")
+      .flatMap((line) => /^ARG\s+(\w+)/.exec(line)?.[1] ?? []);
+    for (const name of [...Object.keys(spec.bases), ...Object.keys(spec.args)]) expect(declared).toContain(name);
+  });
+
+  it("takes the Node version of the production base", () => {
+    expect(productionNodeVersion()).toMatch(/^22\.\d+\.\d+$/);
+  });
+});
+
+describe("the images manifest", () => {
+  it("records built images by name and reads them back", () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "mammoflow-manifest-")), "images.json");
+    expect(readBuiltImages(file)).toEqual({});
+    const image: BuiltImage = {
+      name: "operator",
+      ref: "localhost/mammoflow/operator:0123456789abcdef",
+      repository: "localhost/mammoflow/operator",
+      tag: "0123456789abcdef",
+      contentHash: "0123456789abcdef".repeat(4),
+      imageId: "f".repeat(64),
+      sizeBytes: 1,
+      dockerfile: "docker/operator.Dockerfile",
+      buildArgs: { NODE_IMAGE: "localhost/mammoflow-base/node:22.21.1-bookworm" },
+      builtAt: "2025-01-01T00:00:00.000Z",
+    };
+    recordBuiltImages([image], file);
+    recordBuiltImages([{ ...image, name: "stage-ts" }], file);
+    expect(Object.keys(readBuiltImages(file)).sort()).toEqual(["operator", "stage-ts"]);
+    expect(readBuiltImages(file).operator).toEqual(image);
+  });
+});
