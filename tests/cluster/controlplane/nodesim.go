@@ -112,9 +112,11 @@ func runNodeSimulator(args []string) int {
 
 func registerNode(ctx context.Context, client kubernetes.Interface, name string, gpus int, product string) error {
 	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:                    resource.MustParse("96"),
-		corev1.ResourceMemory:                 resource.MustParse("1Ti"),
-		corev1.ResourcePods:                   resource.MustParse("110"),
+		corev1.ResourceCPU:    resource.MustParse("96"),
+		corev1.ResourceMemory: resource.MustParse("1Ti"),
+		corev1.ResourcePods:   resource.MustParse("110"),
+		// Stage pods request scratch space (operator stage sizing), as on a real node.
+		corev1.ResourceEphemeralStorage:       resource.MustParse("10Ti"),
 		corev1.ResourceName("nvidia.com/gpu"): *resource.NewQuantity(int64(gpus), resource.DecimalSI),
 	}
 	node := &corev1.Node{

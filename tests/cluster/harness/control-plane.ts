@@ -8,7 +8,8 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { KubeApiError, KubeClient } from "../../../operator/kube/client.ts";
 import { CLUSTER_DIR, controlPlaneBinary } from "./binary.ts";
-import { type Component, freePort, startComponent, stopProcess } from "./processes.ts";
+import { type Component, freePort, startComponent, stopProcess, waitFor } from "./processes.ts";
+import { REAL_NODE_NAME, type RealNode, startRealNode } from "./real-node.ts";
 
 const REPO_ROOT = path.resolve(CLUSTER_DIR, "../..");
 export const SIMULATED_GPU_NODES = ["a100-0", "a100-1"];
@@ -18,6 +19,11 @@ export const SIMULATED_CPU_NODES = ["cpu-0"];
 export interface ControlPlaneOptions {
   /** Also run kube-controller-manager, kube-scheduler and the node simulator. */
   withNodes: boolean;
+  /**
+   * Also run a real kubelet with containerd (node kubelet-0, tainted mammoflow.io/real-node);
+   * needs `withNodes` (the scheduler) and root.
+   */
+  realNode?: boolean;
   /** Keep the processes running after this process exits (`cluster:up`). */
   detached?: boolean;
   dir?: string;
@@ -29,6 +35,7 @@ export interface ControlPlane {
   server: string;
   components: Component[];
   admin: KubeClient;
+  realNode?: RealNode;
   stop: () => Promise<void>;
 }
 
@@ -66,20 +73,6 @@ export function kubeconfigFor(dir: string, server: string, user: string, token: 
   return file;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logDir: string) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = "";
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} not ready after ${timeoutMs / 1000} s (${lastError}); logs in ${logDir}`);
-}
-
 /** Applies the generated CRDs and waits until the API serves every kind. */
 export async function installCrds(admin: KubeClient): Promise<string[]> {
   const dir = path.join(REPO_ROOT, "crds");
@@ -113,11 +106,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "mammoflow-cluster-"));
   mkdirSync(dir, { recursive: true });
   const components: Component[] = [];
+  let realNode: RealNode | undefined;
   const stop = async () => {
+    await realNode?.stop();
     for (const c of [...components].reverse()) await stopProcess(c.pid);
   };
   try {
     const detached = options.detached ?? false;
+    if (options.realNode && (!options.withNodes || detached)) {
+      throw new Error("a real node needs withNodes and a control plane owned by this process");
+    }
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -146,9 +144,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
     const adminToken = randomBytes(24).toString("hex");
     const componentsToken = randomBytes(24).toString("hex");
+    // The real node's kubelet: a node's name, but system:masters rather than system:nodes, so the
+    // test node needs no node authorizer or client certificates.
+    const nodeToken = randomBytes(24).toString("hex");
+    const nodeUser = `system:node:${REAL_NODE_NAME}`;
     writeFileSync(
       path.join(dir, "tokens.csv"),
-      `${adminToken},admin,admin,"system:masters"\n${componentsToken},system:kube-controller-manager,kcm,"system:masters"\n`,
+      [
+        `${adminToken},admin,admin,"system:masters"`,
+        `${componentsToken},system:kube-controller-manager,kcm,"system:masters"`,
+        ...(options.realNode ? [`${nodeToken},${nodeUser},${REAL_NODE_NAME},"system:masters"`] : []),
+        "",
+      ].join("\n"),
     );
     const server = `https://127.0.0.1:${apiPort}`;
     components.push(
@@ -169,9 +176,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
           "--service-cluster-ip-range=10.0.0.0/24",
           "--allow-privileged=true",
-          // No token volumes to mount without kubelets (stage pods do not use one anyway), and no
-          // not-ready taint on new nodes: the simulator reports them Ready from the start.
+          // No token volumes (stage pods do not use one), and no not-ready taint on new nodes: the
+          // simulator reports them Ready from the start, and with node lifecycle off (below) no
+          // controller would ever lift the taint from the real node either.
           "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+          // The real node's name does not resolve; its InternalIP is where logs and exec go.
+          "--kubelet-preferred-address-types=InternalIP,Hostname",
           "--endpoint-reconciler-type=none",
           "--enable-priority-and-fairness=false",
           "--max-requests-inflight=0",
@@ -231,8 +241,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await waitFor(
         "simulated nodes",
         async () => {
-          const nodes = await admin.list<{ metadata: { name: string } }>("/api/v1/nodes");
-          return nodes.items.length === SIMULATED_GPU_NODES.length + SIMULATED_CPU_NODES.length;
+          const nodes = (await admin.list<{ metadata: { name: string } }>("/api/v1/nodes")).items;
+          return [...SIMULATED_GPU_NODES, ...SIMULATED_CPU_NODES].every((n) =>
+            nodes.some((m) => m.metadata.name === n),
+          );
         },
         60_000,
         dir,
@@ -248,7 +260,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         dir,
       );
     }
-    return { dir, kubeconfig, server, components, admin, stop };
+    if (options.realNode) {
+      realNode = await startRealNode({
+        binary,
+        dir,
+        kubeconfig: kubeconfigFor(dir, server, nodeUser, nodeToken),
+        admin,
+      });
+    }
+    return { dir, kubeconfig, server, components, admin, ...(realNode ? { realNode } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

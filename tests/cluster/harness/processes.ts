@@ -23,17 +23,19 @@ export interface Component {
 
 /** Starts one component of the multicall binary, its output in `<dir>/<name>.log`. */
 export function startComponent(binary: string, dir: string, name: string, args: string[], detached: boolean) {
+  return startProgram(name, binary, [name, ...args], dir, detached);
+}
+
+/** Starts any program (the real node's containerd too), its output in `<dir>/<name>.log`. */
+export function startProgram(name: string, command: string, args: string[], dir: string, detached: boolean) {
   const log = openSync(path.join(dir, `${name}.log`), "a");
-  const child = spawn(binary, [name === "nodesim" ? "nodesim" : name, ...args], {
-    stdio: ["ignore", log, log],
-    detached,
-  });
+  const child = spawn(command, args, { stdio: ["ignore", log, log], detached });
   if (detached) child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   return { name, pid: child.pid, child } satisfies Component;
 }
 
-const alive = (pid: number) => {
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;
@@ -50,4 +52,19 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> 
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) process.kill(pid, "SIGKILL");
   while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Polls `check` every 250 ms until it says true; the error names what and where its logs are. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logDir: string) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000} s (${lastError}); logs in ${logDir}`);
 }

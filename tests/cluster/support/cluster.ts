@@ -17,6 +17,9 @@ export const kubeconfigPath = () => inject("kubeconfig");
 /** The claim stage pods mount (operator config storage.claimName). */
 export const STORAGE_CLAIM = "mammoflow-data";
 
+/** The host folder behind a test namespace's claim (prepareStorageFolder makes it for real pods). */
+export const storageHostPath = (namespace: string) => `/tmp/mammoflow-${namespace}`;
+
 /**
  * A fresh namespace per test, so tests never see each other's objects, with the shared RWX
  * claim the stage pods mount: a PersistentVolume pre-bound to it, bound by the real PV binder.
@@ -33,7 +36,7 @@ export async function createNamespace(admin: KubeClient, prefix: string): Promis
       accessModes: ["ReadWriteMany"],
       persistentVolumeReclaimPolicy: "Retain",
       storageClassName: "",
-      hostPath: { path: `/tmp/mammoflow-${name}` },
+      hostPath: { path: storageHostPath(name) },
       claimRef: { namespace: name, name: STORAGE_CLAIM },
     },
   });
