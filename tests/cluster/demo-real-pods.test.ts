@@ -131,10 +131,13 @@ describe("the demo on the test cluster, every stage a real pod in its real image
 
   it("lists the CSV and the report in status.artifacts with the sha256 the stage reported", () => {
     const artifacts = (submission.status?.artifacts ?? []) as { name: string; path: string; sha256?: string }[];
-    for (const name of ["submission.csv", "report.html"]) {
+    for (const [name, file] of [
+      ["submission", "submission.csv"],
+      ["report", "report.html"],
+    ]) {
       const artifact = artifacts.find((a) => a.name === name);
       expect(artifact, `${name} in ${JSON.stringify(artifacts)}`).toBeDefined();
-      expect(artifact?.path).toBe(`runs/${ns}/Submission/demo/aggregate/${name}`);
+      expect(artifact?.path).toBe(`runs/${ns}/Submission/demo/aggregate/${file}`);
       expect(artifact?.sha256).toBe(sha256(path.join(storageHostPath(ns), artifact?.path ?? "")));
     }
   });

@@ -199,7 +199,8 @@ describe("FullReproduce on a real control plane", () => {
     const trainPod = pods.find((p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-fold");
     expect(trainPod?.spec?.nodeName).toMatch(/^a100-[01]$/);
     expect(trainPod?.spec?.automountServiceAccountToken).toBe(false);
-    expect(trainPod?.spec?.containers[0]?.resources?.limits).toEqual({ "nvidia.com/gpu": "1" });
+    // The seed's fold sizing: a memory limit covering the 32 Gi /dev/shm, GPUs as request and limit.
+    expect(trainPod?.spec?.containers[0]?.resources?.limits).toEqual({ memory: "80Gi", "nvidia.com/gpu": "1" });
     expect(trainPod?.spec?.containers[0]?.command?.slice(0, 4)).toEqual([
       "python",
       "-m",

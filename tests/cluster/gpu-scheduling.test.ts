@@ -65,7 +65,12 @@ describe("GPU scheduling", () => {
     );
     const perNode = new Map<string, number>();
     for (const pod of pods.running) {
-      expect(pod.spec?.containers[0]?.resources?.requests).toEqual({ "nvidia.com/gpu": "1" });
+      expect(pod.spec?.containers[0]?.resources?.requests).toEqual({
+        cpu: "8",
+        memory: "48Gi",
+        "ephemeral-storage": "20Gi",
+        "nvidia.com/gpu": "1",
+      });
       const node = pod.spec?.nodeName ?? "";
       perNode.set(node, (perNode.get(node) ?? 0) + 1);
     }
