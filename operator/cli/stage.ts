@@ -15,6 +15,9 @@ export async function stageCommand(
     process.stderr.write("mammoflow stage: a stage name and --request FILE are required (--list lists the stages)\n");
     return EXIT_PERMANENT_FAILURE;
   }
+  // PID 1 of a container ignores SIGTERM without a handler; a deleted pod must stop at once
+  // (outputs are written by atomic rename, so nothing half-written is left behind).
+  process.once("SIGTERM", () => process.exit(143));
   return runStage(TS_STAGES, name, options.request, {
     storageRoot: options.storageRoot ?? process.env.MAMMOFLOW_STORAGE_ROOT ?? ".",
     terminationLog: options.terminationLog ?? process.env.MAMMOFLOW_TERMINATION_LOG,
