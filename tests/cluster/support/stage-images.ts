@@ -2,13 +2,9 @@
 // (cached by content hash, so an unchanged tree costs seconds) and loaded into the real node,
 // both in the suite's global setup (no hook timeout there; a cold build takes minutes).
 import { execFileSync } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
-import { readBuiltImages } from "../../../scripts/images/manifest.ts";
+import { REPO_ROOT, readBuiltImages } from "../../../scripts/images/manifest.ts";
 import { loadImage } from "../harness/node-images.ts";
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface StageImages {
   typescriptStage: string;
