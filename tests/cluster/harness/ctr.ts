@@ -2,10 +2,10 @@
 // one the kubelet's pods and images live in.
 import { execFileSync } from "node:child_process";
 
-const NAMESPACE = "k8s.io";
+export const CTR_NAMESPACE = "k8s.io";
 
 export function ctr(address: string, args: string[], timeoutMs = 120_000): string {
-  return execFileSync("ctr", ["--address", address, "--namespace", NAMESPACE, ...args], {
+  return execFileSync("ctr", ["--address", address, "--namespace", CTR_NAMESPACE, ...args], {
     encoding: "utf8",
     timeout: timeoutMs,
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,11 +1,11 @@
-// Images for the real node, which cannot pull any: podman's images (`podman save --format
-// oci-archive` → `ctr images import`) and the scratch images the harness makes itself. Both are
-// imported only when containerd's persistent root does not already hold that exact image.
+// Images for the real node, which cannot pull any: podman's images (`podman save` piped into
+// `ctr images import -`) and the scratch images the harness makes itself. Both are imported only
+// when containerd's persistent root does not already hold that exact image.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ctr, imageNames, importArchive } from "./ctr.ts";
+import { CTR_NAMESPACE, ctr, imageNames, importArchive } from "./ctr.ts";
 import { NODE_CACHE_DIR } from "./node-cache.ts";
 import { ociArchive } from "./oci-archive.ts";
 import { staticBinary } from "./static-binary.ts";
@@ -68,6 +68,24 @@ function pruneSuperseded(address: string, name: string, source: string): void {
   }
 }
 
+/**
+ * podman's image straight into containerd through a pipe. No archive file: an OCI archive of the
+ * 6.7 GB Python stage image needed twice its size in temporary space (podman's layout folder,
+ * then the tar) and filled the disk. docker-archive is written layer by layer, so podman buffers
+ * one layer at most; containerd keeps the layers it already has (a source-only rebuild adds only
+ * the small top layers) and names the image after the archive's RepoTags, checked afterwards.
+ */
+function streamIntoNode(name: string, address: string): void {
+  const script = 'podman save --quiet --format docker-archive "$1" | ctr --address "$2" --namespace "$3" images import -';
+  execFileSync("bash", ["-o", "pipefail", "-c", script, "load-image", name, address, CTR_NAMESPACE], {
+    stdio: ["ignore", "ignore", "inherit"],
+    timeout: 1_200_000,
+  });
+  if (!imageNames(address).includes(name)) {
+    throw new Error(`podman save ${name} | ctr images import: containerd has no image named ${name} afterwards`);
+  }
+}
+
 export interface LoadedImage {
   /** The reference to put in a pod spec (with imagePullPolicy Never or IfNotPresent). */
   name: string;
@@ -79,16 +97,7 @@ export function loadImage(podmanImage: string, address: string): LoadedImage {
   const name = localImageName(podmanImage);
   const id = execFileSync("podman", ["image", "inspect", "--format", "{{.Id}}", name], { encoding: "utf8" }).trim();
   if (alreadyLoaded(address, name, id)) return { name, imported: false };
-  const tmp = mkdtempSync(path.join(IMAGES_DIR, "save-"));
-  try {
-    const archive = path.join(tmp, "image.tar");
-    execFileSync("podman", ["save", "--quiet", "--format", "oci-archive", "--output", archive, name], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    importArchive(address, archive, name);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  streamIntoNode(name, address);
   pruneSuperseded(address, name, id);
   remember(name, id);
   return { name, imported: true };
