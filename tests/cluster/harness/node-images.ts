@@ -76,7 +76,8 @@ function pruneSuperseded(address: string, name: string, source: string): void {
  * the small top layers) and names the image after the archive's RepoTags, checked afterwards.
  */
 function streamIntoNode(name: string, address: string): void {
-  const script = 'podman save --quiet --format docker-archive "$1" | ctr --address "$2" --namespace "$3" images import -';
+  const script =
+    'podman save --quiet --format docker-archive "$1" | ctr --address "$2" --namespace "$3" images import -';
   execFileSync("bash", ["-o", "pipefail", "-c", script, "load-image", name, address, CTR_NAMESPACE], {
     stdio: ["ignore", "ignore", "inherit"],
     timeout: 1_200_000,
