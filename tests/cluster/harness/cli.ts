@@ -1,10 +1,18 @@
 // npm run cluster:up / cluster:down / cluster:build. `up` leaves the control plane running in
 // the background (state in tests/cluster/.state/cluster.json) and prints the kubeconfig path.
+// As root with containerd installed (`npm run setup:test`), it also starts the real node
+// kubelet-0 and loads the stage images `npm run images:build` made, so pods really run;
+// `--no-real-node` leaves it out.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { readBuiltImages } from "../../../scripts/images/manifest.ts";
 import { CLUSTER_DIR, controlPlaneBinary } from "./binary.ts";
 import { startControlPlane } from "./control-plane.ts";
+import { loadImage } from "./node-images.ts";
+import { stopDetachedNode } from "./node-lock.ts";
 import { stopProcess } from "./processes.ts";
+import { REAL_NODE_LABEL } from "./real-node.ts";
 
 const STATE_DIR = path.join(CLUSTER_DIR, ".state");
 const STATE_FILE = path.join(STATE_DIR, "cluster.json");
@@ -15,7 +23,36 @@ interface State {
   pids: { name: string; pid: number }[];
 }
 
-async function up(): Promise<number> {
+/** Why this machine cannot run the real node, or undefined when it can. */
+function realNodeUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "it needs root";
+  for (const program of ["containerd", "ctr", "runc"]) {
+    try {
+      execFileSync("which", [program], { stdio: "ignore" });
+    } catch {
+      return `${program} is not installed (npm run setup:test installs it)`;
+    }
+  }
+  return undefined;
+}
+
+/** Loads the stage images the last `npm run images:build` recorded; returns their references. */
+function loadBuiltStageImages(containerdAddress: string): string[] {
+  const built = readBuiltImages();
+  const loaded: string[] = [];
+  for (const name of ["stage-ts", "stage-python"] as const) {
+    const image = built[name];
+    if (!image) {
+      process.stderr.write(`cluster: no ${name} image built yet (npm run images:build), so none is on the real node\n`);
+      continue;
+    }
+    process.stderr.write(`cluster: loading ${image.ref} into the real node (the first time takes minutes)\n`);
+    loaded.push(loadImage(image.ref, containerdAddress).name);
+  }
+  return loaded;
+}
+
+async function up(flags: string[]): Promise<number> {
   if (existsSync(STATE_FILE)) {
     const state = JSON.parse(readFileSync(STATE_FILE, "utf8")) as State;
     process.stderr.write(`cluster: already up (npm run cluster:down first)\n`);
@@ -25,13 +62,22 @@ async function up(): Promise<number> {
   mkdirSync(STATE_DIR, { recursive: true });
   const dir = path.join(STATE_DIR, "run");
   rmSync(dir, { recursive: true, force: true });
-  const plane = await startControlPlane({ withNodes: true, detached: true, dir });
+  const unavailable = flags.includes("--no-real-node") ? "--no-real-node" : realNodeUnavailable();
+  if (unavailable) process.stderr.write(`cluster: no real node (${unavailable}); pods are only simulated\n`);
+  const plane = await startControlPlane({ withNodes: true, realNode: !unavailable, detached: true, dir });
   const state: State = {
     dir: plane.dir,
     kubeconfig: plane.kubeconfig,
     pids: plane.components.map(({ name, pid }) => ({ name, pid })),
   };
   writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+  if (plane.realNode) {
+    const images = loadBuiltStageImages(plane.realNode.containerdAddress);
+    process.stderr.write(
+      `cluster: real node ${plane.realNode.name} (pods there need a toleration of the taint ${REAL_NODE_LABEL}=true:NoSchedule)` +
+        `${images.length > 0 ? `; images with imagePullPolicy Never: ${images.join(", ")}` : ""}\n`,
+    );
+  }
   process.stderr.write(`cluster: up (${state.pids.map((p) => p.name).join(", ")}); logs in ${plane.dir}\n`);
   process.stderr.write(`cluster: export KUBECONFIG=${plane.kubeconfig}\n`);
   process.stdout.write(`${plane.kubeconfig}\n`);
@@ -44,15 +90,17 @@ async function down(): Promise<number> {
     return 0;
   }
   const state = JSON.parse(readFileSync(STATE_FILE, "utf8")) as State;
+  // The node first, while the API server still takes its kubelet's last updates.
+  const node = await stopDetachedNode();
   for (const { pid } of [...state.pids].reverse()) await stopProcess(pid);
   rmSync(STATE_FILE);
-  process.stderr.write(`cluster: stopped ${state.pids.length} processes\n`);
+  process.stderr.write(`cluster: stopped ${state.pids.length} processes${node ? " and the real node" : ""}\n`);
   return 0;
 }
 
 const command = process.argv[2];
 const commands: Record<string, () => Promise<number>> = {
-  up,
+  up: () => up(process.argv.slice(3)),
   down,
   build: async () => {
     process.stdout.write(`${controlPlaneBinary()}\n`);
@@ -61,7 +109,7 @@ const commands: Record<string, () => Promise<number>> = {
 };
 const run = command ? commands[command] : undefined;
 if (!run) {
-  process.stderr.write("usage: cli.ts up|down|build\n");
+  process.stderr.write("usage: cli.ts up [--no-real-node] | down | build\n");
   process.exitCode = 2;
 } else {
   process.exitCode = await run();

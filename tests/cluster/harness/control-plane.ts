@@ -21,7 +21,7 @@ export interface ControlPlaneOptions {
   withNodes: boolean;
   /**
    * Also run a real kubelet with containerd (node kubelet-0, tainted mammoflow.io/real-node);
-   * needs `withNodes` (the scheduler) and root.
+   * needs `withNodes` (the scheduler) and root. Detached, it outlives this process like the rest.
    */
   realNode?: boolean;
   /** Keep the processes running after this process exits (`cluster:up`). */
@@ -113,8 +113,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
   try {
     const detached = options.detached ?? false;
-    if (options.realNode && (!options.withNodes || detached)) {
-      throw new Error("a real node needs withNodes and a control plane owned by this process");
+    if (options.realNode && !options.withNodes) {
+      throw new Error("a real node needs withNodes (its pods are placed by the scheduler)");
     }
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
@@ -266,6 +266,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         dir,
         kubeconfig: kubeconfigFor(dir, server, nodeUser, nodeToken),
         admin,
+        detached,
       });
     }
     return { dir, kubeconfig, server, components, admin, ...(realNode ? { realNode } : {}), stop };

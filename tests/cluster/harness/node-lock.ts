@@ -12,8 +12,13 @@ import { alive, stopProcess } from "./processes.ts";
 const LOCK_FILE = path.join(NODE_CACHE_DIR, "node.lock.json");
 
 export interface NodeLock {
-  /** The process that started the node (the test runner). */
+  /** The process that started the node (the test runner, or `cluster:up`). */
   owner: number;
+  /**
+   * Started by `cluster:up`, whose process exits at once: the node then belongs to no process and
+   * is held for as long as its containerd runs, until `cluster:down` stops it.
+   */
+  detached?: boolean;
   /** Folder of the run: containerd's state, the kubelet's root. */
   dir: string;
   containerdAddress: string;
@@ -39,7 +44,12 @@ function runs(pid: number, program: string): boolean {
  */
 export async function acquireNodeLock(lock: NodeLock): Promise<void> {
   const previous = readLock();
-  if (previous && previous.owner !== process.pid && alive(previous.owner)) {
+  if (previous?.detached && previous.pids.containerd !== undefined && runs(previous.pids.containerd, "containerd")) {
+    throw new Error(
+      `the real node's cache (${NODE_CACHE_DIR}) is in use by the cluster of \`npm run cluster:up\` (run folder ${previous.dir}); \`npm run cluster:down\` stops it`,
+    );
+  }
+  if (previous && !previous.detached && previous.owner !== process.pid && alive(previous.owner)) {
     throw new Error(
       `the real node's cache (${NODE_CACHE_DIR}) is in use by process ${previous.owner} (run folder ${previous.dir})`,
     );
@@ -56,6 +66,15 @@ export function updateNodeLock(lock: NodeLock): void {
 
 export function releaseNodeLock(): void {
   if (readLock()?.owner === process.pid) rmSync(LOCK_FILE, { force: true });
+}
+
+/** `cluster:down`: stops a node that `cluster:up` left running; false when there is none. */
+export async function stopDetachedNode(): Promise<boolean> {
+  const lock = readLock();
+  if (!lock?.detached) return false;
+  await clearLeftovers(lock);
+  rmSync(LOCK_FILE, { force: true });
+  return true;
 }
 
 async function clearLeftovers(previous: NodeLock): Promise<void> {

@@ -32,6 +32,8 @@ export interface RealNodeOptions {
   kubeconfig: string;
   admin: KubeClient;
   name?: string;
+  /** Leave containerd and the kubelet running when this process exits (`cluster:up`). */
+  detached?: boolean;
 }
 
 export interface RealNode {
@@ -53,7 +55,14 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
   const name = options.name ?? REAL_NODE_NAME;
   const nodeDir = path.join(options.dir, "node");
   const address = path.join(nodeDir, "containerd.sock");
-  const lock: NodeLock = { owner: process.pid, dir: nodeDir, containerdAddress: address, pids: {} };
+  const detached = options.detached ?? false;
+  const lock: NodeLock = {
+    owner: process.pid,
+    ...(detached ? { detached } : {}),
+    dir: nodeDir,
+    containerdAddress: address,
+    pids: {},
+  };
   await acquireNodeLock(lock);
 
   const components: Component[] = [];
@@ -93,7 +102,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
         cniBinDir: CNI_BIN_DIR,
       }),
     );
-    const containerd = startProgram("containerd", "containerd", ["--config", containerdToml], options.dir, false);
+    const containerd = startProgram("containerd", "containerd", ["--config", containerdToml], options.dir, detached);
     components.push(containerd);
     lock.pids.containerd = containerd.pid;
     updateNodeLock(lock);
@@ -131,7 +140,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
         `--node-ip=${nodeIp}`,
         `--node-labels=${REAL_NODE_LABEL}=true`,
       ],
-      false,
+      detached,
     );
     components.push(kubelet);
     lock.pids.kubelet = kubelet.pid;
