@@ -131,8 +131,10 @@ describe("P5/P6 detector output and breast box (real YOLOX-nano ONNX vs PyTorch 
       const prepared = buildYoloxInput(image, c.height, c.width, 416, 416);
       const output = await detector.run(prepared.tensor);
       const expected = await readFloat32(dir, c.output);
-      const anchors = expected.length / YOLOX_CHANNELS;
-      expect(anchors).toBe(3549);
+      // 52² + 26² + 13² anchors at strides 8, 16, 32 of the 416×416 input, 6 values each.
+      expect(expected.length).toBe(3549 * YOLOX_CHANNELS);
+      expect(output.length, `${c.model} ${c.height}×${c.width} output length`).toBe(expected.length);
+      const anchors = 3549;
       for (let k = 0; k < 4; k++) {
         expect(maxAbsDiff(output, expected, k, YOLOX_CHANNELS, anchors), `tx..th column ${k}`).toBeLessThanOrEqual(
           1e-3,

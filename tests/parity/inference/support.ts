@@ -125,10 +125,22 @@ export function phantomImage(height: number, width: number, seed: number, rightS
   return out;
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, from = 0, step = 1, count = a.length): number {
+/**
+ * The largest |a[i] − b[i]| over `count` elements from `from` every `step`. Arrays of different
+ * lengths, or a range that runs past their end, are an error: a shorter output is never "close".
+ */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, from = 0, step = 1, count?: number): number {
+  if (a.length !== b.length) throw new RangeError(`the arrays differ in length: ${a.length} and ${b.length}`);
+  const n = count ?? Math.ceil((a.length - from) / step);
+  const last = from + (n - 1) * step;
+  if (n > 0 && last >= a.length) {
+    throw new RangeError(`${n} elements from ${from} every ${step} run past the arrays' ${a.length} elements`);
+  }
   let max = 0;
-  for (let i = from, n = 0; n < count && i < a.length; i += step, n++) {
-    max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  for (let k = 0, i = from; k < n; k++, i += step) {
+    const d = Math.abs((a[i] as number) - (b[i] as number));
+    // NaN on either side is a difference, not a match.
+    max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(max, d);
   }
   return max;
 }

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+import torchvision
 
 torch.set_num_threads(1)
 STRIDES = (8, 16, 32)
@@ -91,26 +92,39 @@ def decode_outputs(outputs: torch.Tensor, input_h: int, input_w: int) -> torch.T
     )
 
 
-def detect_single(
-    output, resized, ratio, ori_h, ori_w, input_size, conf=0.5, area=0.04
-):
-    """`detect_single` after the engine: decode, corners, score filter, top box, mapping; then Otsu; then none.
-
-    The seed's batched NMS sits between the filter and the top-1 choice; it keeps the
-    highest-scoring box, so it is left out here (torchvision is not part of this stack).
-    """
-    pred = decode_outputs(output, *input_size)
+def post_process(pred: torch.Tensor, conf: float, nms: float):
+    """`RoiExtractor.post_process` for one image: corners, score filter, then torchvision's
+    class-aware batched NMS. Returns the kept detections (x0, y0, x1, y1, obj, cls, class,
+    anchor) in NMS order, or None. The anchor column is ours, to name the chosen box."""
     corners = pred.clone()
     corners[:, :, 0] = pred[:, :, 0] - pred[:, :, 2] / 2
     corners[:, :, 1] = pred[:, :, 1] - pred[:, :, 3] / 2
     corners[:, :, 2] = pred[:, :, 0] + pred[:, :, 2] / 2
     corners[:, :, 3] = pred[:, :, 1] + pred[:, :, 3] / 2
     image_pred = corners[0]
-    class_conf, _ = torch.max(image_pred[:, 5:6], 1, keepdim=True)
+    class_conf, class_pred = torch.max(image_pred[:, 5:6], 1, keepdim=True)
     mask = (image_pred[:, 4] * class_conf.squeeze() >= conf).squeeze()
-    detections = torch.cat((image_pred[:, :5], class_conf), 1)[mask]
+    anchor = torch.arange(image_pred.size(0), dtype=torch.float32)[:, None]
+    detections = torch.cat(
+        (image_pred[:, :5], class_conf, class_pred.float(), anchor), 1
+    )[mask]
+    if not detections.size(0):
+        return None, 0
+    keep = torchvision.ops.batched_nms(
+        detections[:, :4], detections[:, 4] * detections[:, 5], detections[:, 6], nms
+    )
+    return detections[keep], int(detections.size(0))
+
+
+def detect_single(
+    output, resized, ratio, ori_h, ori_w, input_size, conf=0.5, area=0.04, nms=0.9
+):
+    """`detect_single` after the engine: decode, corners, score filter, class-aware NMS
+    (torchvision), top box, mapping; then Otsu; then none."""
+    pred = decode_outputs(output, *input_size)
+    detections, _ = post_process(pred, conf, nms)
     top = None
-    if detections.size(0):
+    if detections is not None:
         detections[:, :4] = detections[:, :4] / ratio
         detections[:, 4] = detections[:, 4] * detections[:, 5]
         best = detections[detections[:, 4].argmax()]
@@ -205,6 +219,24 @@ def main() -> None:
             result[case["input"] + ":" + name] = detect_single(
                 output, resized, ratio, h, w, input_size
             )
+    elif op == "nms_top":
+        # The seed's choice among raw detector outputs: NMS, then the highest obj·cls.
+        for case in job["cases"]:
+            raw = torch.from_numpy(load(folder, case["input"]).reshape(1, -1, 6))
+            pred = decode_outputs(raw, job["inputHeight"], job["inputWidth"])
+            kept, candidates = post_process(pred, job["conf"], job["nms"])
+            if kept is None:
+                result[case["input"]] = None
+                continue
+            score = kept[:, 4] * kept[:, 5]
+            best = kept[score.argmax()]
+            result[case["input"]] = {
+                "anchor": int(best[7]),
+                "corners": [float(v) for v in best[:4]],
+                "score": float(score.max()),
+                "candidates": candidates,
+                "kept": int(kept.size(0)),
+            }
     elif op == "resize_and_pad":
         for case in job["cases"]:
             img = torch.from_numpy(
