@@ -25,10 +25,8 @@ def request() -> dict:
             "fold": 0,
             "numFolds": 2,
             "model": MODEL,
-            "training": TRAINING,
+            "training": {**TRAINING, "deterministic": True, "checkpointEverySteps": 1},
             "stage": STAGE_1,
-            "deterministic": True,
-            "checkpointEverySteps": 1,
         },
         outputDir="run/fold",
     )

@@ -37,7 +37,8 @@ STAGE_1 = {
 
 
 def train_request(out: str, stage: dict, inputs: dict | None = None, **extra) -> dict:
-    parameters = {"fold": 0, "numFolds": 2, "model": MODEL, "training": TRAINING, "stage": stage, "deterministic": True}
+    training = {**TRAINING, "deterministic": True}
+    parameters = {"fold": 0, "numFolds": 2, "model": MODEL, "training": training, "stage": stage}
     return make_request(
         "train-fold",
         inputs={"crops": "crops", "split": "split", **(inputs or {})},
@@ -147,3 +148,21 @@ def test_bad_training_parameters_are_permanent(tmp_path, write_request):
     assert run_stage(STAGES, "train-fold", write_request(short, "r2.json"), storage) == 2
     message = json.loads((storage / "short/result.json").read_text())["error"]["message"]
     assert "precomputedEpochs" in message
+
+
+def test_random_init_needs_no_pretrained_file_and_imagenet_does(tmp_path, write_request):
+    storage = tmp_path / "st"
+    storage.mkdir()
+    write_classification_data(storage, patients=4, external_patients=1)
+    absent = {**MODEL, "pretrained": "assets/public_pretrains/absent.safetensors"}
+    imagenet = train_request("imagenet", STAGE_1, model=absent)
+    assert run_stage(STAGES, "train-fold", write_request(imagenet), storage) == 2
+    error = json.loads((storage / "imagenet/result.json").read_text())["error"]
+    assert error["reason"] == "MissingArtifact"
+    assert "absent.safetensors" in error["message"]
+    random_start = train_request("random", {**STAGE_1, "init": "Random"}, model=absent)
+    assert run_stage(STAGES, "train-fold", write_request(random_start, "r2.json"), storage) == 0
+    assert (storage / "random/checkpoint-1.pth.tar").is_file()
+    unknown = train_request("unknown", {**STAGE_1, "init": "Scratch"})
+    assert run_stage(STAGES, "train-fold", write_request(unknown, "r3.json"), storage) == 2
+    assert "stage.init" in json.loads((storage / "unknown/result.json").read_text())["error"]["message"]

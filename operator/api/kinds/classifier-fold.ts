@@ -41,10 +41,10 @@ export const ClassifierFoldSpec = withInvariants(
       holds: (s) => s.fold < s.numFolds,
     },
     {
-      cel: "!has(self.stages) || self.stages[0].init == 'ImageNet'",
-      message: "the first training stage must start from ImageNet weights",
+      cel: "!has(self.stages) || self.stages[0].init != 'PreviousStage'",
+      message: "the first training stage has no previous stage: it starts from ImageNet (or Random) weights",
       fieldPath: ".stages",
-      holds: (s) => s.stages === undefined || s.stages[0]?.init === "ImageNet",
+      holds: (s) => s.stages === undefined || s.stages[0]?.init !== "PreviousStage",
     },
   ],
 );

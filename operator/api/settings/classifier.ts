@@ -78,6 +78,20 @@ export const ClassifierTraining = z
       .max(10)
       .default(2)
       .describe("Validations per epoch inside a stage's dense-validation epochs."),
+    checkpointEverySteps: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(500)
+      .describe(
+        "Optimiser steps between resume checkpoints (besides the one at every validation): at most this many steps are lost when a pod is pre-empted.",
+      ),
+    deterministic: z
+      .boolean()
+      .default(false)
+      .describe(
+        "torch deterministic algorithms and cuDNN settings: a resumed run then ends with the same weights as an uninterrupted one, at some cost in speed.",
+      ),
   })
   .describe("Settings shared by all classifier training stages.");
 export type ClassifierTraining = z.infer<typeof ClassifierTraining>;
@@ -102,9 +116,9 @@ export const TrainingStage = withInvariants(
   z
     .object({
       init: z
-        .enum(["ImageNet", "PreviousStage"])
+        .enum(["ImageNet", "PreviousStage", "Random"])
         .describe(
-          "ImageNet: start from the pretrained weights. PreviousStage: start from the EMA weights of the previous stage's last checkpoint.",
+          "ImageNet: start from the pretrained weights (model.pretrained). PreviousStage: start from the EMA weights of the previous stage's last checkpoint. Random: start from timm's random initialisation, for trial runs at toy size where no pretrained file is at hand (the seed always starts from ImageNet).",
         ),
       lr: z.number().positive().describe("Peak learning rate."),
       minLr: z.number().min(0).describe("Final cosine learning rate (also the cooldown epoch's)."),

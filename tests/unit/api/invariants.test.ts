@@ -31,7 +31,7 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
       fold: 0,
       stages: [{ init: "PreviousStage", lr: 1e-3, minLr: 0, warmupLr: 0, epochs: 4, warmupEpochs: 1, smoothing: 0 }],
     },
-    refusedWith: "the first training stage must start from ImageNet weights",
+    refusedWith: "the first training stage has no previous stage: it starts from ImageNet (or Random) weights",
   },
   {
     kind: "ClassifierFold",

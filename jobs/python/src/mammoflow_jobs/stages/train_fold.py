@@ -1,8 +1,8 @@
 """train-fold (seed J5): one training run of one fold, resumable (pipeline-spec §5).
 
 Request (operator/pipeline/kinds/classifier-fold.ts): parameters `fold`, `numFolds`, `model`
-(ClassifierModel), `training` (ClassifierTraining), `stage` (TrainingStage), optional
-`checkpointEverySteps` and `deterministic`; inputs `crops` (prepare-dataset), `split`
+(ClassifierModel), `training` (ClassifierTraining, with `checkpointEverySteps` and
+`deterministic`), `stage` (TrainingStage); inputs `crops` (prepare-dataset), `split`
 (cv-split) and, for `stage.init = PreviousStage`, `previous` (the previous run's folder, whose
 last end-of-epoch checkpoint's EMA weights start this run).
 Writes `checkpoint-{epoch}.pth.tar` (state_dict, state_dict_ema), `results/pred_{epoch}.csv`,
@@ -86,8 +86,8 @@ def fold_run(parameters: dict) -> FoldRun:
         dense_from=_optional_epoch(run_stage, "denseValidationFrom"),
         dense_to=_optional_epoch(run_stage, "denseValidationTo"),
         dense_bins=params.integer(training, "denseCheckpointBins", 2, where=t, minimum=1),
-        checkpoint_every_steps=params.integer(parameters, "checkpointEverySteps", 500, minimum=1),
-        deterministic=params.boolean(parameters, "deterministic", False),
+        checkpoint_every_steps=params.integer(training, "checkpointEverySteps", 500, where=t, minimum=1),
+        deterministic=params.boolean(training, "deterministic", False, where=t),
         augment=params.boolean(parameters, "augment", True),
     )
 
@@ -111,6 +111,10 @@ def train_fold_stage(ctx: StageContext) -> None:
     if init_kind == "PreviousStage":
         source = last_epoch_checkpoint(ctx.input_path("previous"))
         init = fold_weights(load_checkpoint_file(source), source)
+    elif init_kind == "Random":
+        pass  # timm's own initialisation: a trial run without the pretrained file
+    elif init_kind != "ImageNet":
+        raise StageFailure("BadRequest", f"parameters.stage.init: unknown value {init_kind!r}")
     else:
         relative = params.section(parameters, "model").get("pretrained")
         if relative:
