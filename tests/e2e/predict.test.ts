@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STAGE_API_VERSION } from "../../jobs/contract/request.ts";
 import { runStage } from "../../jobs/ts/runtime/index.ts";
@@ -20,6 +21,22 @@ async function mammoflow(...args: string[]) {
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Whether ONNX Runtime itself opens a session on the CUDA provider alone (no CPU in the list). */
+async function cudaProviderLoads(model: string): Promise<{ loads: boolean; reason?: string }> {
+  // The reason comes back in the error; ONNX Runtime's own log line would only repeat it.
+  ort.env.logLevel = "fatal";
+  try {
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: [{ name: "cuda", deviceId: 0 }],
+      logSeverityLevel: 4,
+    });
+    await session.release();
+    return { loads: true };
+  } catch (error) {
+    return { loads: false, reason: String(error).split("\n")[0] };
   }
 }
 
@@ -198,13 +215,23 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
     );
   }, 600_000);
 
-  it("an explicit GPU provider that cannot load fails clearly (exit 2), naming the provider", async () => {
+  it("--provider cuda runs on the CUDA provider where ONNX Runtime can load it, and fails clearly (exit 2) where it cannot", async () => {
+    // Asked of ONNX Runtime directly, not of our session code: can a session run on CUDA here?
+    const cuda = await cudaProviderLoads(models.detector);
+    const out = path.join(set.root, "cuda.csv");
     const run = await mammoflow(
       "predict",
       ...["--csv", set.csv, "--images", set.images, "--detector", models.detector, "--classifier", models.ensemble],
-      ...["--out", path.join(set.root, "never.csv"), "--provider", "cuda"],
+      ...["--out", out, "--provider", "cuda", "--workers", "1", "--threads", "1"],
     );
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/the Cuda execution provider is not available \(.*\); onnxruntime-node ships/);
-  }, 120_000);
+    if (cuda.loads) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain("detector on Cuda, classifier on Cuda");
+      expect((await readFile(out, "utf8")).split("\n")[0]).toBe("prediction_id,cancer");
+    } else {
+      expect(run.code, `ONNX Runtime refused CUDA here (${cuda.reason}), so predict must too`).toBe(2);
+      expect(run.stderr).toMatch(/the Cuda execution provider is not available \(.*\); onnxruntime-node ships/);
+      await expect(access(out)).rejects.toThrow();
+    }
+  }, 600_000);
 });
