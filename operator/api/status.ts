@@ -80,4 +80,11 @@ export const BaseStatus = z.object({
     .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
   artifacts: z.array(Artifact).max(256).optional().describe("Outputs with their content hashes."),
   metrics: z.record(z.string(), z.number()).optional().describe("Numeric results, e.g. oofBestPF1, auc, threshold."),
+  observedRetry: z
+    .string()
+    .max(256)
+    .optional()
+    .describe(
+      "Value of the mammoflow.io/retry annotation the controller last acted on; a failed stage re-runs when the annotation changes to another value.",
+    ),
 });

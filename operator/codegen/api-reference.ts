@@ -1,4 +1,5 @@
 import { STAGE_CATALOGUE } from "../../jobs/contract/stages.ts";
+import { USER_ANNOTATIONS } from "../api/annotations.ts";
 import type { KindDefinition } from "../api/index.ts";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import { addMemory } from "../executors/kubernetes/quantity.ts";
@@ -133,8 +134,21 @@ export function renderApiReference(kinds: readonly KindDefinition[], description
       renderTable(fieldRowsOf(structuralSchemaOf(kind.status), "status").slice(1)),
     );
   }
-  parts.push("", ...renderStageSizes());
+  parts.push("", ...renderAnnotations(), "", ...renderStageSizes());
   return `${parts.join("\n")}\n`;
+}
+
+/** Annotations a user sets on any kind to ask for an action (api/annotations.ts). */
+function renderAnnotations(): string[] {
+  return [
+    "## Annotations",
+    "",
+    "Set on a resource of any kind to ask the operator for an action that is not a desired state.",
+    "",
+    "| annotation | effect |",
+    "| --- | --- |",
+    ...USER_ANNOTATIONS.map((a) => `| \`${a.name}\` | ${escapeCell(a.description)} |`),
+  ];
 }
 
 /** The default pod size of every stage (the stage catalogue), which placement.resources changes. */

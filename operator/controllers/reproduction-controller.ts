@@ -1,3 +1,4 @@
+import { RETRY_ANNOTATION, retryRequest } from "../api/annotations.ts";
 import { Reproduction } from "../api/kinds/reproduction.ts";
 import type { Phase } from "../api/status.ts";
 import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
@@ -12,6 +13,7 @@ import {
   summarizeChildren,
 } from "../pipeline/reproduction.ts";
 import type { ResourceStatus } from "../pipeline/status.ts";
+import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
 import { recordPhaseChange } from "./phase-events.ts";
@@ -51,22 +53,38 @@ export function reproductionReconciler(context: ControllerContext) {
     if (!resource || resource.metadata.deletionTimestamp) return undefined;
     const spec = Reproduction.shape.spec.parse(resource.spec);
     const children = reproductionChildren(namespace, name, spec);
+    // Retrying a reproduction retries its children: each re-runs its own failed stages.
+    const retry = retryRequest(resource.metadata.annotations);
+    const annotations = retry !== undefined ? { [RETRY_ANNOTATION]: retry } : undefined;
+    const rejected = new Map<string, string>();
     for (const child of children) {
       const existing = context.caches.kind(child.kind).get(namespace, child.metadata.name);
-      const desired = ownedBy(child, resource);
-      if (existing && contains(existing, { metadata: { labels: child.metadata.labels }, spec: child.spec })) continue;
-      await context.client.apply(
-        resourcePath(kindType(child.kind), namespace, child.metadata.name),
-        desired,
-        FIELD_MANAGER,
+      const desired = ownedBy(
+        { ...child, metadata: { ...child.metadata, ...(annotations ? { annotations } : {}) } },
+        resource,
       );
+      const wanted = { metadata: { labels: child.metadata.labels, annotations }, spec: child.spec };
+      if (existing && contains(existing, wanted)) continue;
+      try {
+        await context.client.apply(
+          resourcePath(kindType(child.kind), namespace, child.metadata.name),
+          desired,
+          FIELD_MANAGER,
+        );
+      } catch (error) {
+        // Said in the status, not retried in a loop: the next change or resync tries again.
+        if (!isTerminalApiError(error)) throw error;
+        rejected.set(child.metadata.name, `${error.statusCode} ${error.reason}: ${error.message}`);
+      }
     }
     const views = children.map((c) => {
       const phase = (context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined)
         ?.phase;
       return { kind: c.kind, name: c.metadata.name, ...(phase ? { phase } : {}) };
     });
-    const summary = summarizeChildren(views);
+    const summary = summarizeChildren(
+      views.map((v) => (rejected.has(v.name) ? { ...v, rejected: rejected.get(v.name) } : v)),
+    );
     const readFrom = resource.metadata.resourceVersion;
     const previous = written.current(key, readFrom, resource.status as ReproductionStatus | undefined);
     const now = context.now().toISOString();

@@ -1,19 +1,21 @@
+import { retryRequest } from "../api/annotations.ts";
 import { kindByName } from "../api/index.ts";
-import { buildRequestConfigMap, buildStageJob } from "../executors/kubernetes/job.ts";
-import { FIELD_MANAGER, stageJobName } from "../executors/kubernetes/names.ts";
-import { type KubeObject, resourcePath } from "../kube/client.ts";
+import { stageJobName } from "../executors/kubernetes/names.ts";
+import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { setConditions } from "../pipeline/conditions.ts";
 import { dependenciesOf, firstBlocker } from "../pipeline/dependencies.ts";
 import { planStages } from "../pipeline/plan.ts";
-import { stageRequests } from "../pipeline/request.ts";
-import type { ResourceId, StagePlan } from "../pipeline/stage-plan.ts";
-import { decideStatus, type ResourceStatus } from "../pipeline/status.ts";
+import type { ResourceId } from "../pipeline/stage-plan.ts";
+import { type Decision, decideStatus, type ResourceStatus, type StatusInput } from "../pipeline/status.ts";
+import { isTerminalApiError, rejectedStart } from "./api-errors.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
+import { DeletedJobs } from "./deleted-jobs.ts";
 import { viewDependencies } from "./dependency-views.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
-import { CONFIGMAP_TYPE, JOB_TYPE, kindType } from "./resource-types.ts";
+import { kindType } from "./resource-types.ts";
+import { deleteFailedJob, failedCreateEvents, startStage } from "./stage-actions.ts";
 import { observeStages } from "./stage-observations.ts";
 import { StartExpectations } from "./start-expectations.ts";
 import { WrittenStatus } from "./written-status.ts";
@@ -29,31 +31,17 @@ function invalidSpec(context: ControllerContext, kind: string, spec: unknown): {
   return { spec: parsed.data };
 }
 
-async function startStage(context: ControllerContext, resource: KubeObject, owner: ResourceId, plan: StagePlan) {
-  const { namespace = "", name, uid = "" } = resource.metadata;
-  const input = {
-    owner: { apiVersion: resource.apiVersion ?? "", kind: owner.kind, name, namespace, uid },
-    plan,
-    requests: stageRequests(owner, plan),
-    config: context.config,
-  };
-  const configMap = buildRequestConfigMap(input);
-  const job = buildStageJob(input);
-  await context.client.apply(
-    resourcePath(CONFIGMAP_TYPE, namespace, configMap.metadata?.name),
-    configMap,
-    FIELD_MANAGER,
-  );
-  await context.client.apply(resourcePath(JOB_TYPE, namespace, job.metadata?.name), job, FIELD_MANAGER);
-  context.events.record(resource, "Normal", "StageStarted", `stage ${plan.id} started as Job ${job.metadata?.name}`);
-}
+/** How soon a Job without pods is looked at again: the Events that explain it trigger nothing. */
+const PODLESS_RECHECK_MS = 15_000;
 
 /**
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
- * observe their Jobs → decide the status and the next stage → start it → write the status.
+ * observe their Jobs → decide the status, the failed stages to retry and the next stage →
+ * delete the retried stages' failed Jobs, start the next stage → write the status.
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
   const expectations = new StartExpectations();
+  const deleted = new DeletedJobs();
   const written = new WrittenStatus<ResourceStatus>();
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
@@ -95,27 +83,55 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     const plans = blocker
       ? []
       : planStages(owner, spec, { dependencies, gpuType: context.config.gpuPools[pool]?.gpuType ?? pool });
-    const observations = observeStages(context.caches, kind, namespace, name, plans);
-    const decision = decideStatus({
+    const observed = await observeStages(context.caches, kind, namespace, name, plans, {
+      deleted: (uid) => deleted.has(uid),
+      events: (job) => failedCreateEvents(context, job),
+    });
+    const retry = retryRequest(resource.metadata.annotations);
+    const input: StatusInput = {
       generation: owner.generation,
       now,
       previous,
       ...(blocker ? { blocker } : {}),
       plans,
-      observations,
-    });
-    for (const id of Object.keys(observations)) expectations.observed(`${namespace}/${stageJobName(kind, name, id)}`);
+      observations: observed.observations,
+      ...(retry !== undefined ? { retry } : {}),
+    };
+    let decision: Decision = decideStatus(input);
+    for (const id of Object.keys(observed.observations)) {
+      expectations.observed(`${namespace}/${stageJobName(kind, name, id)}`);
+    }
     const start = decision.start;
     const startKey = start && `${namespace}/${stageJobName(kind, name, start.id)}`;
-    if (start && startKey && !expectations.isPending(startKey)) {
-      await startStage(context, resource, owner, start);
-      expectations.expect(startKey);
+    try {
+      for (const id of decision.rerun ?? []) {
+        const job = observed.jobs[id];
+        if (!job) continue;
+        await deleteFailedJob(context, job);
+        deleted.deleting(job.metadata.uid ?? "");
+        context.events.record(resource, "Normal", "StageRetried", `stage ${id} runs again (retry ${retry})`);
+      }
+      if (start && startKey && !expectations.isPending(startKey)) {
+        await startStage(context, resource, owner, start);
+        expectations.expect(startKey);
+      }
+    } catch (error) {
+      // A refusal the same request would get again fails the stage with the server's words;
+      // the retry annotation (or a new spec) is what tries again, not a backoff loop.
+      if (!start || !isTerminalApiError(error)) throw error;
+      const job = `the objects of stage ${start.id} (Job ${stageJobName(kind, name, start.id)})`;
+      decision = decideStatus({
+        ...input,
+        previous: { ...previous, ...(retry !== undefined ? { observedRetry: retry } : {}) },
+        observations: { ...observed.observations, [start.id]: rejectedStart(job, error, now) },
+      });
+      context.events.record(resource, "Warning", "StageRejected", error.message);
     }
     if (await writeStatusIfChanged(context.client, path, previous, decision.status)) {
       written.remember(key, readFrom, decision.status);
       recordStageDurations(context, previous, decision.status);
       recordPhaseChange(context, resource, previous, decision.status);
     }
-    return undefined;
+    return observed.podless ? { requeueAfterMs: PODLESS_RECHECK_MS } : undefined;
   };
 }

@@ -77,6 +77,8 @@ export interface ChildView {
   kind: string;
   name: string;
   phase?: Phase;
+  /** Why the API server refused to create or update the child (a 4xx the same request gets again). */
+  rejected?: string;
 }
 
 export interface ReproductionSummary {
@@ -86,6 +88,18 @@ export interface ReproductionSummary {
 
 /** A reproduction's phase from its children's: failed if one failed, done when all are. */
 export function summarizeChildren(children: readonly ChildView[]): ReproductionSummary {
+  const rejected = children.find((c) => c.rejected !== undefined);
+  if (rejected) {
+    const message = `the API server refused ${rejected.kind}/${rejected.name}: ${rejected.rejected}`.slice(0, 4096);
+    return {
+      phase: "Failed",
+      conditions: [
+        { type: "Failed", status: "True", reason: "ChildRejected", message },
+        { type: "Ready", status: "False", reason: "ChildRejected", message },
+        { type: "Succeeded", status: "False", reason: "ChildRejected", message },
+      ],
+    };
+  }
   const failed = children.find((c) => c.phase === "Failed");
   if (failed) {
     const message = `${failed.kind}/${failed.name} failed`;

@@ -17,6 +17,7 @@ export interface ResourceStatus {
   stages?: StageStatus[];
   artifacts?: Artifact[];
   metrics?: Record<string, number>;
+  observedRetry?: string;
 }
 
 export interface StatusInput {
@@ -27,12 +28,26 @@ export interface StatusInput {
   blocker?: Blocker;
   plans: readonly StagePlan[];
   observations: Readonly<Record<string, StageObservation | undefined>>;
+  /** Value of the retry annotation (api/annotations.ts), undefined when it is not set. */
+  retry?: string;
 }
 
 export interface Decision {
   status: ResourceStatus;
   /** The stage to start now, if any (stages run one after another). */
   start?: StagePlan;
+  /**
+   * Stages whose failed Jobs must be deleted before they start again (a retry): their names are
+   * deterministic, and a finished Job's template cannot be changed in place.
+   */
+  rerun?: string[];
+}
+
+/** The stage that stops the resource, and how the Failed condition explains it. */
+interface Failure {
+  reason: string;
+  message: string;
+  finishedAt?: string;
 }
 
 const isFinal = (phase: Phase | undefined) => phase === "Succeeded" || phase === "Failed";
@@ -48,10 +63,30 @@ function artifactsOf(plan: StagePlan, observation: StageObservation): Artifact[]
   );
 }
 
-function failureMessage(plan: StagePlan, observation: StageObservation): string {
+/** Reason of a stage observed Failed because the API server refused its Job (controllers/api-errors.ts). */
+export const JOB_REJECTED = "JobRejected";
+
+function failureOf(plan: StagePlan, observation: StageObservation): Failure {
   const error = observation.results.find((r) => r.result.error)?.result.error;
   const detail = error ? `${error.reason}: ${error.message}` : (observation.message ?? "the stage failed");
-  return `stage ${plan.id} failed (${observation.reason ?? "Failed"}): ${detail}`.slice(0, 4096);
+  return {
+    reason: observation.reason === JOB_REJECTED ? "StageRejected" : "StageFailed",
+    message: `stage ${plan.id} failed (${observation.reason ?? "Failed"}): ${detail}`.slice(0, 4096),
+    ...(observation.finishedAt ? { finishedAt: observation.finishedAt } : {}),
+  };
+}
+
+/**
+ * A stage the status remembers as failed whose Job is gone (TTL, or never created): the failure
+ * the status already states, so the resource stays Failed with the same words.
+ */
+function keptFailureOf(plan: StagePlan, kept: StageStatus, previous: ResourceStatus): Failure {
+  const stated = previous.conditions?.find((c) => c.type === "Failed" && c.status === "True");
+  return {
+    reason: stated?.reason ?? "StageFailed",
+    message: stated?.message ?? `stage ${plan.id} failed: ${kept.message ?? "the stage failed"}`.slice(0, 4096),
+    ...(kept.finishedAt ? { finishedAt: kept.finishedAt } : {}),
+  };
 }
 
 function stageStatus(plan: StagePlan, observation: StageObservation | undefined, kept?: StageStatus): StageStatus {
@@ -73,42 +108,63 @@ function stageStatus(plan: StagePlan, observation: StageObservation | undefined,
 
 /**
  * Decides a resource's status from its stages' observations, and which stage to start next.
- * A stage that succeeded stays succeeded even when its Job was since deleted (TTL), so no status
- * is lost and no stage re-runs.
+ * The status never claims less than it knew: a stage that succeeded stays succeeded and a stage
+ * that failed stays failed when its Job was since deleted (TTL), and a finished resource stays
+ * finished while an input stops being Ready. A failed stage runs again only when the retry
+ * annotation changes to a value the status has not acted on.
  */
 export function decideStatus(input: StatusInput): Decision {
   const previous = input.previous ?? {};
   const conditions = previous.conditions ?? [];
+  const retrying = input.retry !== undefined && input.retry !== previous.observedRetry;
   const set = (phase: Phase, next: ConditionInput[], extra: Partial<ResourceStatus> = {}): ResourceStatus => ({
     ...previous,
     ...extra,
     observedGeneration: input.generation,
     phase,
     conditions: setConditions(conditions, next, input.now, input.generation),
+    ...(input.retry !== undefined ? { observedRetry: input.retry } : {}),
   });
 
-  if (input.blocker && !isFinal(previous.phase)) {
+  if (input.blocker) {
+    // Outputs that exist stay valid and a failure stays a failure: an input that is re-running
+    // says nothing about them. Only a new spec or a retry has to wait for the inputs.
+    const settled = isFinal(previous.phase) && previous.observedGeneration === input.generation && !retrying;
+    if (settled) return { status: previous };
     const { reason, message } = input.blocker;
+    const { observedRetry: _retry, ...status } = set("Blocked", [
+      { type: "Blocked", status: "True", reason, message },
+      { type: "Ready", status: "False", reason, message },
+    ]);
+    // A retry is acted on once the inputs are Ready, not now.
     return {
-      status: set("Blocked", [
-        { type: "Blocked", status: "True", reason, message },
-        { type: "Ready", status: "False", reason, message },
-      ]),
+      status: { ...status, ...(previous.observedRetry !== undefined ? { observedRetry: previous.observedRetry } : {}) },
     };
   }
 
   const stages: StageStatus[] = [];
   const artifacts: Artifact[] = [];
   const metrics: Record<string, number> = {};
+  const rerun: string[] = [];
   let start: StagePlan | undefined;
-  let failed: { plan: StagePlan; observation: StageObservation } | undefined;
+  let failed: Failure | undefined;
   let running = false;
   for (const plan of input.plans) {
-    const observation = input.observations[plan.id];
-    const kept = previous.stages?.find((s) => s.name === plan.id);
+    let observation = input.observations[plan.id];
+    let kept = previous.stages?.find((s) => s.name === plan.id);
+    if (retrying && (observation?.phase === "Failed" || (!observation && kept?.phase === "Failed"))) {
+      if (observation?.runName) rerun.push(plan.id);
+      observation = undefined;
+      kept = undefined;
+    }
     if (!observation && kept?.phase === "Succeeded") {
       stages.push(kept);
       artifacts.push(...(previous.artifacts ?? []).filter((a) => a.path.startsWith(`${plan.outputDir}/`)));
+      continue;
+    }
+    if (!observation && kept?.phase === "Failed") {
+      stages.push(kept);
+      if (!failed && !running && !start) failed = keptFailureOf(plan, kept, previous);
       continue;
     }
     stages.push(stageStatus(plan, observation));
@@ -116,7 +172,7 @@ export function decideStatus(input: StatusInput): Decision {
     if (!observation) {
       start = plan;
     } else if (observation.phase === "Failed") {
-      failed = { plan, observation };
+      failed = failureOf(plan, observation);
     } else if (observation.phase === "Running") {
       running = true;
     } else {
@@ -134,19 +190,20 @@ export function decideStatus(input: StatusInput): Decision {
     ...(previous.startedAt || firstStart || start ? { startedAt: previous.startedAt ?? firstStart ?? input.now } : {}),
   };
   const notBlocked: ConditionInput = { type: "Blocked", status: "False", reason: "InputsReady", message: "" };
+  const rerunning = rerun.length > 0 ? { rerun } : {};
 
   if (failed) {
-    const message = failureMessage(failed.plan, failed.observation);
+    const { reason, message } = failed;
     return {
       status: set(
         "Failed",
         [
           notBlocked,
-          { type: "Failed", status: "True", reason: "StageFailed", message },
-          { type: "Ready", status: "False", reason: "StageFailed", message },
-          { type: "Succeeded", status: "False", reason: "StageFailed", message },
+          { type: "Failed", status: "True", reason, message },
+          { type: "Ready", status: "False", reason, message },
+          { type: "Succeeded", status: "False", reason, message },
         ],
-        { ...common, finishedAt: previous.finishedAt ?? failed.observation.finishedAt ?? input.now },
+        { ...common, finishedAt: previous.finishedAt ?? failed.finishedAt ?? input.now },
       ),
     };
   }
@@ -175,8 +232,15 @@ export function decideStatus(input: StatusInput): Decision {
   const message = waiting
     ? `${progress}; stage ${waiting.plan.id} waits: ${waiting.observation?.reason}: ${waiting.observation?.message ?? ""}`
     : progress;
+  // A retried resource is not finished any more.
+  const { finishedAt: _finished, ...status } = set(
+    "Running",
+    [notBlocked, { type: "Ready", status: "False", reason, message }],
+    common,
+  );
   return {
-    status: set("Running", [notBlocked, { type: "Ready", status: "False", reason, message }], common),
+    status,
     ...(start ? { start } : {}),
+    ...rerunning,
   };
 }

@@ -14,6 +14,7 @@ import {
   kubeconfigPath,
   listJobs,
   listPods,
+  resourceUrl,
   setBehaviour,
   stageMessage,
 } from "./support/cluster.ts";
@@ -71,6 +72,31 @@ describe("stage failures", () => {
       (p) => p.metadata.labels?.["batch.kubernetes.io/job-name"] === "broken-roidet-export-onnx",
     );
     expect(pods).toHaveLength(1);
+  });
+
+  it("a failed stage re-runs only when the retry annotation changes", async () => {
+    const failed = await getResource(admin, ns, "RoiDetectorTraining", "broken");
+    expect(failed.status?.phase).toBe("Failed");
+    const [failedJob] = (await listJobs(admin, ns)).filter((j) => j.metadata.name === "broken-roidet-export-onnx");
+    // The input is fixed on the volume (here: the simulated stage now succeeds); the failed
+    // stage still does not run again by itself.
+    await setBehaviour(admin, ns, {
+      "broken-roidet-export-onnx": { message: stageMessage("export-onnx", ["model.onnx"]) },
+      "preempted-roidet-export-onnx": { disruptOnce: true, message: stageMessage("export-onnx", ["model.onnx"]) },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await getResource(admin, ns, "RoiDetectorTraining", "broken")).status?.phase).toBe("Failed");
+
+    await admin.mergePatch(resourceUrl(ns, "RoiDetectorTraining", "broken"), {
+      metadata: { annotations: { "mammoflow.io/retry": "1" } },
+    });
+    const retried = await waitFor("RoiDetectorTraining/broken to succeed after the retry", async () => {
+      const r = await getResource(admin, ns, "RoiDetectorTraining", "broken");
+      return r.status?.phase === "Succeeded" ? r : undefined;
+    });
+    expect(retried.status?.observedRetry).toBe("1");
+    const [job] = (await listJobs(admin, ns)).filter((j) => j.metadata.name === "broken-roidet-export-onnx");
+    expect(job?.metadata.uid).not.toBe(failedJob?.metadata.uid);
   });
 
   it("a disrupted pod is replaced without counting against backoffLimit", async () => {

@@ -1,7 +1,8 @@
-// Stage pods under a compute ResourceQuota, and stages that cannot start. The quota and the
-// scheduler are the real kube-apiserver admission and kube-scheduler; the first two tests' pods
-// land on simulated nodes (nodesim holds them Running), the image-pull test's pod on the real
-// kubelet node, whose containerd really fails to find the image.
+// Stage pods under a compute ResourceQuota, and stages that cannot start (no node fits, the quota
+// refuses the pods, the image cannot be pulled). The quota and the scheduler are the real
+// kube-apiserver admission and kube-scheduler; the quota tests' pods land on simulated nodes
+// (nodesim holds them Running), the image-pull test's pod on the real kubelet node, whose
+// containerd really fails to find the image.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../../operator/kube/client.ts";
 import { KubeApiError } from "../../operator/kube/client.ts";
@@ -100,6 +101,23 @@ describe("stage pods under a compute ResourceQuota (simulated nodes)", () => {
     expect(ready.status).toBe("False");
     expect(ready.message).toMatch(
       /stage export-onnx waits: Unschedulable: pod huge-roidet-export-onnx-\w+: 0\/\d+ nodes/,
+    );
+  });
+
+  it("reports a stage whose pods the quota refuses as FailedCreate, not as running", async () => {
+    // More CPU than the namespace's whole quota: the API refuses every pod of the Job, and only
+    // the Job controller's FailedCreate events say so.
+    await createResource(
+      admin,
+      ns,
+      "RoiDetectorTraining",
+      "overquota",
+      trainedDetector({ "export-onnx": { cpu: "500" } }),
+    );
+    const ready = await readyCondition(admin, ns, "overquota", "FailedCreate");
+    expect(ready.status).toBe("False");
+    expect(ready.message).toMatch(
+      /stage export-onnx waits: FailedCreate: Job overquota-roidet-export-onnx.*exceeded quota: compute/,
     );
   });
 });

@@ -1,7 +1,7 @@
 // Builders for the operator's test objects (JobSet style): start from a sensible default and
 // state only what a test is about, e.g. makeJobObject("j").indexed().complete().obj().
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import type { CompactResult } from "../../operator/pipeline/observation.ts";
+import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CompactResult, StageObservation } from "../../operator/pipeline/observation.ts";
 import type { StagePlan } from "../../operator/pipeline/stage-plan.ts";
 import { parseConfigForTest } from "./operator-config.ts";
 
@@ -42,6 +42,43 @@ class PlanBuilder {
 }
 export const makePlan = (id: string, stage: StagePlan["stage"]) => new PlanBuilder(id, stage);
 
+class ObservationBuilder {
+  private observation: StageObservation;
+  constructor(phase: StageObservation["phase"], stage: string) {
+    this.observation = {
+      phase,
+      shardsSucceeded: phase === "Succeeded" ? 1 : 0,
+      attempts: 0,
+      runName: `job-${stage}`,
+      startedAt: "2026-01-01T00:00:00.000Z",
+      results: [],
+    };
+    if (phase !== "Running") this.observation.finishedAt = "2026-01-01T01:00:00.000Z";
+    if (phase === "Succeeded") this.observation.results = [{ result: { stage, outcome: "Succeeded", artifacts: [] } }];
+  }
+  /** an artifact the stage reported, with a fixed hash */
+  artifact(name: string) {
+    this.observation.results[0]?.result.artifacts?.push({ name, sha256: "a".repeat(64) });
+    return this;
+  }
+  /** the Job's failure (or wait) reason and message */
+  reason(reason: string, message: string) {
+    Object.assign(this.observation, { reason, message });
+    return this;
+  }
+  /** when the Job finished */
+  finished(at: string) {
+    this.observation.finishedAt = at;
+    return this;
+  }
+  obj(): StageObservation {
+    return structuredClone(this.observation);
+  }
+}
+/** What an executor observed of one stage, e.g. makeObservation("Failed", "export-onnx").reason(…).obj(). */
+export const makeObservation = (phase: StageObservation["phase"], stage: string) =>
+  new ObservationBuilder(phase, stage);
+
 class JobBuilder {
   private job: V1Job;
   constructor(name: string) {
@@ -77,6 +114,16 @@ class JobBuilder {
     ];
     return this;
   }
+  /** status.active: pods the Job controller counts as running or pending */
+  active(n: number) {
+    Object.assign(this.job.status ?? {}, { active: n });
+    return this;
+  }
+  /** spec.suspend (a Kueue queue holds it) */
+  suspended() {
+    (this.job.spec as NonNullable<V1Job["spec"]>).suspend = true;
+    return this;
+  }
   complete(at = "2026-01-01T01:00:00Z") {
     (this.job.status as object as Record<string, unknown>).completionTime = at;
     return this.condition("Complete", "CompletionsReached", "", at);
@@ -90,12 +137,20 @@ export const makeJobObject = (name: string) => new JobBuilder(name);
 /** A finished pod of `job` whose stage container exited with `exitCode` and `message`. */
 export function makeFinishedPod(
   job: V1Job,
-  options: { exitCode: number; message?: string; index?: number; finishedAt?: string; disrupted?: boolean },
+  options: {
+    exitCode: number;
+    message?: string;
+    index?: number;
+    finishedAt?: string;
+    disrupted?: boolean;
+    createdAt?: string;
+  },
 ): V1Pod {
   return {
     metadata: {
       name: `${job.metadata?.name}-${options.index ?? 0}-${options.exitCode}`,
       namespace: "ns",
+      ...(options.createdAt ? { creationTimestamp: options.createdAt as unknown as Date } : {}),
       ownerReferences: [
         { apiVersion: "batch/v1", kind: "Job", name: job.metadata?.name ?? "", uid: job.metadata?.uid ?? "" },
       ],
@@ -149,6 +204,24 @@ export function makeWaitingPod(job: V1Job, wait: { waiting?: string; unschedulab
           }
         : {}),
     },
+  };
+}
+
+/** An Event the Job controller recorded on `job`, e.g. FailedCreate when the API refused a pod. */
+export function makeJobEvent(
+  job: V1Job,
+  event: { reason: string; message: string; at?: string; count?: number },
+): CoreV1Event {
+  const at = (event.at ?? "2026-01-01T00:05:00Z") as unknown as Date;
+  return {
+    metadata: { name: `${job.metadata?.name}.${event.reason.toLowerCase()}`, namespace: "ns" },
+    involvedObject: { kind: "Job", name: job.metadata?.name ?? "", namespace: "ns", uid: job.metadata?.uid ?? "" },
+    reason: event.reason,
+    message: event.message,
+    type: "Warning",
+    count: event.count ?? 1,
+    firstTimestamp: at,
+    lastTimestamp: at,
   };
 }
 

@@ -1,6 +1,7 @@
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
 import { STAGE_CONTAINER } from "./job.ts";
+import { failedCreateWait } from "./job-events.ts";
 import { podWait } from "./pod-waits.ts";
 
 const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
@@ -34,9 +35,10 @@ const toIso = (t: Date | string | undefined) => (t === undefined ? undefined : n
 /**
  * What a stage's Job and its pods say about the stage: phase from the Job's conditions,
  * results from the pods' termination messages (one per finished shard), the failure reason
- * from the Job's Failed condition and the failed pod's message.
+ * from the Job's Failed condition and the failed pod's message; why it waits from its pods, or from
+ * the Job's FailedCreate `events` when the API refused its pods (read only when needsJobEvents).
  */
-export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation {
+export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly CoreV1Event[] = []): StageObservation {
   const indexed = job.spec?.completionMode === "Indexed";
   const conditions = job.status?.conditions ?? [];
   const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === "True");
@@ -81,7 +83,7 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation
     observation.reason = "Suspended";
     observation.message = "the Job is suspended until Kueue admits it";
   } else if (!complete) {
-    const wait = podWait(pods);
+    const wait = podWait(pods) ?? failedCreateWait(job, pods, events);
     if (wait) Object.assign(observation, wait);
   }
   return observation;

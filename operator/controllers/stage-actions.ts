@@ -1,0 +1,66 @@
+import type { CoreV1Event } from "@kubernetes/client-node";
+import { buildRequestConfigMap, buildStageJob } from "../executors/kubernetes/job.ts";
+import { FAILED_CREATE } from "../executors/kubernetes/job-events.ts";
+import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
+import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
+import { stageRequests } from "../pipeline/request.ts";
+import type { ResourceId, StagePlan } from "../pipeline/stage-plan.ts";
+import type { JobObject } from "./caches.ts";
+import type { ControllerContext } from "./context.ts";
+import { CONFIGMAP_TYPE, JOB_TYPE } from "./resource-types.ts";
+
+/** Applies a stage's request ConfigMap, then its Job. */
+export async function startStage(
+  context: ControllerContext,
+  resource: KubeObject,
+  owner: ResourceId,
+  plan: StagePlan,
+): Promise<void> {
+  const { namespace = "", name, uid = "" } = resource.metadata;
+  const input = {
+    owner: { apiVersion: resource.apiVersion ?? "", kind: owner.kind, name, namespace, uid },
+    plan,
+    requests: stageRequests(owner, plan),
+    config: context.config,
+  };
+  const configMap = buildRequestConfigMap(input);
+  const job = buildStageJob(input);
+  await context.client.apply(
+    resourcePath(CONFIGMAP_TYPE, namespace, configMap.metadata?.name),
+    configMap,
+    FIELD_MANAGER,
+  );
+  await context.client.apply(resourcePath(JOB_TYPE, namespace, job.metadata?.name), job, FIELD_MANAGER);
+  context.events.record(resource, "Normal", "StageStarted", `stage ${plan.id} started as Job ${job.metadata?.name}`);
+}
+
+/**
+ * Deletes a failed stage Job so that the stage can start again under the same name: only that
+ * Job (uid precondition, never a newer one of the same name), its pods with it (Background).
+ */
+export async function deleteFailedJob(context: ControllerContext, job: JobObject): Promise<void> {
+  const { namespace = "", name, uid } = job.metadata;
+  try {
+    await context.client.request("DELETE", resourcePath(JOB_TYPE, namespace, name), {
+      body: { propagationPolicy: "Background", preconditions: { uid } },
+      verb: "delete",
+    });
+  } catch (error) {
+    if ((error as KubeApiError).statusCode !== 404) throw error;
+  }
+}
+
+/** The Job's FailedCreate Events (the Job controller's record of pods the API refused). */
+export async function failedCreateEvents(context: ControllerContext, job: JobObject): Promise<CoreV1Event[]> {
+  const { namespace = "", uid = "" } = job.metadata;
+  try {
+    const list = await context.client.list<CoreV1Event>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+      fieldSelector: `involvedObject.uid=${uid},reason=${FAILED_CREATE}`,
+    });
+    return list.items;
+  } catch (error) {
+    // Only an explanation is lost: the stage still shows as running, as before.
+    context.log.warn({ job: job.metadata.name, err: (error as Error).message }, "could not read the Job's events");
+    return [];
+  }
+}
