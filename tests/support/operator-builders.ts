@@ -124,6 +124,12 @@ class JobBuilder {
     (this.job.spec as NonNullable<V1Job["spec"]>).suspend = true;
     return this;
   }
+  /** the Kueue queue label */
+  queue(name: string) {
+    const metadata = this.job.metadata as NonNullable<V1Job["metadata"]>;
+    metadata.labels = { ...metadata.labels, "kueue.x-k8s.io/queue-name": name };
+    return this;
+  }
   complete(at = "2026-01-01T01:00:00Z") {
     (this.job.status as object as Record<string, unknown>).completionTime = at;
     return this.condition("Complete", "CompletionsReached", "", at);

@@ -2,6 +2,7 @@ import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
 import { STAGE_CONTAINER } from "./job.ts";
 import { failedCreateWait } from "./job-events.ts";
+import { KUEUE_QUEUE_LABEL } from "./names.ts";
 import { podWait } from "./pod-waits.ts";
 
 const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
@@ -80,8 +81,12 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly 
     observation.reason = failed.reason ?? "Failed";
     observation.message = [failed.message, failedMessage].filter(Boolean).join(": ");
   } else if (suspended && !complete) {
-    observation.reason = "Suspended";
-    observation.message = "the Job is suspended until Kueue admits it";
+    // With a queue label, Kueue holds the Job until its quota admits it: queued, not stopped.
+    const queue = job.metadata?.labels?.[KUEUE_QUEUE_LABEL];
+    observation.reason = queue ? "Queued" : "Suspended";
+    observation.message = queue
+      ? `Job ${job.metadata?.name ?? "?"} waits in Kueue queue ${queue} for admission`
+      : `Job ${job.metadata?.name ?? "?"} is suspended`;
   } else if (!complete) {
     const wait = podWait(pods) ?? failedCreateWait(job, pods, events);
     if (wait) Object.assign(observation, wait);

@@ -75,6 +75,15 @@ describe("observeJob", () => {
     expect([suspended.phase, suspended.reason]).toEqual(["Running", "Suspended"]);
   });
 
+  it("says Queued, with the queue, for a Job that Kueue holds", () => {
+    const queued = observeJob(makeJobObject("j").suspended().queue("gpu-a100").obj(), []);
+    expect(queued).toMatchObject({
+      phase: "Running",
+      reason: "Queued",
+      message: "Job j waits in Kueue queue gpu-a100 for admission",
+    });
+  });
+
   it("says why a pod does not start: an image that cannot be pulled, no node that fits", () => {
     const job = makeJobObject("j").counts(0).obj();
     const pull = observeJob(job, [makeWaitingPod(job, { waiting: "ImagePullBackOff", message: "Back-off pulling" })]);
