@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Test tools from Debian: lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua is Lua 5.1);
-# chromium renders report.html in its test (driven by playwright-core).
+# chromium renders report.html in its test (driven by playwright-core); python3-sklearn is
+# scikit-learn 1.2.1 (Debian 12) for /usr/bin/python3, the seed's version, which the CV split
+# test (jobs/python/tests/test_cv_split.py) runs to compute the seed's folds.
 DEBIAN_TOOLS=(lua5.1 chromium)
 missing=()
 for tool in "${DEBIAN_TOOLS[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+/usr/bin/python3 -I -c "import sklearn" 2>/dev/null || missing+=(python3-sklearn)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup:test: apt-get install ${missing[*]}"

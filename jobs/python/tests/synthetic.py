@@ -57,3 +57,41 @@ def write_classification_data(storage: Path, patients: int = 12, external_patien
     for i, (train, val) in enumerate(fold_frames(labels, 2, 67)):
         train.to_csv(out / f"train_fold_{i}.csv", index=False)
         val.to_csv(out / f"val_fold_{i}.csv", index=False)
+
+
+MACHINES = ([49, 48, 29, 21, 93, 216, 170, 190, 210], [0.43, 0.2, 0.1, 0.1, 0.05, 0.04, 0.03, 0.03, 0.02])
+
+
+def rsna_labels(patients: int, seed: int, implant_rate: float = 0.014) -> pd.DataFrame:
+    """An RSNA-shaped label table (train.csv's columns and row order, sorted by patient).
+
+    Each patient has CC and MLO of both breasts, a sixth of the breasts one or two extra images;
+    ~4 % of patients have cancer in one breast (all its images positive), ~2 % of the images.
+    Site 1 patients are younger than site 2's; `implant_rate` of the patients have an implant.
+    """
+    rng = np.random.default_rng(seed)
+    patient_ids = np.sort(rng.choice(np.arange(5, 65535), patients, replace=False))
+    site = rng.integers(1, 3, patients)
+    age = np.round(rng.normal(np.where(site == 1, 57.0, 60.0), 9.0))
+    age[rng.random(patients) < 0.002] = np.nan
+    implant = (rng.random(patients) < implant_rate).astype(int)
+    machine = rng.choice(MACHINES[0], patients, p=MACHINES[1])
+    sick_side = np.where(rng.random(patients) < 0.042, rng.integers(0, 2, patients), -1)
+    extra = rng.random((patients, 2)) < 1 / 6
+    per_breast = (2 + extra * rng.integers(1, 3, (patients, 2))).ravel()
+    patient = np.repeat(np.repeat(np.arange(patients), 2), per_breast)
+    side = np.repeat(np.tile([0, 1], patients), per_breast)
+    position = np.arange(len(patient)) - np.repeat(np.cumsum(per_breast) - per_breast, per_breast)
+    return pd.DataFrame(
+        {
+            "site_id": site[patient],
+            "patient_id": patient_ids[patient],
+            "image_id": rng.choice(2**31 - 1, len(patient), replace=False),
+            "laterality": np.where(side == 0, "L", "R"),
+            "view": np.where(position == 0, "CC", "MLO"),
+            "age": age[patient],
+            "cancer": (side == sick_side[patient]).astype(int),
+            "implant": implant[patient],
+            "machine_id": machine[patient],
+        }
+    )
