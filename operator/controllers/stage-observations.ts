@@ -1,5 +1,5 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
-import { needsJobEvents } from "../executors/kubernetes/job-events.ts";
+import { needsJobEvents, podlessLongEnough, podlessRecheckMs } from "../executors/kubernetes/job-events.ts";
 import { stageJobName } from "../executors/kubernetes/names.ts";
 import { observeJob } from "../executors/kubernetes/observe.ts";
 import type { StageObservation } from "../pipeline/observation.ts";
@@ -11,14 +11,15 @@ export interface StageObserving {
   deleted: (uid: string | undefined) => boolean;
   /** The Job's Events; read only for a running Job without pods (quota, webhook refusals). */
   events: (job: JobObject) => Promise<CoreV1Event[]>;
+  now: () => number;
 }
 
 export interface StageObservations {
   observations: Record<string, StageObservation | undefined>;
   /** The Job of each observed stage. */
   jobs: Record<string, JobObject>;
-  /** Some Job has no pods: its Events do not trigger a reconcile, so look again later. */
-  podless: boolean;
+  /** When to look again because some Job has no pods (its Events trigger no reconcile). */
+  recheckAfterMs?: number;
 }
 
 /** Observations of a resource's stages from the cached Jobs and their pods. */
@@ -30,7 +31,7 @@ export async function observeStages(
   plans: readonly StagePlan[],
   observing: StageObserving,
 ): Promise<StageObservations> {
-  const result: StageObservations = { observations: {}, jobs: {}, podless: false };
+  const result: StageObservations = { observations: {}, jobs: {} };
   for (const plan of plans) {
     const jobName = stageJobName(kind, name, plan.id);
     const job = caches.jobs.get(namespace, jobName);
@@ -40,8 +41,12 @@ export async function observeStages(
       .list(namespace)
       .filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid && o.kind === "Job"));
     const podless = needsJobEvents(job, pods);
-    result.podless ||= podless;
-    result.observations[plan.id] = observeJob(job, pods, podless ? await observing.events(job) : []);
+    if (podless) {
+      const after = podlessRecheckMs(job, observing.now());
+      result.recheckAfterMs = Math.min(result.recheckAfterMs ?? after, after);
+    }
+    const explain = podless && podlessLongEnough(job, observing.now());
+    result.observations[plan.id] = observeJob(job, pods, explain ? await observing.events(job) : []);
     result.jobs[plan.id] = job;
   }
   return result;

@@ -31,9 +31,6 @@ function invalidSpec(context: ControllerContext, kind: string, spec: unknown): {
   return { spec: parsed.data };
 }
 
-/** How soon a Job without pods is looked at again: the Events that explain it trigger nothing. */
-const PODLESS_RECHECK_MS = 15_000;
-
 /**
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
  * observe their Jobs → decide the status, the failed stages to retry and the next stage →
@@ -86,6 +83,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     const observed = await observeStages(context.caches, kind, namespace, name, plans, {
       deleted: (uid) => deleted.has(uid),
       events: (job) => failedCreateEvents(context, job),
+      now: () => context.now().getTime(),
     });
     const retry = retryRequest(resource.metadata.annotations);
     const input: StatusInput = {
@@ -132,6 +130,6 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       recordStageDurations(context, previous, decision.status);
       recordPhaseChange(context, resource, previous, decision.status);
     }
-    return observed.podless ? { requeueAfterMs: PODLESS_RECHECK_MS } : undefined;
+    return observed.recheckAfterMs !== undefined ? { requeueAfterMs: observed.recheckAfterMs } : undefined;
   };
 }

@@ -124,6 +124,11 @@ class JobBuilder {
     (this.job.spec as NonNullable<V1Job["spec"]>).suspend = true;
     return this;
   }
+  /** metadata.creationTimestamp */
+  created(at: string) {
+    (this.job.metadata as NonNullable<V1Job["metadata"]>).creationTimestamp = at as unknown as Date;
+    return this;
+  }
   /** the Kueue queue label */
   queue(name: string) {
     const metadata = this.job.metadata as NonNullable<V1Job["metadata"]>;

@@ -20,6 +20,23 @@ export function needsJobEvents(job: V1Job, pods: readonly V1Pod[]): boolean {
   return (job.status?.active ?? 0) === 0 && !pods.some(unfinishedPod);
 }
 
+/** The Job controller creates pods within a second or two; before that, Events say nothing. */
+export const EVENTS_AFTER_MS = 5_000;
+
+/** Whether the Job is old enough for a missing pod to mean something. */
+export const podlessLongEnough = (job: V1Job, now: number) =>
+  now - timeOf(job.metadata?.creationTimestamp ?? job.status?.startTime) >= EVENTS_AFTER_MS;
+
+/**
+ * When to look again at a Job without pods (its Events trigger no reconcile): soon after it was
+ * created, then less and less often (a quarter of its age, 15 s to 5 min), so that thousands of
+ * Jobs held without pods cost few reads.
+ */
+export function podlessRecheckMs(job: V1Job, now: number): number {
+  const age = Math.max(0, now - timeOf(job.metadata?.creationTimestamp ?? job.status?.startTime));
+  return Math.min(300_000, Math.max(15_000, Math.round(age / 4)));
+}
+
 /**
  * Why the Job has no pod, from its FailedCreate Events: the newest one recorded after the Job's
  * newest pod (an older refusal was resolved by the pod that followed). Undefined when none.

@@ -3,7 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { isTerminalApiError, rejectedStart } from "../../../operator/controllers/api-errors.ts";
 import { DeletedJobs } from "../../../operator/controllers/deleted-jobs.ts";
-import { failedCreateWait, needsJobEvents } from "../../../operator/executors/kubernetes/job-events.ts";
+import {
+  failedCreateWait,
+  needsJobEvents,
+  podlessLongEnough,
+  podlessRecheckMs,
+} from "../../../operator/executors/kubernetes/job-events.ts";
 import { observeJob } from "../../../operator/executors/kubernetes/observe.ts";
 import { KubeApiError } from "../../../operator/kube/client.ts";
 import { summarizeChildren } from "../../../operator/pipeline/reproduction.ts";
@@ -59,6 +64,16 @@ describe("a Job whose pods the API refuses", () => {
     expect(needsJobEvents(job, [makeWaitingPod(job, { unschedulable: "", message: "no node" })])).toBe(false);
     expect(needsJobEvents(makeJobObject("j").suspended().obj(), [])).toBe(false);
     expect(needsJobEvents(makeJobObject("j").complete().obj(), [])).toBe(false);
+  });
+
+  it("reads a pod-less Job's Events once it is a few seconds old, and looks again less often as it ages", () => {
+    const created = makeJobObject("j").created("2026-01-01T00:00:00Z").obj();
+    const at = (iso: string) => Date.parse(iso);
+    expect(podlessLongEnough(created, at("2026-01-01T00:00:02Z"))).toBe(false);
+    expect(podlessLongEnough(created, at("2026-01-01T00:00:05Z"))).toBe(true);
+    expect(podlessRecheckMs(created, at("2026-01-01T00:00:02Z"))).toBe(15_000);
+    expect(podlessRecheckMs(created, at("2026-01-01T00:04:00Z"))).toBe(60_000);
+    expect(podlessRecheckMs(created, at("2026-01-01T02:00:00Z"))).toBe(300_000);
   });
 
   it("no longer shows a refusal that a pod created after it resolved", () => {
