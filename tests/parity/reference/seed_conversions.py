@@ -122,7 +122,7 @@ def percentile_min_max(raw: np.ndarray) -> np.ndarray:
     hi = np.percentile(raw, 99) - 1
     lo = raw.min()
     assert hi >= lo
-    v = raw - lo if hi == lo else np.clip((raw - lo) / (hi - lo), 0, 1)
+    v = np.clip(raw - lo if hi == lo else (raw - lo) / (hi - lo), 0, 1)  # the seed clips both branches
     return (v * 255).astype(np.uint8)
 
 

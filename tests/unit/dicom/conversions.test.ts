@@ -7,6 +7,7 @@ import {
   minMaxTimes255Int16Rows,
   numpyPercentile,
   type PixelConversionOptions,
+  percentileMinMaxScale,
   percentileMinMaxUint8,
   pixelConversionOptions,
   roundToFloat16,
@@ -170,6 +171,18 @@ describe("percentile min-max (path D)", () => {
   it("scales with hi = p99 − 1 and clips", () => {
     const out = percentileMinMaxUint8(Uint16Array.from({ length: 100 }, (_, i) => i + 1));
     expect([0, 1, 50, 97, 98, 99].map((i) => out[i])).toEqual([0, 2, 131, 254, 255, 255]);
+  });
+
+  it("clips when hi == lo too, as the seed's np.clip after either branch (0 at the minimum, 255 above)", () => {
+    // p99 of 980 × 5, 11 × 6, 9 × 200 is 6, so hi = p99 − 1 = 5 = lo: the seed leaves x − lo
+    // unscaled and clips it to [0, 1] (NumPy: 980 × 0 and 20 × 255, for uint8 and uint16 input).
+    const values = [...Array(980).fill(5), ...Array(11).fill(6), ...Array(9).fill(200)];
+    for (const input of [Uint8Array.from(values), Uint16Array.from(values)]) {
+      expect(numpyPercentile(input, 99)).toBe(6);
+      expect(Array.from(percentileMinMaxScale(input)).filter((v) => v === 1)).toHaveLength(20);
+      const out = percentileMinMaxUint8(input);
+      expect([out[0], out[979], out[980], out[990], out[991], out[999]]).toEqual([0, 0, 255, 255, 255, 255]);
+    }
   });
 });
 

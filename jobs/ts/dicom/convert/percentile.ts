@@ -21,8 +21,9 @@ export function numpyPercentile(values: ArrayLike<number>, percent: number): num
 
 /**
  * The seed's `percentile_min_max_scale` (pipeline-spec §1.9 D; "not correctly implemented,
- * but used in the winning submission"): hi = p99 − 1, lo = min, clip((x − lo)/(hi − lo), 0, 1),
- * or `x − lo` when hi == lo. Float64 results.
+ * but used in the winning submission"): hi = p99 − 1, lo = min, v = (x − lo)/(hi − lo), or
+ * `x − lo` when hi == lo; the seed clips v to [0, 1] in both cases (`np.clip` after the branch),
+ * so with hi == lo the minimum maps to 0 and everything above it to 1. Float64 results.
  */
 export function percentileMinMaxScale(values: ArrayLike<number>): Float64Array {
   const hi = numpyPercentile(values, 99) - 1;
@@ -32,7 +33,7 @@ export function percentileMinMaxScale(values: ArrayLike<number>): Float64Array {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const d = (values[i] as number) - lo;
-    out[i] = hi === lo ? d : Math.min(Math.max(d / (hi - lo), 0), 1);
+    out[i] = Math.min(Math.max(hi === lo ? d : d / (hi - lo), 0), 1);
   }
   return out;
 }
@@ -41,10 +42,6 @@ export function percentileMinMaxScale(values: ArrayLike<number>): Float64Array {
 export function percentileMinMaxUint8(values: ArrayLike<number>): Uint8Array {
   const scaled = percentileMinMaxScale(values);
   const out = new Uint8Array(scaled.length);
-  // hi == lo leaves x − lo unscaled; · 255 then wraps in the integer dtype, as NumPy does.
-  for (let i = 0; i < scaled.length; i++) {
-    const y = (scaled[i] as number) * 255;
-    out[i] = y <= 255 ? Math.trunc(y) : Math.trunc(y) & 0xff;
-  }
+  for (let i = 0; i < scaled.length; i++) out[i] = Math.trunc((scaled[i] as number) * 255);
   return out;
 }
