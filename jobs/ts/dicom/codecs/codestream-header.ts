@@ -19,17 +19,34 @@ export function readCodestreamHeader(encoding: PixelEncoding, bytes: Uint8Array)
   return encoding === "jpeg2000" || encoding === "htj2k" ? readSiz(bytes) : readSof(bytes, encoding);
 }
 
-export { requireEndMarker };
+/** How far back from the fragment's end an end marker followed by stray bytes is looked for. */
+const TRAILING_SEARCH = 16;
 
-function requireEndMarker(bytes: Uint8Array): void {
+/**
+ * The codestream up to and including its end marker (EOI/EOC, FFD9), so that no decoder sees
+ * what follows it; a stream without one is truncated. After the marker may come:
+ * - one padding byte of any value: a codestream of odd length padded to an even fragment; the
+ *   standard asks for 0x00, but encoders write others (0x20 and 0xCC are seen);
+ * - one 0xFF and/or any number of zeros, which some writers pad with.
+ * Anything longer is refused with its length: it is not padding, and it is not what we decode.
+ */
+export function requireEndMarker(bytes: Uint8Array): Uint8Array {
+  const endsAt = (end: number) => end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
+  if (endsAt(bytes.length)) return bytes;
+  if (endsAt(bytes.length - 1)) return bytes.subarray(0, bytes.length - 1);
   let end = bytes.length;
-  // Fragments are padded to even length, usually with one zero byte; some writers pad with
-  // 0xFF or with several zeros.
   if (end > 2 && bytes[end - 1] === 0xff) end--;
   while (end > 2 && bytes[end - 1] === 0) end--;
-  if (end < 2 || bytes[end - 2] !== 0xff || bytes[end - 1] !== 0xd9) {
-    throw new DicomError("truncated", "codestream has no end marker (FFD9): the pixel data is truncated");
+  if (endsAt(end)) return bytes.subarray(0, end);
+  for (let at = bytes.length - 2; at >= Math.max(2, bytes.length - TRAILING_SEARCH); at--) {
+    if (endsAt(at)) {
+      throw new DicomError(
+        "inconsistent-size",
+        `${bytes.length - at} bytes follow the codestream's end marker (FFD9); one padding byte is accepted, not more`,
+      );
+    }
   }
+  throw new DicomError("truncated", "codestream has no end marker (FFD9): the pixel data is truncated");
 }
 
 const JP2_SIGNATURE = [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20];

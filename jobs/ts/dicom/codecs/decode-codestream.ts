@@ -62,11 +62,12 @@ export async function decodeCodestream(
   frame: Uint8Array,
   format: PixelFormat,
 ): Promise<DecodedSamples> {
-  const codestream = encoding === "jpeg2000" || encoding === "htj2k" ? jpeg2000Codestream(frame) : frame;
-  const header = readCodestreamHeader(encoding, codestream);
+  const wrapped = encoding === "jpeg2000" || encoding === "htj2k" ? jpeg2000Codestream(frame) : frame;
+  const header = readCodestreamHeader(encoding, wrapped);
   checkAgainstDicom(encoding, header, format);
-  const codec = wasmCodecFor(encoding, codestream, header);
-  requireEndMarker(codestream);
+  const codec = wasmCodecFor(encoding, wrapped, header);
+  // Decoders get the codestream without the padding after its end marker.
+  const codestream = requireEndMarker(wrapped);
   if (codec === undefined) {
     const native = activeNativeJpegLossless();
     if (native !== undefined) return decodeNativeJpegLossless(native, codestream, header, format);
