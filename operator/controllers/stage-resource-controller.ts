@@ -115,7 +115,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       }
     } catch (error) {
       // A refusal the same request would get again fails the stage with the server's words;
-      // the retry annotation (or a new spec) is what tries again, not a backoff loop.
+      // a new value of the retry annotation is what tries again, not a backoff loop.
       if (!start || !isTerminalApiError(error)) throw error;
       const job = `the objects of stage ${start.id} (Job ${stageJobName(kind, name, start.id)})`;
       decision = decideStatus({
