@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { API_GROUP_VERSION } from "./group.ts";
 import type { KindDefinition } from "./kinds/define.ts";
+import { describeUnknownFields, unknownFields } from "./unknown-fields.ts";
 
 export type ParsedResource = {
   kind: KindDefinition;
@@ -42,6 +43,22 @@ export function parseResource(kinds: readonly KindDefinition[], document: unknow
   const name = (document as { metadata?: { name?: unknown } }).metadata?.name;
   const label = typeof name === "string" ? `${where} (${definition.kind}/${name})` : where;
   const result = definition.resource.safeParse(document);
-  if (!result.success) throw new ResourceValidationError(label, z.prettifyError(result.error));
+  const problems = [
+    ...(result.success ? [] : [z.prettifyError(result.error)]),
+    ...(typeof name === "string" && !RESOURCE_NAME.test(name) ? [badNameMessage(name)] : []),
+  ];
+  const unknown = unknownFields(definition.resource, document);
+  if (unknown.length > 0) problems.push(describeUnknownFields(unknown));
+  if (!result.success || problems.length > 0) throw new ResourceValidationError(label, problems.join("\n"));
   return { kind: definition, resource: result.data as ParsedResource["resource"] };
+}
+
+/**
+ * A resource's name becomes a label value (mammoflow.io/resource) on its Jobs and pods and the
+ * start of their names, so it must be an RFC 1123 label, as the API server checks a label value.
+ */
+const RESOURCE_NAME = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function badNameMessage(name: string): string {
+  return `metadata.name ${JSON.stringify(name)}: must be 1 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit (it becomes a label value and part of Job names)`;
 }

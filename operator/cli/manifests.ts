@@ -39,9 +39,14 @@ function isOtherApiGroup(value: unknown): boolean {
   return typeof apiVersion === "string" && !apiVersion.startsWith(`${API_GROUP}/`);
 }
 
+const resourceKey = (parsed: ParsedResource) =>
+  `${parsed.kind.kind}/${parsed.resource.metadata.namespace ? `${parsed.resource.metadata.namespace}/` : ""}${parsed.resource.metadata.name}`;
+
 /** Reads and validates every document of every manifest; one bad document does not hide the others. */
 export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
   const load: ManifestLoad = { resources: [], errors: [], skipped: [] };
+  // Where each resource was first defined: a second definition would silently replace it.
+  const seen = new Map<string, string>();
   for (const file of await expandManifestPaths(inputs)) {
     const documents = parseAllDocuments(await readFile(file, "utf8"));
     for (const [index, document] of documents.entries()) {
@@ -57,7 +62,12 @@ export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
         continue;
       }
       try {
-        load.resources.push(parseResource(ALL_KINDS, value, where));
+        const parsed = parseResource(ALL_KINDS, value, where);
+        const key = resourceKey(parsed);
+        const first = seen.get(key);
+        if (first) throw new ResourceValidationError(where, `${key} is already defined in ${first}`);
+        seen.set(key, where);
+        load.resources.push(parsed);
       } catch (error) {
         if (error instanceof ResourceValidationError) load.errors.push(error);
         else throw error;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
+import { describeUnknownFields, unknownFields } from "../api/unknown-fields.ts";
 import { MammoflowConfig } from "./schema.ts";
 
 /** Environment variables that override single settings (applied after the file). */
@@ -45,7 +46,13 @@ export function resolveConfig(
     if (value !== undefined && value !== "") setPath(merged, keys, value);
   }
   const result = MammoflowConfig.safeParse(merged);
-  if (!result.success) throw new ConfigError(`${source}: invalid configuration\n${z.prettifyError(result.error)}`);
+  const problems = [
+    ...(result.success ? [] : [z.prettifyError(result.error)]),
+    ...[unknownFields(MammoflowConfig, merged)].filter((u) => u.length > 0).map(describeUnknownFields),
+  ];
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(`${source}: invalid configuration\n${problems.join("\n")}`);
+  }
   return result.data;
 }
 

@@ -1,9 +1,16 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALL_KINDS } from "../../../operator/api/index.ts";
 import { loadManifests } from "../../../operator/cli/manifests.ts";
 
 describe("crds/samples", async () => {
-  const { resources, errors } = await loadManifests(["crds/samples"]);
+  // Each sample stands alone (the gitops folder repeats reproduction-partial.yaml on purpose), so
+  // they are validated one by one: together, the repeated Reproduction is a duplicate.
+  const samples = readdirSync("crds/samples").map((entry) => path.join("crds/samples", entry));
+  const loads = await Promise.all(samples.map((sample) => loadManifests([sample])));
+  const resources = loads.flatMap((l) => l.resources);
+  const errors = loads.flatMap((l) => l.errors);
 
   it("every sample document is valid", () => {
     expect(errors.map((e) => e.message)).toEqual([]);
@@ -31,6 +38,16 @@ describe("crds/samples/gitops", async () => {
     expect(skipped).toEqual([
       "crds/samples/gitops/application.yaml (Application)",
       "crds/samples/gitops/reproduction/kustomization.yaml (Kustomization)",
+    ]);
+  });
+});
+
+describe("a folder that defines one resource twice", async () => {
+  const { errors } = await loadManifests(["crds/samples/reproduction-partial.yaml", "crds/samples/gitops"]);
+
+  it("refuses the second definition, naming where the first one is", () => {
+    expect(errors.map((e) => e.message)).toEqual([
+      "crds/samples/gitops/reproduction/reproduction.yaml: Reproduction/rsna-partial is already defined in crds/samples/reproduction-partial.yaml",
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -26,7 +26,8 @@ describe("mammoflow CLI", () => {
   });
 
   it("validate accepts the samples", async () => {
-    const { code, stdout } = await mammoflow("validate", "crds/samples");
+    const samples = (await readdir("crds/samples")).filter((f) => f.endsWith(".yaml"));
+    const { code, stdout } = await mammoflow("validate", ...samples.map((f) => path.join("crds/samples", f)));
     expect(code).toBe(0);
     expect(stdout).toContain("ok      Reproduction/rsna-full");
   });
@@ -58,6 +59,28 @@ describe("mammoflow CLI", () => {
     expect(stderr).toContain("fold must be smaller than numFolds");
     expect(stderr).toContain(`${file}#2: unknown kind "Trainer"`);
     expect(stderr).toMatch(/#3 \(Submission\/s\): [\s\S]*→ at spec\.aggregation\.threshold/);
+  });
+
+  it("validate refuses a misspelt field with the closest known name, and a name Kubernetes would refuse", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
+    const file = path.join(dir, "typo.yaml");
+    await writeFile(
+      file,
+      [
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: Submission",
+        "metadata: {name: Bad_Name, labels: {team: a}}",
+        "spec: {detector: {name: d}, engine: {name: e}, aggregaton: {threshold: 0.5}, placement: {gpuPol: a100}}",
+      ].join("\n"),
+    );
+    const { code, stdout, stderr } = await mammoflow("validate", file);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`invalid ${file} (Submission/Bad_Name): metadata.name "Bad_Name": must be 1 to 63`);
+    expect(stderr).toContain('spec.aggregaton: unknown field (did you mean "aggregation"?)');
+    expect(stderr).toContain('spec.placement.gpuPol: unknown field (did you mean "gpuPool"?)');
+    // metadata is passed through: labels and the server's own fields are not typos.
+    expect(stderr).not.toContain("metadata.labels");
   });
 
   it("run refuses an unknown --only target before running anything", async () => {

@@ -33,6 +33,12 @@ describe("configuration", () => {
     expect(() => resolveConfig(["a"], {}, "list.yaml")).toThrow("list.yaml: the configuration must be a mapping");
   });
 
+  it("refuses a misspelt setting instead of running with the default, naming the closest one", () => {
+    expect(() => resolveConfig({ storage: { claimNmae: "shared" }, logLvel: "debug" }, {}, "values.yaml")).toThrow(
+      'values.yaml: invalid configuration\nstorage.claimNmae: unknown field (did you mean "claimName"?)\nlogLvel: unknown field (did you mean "logLevel"?)',
+    );
+  });
+
   it("reads a YAML file and reports unreadable or malformed files", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-config-"));
     const file = path.join(dir, "config.yaml");
