@@ -5,11 +5,27 @@ import { type PixelConversionOptions, pixelConversionOptions } from "./options.t
 import { toSeedInt16 } from "./seed-int16.ts";
 import { truncateToUint8, voiToFloat } from "./voi.ts";
 
+const GRAYSCALE = new Set(["MONOCHROME1", "MONOCHROME2"]);
+
+/**
+ * Only grayscale images become pixels for the pipeline: a PALETTE COLOR image has one sample per
+ * pixel too, but its samples are palette indices, and windowing them would write a picture that
+ * is not the image. RGB, YBR and the rest are refused the same way, with the value found.
+ */
 function requireGray(image: DicomImage): void {
+  const photometric = image.header.photometricInterpretation;
+  if (!GRAYSCALE.has(photometric)) {
+    throw new DicomError(
+      "unsupported-pixel-format",
+      photometric === ""
+        ? "the file has no PhotometricInterpretation (0028,0004); only MONOCHROME1 and MONOCHROME2 images are converted"
+        : `PhotometricInterpretation ${photometric} is not supported; only MONOCHROME1 and MONOCHROME2 images are converted`,
+    );
+  }
   if (image.format.samplesPerPixel !== 1) {
     throw new DicomError(
       "unsupported-pixel-format",
-      `PhotometricInterpretation ${image.header.photometricInterpretation} with ${image.format.samplesPerPixel} samples per pixel is not a grayscale (MONOCHROME1/2) image`,
+      `PhotometricInterpretation ${photometric} with ${image.format.samplesPerPixel} samples per pixel is not a grayscale image`,
     );
   }
 }
