@@ -39,7 +39,12 @@ export function readPixelFormat(ds: DataSet, limits: PixelLimits = DEFAULT_PIXEL
     throw new DicomError("invalid-header", `image size is ${rows}×${columns} (Rows×Columns)`);
   const bitsAllocated = requiredUint16(ds, "x00280100", "BitsAllocated");
   if (bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) {
-    throw new DicomError("unsupported-pixel-format", `BitsAllocated ${bitsAllocated} is not supported (8, 16 or 32)`);
+    throw new DicomError(
+      "unsupported-pixel-format",
+      bitsAllocated === 1
+        ? "BitsAllocated 1 (bit-packed binary pixels, as segmentations and overlays store them) is not supported; images must have 8, 16 or 32"
+        : `BitsAllocated ${bitsAllocated} is not supported (8, 16 or 32)`,
+    );
   }
   const bitsStored = ds.uint16("x00280101") ?? bitsAllocated;
   if (bitsStored < 1 || bitsStored > bitsAllocated) {

@@ -96,7 +96,10 @@ describe("mammoflow decode's per-file outcome names the file and the Photometric
     ],
     ["palette16.dcm", `palette16.dcm: PhotometricInterpretation PALETTE COLOR is not supported; ${ONLY_GRAY}`],
     ["SC_rgb_rle.dcm", `SC_rgb_rle.dcm: PhotometricInterpretation RGB is not supported; ${ONLY_GRAY}`],
-    ["liver_1frame.dcm", "liver_1frame.dcm: BitsAllocated 1 is not supported (8, 16 or 32)"],
+    [
+      "liver_1frame.dcm",
+      "liver_1frame.dcm: BitsAllocated 1 (bit-packed binary pixels, as segmentations and overlays store them) is not supported; images must have 8, 16 or 32",
+    ],
   ])("%s", async (name, error) => {
     for (const mode of DECODE_MODES) {
       const output = path.join(dir, `${name}.${mode}.png`);

@@ -227,8 +227,19 @@ describe("readDicom: bad input is a DicomError naming the reason", () => {
     ]);
   });
 
+  it("other BitsAllocated", async () => {
+    const e = await rejection(readDicom(dicomFile().bits(12, 12).pixels16(RAMP).build()));
+    expect([e.code, e.message]).toEqual([
+      "unsupported-pixel-format",
+      "BitsAllocated 12 is not supported (8, 16 or 32)",
+    ]);
+  });
+
   it("1-bit images", async () => {
     const e = await rejection(readDicom(dicomFile().bits(1, 1).pixels16(RAMP).build()));
-    expect([e.code, e.message]).toEqual(["unsupported-pixel-format", "BitsAllocated 1 is not supported (8, 16 or 32)"]);
+    expect([e.code, e.message]).toEqual([
+      "unsupported-pixel-format",
+      "BitsAllocated 1 (bit-packed binary pixels, as segmentations and overlays store them) is not supported; images must have 8, 16 or 32",
+    ]);
   });
 });
