@@ -1,5 +1,6 @@
 import { decode as decodePng } from "fast-png";
 import sharp from "sharp";
+import { jpegLuma } from "./jpeg-luma.ts";
 
 /** A single-channel raster, row-major. */
 export interface GrayImage<T extends Uint8Array | Uint16Array> {
@@ -22,11 +23,17 @@ export function decodeGray16Png(bytes: Uint8Array): GrayImage<Uint16Array> {
 }
 
 /**
- * An 8-bit JPEG (CDD-CESM) as one gray channel. Grayscale JPEGs decode exactly (libjpeg-turbo
- * via libvips, as OpenCV); colour ones are converted by libvips, where OpenCV would take the
- * JPEG's luma plane, so they may differ by a grey level.
+ * An 8-bit JPEG (CDD-CESM) as one gray channel, as the seed's `cv2.imread(path,
+ * IMREAD_ANYDEPTH)` reads it. Grayscale JPEGs decode exactly through libvips (libjpeg-turbo, as
+ * OpenCV). For colour JPEGs OpenCV has libjpeg output gray, i.e. the decoded luma (Y) plane;
+ * `jpegLuma` reproduces that for sequential Huffman YCbCr files (what encoders write by
+ * default). Other colour JPEGs (progressive, arithmetic-coded, RGB- or CMYK-coded) fall back to
+ * libvips' RGB→B-W conversion, which can differ by a few grey levels. EXIF orientation, which
+ * OpenCV applies, is ignored in both cases.
  */
 export async function decodeGray8Jpeg(bytes: Uint8Array): Promise<GrayImage<Uint8Array>> {
+  const luma = jpegLuma(bytes);
+  if (luma) return luma;
   const { data, info } = await sharp(bytes, { failOn: "error" })
     .toColourspace("b-w")
     .raw()
