@@ -4,8 +4,15 @@ import { prepareStageImages, type StageImages } from "./stage-images.ts";
 
 let plane: ControlPlane | undefined;
 
+/**
+ * MAMMOFLOW_CLUSTER_REAL_NODE=off runs the suite without the real node (and without building the
+ * stage images): for working on tests that need only the control plane and simulated nodes while
+ * another run holds the machine's one real node. Tests that need it then fail, saying so.
+ */
+const withRealNode = process.env.MAMMOFLOW_CLUSTER_REAL_NODE !== "off";
+
 export async function setup(project: TestProject): Promise<void> {
-  plane = await startControlPlane({ withNodes: true, realNode: true });
+  plane = await startControlPlane({ withNodes: true, realNode: withRealNode });
   project.provide("kubeconfig", plane.kubeconfig);
   project.provide("clusterDir", plane.dir);
   if (plane.realNode) {

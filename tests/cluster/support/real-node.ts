@@ -15,7 +15,14 @@ export { REAL_NODE_LABEL, REAL_NODE_TAINT };
 /** The uid and gid the restricted stage pods run as. */
 export const POD_USER = 1000;
 
-export const realNodeName = () => inject("realNode").name;
+/** The real node as the global setup provides it; a clear error when the run has none. */
+function realNode() {
+  const node = inject("realNode");
+  if (!node) throw new Error("this test needs the real node, which MAMMOFLOW_CLUSTER_REAL_NODE=off left out");
+  return node;
+}
+
+export const realNodeName = () => realNode().name;
 
 /** Pod spec fields that put a pod on the real node (it is tainted against everything else). */
 export function onRealNode() {
@@ -30,7 +37,7 @@ export function onRealNode() {
  * returned name in the pod spec with imagePullPolicy Never.
  */
 export const loadImageIntoNode = (podmanImage: string): LoadedImage =>
-  loadImage(podmanImage, inject("realNode").containerdAddress);
+  loadImage(podmanImage, realNode().containerdAddress);
 
 /**
  * Makes the host folder behind the namespace's claim (createNamespace) writable by the pods' user:

@@ -31,4 +31,8 @@ export function prepareStageImages(containerdAddress: string): StageImages {
 }
 
 /** References of the stage images as the real node knows them (use imagePullPolicy Never). */
-export const stageImagesOnNode = (): StageImages => inject("stageImages");
+export function stageImagesOnNode(): StageImages {
+  const images = inject("stageImages");
+  if (!images) throw new Error("this test needs the stage images, which MAMMOFLOW_CLUSTER_REAL_NODE=off left out");
+  return images;
+}
