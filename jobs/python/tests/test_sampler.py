@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mammoflow_jobs.training.sampler import balance_sampler_epochs
+from mammoflow_jobs.training.sampler import UnbalanceableLabels, balance_sampler_epochs, sampler_problem
 
 
 def reference_epochs(labels, batch, epochs, ratio, seed):
@@ -70,3 +70,56 @@ def test_a_different_seed_gives_different_lists():
     a = balance_sampler_epochs(labels, 8, 1, 0.1429, 42)[0]
     b = balance_sampler_epochs(labels, 8, 1, 0.1429, 43)[0]
     assert not np.array_equal(a, b)
+
+
+@pytest.fixture
+def within_two_seconds():
+    """The old sampler looped forever on these inputs (2.4 GB in 10 s): fail fast instead of hanging."""
+    import signal
+
+    def expire(signum, frame):
+        raise TimeoutError("the sampler did not return within 2 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(2)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("one_positive_mode", [True, False])
+def test_no_positive_image_is_refused_instead_of_looping_forever(within_two_seconds, one_positive_mode):
+    labels = np.zeros(400, dtype=int)
+    with pytest.raises(UnbalanceableLabels) as error:
+        balance_sampler_epochs(labels, 8, 35, 0.1429, 42, one_positive_mode)
+    assert str(error.value) == (
+        "0 positive and 400 negative image(s): the class-balancing sampler needs at least one positive (cancer) image"
+    )
+
+
+def test_fewer_negatives_than_a_batch_is_refused_instead_of_dividing_by_zero():
+    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0])  # int(0.1429·6) + 6 = 6 < 8
+    with pytest.raises(UnbalanceableLabels) as error:
+        balance_sampler_epochs(labels, 8, 1, 0.1429, 42)
+    assert str(error.value) == (
+        "2 positive and 6 negative image(s) make no full batch: an epoch has "
+        "(int(positiveRatio·negatives) + negatives) // batchSize = (int(0.1429·6) + 6) // 8 = 0 batches"
+    )
+
+
+def test_without_one_positive_mode_a_ratio_leaving_no_room_for_positives_is_refused():
+    labels = np.array([1] * 5 + [0] * 16)  # int(0·16) + 16 = 16 → 2 batches of 8, all 16 places negative
+    with pytest.raises(UnbalanceableLabels, match="cannot build without onePositiveMode"):
+        balance_sampler_epochs(labels, 8, 1, 0.0, 42, one_positive_mode=False)
+    # One-positive mode puts one positive in each batch: the seed's lists, unchanged.
+    epoch = balance_sampler_epochs(labels, 8, 1, 0.0, 42)[0]
+    np.testing.assert_array_equal(epoch, reference_epochs(labels, 8, 1, 0.0, 42)[0])
+
+
+def test_smallest_usable_training_part_matches_the_reference():
+    assert sampler_problem(1, 6, 8, 0.1429, True) is not None  # int(0.1429·6) + 6 = 6 < 8
+    assert sampler_problem(1, 7, 8, 0.1429, True) is None  # int(1.0003) + 7 = 8: one batch
+    labels = np.array([1] + [0] * 7)
+    epoch = balance_sampler_epochs(labels, 8, 2, 0.1429, 42)
+    for ours, expected in zip(epoch, reference_epochs(labels, 8, 2, 0.1429, 42), strict=True):
+        np.testing.assert_array_equal(ours, expected)

@@ -166,3 +166,61 @@ def test_random_init_needs_no_pretrained_file_and_imagenet_does(tmp_path, write_
     unknown = train_request("unknown", {**STAGE_1, "init": "Scratch"})
     assert run_stage(STAGES, "train-fold", write_request(unknown, "r3.json"), storage) == 2
     assert "stage.init" in json.loads((storage / "unknown/result.json").read_text())["error"]["message"]
+
+
+def write_split(storage, train_cancer: list[int], val_cancer: list[int]) -> None:
+    """Fold 0 of 2 with the given labels; the refusal comes before any image is read."""
+    (storage / "crops" / "rsna-breast-cancer-detection" / "cleaned_images").mkdir(parents=True)
+    folder = storage / "split" / "cv" / "v2"
+    folder.mkdir(parents=True)
+    for part, cancer in (("train", train_cancer), ("val", val_cancer)):
+        rows = [{"patient_id": i, "image_id": 100 + i, "cancer": c} for i, c in enumerate(cancer)]
+        pd.DataFrame(rows).to_csv(folder / f"{part}_fold_0.csv", index=False)
+
+
+@pytest.fixture
+def within_ten_seconds():
+    """The old sampler looped forever without positives: fail fast instead of hanging the suite."""
+    import signal
+
+    def expire(signum, frame):
+        raise TimeoutError("train-fold did not return within 10 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("train_cancer", "message"),
+    [
+        (
+            [0] * 40,
+            "fold 0 of 2, training part (train_fold_0.csv and the external datasets): 0 positive and 40 negative "
+            "image(s): the class-balancing sampler needs at least one positive (cancer) image; every cancer case is "
+            "in this fold's validation part: use fewer folds (cvSplit.folds), more RSNA cancer patients, or external "
+            "datasets with cancer cases (training.externalDatasets)",
+        ),
+        (
+            [1, 0, 0],
+            "fold 0 of 2, training part (train_fold_0.csv and the external datasets): 1 positive and 2 negative "
+            "image(s) make no full batch: an epoch has (int(positiveRatio·negatives) + negatives) // batchSize = "
+            "(int(0.1429·2) + 2) // 4 = 0 batches; lower training.batchSize, use fewer folds (cvSplit.folds) "
+            "or add data",
+        ),
+    ],
+    ids=["no-positive", "smaller-than-a-batch"],
+)
+def test_a_training_part_the_sampler_cannot_balance_fails_before_training(
+    tmp_path, write_request, within_ten_seconds, train_cancer, message
+):
+    storage = tmp_path / "st"
+    storage.mkdir()
+    write_split(storage, train_cancer, [1, 0])
+    request = train_request("out", STAGE_1, training={**TRAINING, "externalDatasets": []})
+    assert run_stage(STAGES, "train-fold", write_request(request), storage) == 2
+    error = json.loads((storage / "out/result.json").read_text())["error"]
+    assert error == {"reason": "BadInput", "message": message, "file": str(storage / "split/cv/v2/train_fold_0.csv")}
+    assert not list((storage / "out").glob("checkpoint-*")) and not (storage / "out/resume").exists()

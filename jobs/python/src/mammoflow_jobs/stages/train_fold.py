@@ -21,6 +21,7 @@ from ..models.convnext import fold_weights
 from ..runner import StageContext
 from ..training.data import fold_tables
 from ..training.loop import FoldRun, FoldTrainer
+from ..training.sampler import sampler_problem
 from ..training.schedule import CosineSchedule
 from . import stage
 from .export_onnx import classifier_spec
@@ -92,6 +93,28 @@ def fold_run(parameters: dict) -> FoldRun:
     )
 
 
+def check_fold_balance(labels, run: FoldRun, fold: int, num_folds: int, train_csv: Path) -> None:
+    """Refuse, before any model is built, a training part the class-balancing sampler cannot use."""
+    positives, negatives = int((labels > 0).sum()), int((labels == 0).sum())
+    problem = sampler_problem(positives, negatives, run.batch_size, run.sampler_ratio, run.one_positive_mode)
+    if problem is None:
+        return
+    if (int(run.sampler_ratio * negatives) + negatives) // run.batch_size == 0:
+        advice = "lower training.batchSize, use fewer folds (cvSplit.folds) or add data"
+    elif positives == 0:
+        advice = (
+            "every cancer case is in this fold's validation part: use fewer folds (cvSplit.folds), "
+            "more RSNA cancer patients, or external datasets with cancer cases (training.externalDatasets)"
+        )
+    else:
+        advice = "set training.sampler.onePositiveMode to true or raise training.sampler.positiveRatio"
+    raise StageFailure(
+        "BadInput",
+        f"fold {fold} of {num_folds}, training part ({train_csv.name} and the external datasets): {problem}; {advice}",
+        str(train_csv),
+    )
+
+
 @stage("train-fold")
 def train_fold_stage(ctx: StageContext) -> None:
     parameters = ctx.request.parameters
@@ -105,6 +128,8 @@ def train_fold_stage(ctx: StageContext) -> None:
     if not isinstance(external, list) or not all(isinstance(n, str) for n in external):
         raise StageFailure("BadRequest", "parameters.training.externalDatasets must be a list of dataset names")
     tables = fold_tables(ctx.input_path("crops"), ctx.input_path("split"), fold, external)
+    train_csv = ctx.input_path("split") / "cv" / "v2" / f"train_fold_{fold}.csv"
+    check_fold_balance(tables.train["cancer"].to_numpy(), run, fold, num_folds, train_csv)
 
     init_kind = params.text(params.section(parameters, "stage"), "init", "ImageNet", where="stage")
     init, pretrained = None, None

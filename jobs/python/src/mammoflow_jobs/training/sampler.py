@@ -8,6 +8,36 @@ seed's, in the seed's order, on a legacy MT19937 stream (`RandomState(seed)` dra
 import numpy as np
 
 
+class UnbalanceableLabels(ValueError):
+    """The labels cannot fill one class-balanced epoch; the message says why, with the counts."""
+
+
+def sampler_problem(
+    positives: int, negatives: int, batch_size: int, ratio: float, one_positive_mode: bool
+) -> str | None:
+    """Why the seed's algorithm cannot build an epoch for these counts, or None when it can.
+
+    The seed has no behaviour to copy here: with no batch it divides by zero, with no positive
+    image its oversampling loop never ends (memory grows without bound), and without
+    one-positive mode a ratio that leaves no room for positives concatenates an empty pool.
+    """
+    iterations = (int(ratio * negatives) + negatives) // batch_size
+    counts = f"{positives} positive and {negatives} negative image(s)"
+    if iterations == 0:
+        return (
+            f"{counts} make no full batch: an epoch has (int(positiveRatio·negatives) + negatives) // batchSize = "
+            f"(int({ratio}·{negatives}) + {negatives}) // {batch_size} = 0 batches"
+        )
+    if positives == 0:
+        return f"{counts}: the class-balancing sampler needs at least one positive (cancer) image"
+    if not one_positive_mode and iterations * batch_size - negatives <= 0:
+        return (
+            f"{counts}: at positiveRatio {ratio} the {iterations} batch(es) of {batch_size} hold only negatives, "
+            "which the sampler cannot build without onePositiveMode"
+        )
+    return None
+
+
 def positive_ratios(start: float, end: float, scheduled_epochs: int, epochs: int) -> np.ndarray:
     if start == end:
         return np.full((epochs,), start)
@@ -60,9 +90,16 @@ def balance_sampler_epochs(
     end_ratio: float | None = None,
     scheduled_epochs: int = 10,
 ) -> list[np.ndarray]:
-    """Dataset indices for each of `epochs` epochs (the seed pre-computes 35 at construction)."""
+    """Dataset indices for each of `epochs` epochs (the seed pre-computes 35 at construction).
+
+    Raises UnbalanceableLabels, before drawing anything, where the seed would hang or crash.
+    """
     rng = np.random.RandomState(seed)
     labels = np.asarray(labels)
     positives, negatives = np.where(labels > 0)[0], np.where(labels == 0)[0]
     ratios = positive_ratios(ratio, ratio if end_ratio is None else end_ratio, scheduled_epochs, epochs)
+    for r in np.unique(ratios):
+        problem = sampler_problem(len(positives), len(negatives), batch_size, float(r), one_positive_mode)
+        if problem is not None:
+            raise UnbalanceableLabels(problem)
     return [_epoch_indices(rng, positives, negatives, r, batch_size, one_positive_mode) for r in ratios]
