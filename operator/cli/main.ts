@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ResourceValidationError } from "../api/index.ts";
 import { ConfigError } from "../config/load.ts";
@@ -16,11 +17,48 @@ async function validateCommand(manifests: string[]): Promise<number> {
   return errors.length === 0 ? 0 : 2;
 }
 
+/** The project's version (package.json sits two folders up, in the repository and in the images). */
+function version(): string {
+  try {
+    const file = new URL("../../package.json", import.meta.url);
+    return (JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Usage errors the commands raise themselves (code `mammoflow.<command>.usage`); commander prints its own. */
+function ownUsageError(error: CommanderError): string | undefined {
+  const match = /^mammoflow\.([a-z-]+)\.usage$/.exec(error.code);
+  return match ? match[1] : undefined;
+}
+
+/**
+ * An error no command expected: one line naming what failed (a file the system could not open
+ * says which and why), the stack only with --debug.
+ */
+function reportUnexpected(error: unknown, debug: boolean): number {
+  const e = error as NodeJS.ErrnoException;
+  const line =
+    e?.code && e.path && e.syscall
+      ? `cannot ${e.syscall} ${e.path}: ${e.code === "ENOENT" ? "no such file or folder" : e.code}`
+      : e instanceof Error
+        ? e.message
+        : String(error);
+  process.stderr.write(`mammoflow: ${line}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write("mammoflow: (--debug shows where)\n");
+  return 1;
+}
+
 /** The `mammoflow` command. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
   const program = new Command()
     .name("mammoflow")
     .description("Runs the RSNA 2023 1st-place mammography pipeline locally or on Kubernetes.")
+    .version(version(), "-V, --version", "print the version")
+    .option("--debug", "print the stack trace of an unexpected error")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let exitCode = 0;
@@ -86,11 +124,15 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) {
+      const command = ownUsageError(error);
+      if (command) process.stderr.write(`${error.message}\n(mammoflow ${command} --help shows the usage)\n`);
+      return error.exitCode;
+    }
     if (error instanceof ResourceValidationError || error instanceof ConfigError) {
       process.stderr.write(`mammoflow: ${error.message}\n`);
       return 2;
     }
-    throw error;
+    return reportUnexpected(error, debug);
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -87,6 +87,57 @@ describe("mammoflow CLI", () => {
     const { code, stderr } = await mammoflow("run", "crds/samples/demo.yaml", "--only", "Submission/other");
     expect(code).toBe(2);
     expect(stderr).toContain("--only Submission/other: no such resource (known: RoiDetectorTraining/demo-detector");
+  });
+
+  it("--version prints the package's version", async () => {
+    const { code, stdout } = await mammoflow("--version");
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(await readFile("package.json", "utf8")).version);
+  });
+
+  it.each([
+    [["predict"], "error: required option '--csv' not specified", "predict"],
+    [
+      [
+        "predict",
+        "--provider",
+        "gpu",
+        "--csv",
+        "x",
+        "--images",
+        "y",
+        "--detector",
+        "d",
+        "--classifier",
+        "c",
+        "--out",
+        "o",
+      ],
+      "error: unknown execution provider 'gpu' (cpu, cuda, tensorrt or auto)",
+      "predict",
+    ],
+    [
+      ["evaluate", "--probs", "a", "--labels", "b", "--threshold", "2"],
+      "error: --threshold 2 is not in [0, 1]",
+      "evaluate",
+    ],
+  ])("a usage error of %j prints the message and where the usage is, and exits 2", async (args, message, command) => {
+    const { code, stdout, stderr } = await mammoflow(...args);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(`${message}\n(mammoflow ${command} --help shows the usage)\n`);
+  });
+
+  it("an unreadable kubeconfig is one line naming the file, not a stack trace; --debug adds the stack", async () => {
+    const plain = await mammoflow("operator", "--kubeconfig", "/nonexistent/kubeconfig");
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe(
+      "mammoflow: cannot open /nonexistent/kubeconfig: no such file or folder\nmammoflow: (--debug shows where)\n",
+    );
+    const debug = await mammoflow("operator", "--kubeconfig", "/nonexistent/kubeconfig", "--debug");
+    expect(debug.stderr).toMatch(
+      /^mammoflow: cannot open \/nonexistent\/kubeconfig[^\n]*\nError: ENOENT[\s\S]*\n\s+at /,
+    );
   });
 
   it("an unknown command fails with usage", async () => {
