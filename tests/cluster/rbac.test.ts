@@ -1,6 +1,7 @@
-// The operator with only the chart's RBAC (charts/mammoflow/templates/rbac.yaml): it runs on a
-// ServiceAccount token from the TokenRequest API, not as an administrator, and still does all of
-// its work; the token cannot do what the operator does not need.
+// The operator with only the chart's RBAC (charts/mammoflow/templates/rbac.yaml, rendered by helm
+// in its namespaced mode: watchNamespace set): it runs on a ServiceAccount token from the
+// TokenRequest API, not as an administrator, and still does all of its work; the token cannot do
+// what the operator does not need, nor anything outside the watched namespace.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,11 +37,14 @@ describe("the operator with the chart's RBAC only", () => {
   let release: string;
   let operator: OperatorProcess;
   let serviceAccountKubeconfig: string;
+  let rbacKinds: string[] = [];
   beforeAll(async () => {
     admin = adminClient();
     ns = await createNamespace(admin, "rbac");
     release = `mammoflow-${ns}`;
-    for (const object of renderTemplate("rbac.yaml", { name: release, namespace: ns })) {
+    const objects = renderTemplate("rbac.yaml", { name: release, namespace: ns }, { watchNamespace: ns });
+    rbacKinds = objects.map((o) => o.kind as string).sort();
+    for (const object of objects) {
       const { kind, metadata } = object as { kind: string; metadata: { name: string } };
       const url = PATHS[kind];
       if (!url) throw new Error(`rbac.yaml has an unexpected ${kind}`);
@@ -73,8 +77,6 @@ describe("the operator with the chart's RBAC only", () => {
   });
   afterAll(async () => {
     await operator?.stop();
-    await admin.delete(PATHS.ClusterRoleBinding?.(ns, release) ?? "").catch(() => undefined);
-    await admin.delete(PATHS.ClusterRole?.(ns, release) ?? "").catch(() => undefined);
     await deleteNamespace(admin, ns);
   });
 
@@ -107,12 +109,18 @@ describe("the operator with the chart's RBAC only", () => {
     expect(reproduction.status?.phase).toBe("Succeeded");
     expect(operator.logs()).not.toMatch(/forbidden/i);
 
-    const can = async (verb: string, resource: string, group = "") =>
+    expect(rbacKinds, "namespaced mode grants nothing cluster-wide").toEqual([
+      "Role",
+      "Role",
+      "RoleBinding",
+      "RoleBinding",
+    ]);
+    const can = async (verb: string, resource: string, group = "", namespace = ns) =>
       (
         await sa.create<{ status: { allowed: boolean } }>("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
           apiVersion: "authorization.k8s.io/v1",
           kind: "SelfSubjectAccessReview",
-          spec: { resourceAttributes: { namespace: ns, verb, resource, group } },
+          spec: { resourceAttributes: { namespace, verb, resource, group } },
         })
       ).status.allowed;
     expect(await can("patch", "jobs", "batch")).toBe(true);
@@ -124,5 +132,12 @@ describe("the operator with the chart's RBAC only", () => {
     expect(await can("list", "secrets")).toBe(false);
     expect(await can("create", "pods")).toBe(false);
     expect(await can("delete", "reproductions", "mammoflow.io")).toBe(false);
+    for (const [verb, resource, group] of [
+      ["list", "jobs", "batch"],
+      ["create", "configmaps", ""],
+      ["list", "reproductions", "mammoflow.io"],
+    ] as const) {
+      expect(await can(verb, resource, group, "default"), `${verb} ${resource} in another namespace`).toBe(false);
+    }
   });
 });

@@ -96,4 +96,32 @@ describe("Helm chart", () => {
       value: "mammography",
     });
   });
+
+  it("grants its rights in the watched namespace only when watchNamespace is set, cluster-wide otherwise", () => {
+    const rbac = (objects: K8sObject[]) =>
+      objects
+        .filter((o) => o.apiVersion.startsWith("rbac.authorization.k8s.io/"))
+        .map((o) => `${o.kind} ${(o.metadata as { namespace?: string }).namespace ?? "-"} ${o.metadata.name}`)
+        .sort();
+    expect(rbac(render("watchNamespace=team-a"))).toEqual([
+      "Role mammography mammoflow-leader-election",
+      "Role team-a mammoflow",
+      "RoleBinding mammography mammoflow-leader-election",
+      "RoleBinding team-a mammoflow",
+    ]);
+    expect(rbac(render())).toEqual([
+      "ClusterRole - mammoflow",
+      "ClusterRoleBinding - mammoflow",
+      "Role mammography mammoflow-leader-election",
+      "RoleBinding mammography mammoflow-leader-election",
+    ]);
+    const [binding] = render("watchNamespace=team-a").filter(
+      (o) => o.kind === "RoleBinding" && o.metadata.name === "mammoflow",
+    ) as unknown as {
+      roleRef: { kind: string };
+      subjects: { namespace: string }[];
+    }[];
+    expect(binding?.roleRef.kind).toBe("Role");
+    expect(binding?.subjects[0]?.namespace).toBe("mammography");
+  });
 });
