@@ -1,5 +1,6 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../executors/kubernetes/names.ts";
+import { jobAsObserved, podAsObserved } from "../kube/cache-transforms.ts";
 import { type KubeClient, type KubeObject, type ResourceType, resourcePath } from "../kube/client.ts";
 import { Informer } from "../kube/informer.ts";
 import type { Logger } from "../log/logger.ts";
@@ -20,8 +21,16 @@ export class Caches {
       this.kinds.set(kind, new Informer(client, { path: path(type), name: kind }, log));
     }
     const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
-    this.jobs = new Informer(client, { path: path(JOB_TYPE), labelSelector: managed, name: "Job" }, log);
-    this.pods = new Informer(client, { path: path(POD_TYPE), labelSelector: managed, name: "Pod" }, log);
+    this.jobs = new Informer<JobObject>(
+      client,
+      { path: path(JOB_TYPE), labelSelector: managed, name: "Job", transform: jobAsObserved },
+      log,
+    );
+    this.pods = new Informer<PodObject>(
+      client,
+      { path: path(POD_TYPE), labelSelector: managed, name: "Pod", transform: podAsObserved },
+      log,
+    );
   }
 
   kind(kind: string): Informer<KubeObject> {

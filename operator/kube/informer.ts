@@ -1,10 +1,11 @@
 import type { Logger } from "../log/logger.ts";
+import { withoutBookkeeping } from "./cache-transforms.ts";
 import { KubeApiError, type KubeClient, type KubeObject, type WatchEvent } from "./client.ts";
 
 export type ChangeType = "add" | "update" | "delete";
 export type ChangeHandler<T extends KubeObject> = (object: T, change: ChangeType) => void;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Collection path, e.g. /apis/batch/v1/jobs or /api/v1/namespaces/ns/pods. */
   path: string;
   labelSelector?: string;
@@ -16,6 +17,11 @@ export interface InformerOptions {
   retryDelayMs?: { first: number; max: number };
   /** Resume watching from this resource version instead of listing first (re-lists if expired; not synced before a list). */
   resumeFrom?: string;
+  /**
+   * What to keep of each object (cache-transforms.ts); applied before caching and before the
+   * handlers see it. Defaults to dropping server-side bookkeeping (managedFields).
+   */
+  transform?: (object: T) => T;
 }
 
 export const objectKey = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -30,6 +36,7 @@ class ResourceExpired extends Error {}
  */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly keep: (object: T) => T;
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion: string | undefined;
   private synced = false;
@@ -39,10 +46,11 @@ export class Informer<T extends KubeObject> {
 
   constructor(
     private readonly client: KubeClient,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
     private readonly log: Logger,
   ) {
     this.resourceVersion = options.resumeFrom;
+    this.keep = options.transform ?? withoutBookkeeping;
   }
 
   onChange(handler: ChangeHandler<T>): void {
@@ -74,7 +82,8 @@ export class Informer<T extends KubeObject> {
     const list = await this.client.list<T>(this.options.path, { labelSelector: this.options.labelSelector });
     this.relists += 1;
     const seen = new Set<string>();
-    for (const item of list.items) {
+    for (const listed of list.items) {
+      const item = this.keep(listed);
       const key = objectKey(item);
       seen.add(key);
       const old = this.cache.get(key);
@@ -106,14 +115,15 @@ export class Informer<T extends KubeObject> {
     }
     this.resourceVersion = event.object.metadata.resourceVersion ?? this.resourceVersion;
     if (event.type === "BOOKMARK") return;
-    const key = objectKey(event.object);
+    const object = this.keep(event.object);
+    const key = objectKey(object);
     if (event.type === "DELETED") {
       this.cache.delete(key);
-      this.emit(event.object, "delete");
+      this.emit(object, "delete");
     } else {
       const existed = this.cache.has(key);
-      this.cache.set(key, event.object);
-      this.emit(event.object, existed ? "update" : "add");
+      this.cache.set(key, object);
+      this.emit(object, existed ? "update" : "add");
     }
   }
 
