@@ -2,6 +2,7 @@ import { API_GROUP_VERSION } from "../api/group.ts";
 import type { Reproduction } from "../api/kinds/reproduction.ts";
 import type { Phase } from "../api/status.ts";
 import type { ConditionInput } from "./conditions.ts";
+import { reproductionCandidates } from "./fold-candidates.ts";
 import { stageDir } from "./layout.ts";
 
 type Spec = Reproduction["spec"];
@@ -38,15 +39,17 @@ export function reproductionChildren(namespace: string, name: string, spec: Spec
           source: "Trained",
           checkpoint: `${spec.trainedAssets}/yolox_nano_416_roi_torch.pth`,
         });
-  const engineSettings = { model: spec.classifier.model, selection: spec.engine.selection, export: spec.engine.export };
+  const engineSettings = { model: spec.classifier.model, export: spec.engine.export };
   const submission = child("Submission", "submission", {
     ...spec.submission,
     detector: { name: detector.metadata.name },
     engine: { name: childName(name, "engine") },
   });
   if (spec.mode === "Trained") {
+    const { candidates: _unused, ...selection } = spec.engine.selection;
     const engine = child("EngineBuild", "engine", {
       ...engineSettings,
+      selection,
       source: "Trained",
       trainedCheckpoints: [0, 1, 2, 3].map((fold) => `${spec.trainedAssets}/best_convnext_fold_${fold}.pth.tar`),
     });
@@ -63,10 +66,12 @@ export function reproductionChildren(namespace: string, name: string, spec: Spec
       numFolds: spec.dataset.cvSplit.folds,
       model: spec.classifier.model,
       training: spec.classifier.training,
+      ...(spec.classifier.stages ? { stages: spec.classifier.stages } : {}),
     }),
   );
   const engine = child("EngineBuild", "engine", {
     ...engineSettings,
+    selection: { ...spec.engine.selection, candidates: reproductionCandidates(spec) },
     source: "Folds",
     folds: folds.map((f) => ({ name: f.metadata.name })),
   });

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { defaulted, LocalRef, Placement } from "../common.ts";
 import { withInvariants } from "../rules.ts";
-import { ClassifierModel, ClassifierTraining, TrainingStage } from "../settings/classifier.ts";
+import {
+  ClassifierModel,
+  ClassifierTraining,
+  seedLongestStageEpochs,
+  seedLongestStageEpochsCel,
+  TrainingStage,
+} from "../settings/classifier.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind } from "./define.ts";
 
@@ -45,6 +51,16 @@ export const ClassifierFoldSpec = withInvariants(
       message: "the first training stage has no previous stage: it starts from ImageNet (or Random) weights",
       fieldPath: ".stages",
       holds: (s) => s.stages === undefined || s.stages[0]?.init !== "PreviousStage",
+    },
+    {
+      cel: `has(self.stages) ? self.stages.all(s, s.epochs < self.training.sampler.precomputedEpochs) : self.training.sampler.precomputedEpochs > ${seedLongestStageEpochsCel("self.fold")}`,
+      message:
+        "training.sampler.precomputedEpochs must exceed the epochs of every training stage (a run trains epochs + 1 with its cooldown epoch; the seed's schedule for this fold is used when stages is omitted)",
+      fieldPath: ".training.sampler.precomputedEpochs",
+      holds: (s) =>
+        s.stages === undefined
+          ? s.training.sampler.precomputedEpochs > seedLongestStageEpochs(s.fold)
+          : s.stages.every((stage) => stage.epochs < s.training.sampler.precomputedEpochs),
     },
   ],
 );

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { defaulted, LocalRef, Placement, StoragePath } from "../common.ts";
 import { withInvariants } from "../rules.ts";
 import { ClassifierModel } from "../settings/classifier.ts";
-import { CheckpointSelection, EnsembleExport } from "../settings/engine.ts";
+import {
+  CheckpointSelection,
+  candidatesCoverFolds,
+  candidatesCoverFoldsCel,
+  EnsembleExport,
+} from "../settings/engine.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind } from "./define.ts";
 
@@ -47,6 +52,14 @@ export const EngineBuildSpec = withInvariants(
       message: "an EngineBuild with source Folds needs at least one entry in spec.folds",
       fieldPath: ".folds",
       holds: (s) => s.source !== "Folds" || (s.folds?.length ?? 0) > 0,
+    },
+    {
+      cel: `self.source != 'Folds' || !has(self.folds) || (${candidatesCoverFoldsCel("self.selection.candidates", "size(self.folds)")})`,
+      message:
+        "spec.selection.candidates must name each fold of spec.folds (0 to the number of folds − 1) exactly once; the default is the seed's list for four folds",
+      fieldPath: ".selection.candidates",
+      holds: (s) =>
+        s.source !== "Folds" || s.folds === undefined || candidatesCoverFolds(s.selection.candidates, s.folds.length),
     },
   ],
 );

@@ -1,8 +1,15 @@
 import { z } from "zod";
 import { defaulted, Placement, StoragePath } from "../common.ts";
-import { ClassifierModel, ClassifierTraining } from "../settings/classifier.ts";
+import { withInvariants } from "../rules.ts";
+import { ClassifierModel, ClassifierTraining, seedLongestStageEpochs, TrainingStage } from "../settings/classifier.ts";
 import { DetectorTraining } from "../settings/detector-training.ts";
-import { CheckpointSelection, EnsembleExport } from "../settings/engine.ts";
+import {
+  CheckpointSelection,
+  candidatesCoverFolds,
+  candidatesCoverFoldsCel,
+  EnsembleExport,
+  FoldCandidates,
+} from "../settings/engine.ts";
 import { BaseStatus, Phase } from "../status.ts";
 import { ClassificationDatasetSpec } from "./classification-dataset.ts";
 import { defineKind } from "./define.ts";
@@ -15,46 +22,120 @@ export const ReproductionMode = z
   );
 export type ReproductionMode = z.infer<typeof ReproductionMode>;
 
+/** A reproduction's selection: candidates follow its folds and schedule unless given. */
+const ReproductionSelection = CheckpointSelection.extend({
+  candidates: z
+    .array(FoldCandidates)
+    .min(1)
+    .max(20)
+    .optional()
+    .describe(
+      "Per fold, the epochs whose combination is searched; each fold 0..dataset.cvSplit.folds−1 exactly once, every epoch within the fold's last training stage. When omitted: the seed's lists (525 combinations) for four folds trained on the seed's schedule; otherwise each fold's last end-of-epoch checkpoint (the epochs of its last training stage), so the selection only picks the threshold.",
+    ),
+}).describe("How the final checkpoint of each fold is chosen.");
+
+const retrains = "self.mode == 'Trained'";
+const candidates = "self.engine.selection.candidates";
+const stages = "self.classifier.stages";
+const precomputed = "self.classifier.training.sampler.precomputedEpochs";
+
 /**
  * A whole run of the published pipeline in one of the seed's three modes. The controller
  * creates and owns the child resources the mode needs (a RoiDetectorTraining, a
  * ClassificationDataset, the ClassifierFolds, an EngineBuild and a Submission) and reports
  * their progress. A minimal manifest (`spec: {}`) is the seed's Trained mode.
  */
-export const ReproductionSpec = z
-  .object({
-    mode: ReproductionMode.default("Trained"),
-    trainedAssets: StoragePath.default("assets/trained").describe(
-      "Folder with the winner's weights (yolox_nano_416_roi_torch.pth, best_convnext_fold_{0..3}.pth.tar).",
-    ),
-    placement: defaulted(Placement),
-    detector: defaulted(
-      z
-        .object({ training: defaulted(DetectorTraining) })
-        .describe("Detector training settings, used in FullReproduce."),
-    ),
-    dataset: defaulted(
-      ClassificationDatasetSpec.omit({ detector: true, placement: true }).describe(
-        "Classification dataset settings, used in PartialReproduce and FullReproduce.",
+export const ReproductionSpec = withInvariants(
+  z
+    .object({
+      mode: ReproductionMode.default("Trained"),
+      trainedAssets: StoragePath.default("assets/trained").describe(
+        "Folder with the winner's weights (yolox_nano_416_roi_torch.pth, best_convnext_fold_{0..3}.pth.tar).",
       ),
-    ),
-    classifier: defaulted(
-      z
-        .object({ model: defaulted(ClassifierModel), training: defaulted(ClassifierTraining) })
-        .describe("Classifier model and training settings shared by all folds."),
-    ),
-    engine: defaulted(
-      z
-        .object({ selection: defaulted(CheckpointSelection), export: defaulted(EnsembleExport) })
-        .describe("Checkpoint selection and export settings."),
-    ),
-    submission: defaulted(
-      SubmissionSpec.omit({ detector: true, engine: true, placement: true }).describe(
-        "The test set and how it is scored.",
+      placement: defaulted(Placement),
+      detector: defaulted(
+        z
+          .object({ training: defaulted(DetectorTraining) })
+          .describe("Detector training settings, used in FullReproduce."),
       ),
-    ),
-  })
-  .describe("Desired state of a Reproduction.");
+      dataset: defaulted(
+        ClassificationDatasetSpec.omit({ detector: true, placement: true }).describe(
+          "Classification dataset settings, used in PartialReproduce and FullReproduce.",
+        ),
+      ),
+      classifier: defaulted(
+        z
+          .object({
+            model: defaulted(ClassifierModel),
+            training: defaulted(ClassifierTraining),
+            stages: z
+              .array(TrainingStage)
+              .min(1)
+              .max(2)
+              .optional()
+              .describe(
+                "Training runs of every fold, in order, replacing the seed's per-fold schedule (pipeline-spec §5.6), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others.",
+              ),
+          })
+          .describe("Classifier model, training settings and fold schedule shared by all folds."),
+      ),
+      engine: defaulted(
+        z
+          .object({ selection: defaulted(ReproductionSelection), export: defaulted(EnsembleExport) })
+          .describe("Checkpoint selection and export settings."),
+      ),
+      submission: defaulted(
+        SubmissionSpec.omit({ detector: true, engine: true, placement: true }).describe(
+          "The test set and how it is scored.",
+        ),
+      ),
+    })
+    .describe("Desired state of a Reproduction."),
+  [
+    {
+      cel: `${retrains} || !has(${candidates}) || (${candidatesCoverFoldsCel(candidates, "self.dataset.cvSplit.folds")})`,
+      message:
+        "engine.selection.candidates must name each fold 0 to dataset.cvSplit.folds − 1 exactly once (omit it to select among each fold's last checkpoint, or the seed's lists with four folds on the seed's schedule)",
+      fieldPath: ".engine.selection.candidates",
+      holds: (s) =>
+        s.mode === "Trained" ||
+        s.engine.selection.candidates === undefined ||
+        candidatesCoverFolds(s.engine.selection.candidates, s.dataset.cvSplit.folds),
+    },
+    {
+      cel: `${retrains} || !has(${stages}) || !has(${candidates}) || ${candidates}.all(c, c.epochs.all(e, e <= double(${stages}[size(${stages}) - 1].epochs)))`,
+      message:
+        "every epoch in engine.selection.candidates must be at most the epochs of the last classifier.stages entry, whose checkpoints are epochs 0 to epochs (omit candidates to select each fold's last checkpoint)",
+      fieldPath: ".engine.selection.candidates",
+      holds: (s) => {
+        const last = s.classifier.stages?.at(-1);
+        const chosen = s.engine.selection.candidates;
+        return s.mode === "Trained" || !last || !chosen || chosen.every((c) => c.epochs.every((e) => e <= last.epochs));
+      },
+    },
+    {
+      cel: `${retrains} || !has(${stages}) || ${stages}[0].init != 'PreviousStage'`,
+      message:
+        "classifier.stages: the first training stage has no previous stage: it starts from ImageNet (or Random) weights",
+      fieldPath: ".classifier.stages",
+      holds: (s) => s.mode === "Trained" || s.classifier.stages?.[0]?.init !== "PreviousStage",
+    },
+    {
+      cel: `${retrains} || (has(${stages}) ? ${stages}.all(s, s.epochs < ${precomputed}) : ${precomputed} > (self.dataset.cvSplit.folds > 2 ? ${seedLongestStageEpochs(2)} : ${seedLongestStageEpochs(0)}))`,
+      message:
+        "classifier.training.sampler.precomputedEpochs must exceed the epochs of every training stage of every fold (a run trains epochs + 1 with its cooldown epoch; without classifier.stages the seed's schedule trains up to 30 + 1)",
+      fieldPath: ".classifier.training.sampler.precomputedEpochs",
+      holds: (s) => {
+        if (s.mode === "Trained") return true;
+        const limit = s.classifier.training.sampler.precomputedEpochs;
+        if (s.classifier.stages) return s.classifier.stages.every((stage) => stage.epochs < limit);
+        return Array.from({ length: s.dataset.cvSplit.folds }, (_, f) => seedLongestStageEpochs(f) < limit).every(
+          Boolean,
+        );
+      },
+    },
+  ],
+);
 
 export const ReproductionStatus = BaseStatus.extend({
   children: z

@@ -188,3 +188,16 @@ export function seedTrainingStages(fold: number): TrainingStage[] {
     },
   ];
 }
+
+/** The cosine epochs of a fold's longest seed run (fold 2 and 3: 30; every other fold: 24). */
+export function seedLongestStageEpochs(fold: number): number {
+  return Math.max(...seedTrainingStages(fold).map((s) => s.epochs));
+}
+
+/**
+ * CEL for the same number, `fold` being a CEL int expression: the seed's schedule is per fold
+ * index, so the rule the API server checks states it per fold index too.
+ */
+export function seedLongestStageEpochsCel(fold: string): string {
+  return `(${fold} == 2 || ${fold} == 3 ? ${seedLongestStageEpochs(2)} : ${seedLongestStageEpochs(0)})`;
+}

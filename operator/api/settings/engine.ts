@@ -22,6 +22,23 @@ export const SEED_CANDIDATE_EPOCHS = [
   { fold: 3, epochs: [18, 19, 20, 21, 22] },
 ];
 
+/**
+ * Whether `candidates` name each fold 0..count−1 exactly once: select-checkpoints reads one input
+ * per named fold, so a fold beyond the ensemble has no input and a fold left out is silently
+ * dropped from it.
+ */
+export function candidatesCoverFolds(candidates: readonly { fold: number }[], count: number): boolean {
+  return (
+    candidates.length === count &&
+    candidates.every((c) => c.fold < count && candidates.filter((d) => d.fold === c.fold).length === 1)
+  );
+}
+
+/** The same check in CEL, over CEL expressions for the candidate list and the fold count. */
+export function candidatesCoverFoldsCel(candidates: string, count: string): string {
+  return `size(${candidates}) == ${count} && ${candidates}.all(c, c.fold < ${count} && ${candidates}.exists_one(d, d.fold == c.fold))`;
+}
+
 /** Checkpoint selection over pooled out-of-fold predictions (pipeline-spec §6). */
 export const CheckpointSelection = z
   .object({

@@ -152,7 +152,8 @@ describe("defaults follow the seed", () => {
   });
 
   it("an engine selects among the seed's 525 epoch combinations", () => {
-    const { spec } = EngineBuild.parse(makeResource("EngineBuild", "e", { folds: [{ name: "f0" }] }));
+    const folds = [0, 1, 2, 3].map((k) => ({ name: `f${k}` }));
+    const { spec } = EngineBuild.parse(makeResource("EngineBuild", "e", { folds }));
     const counts = spec.selection.candidates.map((c) => c.epochs.length);
     expect(counts).toEqual([3, 5, 7, 5]);
     expect(counts.reduce((a, b) => a * b, 1)).toBe(525);

@@ -2,6 +2,16 @@ import { describe, expect, it } from "vitest";
 import { kindByName } from "../../../operator/api/index.ts";
 import { structuralSchemaOf } from "../../../operator/codegen/structural-schema.ts";
 import { applyDefaults, evaluateRules } from "../../support/api-server-semantics.ts";
+import { makeReproduction, makeTrainingStage } from "../../support/reproduction-builder.ts";
+
+const coverFolds = "engine.selection.candidates must name each fold 0 to dataset.cvSplit.folds − 1 exactly once";
+const pastSchedule =
+  "every epoch in engine.selection.candidates must be at most the epochs of the last classifier.stages entry";
+const reproductionSampler =
+  "classifier.training.sampler.precomputedEpochs must exceed the epochs of every training stage";
+const foldSampler = "training.sampler.precomputedEpochs must exceed the epochs of every training stage";
+const engineFolds = "spec.selection.candidates must name each fold of spec.folds";
+const threeCandidates = [0, 1, 2].map((fold) => ({ fold, epochs: [2] }));
 
 // Each case: a spec, and the rule message that must refuse it (undefined: accepted). The same
 // spec goes through zod and through the generated CEL rules after API-server defaulting; both
@@ -69,6 +79,138 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
   },
   { kind: "Reproduction", spec: { trainedAssets: "../weights" }, refusedWith: "must not contain '..'" },
   { kind: "Reproduction", spec: { mode: "FullReproduce" } },
+  // Fold count, candidate epochs and schedule are checked together before anything runs.
+  { kind: "Reproduction", spec: makeReproduction("PartialReproduce").folds(3).obj() },
+  { kind: "Reproduction", spec: makeReproduction("PartialReproduce").folds(5).obj() },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .folds(3)
+      .candidates(...threeCandidates)
+      .obj(),
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .folds(3)
+      .candidates(
+        { fold: 0, epochs: [11] },
+        { fold: 1, epochs: [8] },
+        { fold: 2, epochs: [20] },
+        { fold: 3, epochs: [18] },
+      )
+      .obj(),
+    refusedWith: coverFolds,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("FullReproduce")
+      .folds(5)
+      .candidates(...threeCandidates)
+      .obj(),
+    refusedWith: coverFolds,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .folds(3)
+      .candidates({ fold: 0, epochs: [2] }, { fold: 0, epochs: [1] }, { fold: 2, epochs: [2] })
+      .obj(),
+    refusedWith: coverFolds,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("Trained")
+      .folds(3)
+      .candidates({ fold: 5, epochs: [1] })
+      .obj(),
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .folds(3)
+      .stages(makeTrainingStage({ epochs: 2 }))
+      .candidates(...threeCandidates)
+      .obj(),
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .folds(3)
+      .stages(makeTrainingStage({ epochs: 2 }))
+      .candidates({ fold: 0, epochs: [2] }, { fold: 1, epochs: [1.5] }, { fold: 2, epochs: [3] })
+      .obj(),
+    refusedWith: pastSchedule,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .stages(makeTrainingStage({ epochs: 2 }))
+      .obj(),
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .stages(makeTrainingStage({ epochs: 2, init: "PreviousStage" }))
+      .obj(),
+    refusedWith: "classifier.stages: the first training stage has no previous stage",
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .stages(makeTrainingStage({ epochs: 40 }))
+      .obj(),
+    refusedWith: reproductionSampler,
+  },
+  { kind: "Reproduction", spec: makeReproduction("PartialReproduce").precomputedEpochs(31).obj() },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce").precomputedEpochs(30).obj(),
+    refusedWith: reproductionSampler,
+  },
+  { kind: "Reproduction", spec: makeReproduction("PartialReproduce").folds(2).precomputedEpochs(25).obj() },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .precomputedEpochs(3)
+      .stages(makeTrainingStage({ epochs: 2 }))
+      .obj(),
+  },
+  { kind: "Reproduction", spec: makeReproduction("Trained").precomputedEpochs(3).obj() },
+  {
+    kind: "ClassifierFold",
+    spec: { dataset: { name: "d" }, fold: 2, training: { sampler: { precomputedEpochs: 30 } } },
+    refusedWith: foldSampler,
+  },
+  {
+    kind: "ClassifierFold",
+    spec: { dataset: { name: "d" }, fold: 1, training: { sampler: { precomputedEpochs: 25 } } },
+  },
+  {
+    kind: "ClassifierFold",
+    spec: {
+      dataset: { name: "d" },
+      fold: 0,
+      training: { sampler: { precomputedEpochs: 2 } },
+      stages: [makeTrainingStage({ epochs: 2 })],
+    },
+    refusedWith: foldSampler,
+  },
+  {
+    kind: "EngineBuild",
+    spec: { folds: [{ name: "f0" }, { name: "f1" }, { name: "f2" }] },
+    refusedWith: engineFolds,
+  },
+  {
+    kind: "EngineBuild",
+    spec: { folds: [0, 1, 2, 3, 4].map((i) => ({ name: `f${i}` })) },
+    refusedWith: engineFolds,
+  },
+  { kind: "EngineBuild", spec: { folds: [0, 1, 2, 3].map((i) => ({ name: `f${i}` })) } },
+  {
+    kind: "EngineBuild",
+    spec: { folds: [0, 1, 2].map((i) => ({ name: `f${i}` })), selection: { candidates: threeCandidates } },
+  },
 ];
 
 describe("CEL rules and zod refinements agree", () => {

@@ -82,7 +82,7 @@ describe.each(ALL_KINDS.map((k) => [k.kind, k] as const))("CRD of %s", (_name, k
       RoiDetectorTraining: { checkpoint: "a.pth" },
       ClassificationDataset: { detector: { name: "d" } },
       ClassifierFold: { dataset: { name: "d" }, fold: 0 },
-      EngineBuild: { folds: [{ name: "f" }] },
+      EngineBuild: { folds: [0, 1, 2, 3].map((k) => ({ name: `f${k}` })) },
       Submission: { detector: { name: "d" }, engine: { name: "e" } },
     };
     const specSchema = (schema.properties as Record<string, OpenApiSchema>).spec as OpenApiSchema;

@@ -126,7 +126,10 @@ describe("planStages", () => {
     );
     const fromFolds = planStages(
       id("EngineBuild", "eng"),
-      EngineBuildSpec.parse({ folds: [{ name: "f0" }, { name: "f1" }] }),
+      EngineBuildSpec.parse({
+        folds: [{ name: "f0" }, { name: "f1" }],
+        selection: { candidates: [0, 1].map((fold) => ({ fold, epochs: [1] })) },
+      }),
       context(...folds),
     );
     expect(summary(fromFolds)).toEqual([
