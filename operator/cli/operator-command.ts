@@ -20,5 +20,8 @@ export async function operatorCommand(options: { kubeconfig?: string; namespace?
   const code = await operator.done;
   process.off("SIGTERM", onSignal);
   process.off("SIGINT", onSignal);
+  // A lost Lease: exit now rather than when the last request in flight gives up, so that the
+  // Deployment restarts this pod as a standby.
+  if (code !== 0) process.exit(code);
   return code;
 }

@@ -5,7 +5,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { Controller } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { type Endpoints, serveEndpoints } from "../kube/http-endpoints.ts";
-import { LeaderElector } from "../kube/leader-election.ts";
+import { LeaderElector, NotLeaderError } from "../kube/leader-election.ts";
 import { createOperatorMetrics } from "../kube/metrics.ts";
 import type { Logger } from "../log/logger.ts";
 import { STAGE_KINDS } from "../pipeline/plan.ts";
@@ -53,16 +53,7 @@ export async function startOperator(
   ]);
   wireWatches(caches, (kind, key) => controllers.get(kind)?.enqueue(key));
 
-  const stopSignal = new AbortController();
-  const informers = caches.run(stopSignal.signal);
-  const endpoints = await serveEndpoints(
-    { live: () => true, ready: () => caches.synced },
-    metrics.registry,
-    { health: config.operator.healthPort, metrics: config.operator.metricsPort },
-    () => {
-      for (const [verb, n] of client.requestCounts) metrics.apiRequests.set({ verb }, n);
-    },
-  );
+  // Built first: invalid lease timings stop the operator before anything runs.
   const elector = config.operator.leaderElection
     ? new LeaderElector(
         client,
@@ -78,6 +69,25 @@ export async function startOperator(
         log,
       )
     : undefined;
+  const stopSignal = new AbortController();
+  const informers = caches.run(stopSignal.signal);
+  const endpoints = await serveEndpoints(
+    { live: () => true, ready: () => caches.synced },
+    metrics.registry,
+    { health: config.operator.healthPort, metrics: config.operator.metricsPort },
+    () => {
+      for (const [verb, n] of client.requestCounts) metrics.apiRequests.set({ verb }, n);
+    },
+  );
+  // The fence: every write but the Lease's own is checked as its bytes are about to leave, so a
+  // replica paused past its deadline writes nothing, whatever callback runs first on resume.
+  client.beforeWrite = ({ method, path, fenced }) => {
+    if (fenced && elector && !elector.mayAct()) {
+      log.debug({ method, path }, "api write refused");
+      throw new NotLeaderError(`${method} ${path}: refused, this replica does not hold the Lease`);
+    }
+    log.debug({ method, path }, "api write");
+  };
 
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
@@ -85,7 +95,7 @@ export async function startOperator(
   });
   let resync: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
-  const stop = (code = 0) => {
+  const stop = () => {
     stopping ??= (async () => {
       log.info({ identity }, "stopping");
       if (resync) clearInterval(resync);
@@ -96,15 +106,27 @@ export async function startOperator(
       stopSignal.abort();
       await informers;
       await endpoints.close();
-      resolveDone(code);
+      resolveDone(0);
     })();
     return stopping;
+  };
+  // Lost the Lease: another replica may already lead, so stop at once (client-go's OnStoppedLeading,
+  // controller-runtime's zero graceful timeout): no queue drained, no event flushed, nothing awaited.
+  const abandon = () => {
+    if (stopping) return;
+    stopping = Promise.resolve();
+    log.error({ identity }, "stopping at once: the Lease was lost");
+    if (resync) clearInterval(resync);
+    for (const controller of controllers.values()) controller.halt();
+    metrics.leader.set(0);
+    stopSignal.abort();
+    resolveDone(1);
   };
 
   void (async () => {
     await caches.waitForSync();
     log.info({ identity, namespace: namespace ?? "(all)" }, "caches synced");
-    if (elector && !(await elector.acquire(stopSignal.signal, () => void stop(1)))) return;
+    if (elector && !(await elector.acquire(stopSignal.signal, abandon))) return;
     if (stopSignal.signal.aborted) return;
     metrics.leader.set(1);
     const enqueueAll = () => {
@@ -123,5 +145,5 @@ export async function startOperator(
     log.info({ identity }, "controllers started");
   })();
 
-  return { endpoints, done, stop: () => stop(0) };
+  return { endpoints, done, stop };
 }

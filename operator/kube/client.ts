@@ -60,6 +60,14 @@ export function resourcePath(type: ResourceType, namespace?: string, name?: stri
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** A request that changes something (any method but GET), as `beforeWrite` sees it. */
+export interface Write {
+  method: string;
+  path: string;
+  /** False only for the Lease's own requests, which decide whether this replica leads. */
+  fenced: boolean;
+}
+
 function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
@@ -73,6 +81,12 @@ function withQuery(path: string, query: Query = {}): string {
  */
 export class KubeClient {
   readonly requestCounts = new Map<string, number>();
+  /**
+   * Called synchronously when a write's bytes are about to leave (its connection is ready);
+   * throwing refuses it. A leader sets it so that nothing it writes leaves after its Lease
+   * deadline, whatever callback runs first when a paused process resumes.
+   */
+  beforeWrite: ((write: Write) => void) | undefined;
   private readonly server: URL;
 
   constructor(private readonly config: KubeConfig) {
@@ -110,13 +124,23 @@ export class KubeClient {
     return options;
   }
 
-  /** One request; JSON in, JSON out; non-2xx answers become KubeApiError. */
+  /**
+   * One request; JSON in, JSON out; non-2xx answers become KubeApiError. `signal` aborts it (and
+   * the wait for its answer) early; `fenced: false` marks a write `beforeWrite` must let through.
+   */
   async request<T>(
     method: string,
     path: string,
-    options: { body?: unknown; contentType?: string; query?: Query; verb?: string } = {},
+    options: {
+      body?: unknown;
+      contentType?: string;
+      query?: Query;
+      verb?: string;
+      signal?: AbortSignal;
+      fenced?: boolean;
+    } = {},
   ): Promise<T> {
-    this.count(options.verb ?? method.toLowerCase());
+    const { signal } = options;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) {
@@ -125,6 +149,8 @@ export class KubeClient {
     }
     const requestOptions = await this.open(method, withQuery(path, options.query), headers, 30_000);
     return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      this.count(options.verb ?? method.toLowerCase());
       const req = https.request(requestOptions, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -147,8 +173,34 @@ export class KubeClient {
       });
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
       req.on("error", reject);
-      if (body !== undefined) req.write(body);
-      req.end();
+      if (signal) {
+        const abort = () => req.destroy(signal.reason);
+        signal.addEventListener("abort", abort, { once: true });
+        req.on("close", () => signal.removeEventListener("abort", abort));
+      }
+      const send = () => {
+        if (body !== undefined) req.write(body);
+        req.end();
+      };
+      const fence = method === "GET" ? undefined : this.beforeWrite;
+      if (!fence) return send();
+      // The fence is asked when the bytes can leave, not when the request is made: a new
+      // connection takes a while (TCP, TLS), and a process paused meanwhile must not send the
+      // write when it resumes.
+      const write = { method, path, fenced: options.fenced ?? true };
+      const sendIfAllowed = () => {
+        try {
+          fence(write);
+        } catch (error) {
+          req.destroy(error as Error);
+          return;
+        }
+        send();
+      };
+      req.once("socket", (socket) => {
+        if (socket.connecting) socket.once("secureConnect", sendIfAllowed);
+        else sendIfAllowed();
+      });
     });
   }
 

@@ -17,6 +17,7 @@ export type Reconcile = (key: string) => Promise<ReconcileResult | undefined>;
 export class Controller {
   readonly queue: WorkQueue;
   private readonly inFlight = new Set<Promise<void>>();
+  private halted = false;
 
   constructor(
     readonly kind: string,
@@ -53,12 +54,21 @@ export class Controller {
   start(workers: number): void {
     for (let i = 0; i < workers; i++) {
       const loop = (async () => {
-        for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+        for (let key = await this.queue.get(); key !== undefined && !this.halted; key = await this.queue.get()) {
           await this.processOne(key);
         }
       })();
       this.inFlight.add(loop);
     }
+  }
+
+  /**
+   * Stops at once (the Lease was lost): queued keys are dropped, not drained, and reconciles in
+   * progress are not awaited (their writes are refused by the client's fence).
+   */
+  halt(): void {
+    this.halted = true;
+    this.queue.shutDown();
   }
 
   /** Stops handing out keys and waits for the reconciles in progress. */

@@ -1,155 +1,232 @@
+import { performance } from "node:perf_hooks";
 import type { Logger } from "../log/logger.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { sleep } from "./informer.ts";
+import {
+  decideLease,
+  invalidTimings,
+  JITTER_FACTOR,
+  type LeaseRecord,
+  type LeaseTimings,
+  leadingUntil,
+  leaseRecordFor,
+  type Observation,
+  observe,
+  releasedRecord,
+} from "./lease-decision.ts";
 
-export interface LeaderElectionOptions {
+export interface LeaderElectionOptions extends LeaseTimings {
   namespace: string;
   name: string;
   identity: string;
-  leaseDurationSeconds: number;
-  renewDeadlineSeconds: number;
-  retryPeriodSeconds: number;
 }
 
 interface Lease {
+  apiVersion?: string;
+  kind?: string;
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
+  spec: LeaseRecord;
 }
 
-/** metav1.MicroTime wants six fractional digits. */
-export const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+/** The clocks an elector reads: monotonic ms for every decision, wall time only for the record. */
+export interface ElectionClock {
+  now: () => number;
+  wallNow: () => Date;
+}
+
+const systemClock: ElectionClock = { now: () => performance.now(), wallNow: () => new Date() };
+
+/** Thrown by a write that a replica attempts while it may not act as the leader. */
+export class NotLeaderError extends Error {
+  override name = "NotLeaderError";
+}
 
 const leasePath = (ns: string, name?: string) =>
   `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases${name ? `/${name}` : ""}`;
 
-/** Whether `identity` may take the lease at `now`: it holds it, nobody does, or it expired. */
-export function canAcquire(lease: Lease["spec"], identity: string, now: Date): boolean {
-  if (!lease.holderIdentity || lease.holderIdentity === identity) return true;
-  const renewed = lease.renewTime ? Date.parse(lease.renewTime) : 0;
-  return renewed + (lease.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
-}
-
 /**
- * Lease-based leader election (coordination.k8s.io/v1, client-go's semantics): acquire or
- * renew every retry period with optimistic concurrency; a leader that cannot renew within the
- * renew deadline stops leading. Releasing on shutdown lets a standby take over at once.
+ * Lease-based leader election (coordination.k8s.io/v1) with client-go's semantics: expiry is
+ * judged from when this replica saw the record change, never from the times written in it; a
+ * leader renews every retry period, each attempt aborted at its deadline (its last successful
+ * renewal's start plus the renew deadline), and stops leading at that deadline. `mayAct` is the
+ * fence every other write of the process checks just before it is sent.
  */
 export class LeaderElector {
-  private leading = false;
-  private lastRenew = 0;
+  private observation: Observation | undefined;
+  /** The Lease as last read or written: a renewal first tries to update it without a read. */
+  private lease: Lease | undefined;
+  /** Monotonic ms until which this replica may act as the leader; 0 while it may not. */
+  private deadline = 0;
+  private readonly renewing = new AbortController();
+  private renewLoop: Promise<void> | undefined;
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: Pick<KubeClient, "request">,
     private readonly options: LeaderElectionOptions,
     private readonly log: Logger,
-  ) {}
-
-  get isLeader(): boolean {
-    return this.leading;
+    private readonly clock: ElectionClock = systemClock,
+  ) {
+    const invalid = invalidTimings(options);
+    if (invalid) throw new Error(`leader election: ${invalid}`);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
-    const { namespace, name, identity, leaseDurationSeconds } = this.options;
-    const now = new Date();
-    let lease: Lease | undefined;
-    try {
-      lease = await this.client.get<Lease>(leasePath(namespace, name));
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.statusCode === 404)) throw error;
-    }
-    const spec = {
-      holderIdentity: identity,
-      leaseDurationSeconds,
-      renewTime: microTime(now),
-    };
-    if (!lease) {
-      await this.client.create(leasePath(namespace), {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: { name, namespace },
-        spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
-      });
-      return true;
-    }
-    if (!canAcquire(lease.spec, identity, now)) return false;
-    const takeover = lease.spec.holderIdentity !== identity;
-    await this.client.update(leasePath(namespace, name), {
-      ...lease,
-      spec: {
-        ...lease.spec,
-        ...spec,
-        ...(takeover ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
-      },
-    });
-    return true;
+  /** Whether this replica holds the Lease and its deadline has not passed. */
+  mayAct(now = this.clock.now()): boolean {
+    return now < this.deadline;
+  }
+
+  /** The deadline as a wall-clock time (for logs and tests). */
+  private deadlineAsDate(): string {
+    return new Date(this.clock.wallNow().getTime() + (this.deadline - this.clock.now())).toISOString();
   }
 
   /**
-   * Blocks until this replica leads (or `signal` aborts), then keeps renewing in the
-   * background; `onLost` is called once if leadership is lost.
+   * One attempt to acquire or renew, aborted when `signal` fires. Resolves true when this
+   * replica wrote the Lease as its holder.
    */
-  async acquire(signal: AbortSignal, onLost: () => void): Promise<boolean> {
-    const retryMs = this.options.retryPeriodSeconds * 1000;
-    while (!signal.aborted) {
-      if (await this.attempt()) break;
-      await sleep(retryMs, signal);
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+    const { namespace, name, identity, leaseDurationSeconds } = this.options;
+    const request = <T>(method: string, path: string, body?: unknown) =>
+      this.client.request<T>(method, path, {
+        body,
+        signal,
+        fenced: false,
+        verb: method === "PUT" ? "update" : undefined,
+      });
+    const wrote = (lease: Lease) => {
+      this.lease = lease;
+      this.observation = observe(this.observation, lease.spec, this.clock.now());
+      return true;
+    };
+
+    // Fast path (client-go's): a valid leader updates the Lease it last wrote, without a read.
+    if (this.lease && this.mayAct()) {
+      const spec = leaseRecordFor(
+        { action: "renew" },
+        this.lease.spec,
+        identity,
+        leaseDurationSeconds,
+        this.clock.wallNow(),
+      );
+      try {
+        return wrote(await request<Lease>("PUT", leasePath(namespace, name), { ...this.lease, spec }));
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.statusCode === 409)) throw error;
+      }
     }
-    if (signal.aborted) return false;
-    this.leading = true;
-    this.log.info({ identity: this.options.identity }, "became leader");
-    void this.renewLoop(signal, onLost);
-    return true;
+
+    let lease: Lease | undefined;
+    try {
+      lease = await request<Lease>("GET", leasePath(namespace, name));
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.statusCode === 404)) throw error;
+    }
+    this.lease = lease;
+    this.observation = lease ? observe(this.observation, lease.spec, this.clock.now()) : undefined;
+    const action = decideLease(this.observation, identity, this.clock.now());
+    if (action.action === "wait") {
+      // Another replica holds it: a leader that sees this stops now rather than at its deadline.
+      this.deadline = Math.min(this.deadline, this.clock.now());
+      return false;
+    }
+    const spec = leaseRecordFor(action, lease?.spec ?? {}, identity, leaseDurationSeconds, this.clock.wallNow());
+    if (!lease) {
+      return wrote(
+        await request<Lease>("POST", leasePath(namespace), {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name, namespace },
+          spec,
+        }),
+      );
+    }
+    return wrote(await request<Lease>("PUT", leasePath(namespace, name), { ...lease, spec }));
   }
 
-  private async attempt(): Promise<boolean> {
+  /**
+   * One attempt, bounded by `until` (monotonic ms) and `stop`; a leader's deadline moves to the
+   * attempt's start plus the renew deadline when it succeeds.
+   */
+  private async attempt(until: number, stop: AbortSignal): Promise<boolean> {
+    const startedAt = this.clock.now();
+    const bound = new AbortController();
+    const abort = () => bound.abort(new Error("leader election attempt passed its deadline"));
+    const timer = setTimeout(abort, Math.max(0, until - startedAt));
+    stop.addEventListener("abort", abort, { once: true });
     try {
-      const ok = await this.tryAcquireOrRenew();
-      if (ok) this.lastRenew = Date.now();
-      return ok;
+      if (!(await this.tryAcquireOrRenew(bound.signal))) return false;
+      this.deadline = leadingUntil(startedAt, this.options.renewDeadlineSeconds);
+      return true;
     } catch (error) {
-      // A 409 means another replica wrote the lease first: not leading this round.
+      // A 409 means another replica wrote the Lease first: not leading this round.
       if (!(error instanceof KubeApiError && error.statusCode === 409)) {
         this.log.warn({ err: (error as Error).message }, "leader election attempt failed");
       }
       return false;
+    } finally {
+      clearTimeout(timer);
+      stop.removeEventListener("abort", abort);
     }
   }
 
-  private async renewLoop(signal: AbortSignal, onLost: () => void): Promise<void> {
+  /**
+   * Blocks until this replica leads (or `signal` aborts), then keeps renewing in the
+   * background; `onLost` is called once, at once, when the deadline passes without a renewal.
+   */
+  async acquire(signal: AbortSignal, onLost: () => void): Promise<boolean> {
     const { retryPeriodSeconds, renewDeadlineSeconds } = this.options;
-    while (!signal.aborted) {
-      await sleep(retryPeriodSeconds * 1000, signal);
-      if (signal.aborted) return;
-      const renewed = await this.attempt();
-      if (!renewed && Date.now() - this.lastRenew > renewDeadlineSeconds * 1000) {
-        this.leading = false;
-        this.log.error({ identity: this.options.identity }, "lost leadership");
+    const stop = AbortSignal.any([signal, this.renewing.signal]);
+    while (!stop.aborted) {
+      // A candidate's attempt must end in time too: it leads only until its start + the deadline.
+      if ((await this.attempt(this.clock.now() + renewDeadlineSeconds * 1000, stop)) && this.mayAct()) break;
+      await sleep(retryPeriodSeconds * 1000 * (1 + Math.random() * JITTER_FACTOR), stop);
+    }
+    if (stop.aborted) return false;
+    this.log.info({ identity: this.options.identity, until: this.deadlineAsDate() }, "became leader");
+    this.renewLoop = this.renew(stop, onLost);
+    return true;
+  }
+
+  private async renew(stop: AbortSignal, onLost: () => void): Promise<void> {
+    const retryMs = this.options.retryPeriodSeconds * 1000;
+    let last = this.clock.now();
+    while (!stop.aborted) {
+      await sleep(Math.max(0, last + retryMs - this.clock.now()), stop);
+      if (stop.aborted) return;
+      last = this.clock.now();
+      if (this.mayAct(last)) await this.attempt(this.deadline, stop);
+      if (stop.aborted) return;
+      if (!this.mayAct()) {
+        const deadline = this.deadlineAsDate();
+        this.deadline = 0;
+        this.log.error({ identity: this.options.identity, deadline }, "lost leadership");
         onLost();
         return;
       }
     }
   }
 
-  /** Gives the lease up so a standby can take over without waiting for it to expire. */
+  /**
+   * Gives the Lease up so a standby can take over without waiting for it to expire: renewing
+   * stops first, and nothing is written by this replica as the leader afterwards.
+   */
   async release(): Promise<void> {
-    if (!this.leading) return;
-    this.leading = false;
-    const { namespace, name, identity } = this.options;
+    const wasLeading = this.mayAct();
+    this.renewing.abort();
+    await this.renewLoop;
+    this.deadline = 0;
+    if (!wasLeading || !this.lease) return;
+    const { namespace, name, identity, renewDeadlineSeconds } = this.options;
+    const path = leasePath(namespace, name);
+    const signal = AbortSignal.timeout(renewDeadlineSeconds * 1000);
     try {
-      const lease = await this.client.get<Lease>(leasePath(namespace, name));
+      const lease = await this.client.request<Lease>("GET", path, { signal, fenced: false });
       if (lease.spec.holderIdentity !== identity) return;
-      await this.client.update(leasePath(namespace, name), {
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
-      });
+      const spec = releasedRecord(lease.spec, this.clock.wallNow());
+      await this.client.request("PUT", path, { signal, fenced: false, verb: "update", body: { ...lease, spec } });
+      this.log.info({ identity }, "released the Lease");
     } catch (error) {
-      this.log.warn({ err: (error as Error).message }, "could not release the lease");
+      this.log.warn({ err: (error as Error).message }, "could not release the Lease");
     }
   }
 }

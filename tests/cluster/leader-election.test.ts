@@ -1,5 +1,6 @@
 // Two operator replicas: only the Lease holder reconciles (every Event it records names its
-// identity as reportingInstance); when it is killed, the standby takes the Lease and carries on.
+// identity as reportingInstance); when it dies, the standby takes the Lease and carries on; when
+// it is paused past its deadline, it writes nothing more once resumed and exits.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../../operator/kube/client.ts";
 import {
@@ -15,63 +16,176 @@ import {
 import { leaderIdentity, type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
 import { waitFor } from "./support/wait.ts";
 
-interface Lease {
-  spec: { holderIdentity?: string; leaseTransitions?: number };
+interface LeaseSpec {
+  holderIdentity?: string;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
 }
 interface EventObject {
   reason: string;
   reportingInstance?: string;
   involvedObject: { name: string };
 }
+interface LogLine {
+  time: string;
+  msg: string;
+  method?: string;
+  path?: string;
+  deadline?: string;
+}
+
+// client-go's 15 s / 10 s / 2 s scaled down, with margins a loaded 2-core machine keeps: a renewal
+// may take up to 4 s (five tries) before the leader gives up.
+const LEASE = { leaseDurationSeconds: 8, renewDeadlineSeconds: 5, retryPeriodSeconds: 1 };
 
 describe("leader election", () => {
   let admin: KubeClient;
-  let ns: string;
+  const namespaces: string[] = [];
   const replicas: OperatorProcess[] = [];
-  beforeAll(async () => {
+  let paused: OperatorProcess | undefined;
+
+  beforeAll(() => {
     admin = adminClient();
-    ns = await createNamespace(admin, "leader");
-    await setBehaviour(admin, ns, { "export-onnx": { message: stageMessage("export-onnx", ["model.onnx"]) } });
   });
   afterAll(async () => {
+    if (paused) process.kill(paused.pid, "SIGCONT");
     await Promise.all(replicas.map((r) => r.stop()));
-    await deleteNamespace(admin, ns);
+    for (const ns of namespaces) await deleteNamespace(admin, ns);
   });
 
-  it("lets only the leader act, and hands over when the leader dies", async () => {
-    replicas.push(startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns }));
-    replicas.push(startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns }));
-    const lease = () => admin.get<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/mammoflow-operator`);
-    const holder = await waitFor("a leader", async () => (await lease()).spec.holderIdentity || undefined);
-    const leader = await waitFor("the leader's log line", () => replicas.find((r) => leaderIdentity(r) === holder));
-    const standby = replicas.find((r) => r !== leader);
-    expect(standby && leaderIdentity(standby)).toBeUndefined();
+  /** A fresh namespace with two replicas watching it; resolves once one of them leads. */
+  async function twoReplicas(prefix: string) {
+    const ns = await createNamespace(admin, prefix);
+    namespaces.push(ns);
+    await setBehaviour(admin, ns, { "export-onnx": { message: stageMessage("export-onnx", ["model.onnx"]) } });
+    const config = { operator: { metricsPort: 0, healthPort: 0, resyncSeconds: 30, ...LEASE } };
+    const pair = [0, 1].map(() => startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config }));
+    replicas.push(...pair);
+    const lease = async () =>
+      (await admin.get<{ spec: LeaseSpec }>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/mammoflow-operator`))
+        .spec;
+    const holder = await waitFor("a leader", async () => (await lease()).holderIdentity || undefined);
+    const leader = await waitFor("the leader's log line", () => pair.find((r) => leaderIdentity(r) === holder));
+    const standby = pair.find((r) => r !== leader) as OperatorProcess;
+    expect(leaderIdentity(standby)).toBeUndefined();
+    return { ns, lease, holder, leader, standby };
+  }
 
-    await createResource(admin, ns, "RoiDetectorTraining", "first", { source: "Trained", checkpoint: "assets/d.pth" });
-    await waitFor(
-      "first to succeed",
-      async () => (await getResource(admin, ns, "RoiDetectorTraining", "first")).status?.phase === "Succeeded",
+  const train = (ns: string, name: string) =>
+    createResource(admin, ns, "RoiDetectorTraining", name, { source: "Trained", checkpoint: "assets/d.pth" });
+  const succeeded = (ns: string, name: string) =>
+    waitFor(
+      `${name} to succeed`,
+      async () => (await getResource(admin, ns, "RoiDetectorTraining", name)).status?.phase === "Succeeded",
     );
-    const events = async () => (await admin.list<EventObject>(`/api/v1/namespaces/${ns}/events`)).items;
-    const firstEvents = (await events()).filter((e) => e.involvedObject.name === "first");
+  const eventsOf = async (ns: string, name: string) =>
+    (await admin.list<EventObject>(`/api/v1/namespaces/${ns}/events`)).items.filter(
+      (e) => e.involvedObject.name === name,
+    );
+  const newHolder = (lease: () => Promise<LeaseSpec>, old: string) =>
+    waitFor("a new leader", async () => {
+      const h = (await lease()).holderIdentity;
+      return h && h !== old ? h : undefined;
+    });
+
+  it("lets only the leader act, and hands over when the leader dies", async () => {
+    const { ns, lease, holder, leader, standby } = await twoReplicas("leader");
+
+    await train(ns, "first");
+    await succeeded(ns, "first");
+    const firstEvents = await eventsOf(ns, "first");
     expect(firstEvents.map((e) => e.reason).sort()).toEqual(["Running", "StageStarted", "Succeeded"]);
     expect(new Set(firstEvents.map((e) => e.reportingInstance))).toEqual(new Set([holder]));
 
     // The leader crashes (no graceful release): the standby waits for the Lease to expire.
-    await leader?.stop("SIGKILL");
-    const next = await waitFor("a new leader", async () => {
-      const h = (await lease()).spec.holderIdentity;
-      return h && h !== holder ? h : undefined;
-    });
-    expect(standby && leaderIdentity(standby)).toBe(next);
-    expect((await lease()).spec.leaseTransitions).toBe(1);
+    await leader.stop("SIGKILL");
+    const next = await newHolder(lease, holder);
+    expect(leaderIdentity(standby)).toBe(next);
+    expect((await lease()).leaseTransitions).toBe(1);
 
-    await createResource(admin, ns, "RoiDetectorTraining", "second", { source: "Trained", checkpoint: "assets/d.pth" });
-    await waitFor(
-      "second to succeed",
-      async () => (await getResource(admin, ns, "RoiDetectorTraining", "second")).status?.phase === "Succeeded",
-    );
-    const secondEvents = (await events()).filter((e) => e.involvedObject.name === "second");
-    expect(new Set(secondEvents.map((e) => e.reportingInstance))).toEqual(new Set([next]));
+    await train(ns, "second");
+    await succeeded(ns, "second");
+    expect(new Set((await eventsOf(ns, "second")).map((e) => e.reportingInstance))).toEqual(new Set([next]));
+  });
+
+  it("fences a paused leader: the standby takes over a lease duration after its last renewal, the old leader writes nothing after its deadline and exits 1", async () => {
+    const { ns, lease, holder, leader, standby } = await twoReplicas("fence");
+    const logOf = (replica: OperatorProcess) =>
+      replica
+        .logs()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as LogLine);
+    const writesOf = (replica: OperatorProcess) => logOf(replica).filter((l) => l.msg === "api write");
+
+    await train(ns, "before");
+    await succeeded(ns, "before");
+    // The count below is meaningful: the leader's writes are in its log.
+    expect(writesOf(leader).filter((w) => w.path?.includes("/events")).length).toBeGreaterThan(0);
+
+    // The old holder's last renewal, as the API server stored it.
+    let lastRenewal: LeaseSpec | undefined;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const spec = await lease().catch(() => undefined);
+        if (spec?.holderIdentity === holder) lastRenewal = spec;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+
+    // Stop the leader in the middle of a reconcile (its first write for a new resource is in
+    // its log, the next ones wait on answers), so that on resume it has writes to attempt.
+    await train(ns, "in-flight");
+    const startedWriting = Date.now() + 30_000;
+    while (!writesOf(leader).some((w) => w.path?.includes("/in-flight"))) {
+      if (Date.now() > startedWriting) throw new Error("the leader never started on in-flight");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    process.kill(leader.pid, "SIGSTOP");
+    const pausedAt = Date.now();
+    paused = leader;
+    let next: string;
+    try {
+      await train(ns, "while-paused");
+      next = await newHolder(lease, holder);
+      polling = false;
+      await poll;
+      expect(leaderIdentity(standby)).toBe(next);
+      const taken = await lease();
+      expect(taken.leaseTransitions).toBe(1);
+      // Expiry judged on the standby's clock from when it saw the last renewal: never earlier
+      // than a whole lease duration after that renewal was written.
+      expect(
+        Date.parse(taken.acquireTime as string) - Date.parse(lastRenewal?.renewTime as string),
+      ).toBeGreaterThanOrEqual(LEASE.leaseDurationSeconds * 1000);
+      await succeeded(ns, "in-flight");
+      await succeeded(ns, "while-paused");
+    } finally {
+      polling = false;
+      process.kill(leader.pid, "SIGCONT");
+      paused = undefined;
+    }
+
+    // Resumed long past its deadline: it stops at once and exits non-zero (a Deployment restarts
+    // it as a standby), having written nothing after its deadline.
+    const code = await Promise.race([leader.exited, new Promise((r) => setTimeout(() => r("still running"), 30_000))]);
+    expect(code).toBe(1);
+    const lost = logOf(leader).find((l) => l.msg === "lost leadership");
+    expect(lost?.deadline).toBeDefined();
+    const deadline = Date.parse(lost?.deadline as string);
+    // Its last renewal started before it was stopped (100 ms for the signal to land).
+    expect(deadline).toBeLessThanOrEqual(pausedAt + 100 + LEASE.renewDeadlineSeconds * 1000);
+    expect(writesOf(leader).filter((w) => Date.parse(w.time) >= deadline)).toEqual([]);
+    expect(logOf(leader).some((l) => l.msg === "stopping at once: the Lease was lost")).toBe(true);
+    // Whether this run's interleaving sent a write into the fence (the assertion above holds either way).
+    const refused = logOf(leader).filter((l) => l.msg === "api write refused");
+    console.info(`paused leader: ${refused.length} write(s) refused after resume`);
+
+    expect(new Set((await eventsOf(ns, "while-paused")).map((e) => e.reportingInstance))).toEqual(new Set([next]));
+    // The new leader carries on.
+    await train(ns, "after");
+    await succeeded(ns, "after");
   });
 });

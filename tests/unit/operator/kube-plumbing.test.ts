@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { canAcquire, microTime } from "../../../operator/kube/leader-election.ts";
 import { ItemExponentialBackoff, MaxOf, TokenBucket } from "../../../operator/kube/rate-limiter.ts";
 import { mergePatchBetween } from "../../../operator/kube/status-writer.ts";
 import { WorkQueue } from "../../../operator/kube/workqueue.ts";
@@ -81,27 +80,5 @@ describe("mergePatchBetween", () => {
     });
     expect(mergePatchBetween(from, structuredClone(from))).toBeUndefined();
     expect(mergePatchBetween(undefined, { phase: "Pending" })).toEqual({ phase: "Pending" });
-  });
-});
-
-describe("leader election", () => {
-  const now = new Date("2026-01-01T00:00:30Z");
-  it("takes a lease that is free, its own, or expired; not one another replica renewed", () => {
-    expect(canAcquire({}, "me", now)).toBe(true);
-    expect(
-      canAcquire({ holderIdentity: "me", renewTime: "2026-01-01T00:00:29Z", leaseDurationSeconds: 15 }, "me", now),
-    ).toBe(true);
-    expect(
-      canAcquire({ holderIdentity: "other", renewTime: "2026-01-01T00:00:20Z", leaseDurationSeconds: 15 }, "me", now),
-    ).toBe(false);
-    expect(
-      canAcquire({ holderIdentity: "other", renewTime: "2026-01-01T00:00:10Z", leaseDurationSeconds: 15 }, "me", now),
-    ).toBe(true);
-    expect(
-      canAcquire({ holderIdentity: "", renewTime: "2026-01-01T00:00:29Z", leaseDurationSeconds: 1 }, "me", now),
-    ).toBe(true);
-  });
-  it("writes MicroTime with six fractional digits", () => {
-    expect(microTime(new Date("2026-01-01T00:00:30.123Z"))).toBe("2026-01-01T00:00:30.123000Z");
   });
 });
