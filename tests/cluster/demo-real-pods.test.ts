@@ -121,7 +121,7 @@ describe("the demo on the test cluster, every stage a real pod in its real image
       expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
       expect(pod.spec?.containers[0]?.securityContext?.readOnlyRootFilesystem).toBe(true);
     }
-  });
+  }, 600_000); // the wait above may take 540 s on a loaded 2-core machine
 
   it("writes the same submission.csv bytes as the local runner", async () => {
     const clusterCsv = path.join(storageHostPath(ns), `runs/${ns}/Submission/demo/aggregate/submission.csv`);
