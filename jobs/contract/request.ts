@@ -18,7 +18,11 @@ export const StageOwner = z
     kind: z.string().min(1).describe("Kind of the resource, e.g. ClassifierFold."),
     namespace: z.string().min(1).describe("Namespace of the resource ('local' for the local runner)."),
     name: z.string().min(1).describe("Name of the resource."),
-    generation: z.int().min(0).optional().describe("metadata.generation the request was built from."),
+    generation: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("Unused: requests no longer carry the generation (an edit elsewhere is not a new request)."),
   })
   .describe("The resource this stage runs for.");
 
@@ -43,6 +47,12 @@ export const StageRequest = z
       .record(z.string(), RelativePath)
       .default({})
       .describe("Named input artifacts (files or folders) under the storage root."),
+    inputDigests: z
+      .record(z.string(), z.string().regex(/^[0-9a-f]{64}$/))
+      .optional()
+      .describe(
+        "Request digest of the stage that wrote each input read from a stage folder: an input re-made by another request makes this a new request (and its resume state stale).",
+      ),
     parameters: z
       .record(z.string(), z.unknown())
       .default({})

@@ -43,6 +43,13 @@ export const StageStatus = z
     startedAt: z.iso.datetime().optional().describe("When the stage started."),
     finishedAt: z.iso.datetime().optional().describe("When the stage finished."),
     message: z.string().max(4096).optional().describe("Last progress or error message of the stage."),
+    requestDigest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe(
+        "SHA-256 of the stage's request (stage, inputs and the digests of the stages that wrote them, parameters): the stage this status is about; a spec whose request differs runs the stage again.",
+      ),
   })
   .describe("Progress of one stage.");
 export type StageStatus = z.infer<typeof StageStatus>;

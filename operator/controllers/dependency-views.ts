@@ -21,11 +21,15 @@ export function viewDependencies(caches: Caches, namespace: string, dependencies
     const stageDirs = Object.fromEntries(
       (status?.stages ?? []).map((s) => [s.name, stageDir(namespace, d.kind, d.name, s.name)]),
     );
+    const stageDigests = Object.fromEntries(
+      (status?.stages ?? []).flatMap((s) => (s.requestDigest ? [[s.name, s.requestDigest]] : [])),
+    );
     return {
       ...d,
       ...(object ? { phase: status?.phase ?? "Pending" } : {}),
       ready: isReady(object),
       stageDirs,
+      stageDigests,
     };
   });
 }

@@ -50,6 +50,23 @@ export async function deleteFailedJob(context: ControllerContext, job: JobObject
   }
 }
 
+/**
+ * Deletes a Job that ran an earlier request of its stage, running or not. Foreground: the Job
+ * stays, marked for deletion, until its pods are gone, so the stage's new Job (same name) starts
+ * only after the old pods stopped writing its folder and released their GPUs.
+ */
+export async function deleteSupersededJob(context: ControllerContext, job: JobObject): Promise<void> {
+  const { namespace = "", name, uid } = job.metadata;
+  try {
+    await context.client.request("DELETE", resourcePath(JOB_TYPE, namespace, name), {
+      body: { propagationPolicy: "Foreground", preconditions: { uid } },
+      verb: "delete",
+    });
+  } catch (error) {
+    if ((error as KubeApiError).statusCode !== 404) throw error;
+  }
+}
+
 /** The Job's FailedCreate Events (the Job controller's record of pods the API refused). */
 export async function failedCreateEvents(context: ControllerContext, job: JobObject): Promise<CoreV1Event[]> {
   const { namespace = "", uid = "" } = job.metadata;

@@ -1,8 +1,9 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { needsJobEvents, podlessLongEnough, podlessRecheckMs } from "../executors/kubernetes/job-events.ts";
-import { stageJobName } from "../executors/kubernetes/names.ts";
+import { REQUEST_DIGEST_ANNOTATION, stageJobName } from "../executors/kubernetes/names.ts";
 import { observeJob } from "../executors/kubernetes/observe.ts";
 import type { StageObservation } from "../pipeline/observation.ts";
+import { stageDigest } from "../pipeline/request-digest.ts";
 import type { StagePlan } from "../pipeline/stage-plan.ts";
 import type { Caches, JobObject } from "./caches.ts";
 
@@ -18,6 +19,8 @@ export interface StageObservations {
   observations: Record<string, StageObservation | undefined>;
   /** The Job of each observed stage. */
   jobs: Record<string, JobObject>;
+  /** Stages whose Job of another request is being deleted (status.ts StatusInput.leaving). */
+  leaving: string[];
   /** When to look again because some Job has no pods (its Events trigger no reconcile). */
   recheckAfterMs?: number;
 }
@@ -31,11 +34,18 @@ export async function observeStages(
   plans: readonly StagePlan[],
   observing: StageObserving,
 ): Promise<StageObservations> {
-  const result: StageObservations = { observations: {}, jobs: {} };
+  const result: StageObservations = { observations: {}, jobs: {}, leaving: [] };
   for (const plan of plans) {
     const jobName = stageJobName(kind, name, plan.id);
     const job = caches.jobs.get(namespace, jobName);
-    if (!job || job.metadata.deletionTimestamp || observing.deleted(job.metadata.uid)) continue;
+    if (!job) continue;
+    if (job.metadata.deletionTimestamp || observing.deleted(job.metadata.uid)) {
+      // A Job of the same request going away is a retry (or a person's delete): the stage starts
+      // again at once, as before. One of another request holds the name, and maybe pods that
+      // still write the stage's folder, until it is gone.
+      if (job.metadata.annotations?.[REQUEST_DIGEST_ANNOTATION] !== stageDigest(plan)) result.leaving.push(plan.id);
+      continue;
+    }
     const uid = job.metadata.uid;
     const pods = caches.pods
       .list(namespace)

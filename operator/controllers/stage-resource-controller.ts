@@ -15,7 +15,7 @@ import { DeletedJobs } from "./deleted-jobs.ts";
 import { viewDependencies } from "./dependency-views.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
-import { deleteFailedJob, failedCreateEvents, startStage } from "./stage-actions.ts";
+import { deleteFailedJob, deleteSupersededJob, failedCreateEvents, startStage } from "./stage-actions.ts";
 import { observeStages } from "./stage-observations.ts";
 import { StartExpectations } from "./start-expectations.ts";
 import { WrittenStatus } from "./written-status.ts";
@@ -33,8 +33,9 @@ function invalidSpec(context: ControllerContext, kind: string, spec: unknown): {
 
 /**
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
- * observe their Jobs → decide the status, the failed stages to retry and the next stage →
- * delete the retried stages' failed Jobs, start the next stage → write the status.
+ * observe their Jobs → decide the status, the failed stages to retry, the Jobs of earlier
+ * requests and the next stage → delete the retried stages' failed Jobs and the superseded Jobs,
+ * start the next stage → write the status.
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
   const expectations = new StartExpectations();
@@ -94,6 +95,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       plans,
       observations: observed.observations,
       ...(retry !== undefined ? { retry } : {}),
+      ...(observed.leaving.length > 0 ? { leaving: observed.leaving } : {}),
     };
     let decision: Decision = decideStatus(input);
     for (const id of Object.keys(observed.observations)) {
@@ -102,6 +104,13 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     const start = decision.start;
     const startKey = start && `${namespace}/${stageJobName(kind, name, start.id)}`;
     try {
+      for (const id of decision.supersede ?? []) {
+        const job = observed.jobs[id];
+        if (!job) continue;
+        await deleteSupersededJob(context, job);
+        deleted.deleting(job.metadata.uid ?? "");
+        context.events.record(resource, "Normal", "StageSuperseded", `stage ${id} runs again for its new request`);
+      }
       for (const id of decision.rerun ?? []) {
         const job = observed.jobs[id];
         if (!job) continue;

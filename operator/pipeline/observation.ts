@@ -22,6 +22,8 @@ export interface StageObservation {
   attempts: number;
   /** Where it runs, e.g. the Job's name. */
   runName?: string;
+  /** Request digest the run was started for (request-digest.ts); absent on runs from before digests. */
+  requestDigest?: string;
   startedAt?: string;
   finishedAt?: string;
   /** Reason of a failure (e.g. PodFailurePolicy, BackoffLimitExceeded) or of a wait. */

@@ -8,6 +8,7 @@ import { planClassifierFold } from "./kinds/classifier-fold.ts";
 import { planEngineBuild } from "./kinds/engine-build.ts";
 import { planRoiDetectorTraining } from "./kinds/roi-detector-training.ts";
 import { planSubmission } from "./kinds/submission.ts";
+import { linkInputDigests } from "./request-digest.ts";
 import type { DependencyView, ResourceId, StagePlan } from "./stage-plan.ts";
 
 /** Kinds whose resources run stages (Reproduction only creates resources). */
@@ -28,10 +29,15 @@ export interface PlanContext {
 }
 
 /**
- * The stages of a resource, in the order they run, with their inputs and parameters. The spec
- * must be the parsed spec (defaults applied); every dependency must be Ready.
+ * The stages of a resource, in the order they run, with their inputs (and the request digests of
+ * the stages that wrote them) and parameters. The spec must be the parsed spec (defaults
+ * applied); every dependency must be Ready.
  */
 export function planStages(resource: ResourceId, spec: unknown, context: PlanContext): StagePlan[] {
+  return linkInputDigests(planKind(resource, spec, context), context.dependencies);
+}
+
+function planKind(resource: ResourceId, spec: unknown, context: PlanContext): StagePlan[] {
   const dirs = new Map(context.dependencies.map((d) => [d.role, d.stageDirs]));
   switch (resource.kind as StageKind) {
     case "RoiDetectorTraining":

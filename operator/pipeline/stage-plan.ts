@@ -23,6 +23,8 @@ export interface StagePlan {
   /** The resource's own pod-size changes for this stage (spec.placement.resources). */
   resources?: StageResources;
   inputs: Record<string, string>;
+  /** Request digest of the stage that wrote each input read from a stage folder (request-digest.ts). */
+  inputDigests?: Record<string, string>;
   parameters: Record<string, unknown>;
   /** Folder of the stage under the storage root; shards write into `<outputDir>/<shard>`. */
   outputDir: string;
@@ -42,4 +44,6 @@ export interface DependencyView extends Dependency {
   ready: boolean;
   /** Stage folders of the dependency by stage id (from its status, in pipeline order). */
   stageDirs: Record<string, string>;
+  /** Request digests of the dependency's stages by stage id (from its status), where recorded. */
+  stageDigests?: Record<string, string>;
 }

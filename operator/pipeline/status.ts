@@ -4,6 +4,7 @@ import { setConditions } from "./conditions.ts";
 import type { Blocker } from "./dependencies.ts";
 import { shardDir } from "./layout.ts";
 import type { StageObservation } from "./observation.ts";
+import { stageDigest } from "./request-digest.ts";
 import type { StagePlan } from "./stage-plan.ts";
 
 /** The status fields every kind has (operator/api/status.ts BaseStatus). */
@@ -30,6 +31,11 @@ export interface StatusInput {
   observations: Readonly<Record<string, StageObservation | undefined>>;
   /** Value of the retry annotation (api/annotations.ts), undefined when it is not set. */
   retry?: string;
+  /**
+   * Stages whose Job of an earlier request is still being deleted: they start once it is gone
+   * (the new Job has the same name, and two pods must not write one stage folder).
+   */
+  leaving?: readonly string[];
 }
 
 export interface Decision {
@@ -41,6 +47,11 @@ export interface Decision {
    * deterministic, and a finished Job's template cannot be changed in place.
    */
   rerun?: string[];
+  /**
+   * Stages whose Job ran an earlier request (the spec or an input changed since): the Job is
+   * deleted, running or not, and the stage starts again for its new request once it is gone.
+   */
+  supersede?: string[];
 }
 
 /** The stage that stops the resource, and how the Failed condition explains it. */
@@ -89,9 +100,16 @@ function keptFailureOf(plan: StagePlan, kept: StageStatus, previous: ResourceSta
   };
 }
 
-function stageStatus(plan: StagePlan, observation: StageObservation | undefined, kept?: StageStatus): StageStatus {
+function stageStatus(plan: StagePlan, digest: string, observation: StageObservation | undefined): StageStatus {
   if (!observation) {
-    return kept ?? { name: plan.id, phase: "Pending", shardsTotal: plan.shards, shardsSucceeded: 0, attempts: 0 };
+    return {
+      name: plan.id,
+      phase: "Pending",
+      shardsTotal: plan.shards,
+      shardsSucceeded: 0,
+      attempts: 0,
+      requestDigest: digest,
+    };
   }
   return {
     name: plan.id,
@@ -103,6 +121,7 @@ function stageStatus(plan: StagePlan, observation: StageObservation | undefined,
     ...(observation.startedAt ? { startedAt: observation.startedAt } : {}),
     ...(observation.finishedAt ? { finishedAt: observation.finishedAt } : {}),
     ...(observation.message ? { message: observation.message.slice(0, 4096) } : {}),
+    requestDigest: digest,
   };
 }
 
@@ -111,7 +130,10 @@ function stageStatus(plan: StagePlan, observation: StageObservation | undefined,
  * The status never claims less than it knew: a stage that succeeded stays succeeded and a stage
  * that failed stays failed when its Job was since deleted (TTL), and a finished resource stays
  * finished while an input stops being Ready. A failed stage runs again only when the retry
- * annotation changes to a value the status has not acted on.
+ * annotation changes to a value the status has not acted on, or when its request changes: a
+ * stage is its request, so a stage whose recorded digest differs from the plan's (an edit, or an
+ * input re-made) runs again, its Job of the old request deleted first, while every stage whose
+ * request is unchanged keeps its outcome.
  */
 export function decideStatus(input: StatusInput): Decision {
   const previous = input.previous ?? {};
@@ -146,28 +168,47 @@ export function decideStatus(input: StatusInput): Decision {
   const artifacts: Artifact[] = [];
   const metrics: Record<string, number> = {};
   const rerun: string[] = [];
+  const supersede: string[] = [];
   let start: StagePlan | undefined;
   let failed: Failure | undefined;
   let running = false;
+  let replacing: StagePlan | undefined;
   for (const plan of input.plans) {
+    const digest = stageDigest(plan);
     let observation = input.observations[plan.id];
     let kept = previous.stages?.find((s) => s.name === plan.id);
+    // Status and Jobs from before digests were recorded describe the request the status states.
+    const recorded = kept?.requestDigest ?? digest;
+    if (recorded !== digest) kept = undefined;
+    const superseded = observation && (observation.requestDigest ?? recorded) !== digest;
+    if (superseded) {
+      supersede.push(plan.id);
+      observation = undefined;
+    }
+    if (superseded || (!observation && input.leaving?.includes(plan.id))) {
+      stages.push(stageStatus(plan, digest, undefined));
+      if (!failed && !running && !start) {
+        replacing = plan;
+        running = true;
+      }
+      continue;
+    }
     if (retrying && (observation?.phase === "Failed" || (!observation && kept?.phase === "Failed"))) {
       if (observation?.runName) rerun.push(plan.id);
       observation = undefined;
       kept = undefined;
     }
     if (!observation && kept?.phase === "Succeeded") {
-      stages.push(kept);
+      stages.push({ ...kept, requestDigest: digest });
       artifacts.push(...(previous.artifacts ?? []).filter((a) => a.path.startsWith(`${plan.outputDir}/`)));
       continue;
     }
     if (!observation && kept?.phase === "Failed") {
-      stages.push(kept);
+      stages.push({ ...kept, requestDigest: digest });
       if (!failed && !running && !start) failed = keptFailureOf(plan, kept, previous);
       continue;
     }
-    stages.push(stageStatus(plan, observation));
+    stages.push(stageStatus(plan, digest, observation));
     if (failed || running || start) continue;
     if (!observation) {
       start = plan;
@@ -191,6 +232,7 @@ export function decideStatus(input: StatusInput): Decision {
   };
   const notBlocked: ConditionInput = { type: "Blocked", status: "False", reason: "InputsReady", message: "" };
   const rerunning = rerun.length > 0 ? { rerun } : {};
+  const superseding = supersede.length > 0 ? { supersede } : {};
 
   if (failed) {
     const { reason, message } = failed;
@@ -205,6 +247,7 @@ export function decideStatus(input: StatusInput): Decision {
         ],
         { ...common, finishedAt: previous.finishedAt ?? failed.finishedAt ?? input.now },
       ),
+      ...superseding,
     };
   }
   if (succeeded === stages.length) {
@@ -221,17 +264,23 @@ export function decideStatus(input: StatusInput): Decision {
       ),
     };
   }
-  const current = start ?? input.plans[succeeded];
+  const current = replacing ?? start ?? input.plans[succeeded];
   const progress = `running stage ${current?.id ?? "?"} (${succeeded}/${stages.length} done)`;
   // A stage that waits on something that does not resolve by itself (an image that cannot be
   // pulled, no node that fits, a queue) says so instead of looking like progress.
   const waiting = input.plans
     .map((plan) => ({ plan, observation: input.observations[plan.id] }))
-    .find(({ observation }) => observation?.phase === "Running" && observation.reason);
-  const reason = waiting?.observation?.reason ?? "StagesRunning";
-  const message = waiting
+    .find(
+      ({ plan, observation }) => observation?.phase === "Running" && observation.reason && !supersede.includes(plan.id),
+    );
+  let reason = waiting?.observation?.reason ?? "StagesRunning";
+  let message = waiting
     ? `${progress}; stage ${waiting.plan.id} waits: ${waiting.observation?.reason}: ${waiting.observation?.message ?? ""}`
     : progress;
+  if (replacing && !waiting) {
+    reason = "ReplacingStage";
+    message = `${progress}; stage ${replacing.id} starts for its new request once the Job of its previous request is deleted`;
+  }
   // A retried resource is not finished any more.
   const { finishedAt: _finished, ...status } = set(
     "Running",
@@ -242,5 +291,6 @@ export function decideStatus(input: StatusInput): Decision {
     status,
     ...(start ? { start } : {}),
     ...rerunning,
+    ...superseding,
   };
 }

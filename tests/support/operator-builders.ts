@@ -2,6 +2,7 @@
 // state only what a test is about, e.g. makeJobObject("j").indexed().complete().obj().
 import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { CompactResult, StageObservation } from "../../operator/pipeline/observation.ts";
+import { stageDigest } from "../../operator/pipeline/request-digest.ts";
 import type { StagePlan } from "../../operator/pipeline/stage-plan.ts";
 import { parseConfigForTest } from "./operator-config.ts";
 
@@ -34,6 +35,16 @@ class PlanBuilder {
   /** outputDir of the stage */
   outputDir(dir: string) {
     this.plan.outputDir = dir;
+    return this;
+  }
+  /** an input of the stage, e.g. another stage's folder */
+  input(name: string, path: string) {
+    this.plan.inputs[name] = path;
+    return this;
+  }
+  /** parameters of the stage (merged into those set before) */
+  parameters(parameters: Record<string, unknown>) {
+    Object.assign(this.plan.parameters, parameters);
     return this;
   }
   obj(): StagePlan {
@@ -69,6 +80,11 @@ class ObservationBuilder {
   /** when the Job finished */
   finished(at: string) {
     this.observation.finishedAt = at;
+    return this;
+  }
+  /** the Job ran `plan`'s request (its request-digest annotation) */
+  ranRequestOf(plan: StagePlan) {
+    this.observation.requestDigest = stageDigest(plan);
     return this;
   }
   obj(): StageObservation {
@@ -127,6 +143,12 @@ class JobBuilder {
   /** metadata.creationTimestamp */
   created(at: string) {
     (this.job.metadata as NonNullable<V1Job["metadata"]>).creationTimestamp = at as unknown as Date;
+    return this;
+  }
+  /** the request-digest annotation: the Job runs `plan`'s request */
+  runs(plan: StagePlan) {
+    const metadata = this.job.metadata as NonNullable<V1Job["metadata"]>;
+    metadata.annotations = { ...metadata.annotations, "mammoflow.io/request-digest": stageDigest(plan) };
     return this;
   }
   /** the Kueue queue label */

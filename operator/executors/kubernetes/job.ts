@@ -4,16 +4,19 @@ import { EXIT_PERMANENT_FAILURE } from "../../../jobs/contract/exit-codes.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { STAGE_CATALOGUE, stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import type { MammoflowConfig } from "../../config/schema.ts";
+import { stageDigest } from "../../pipeline/request-digest.ts";
 import type { StagePlan } from "../../pipeline/stage-plan.ts";
 import {
   KIND_LABEL,
   KUEUE_QUEUE_LABEL,
   MANAGED_BY,
   MANAGED_BY_LABEL,
+  REQUEST_DIGEST_ANNOTATION,
   RESOURCE_LABEL,
   STAGE_ID_LABEL,
   STAGE_LABEL,
   stageJobName,
+  stageRequestConfigMapName,
 } from "./names.ts";
 import { containerResources, stageSizing } from "./stage-sizing.ts";
 
@@ -70,14 +73,15 @@ export const requestFileName = (shard?: number) => (shard === undefined ? "reque
  * spec, so a Job's template does not change when only a request's bytes are reformatted.
  */
 export function buildRequestConfigMap(input: StageJobInput): V1ConfigMap {
-  const name = stageJobName(input.owner.kind, input.owner.name, input.plan.id);
+  const digest = stageDigest(input.plan);
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: {
-      name,
+      name: stageRequestConfigMapName(input.owner.kind, input.owner.name, input.plan.id, digest),
       namespace: input.owner.namespace,
       labels: labels(input),
+      annotations: { [REQUEST_DIGEST_ANNOTATION]: digest },
       ownerReferences: [ownerReference(input.owner)],
     },
     immutable: true,
@@ -105,6 +109,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
   }
   const catalogue = STAGE_CATALOGUE[plan.stage];
   const name = stageJobName(input.owner.kind, input.owner.name, plan.id);
+  const digest = stageDigest(plan);
   const usesGpu = plan.gpusPerPod > 0;
   const sizing = stageSizing(plan, pool.resources);
   const image = catalogue.language === "typescript" ? config.images.typescriptStage : config.images.pythonStage;
@@ -125,6 +130,8 @@ export function buildStageJob(input: StageJobInput): V1Job {
       name,
       namespace: input.owner.namespace,
       labels: { ...labels(input), ...(queue ? { [KUEUE_QUEUE_LABEL]: queue } : {}) },
+      // Which request this Job runs: a Job of another request is superseded, not the stage's outcome.
+      annotations: { [REQUEST_DIGEST_ANNOTATION]: digest },
       ownerReferences: [ownerReference(input.owner)],
     },
     spec: {
@@ -214,7 +221,10 @@ export function buildStageJob(input: StageJobInput): V1Job {
           ],
           volumes: [
             { name: "data", persistentVolumeClaim: { claimName: config.storage.claimName } },
-            { name: "request", configMap: { name } },
+            {
+              name: "request",
+              configMap: { name: stageRequestConfigMapName(input.owner.kind, input.owner.name, plan.id, digest) },
+            },
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: sizing.shm } },
             { name: "tmp", emptyDir: {} },
           ],

@@ -8,6 +8,8 @@ export const RESOURCE_LABEL = "mammoflow.io/resource";
 export const STAGE_LABEL = "mammoflow.io/stage";
 export const STAGE_ID_LABEL = "mammoflow.io/stage-id";
 export const KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+/** The request digest a Job runs (pipeline/request-digest.ts); 64 hex digits, too long for a label. */
+export const REQUEST_DIGEST_ANNOTATION = "mammoflow.io/request-digest";
 /** The one field manager of every server-side apply. */
 export const FIELD_MANAGER = "mammoflow-operator";
 
@@ -31,5 +33,14 @@ export function stageJobName(kind: string, name: string, stageId: string): strin
   return `${full.slice(0, 54).replace(/[-.]+$/, "")}-${hash}`;
 }
 
-/** The ConfigMap holding a stage's request files (same name as its Job). */
-export const stageRequestConfigMapName = stageJobName;
+/**
+ * The ConfigMap holding a stage's request files: the Job's name and a short digest of the
+ * request, at most 63 characters. The ConfigMap is immutable, so a new request of the same
+ * stage (an edit) is a new ConfigMap instead of a refused update of the old one.
+ */
+export function stageRequestConfigMapName(kind: string, name: string, stageId: string, digest: string): string {
+  const job = stageJobName(kind, name, stageId);
+  const suffix = digest.slice(0, 10);
+  if (job.length + 1 + suffix.length <= 63) return `${job}-${suffix}`;
+  return `${job.slice(0, 63 - 1 - suffix.length).replace(/[-.]+$/, "")}-${suffix}`;
+}

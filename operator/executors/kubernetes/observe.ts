@@ -2,7 +2,7 @@ import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
 import { STAGE_CONTAINER } from "./job.ts";
 import { failedCreateWait } from "./job-events.ts";
-import { KUEUE_QUEUE_LABEL } from "./names.ts";
+import { KUEUE_QUEUE_LABEL, REQUEST_DIGEST_ANNOTATION } from "./names.ts";
 import { podWait } from "./pod-waits.ts";
 
 const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
@@ -71,6 +71,9 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly 
     shardsSucceeded: job.status?.succeeded ?? 0,
     attempts: job.status?.failed ?? 0,
     ...(job.metadata?.name ? { runName: job.metadata.name } : {}),
+    ...(job.metadata?.annotations?.[REQUEST_DIGEST_ANNOTATION]
+      ? { requestDigest: job.metadata.annotations[REQUEST_DIGEST_ANNOTATION] }
+      : {}),
     results,
   };
   const startedAt = toIso(job.status?.startTime);

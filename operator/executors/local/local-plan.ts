@@ -2,6 +2,7 @@ import { ALL_KINDS, type ParsedResource, parseResource } from "../../api/index.t
 import { dependenciesOf } from "../../pipeline/dependencies.ts";
 import { planStages } from "../../pipeline/plan.ts";
 import { reproductionChildren } from "../../pipeline/reproduction.ts";
+import { stageDigest } from "../../pipeline/request-digest.ts";
 import type { DependencyView, ResourceId, StagePlan } from "../../pipeline/stage-plan.ts";
 
 /** Namespace of everything the local runner does (`runs/local/<kind>/<name>/...`). */
@@ -117,6 +118,7 @@ export function planLocalRun(
     keep = new Set([...closureOf(target, nodes), options.only]);
   }
   const stageDirsOf = new Map<string, Record<string, string>>();
+  const stageDigestsOf = new Map<string, Record<string, string>>();
   const steps: LocalStep[] = [];
   for (const node of ordered) {
     const key = keyOf(node.kind, node.name);
@@ -128,11 +130,13 @@ export function planLocalRun(
       phase: "Succeeded",
       ready: true,
       stageDirs: stageDirsOf.get(keyOf(d.kind, d.name)) ?? {},
+      stageDigests: stageDigestsOf.get(keyOf(d.kind, d.name)) ?? {},
     }));
     const placement = node.spec.placement as { gpuPool?: string } | undefined;
     const gpuType = options.gpuTypeOf?.(placement?.gpuPool ?? "a100") ?? "local";
     const stages = planStages(resource, node.spec, { dependencies, gpuType });
     stageDirsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, s.outputDir])));
+    stageDigestsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, stageDigest(s)])));
     steps.push({ resource, stages, execute: executed ? executed.has(key) : true });
   }
   return steps;

@@ -6,6 +6,7 @@ import {
 } from "../../../operator/executors/kubernetes/job.ts";
 import { stageJobName } from "../../../operator/executors/kubernetes/names.ts";
 import { stageRequests } from "../../../operator/pipeline/request.ts";
+import { stageDigest } from "../../../operator/pipeline/request-digest.ts";
 import type { StagePlan } from "../../../operator/pipeline/stage-plan.ts";
 import { makePlan, parseConfigForTest } from "../../support/operator-builders.ts";
 
@@ -19,10 +20,12 @@ const input = (plan: StagePlan, config = parseConfigForTest()): StageJobInput =>
 
 describe("buildStageJob", () => {
   it("runs a GPU stage on the A100 pool with the volume, /dev/shm, no token and the failure policy", () => {
-    const job = buildStageJob(input(makePlan("train-fold-1", "train-fold").gpu(1).obj()));
+    const plan = makePlan("train-fold-1", "train-fold").gpu(1).obj();
+    const job = buildStageJob(input(plan));
     expect(job.metadata).toEqual({
       name: "f0-fold-train-fold-1",
       namespace: "ns",
+      annotations: { "mammoflow.io/request-digest": stageDigest(plan) },
       labels: {
         "app.kubernetes.io/managed-by": "mammoflow",
         "mammoflow.io/kind": "ClassifierFold",
@@ -124,7 +127,7 @@ describe("buildStageJob", () => {
     ]);
     expect(pod?.volumes).toEqual([
       { name: "data", persistentVolumeClaim: { claimName: "mammoflow-data" } },
-      { name: "request", configMap: { name: "f0-fold-train-fold-1" } },
+      { name: "request", configMap: { name: `f0-fold-train-fold-1-${stageDigest(plan).slice(0, 10)}` } },
       { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "32Gi" } },
       { name: "tmp", emptyDir: {} },
     ]);
