@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
 import { executeLocalRun, LocalPlanError, LocalStageError, planLocalRun } from "../executors/local/index.ts";
+import { assertInputsPresent } from "../executors/local/preflight.ts";
 import { loadManifests } from "./manifests.ts";
 
 const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -48,6 +49,12 @@ export async function runCommand(
     const steps = planLocalRun(resources, {
       only: options.only,
       gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
+    });
+    assertInputsPresent(steps, {
+      root: storageRoot,
+      exists: (relative) => existsSync(path.join(storageRoot, relative)),
+      bundled: (relative) =>
+        BUNDLED_ASSETS.some((folder) => relative.startsWith(`${folder}/`)) && existsSync(path.join(APP_ROOT, relative)),
     });
     const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
     process.stdout.write(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}\n`);

@@ -74,9 +74,32 @@ describe("mammoflow run (local runner)", () => {
   });
 
   it("names the stage, the request and the log when a stage fails", { timeout: 300_000 }, async () => {
+    // A torch file without the YOLOX checkpoint's 'model' entry: export-onnx refuses it (BadInput).
+    const script = "import sys, torch; torch.save({'weights': torch.zeros(1)}, sys.argv[1])";
+    await run(".venv/bin/python", ["-c", script, path.join(storage, "assets/trained/broken.pth")]);
     const broken = path.join(storage, "broken.yaml");
     await writeFile(
       broken,
+      [
+        "apiVersion: mammoflow.io/v1alpha1",
+        "kind: RoiDetectorTraining",
+        "metadata: {name: broken}",
+        "spec: {checkpoint: assets/trained/broken.pth}",
+      ].join("\n"),
+    );
+    const { code, stderr } = await mammoflow("run", broken, "--storage", storage);
+    expect(code).toBe(1);
+    const folder = path.join(storage, "runs/local/RoiDetectorTraining/broken/export-onnx");
+    expect(stderr).toContain("stage export-onnx of RoiDetectorTraining/broken failed (exit 2)");
+    expect(stderr).toContain(`request: ${folder}/request.json`);
+    expect(stderr).toContain(`log:     ${folder}/stage.log`);
+    expect(stderr).toContain("broken.pth has no 'model' state dict");
+  });
+
+  it("refuses a run with a missing input before starting any stage", { timeout: 120_000 }, async () => {
+    const missing = path.join(storage, "missing.yaml");
+    await writeFile(
+      missing,
       [
         "apiVersion: mammoflow.io/v1alpha1",
         "kind: RoiDetectorTraining",
@@ -84,12 +107,13 @@ describe("mammoflow run (local runner)", () => {
         "spec: {checkpoint: assets/trained/absent.pth}",
       ].join("\n"),
     );
-    const { code, stderr } = await mammoflow("run", broken, "--storage", storage);
-    expect(code).toBe(1);
-    const folder = path.join(storage, "runs/local/RoiDetectorTraining/missing/export-onnx");
-    expect(stderr).toContain("stage export-onnx of RoiDetectorTraining/missing failed (exit 2)");
-    expect(stderr).toContain(`request: ${folder}/request.json`);
-    expect(stderr).toContain(`log:     ${folder}/stage.log`);
-    expect(stderr).toContain("absent.pth");
+    const { code, stdout, stderr } = await mammoflow("run", missing, "--storage", storage);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `mammoflow run: 1 input(s) missing under ${storage}; nothing was started:\n` +
+        "  assets/trained/absent.pth: read by RoiDetectorTraining/missing export-onnx (inputs.checkpoint)\n",
+    );
+    await expect(stat(path.join(storage, "runs/local/RoiDetectorTraining/missing"))).rejects.toThrow("ENOENT");
   });
 });
