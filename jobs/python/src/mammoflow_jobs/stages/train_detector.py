@@ -63,7 +63,7 @@ def train_detector_stage(ctx: StageContext) -> None:
         skipped = load_pretrained_skipping_mismatch(model, pretrained)
         ctx.metrics["pretrainedLayersSkipped"] = len(skipped)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    trainer = DetectorTrainer(run, coco, ctx.output_dir, model, device)
+    trainer = DetectorTrainer(run, coco, ctx.output_dir, model, device, ctx.request.digest)
     history = trainer.fit()
     trainer.finish()
     if trainer.resumed_from is not None:

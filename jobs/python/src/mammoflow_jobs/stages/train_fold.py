@@ -148,7 +148,7 @@ def train_fold_stage(ctx: StageContext) -> None:
                 raise StageFailure("MissingArtifact", f"pretrained weights not found: {pretrained}", str(pretrained))
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    trainer = FoldTrainer(run, tables, ctx.output_dir, device, init, pretrained)
+    trainer = FoldTrainer(run, tables, ctx.output_dir, device, init, pretrained, ctx.request.digest)
     progress = trainer.fit()
     trainer.finish()
     if trainer.resumed_from is not None:

@@ -123,8 +123,18 @@ def coco_ap(model: torch.nn.Module, dataset: COCODataset, device: torch.device, 
 
 
 class DetectorTrainer:
-    def __init__(self, run: DetectorRun, coco_dir: Path, out: Path, model: torch.nn.Module, device: torch.device):
+    def __init__(
+        self,
+        run: DetectorRun,
+        coco_dir: Path,
+        out: Path,
+        model: torch.nn.Module,
+        device: torch.device,
+        request_digest: str | None = None,
+    ):
         self.run, self.out, self.device = run, out, device
+        # The request the resume state must belong to (None: any, for callers without a request).
+        self.request_digest = request_digest
         if run.deterministic:
             torch.use_deterministic_algorithms(True)
         size = (run.input_size, run.input_size)
@@ -158,11 +168,12 @@ class DetectorTrainer:
                 "ema_updates": self.ema.updates,
                 "optimizer": self.optimizer.state_dict(),
                 "rng": rng_states(),
+                "requestDigest": self.request_digest,
             },
         )
 
     def try_resume(self) -> None:
-        state = load_state(self.out)
+        state = load_state(self.out, self.request_digest)
         if state is None:
             return
         self.model.load_state_dict(state["model"])

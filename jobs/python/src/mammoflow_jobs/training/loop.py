@@ -2,6 +2,7 @@
 
 import logging
 import random
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,9 +73,18 @@ def validation_name(epoch: int, updates: int, updates_per_epoch: int) -> float:
 
 class FoldTrainer:
     def __init__(
-        self, run: FoldRun, tables: FoldTables, out: Path, device: torch.device, init: dict | None, pretrained
+        self,
+        run: FoldRun,
+        tables: FoldTables,
+        out: Path,
+        device: torch.device,
+        init: dict | None,
+        pretrained,
+        request_digest: str | None = None,
     ):
         self.run, self.tables, self.out, self.device = run, tables, out, device
+        # The request the resume state must belong to (None: any, for callers without a request).
+        self.request_digest = request_digest
         if run.deterministic:
             torch.use_deterministic_algorithms(True)
             torch.backends.cudnn.benchmark = False
@@ -122,12 +132,14 @@ class FoldTrainer:
                 "optimizer": self.optimizer.state_dict(),
                 "scaler": self.scaler.state_dict(),
                 "rng": rng_states(),
+                "requestDigest": self.request_digest,
             },
         )
 
     def try_resume(self) -> bool:
-        state = load_state(self.out)
+        state = load_state(self.out, self.request_digest)
         if state is None:
+            self._clear_outputs()
             return False
         self.model.load_state_dict(state["model"])
         self.ema.module.load_state_dict(state["ema"])
@@ -138,6 +150,14 @@ class FoldTrainer:
         self.resumed_from = (self.progress.epoch, self.progress.step)
         log.info("resuming at epoch %d, update %d", self.progress.epoch, self.progress.step)
         return True
+
+    def _clear_outputs(self) -> None:
+        # A fresh run writes every file again; what an earlier request left here (more epochs,
+        # other predictions) would otherwise be reported as this run's checkpoints.
+        for path in self.out.glob("checkpoint-*.pth.tar"):
+            path.unlink()
+        shutil.rmtree(self.out / "results", ignore_errors=True)
+        (self.out / "summary.csv").unlink(missing_ok=True)
 
     # -- steps ---------------------------------------------------------------------------------
     def _batches(self, epoch: int, start_step: int):

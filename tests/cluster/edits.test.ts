@@ -1,0 +1,105 @@
+// Spec edits on the real control plane (simulated nodes): a stage is its request, so an edit that
+// changes a stage's request runs it again under a new immutable request ConfigMap (the old one
+// stays; updating it would be refused), a Job of the old request is deleted even while it runs,
+// and observedGeneration follows once the new request runs.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeClient, KubeObject } from "../../operator/kube/client.ts";
+import {
+  adminClient,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listJobs,
+  resourceUrl,
+  setBehaviour,
+  stageMessage,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { waitFor } from "./support/wait.ts";
+
+const DIGEST = "mammoflow.io/request-digest";
+const exported = { message: stageMessage("export-onnx", ["model.onnx"]) };
+
+describe("spec edits", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess;
+  const job = async (name: string) => (await listJobs(admin, ns)).find((j) => j.metadata.name === name);
+  const requestConfigMaps = async (resource: string) =>
+    (
+      await admin.list<KubeObject>(`/api/v1/namespaces/${ns}/configmaps`, {
+        labelSelector: `mammoflow.io/resource=${resource}`,
+      })
+    ).items.map((c) => c.metadata.name);
+  const succeededAt = (name: string, generation: number) =>
+    waitFor(`RoiDetectorTraining/${name} to succeed for generation ${generation}`, async () => {
+      const r = await getResource(admin, ns, "RoiDetectorTraining", name);
+      return r.status?.phase === "Succeeded" && r.status.observedGeneration === generation ? r : undefined;
+    });
+
+  beforeAll(async () => {
+    admin = adminClient();
+    ns = await createNamespace(admin, "edits");
+    await setBehaviour(admin, ns, { default: exported, "held-roidet-export-onnx": { hold: true } });
+    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await deleteNamespace(admin, ns);
+  });
+
+  it("an edit of a finished resource runs the changed stage again under a new request ConfigMap", async () => {
+    await createResource(admin, ns, "RoiDetectorTraining", "edited", {
+      source: "Trained",
+      checkpoint: "assets/trained/a.pth",
+    });
+    const first = await succeededAt("edited", 1);
+    const before = await job("edited-roidet-export-onnx");
+    expect(first.status?.stages?.[0]?.requestDigest).toBe(before?.metadata.annotations?.[DIGEST]);
+
+    await admin.mergePatch(resourceUrl(ns, "RoiDetectorTraining", "edited"), {
+      spec: { checkpoint: "assets/trained/b.pth" },
+    });
+    const second = await succeededAt("edited", 2);
+    const after = await job("edited-roidet-export-onnx");
+    expect(after?.metadata.uid).not.toBe(before?.metadata.uid);
+    expect(after?.metadata.annotations?.[DIGEST]).not.toBe(before?.metadata.annotations?.[DIGEST]);
+    expect(second.status?.stages?.[0]?.requestDigest).toBe(after?.metadata.annotations?.[DIGEST]);
+    expect((await requestConfigMaps("edited")).sort()).toEqual(
+      [before, after].map((j) => `edited-roidet-export-onnx-${j?.metadata.annotations?.[DIGEST]?.slice(0, 10)}`).sort(),
+    );
+
+    // An edit no request depends on (pod sizes) is acted on without running anything again.
+    await admin.mergePatch(resourceUrl(ns, "RoiDetectorTraining", "edited"), {
+      spec: { placement: { gpusPerPod: 2 } },
+    });
+    await succeededAt("edited", 3);
+    expect((await job("edited-roidet-export-onnx"))?.metadata.uid).toBe(after?.metadata.uid);
+  });
+
+  it("a running Job of the old request is deleted, and the new request runs once it is gone", async () => {
+    await createResource(admin, ns, "RoiDetectorTraining", "held", {
+      source: "Trained",
+      checkpoint: "assets/trained/a.pth",
+    });
+    const running = await waitFor("the held Job to run", async () => {
+      const j = await job("held-roidet-export-onnx");
+      return (j?.status?.active ?? 0) > 0 ? j : undefined;
+    });
+    await admin.mergePatch(resourceUrl(ns, "RoiDetectorTraining", "held"), {
+      spec: { checkpoint: "assets/trained/b.pth" },
+    });
+    // The old Job never finishes by itself (held): only its deletion makes room for the new one.
+    const replaced = await waitFor("the Job of the new request", async () => {
+      const j = await job("held-roidet-export-onnx");
+      return j && j.metadata.uid !== running.metadata.uid ? j : undefined;
+    });
+    expect(replaced.metadata.annotations?.[DIGEST]).not.toBe(running.metadata.annotations?.[DIGEST]);
+    await setBehaviour(admin, ns, { default: exported });
+    const done = await succeededAt("held", 2);
+    expect(done.status?.stages?.[0]?.requestDigest).toBe(replaced.metadata.annotations?.[DIGEST]);
+    expect((await job("held-roidet-export-onnx"))?.metadata.uid).toBe(replaced.metadata.uid);
+  });
+});
