@@ -2,7 +2,7 @@ import { RETRY_ANNOTATION, retryRequest } from "../api/annotations.ts";
 import { Reproduction } from "../api/kinds/reproduction.ts";
 import type { Phase } from "../api/status.ts";
 import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
-import { type KubeObject, resourcePath } from "../kube/client.ts";
+import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { setConditions } from "../pipeline/conditions.ts";
@@ -12,6 +12,7 @@ import {
   reproductionChildren,
   summarizeChildren,
 } from "../pipeline/reproduction.ts";
+import { unwantedChildren } from "../pipeline/reproduction-pruning.ts";
 import type { ResourceStatus } from "../pipeline/status.ts";
 import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
@@ -41,9 +42,32 @@ function ownedBy(child: ChildManifest, owner: KubeObject) {
   };
 }
 
+const CHILD_KINDS = ["RoiDetectorTraining", "ClassificationDataset", "ClassifierFold", "EngineBuild", "Submission"];
+
+/** Deletes a child the spec no longer wants; its stage Jobs go with it (owner references). */
+async function pruneChild(context: ControllerContext, reproduction: KubeObject, child: KubeObject, kind: string) {
+  const { namespace = "", name, uid } = child.metadata;
+  try {
+    await context.client.request("DELETE", resourcePath(kindType(kind), namespace, name), {
+      body: { propagationPolicy: "Background", preconditions: { uid } },
+      verb: "delete",
+    });
+  } catch (error) {
+    if ((error as KubeApiError).statusCode !== 404) throw error;
+    return;
+  }
+  context.events.record(
+    reproduction,
+    "Normal",
+    "ChildPruned",
+    `${kind}/${name} is no longer part of this reproduction`,
+  );
+}
+
 /**
  * Reconciles a Reproduction: the mode's children → apply those missing or drifted (owned, so
- * deleting the reproduction deletes them) → summarize their phases → write the status.
+ * deleting the reproduction deletes them) → delete those it made that the spec no longer wants
+ * → summarize their phases → write the status.
  */
 export function reproductionReconciler(context: ControllerContext) {
   const written = new WrittenStatus<ReproductionStatus>();
@@ -76,6 +100,30 @@ export function reproductionReconciler(context: ControllerContext) {
         if (!isTerminalApiError(error)) throw error;
         rejected.set(child.metadata.name, `${error.statusCode} ${error.reason}: ${error.message}`);
       }
+    }
+    const existing = CHILD_KINDS.flatMap((kind) =>
+      context.caches
+        .kind(kind)
+        .list(namespace)
+        .filter((o) => !o.metadata.deletionTimestamp)
+        .map((object) => ({ kind, object })),
+    );
+    const unwanted = unwantedChildren(
+      { name, uid: resource.metadata.uid ?? "" },
+      existing.map(({ kind, object }) => {
+        const controllerUid = object.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+        return {
+          kind,
+          name: object.metadata.name,
+          ...(object.metadata.labels ? { labels: object.metadata.labels } : {}),
+          ...(controllerUid ? { controllerUid } : {}),
+        };
+      }),
+      children,
+    );
+    for (const child of unwanted) {
+      const found = existing.find((e) => e.kind === child.kind && e.object.metadata.name === child.name);
+      if (found) await pruneChild(context, resource, found.object, child.kind);
     }
     const views = children.map((c) => {
       const phase = (context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined)

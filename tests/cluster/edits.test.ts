@@ -1,7 +1,8 @@
 // Spec edits on the real control plane (simulated nodes): a stage is its request, so an edit that
 // changes a stage's request runs it again under a new immutable request ConfigMap (the old one
 // stays; updating it would be refused), a Job of the old request is deleted even while it runs,
-// and observedGeneration follows once the new request runs.
+// and observedGeneration follows once the new request runs. A Reproduction whose mode changes
+// deletes the children its new mode does not use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient, KubeObject } from "../../operator/kube/client.ts";
 import {
@@ -12,6 +13,7 @@ import {
   getResource,
   kubeconfigPath,
   listJobs,
+  listResources,
   resourceUrl,
   setBehaviour,
   stageMessage,
@@ -101,5 +103,30 @@ describe("spec edits", () => {
     const done = await succeededAt("held", 2);
     expect(done.status?.stages?.[0]?.requestDigest).toBe(replaced.metadata.annotations?.[DIGEST]);
     expect((await job("held-roidet-export-onnx"))?.metadata.uid).toBe(replaced.metadata.uid);
+  });
+
+  it("a Reproduction switched to Trained deletes the dataset and folds it no longer needs", async () => {
+    const kinds = ["RoiDetectorTraining", "ClassificationDataset", "ClassifierFold", "EngineBuild", "Submission"];
+    const children = async () =>
+      (await Promise.all(kinds.map((k) => listResources(admin, ns, k))))
+        .flat()
+        .filter((c) => c.metadata.name.startsWith("m-"))
+        .map((c) => `${c.kind}/${c.metadata.name}`)
+        .sort();
+    await createResource(admin, ns, "Reproduction", "m", { mode: "FullReproduce" });
+    await waitFor("the FullReproduce children", async () => (await children()).length === 8);
+
+    await admin.mergePatch(resourceUrl(ns, "Reproduction", "m"), { spec: { mode: "Trained" } });
+    await waitFor(
+      "the children Trained does not use to be deleted",
+      async () => (await children()).length === 3,
+      90_000,
+      children,
+    );
+    expect(await children()).toEqual([
+      "EngineBuild/m-engine",
+      "RoiDetectorTraining/m-detector",
+      "Submission/m-submission",
+    ]);
   });
 });

@@ -45,7 +45,10 @@ describe("garbage collection", () => {
       (await admin.list<{ metadata: { name: string } }>(`/api/v1/namespaces/${ns}/configmaps`)).items
         .map((c) => c.metadata.name)
         .filter((n) => n.startsWith("doomed-"));
-    expect((await configMaps()).sort()).toEqual(started);
+    // One request ConfigMap per Job, named by the Job and its request's digest.
+    const requests = (await configMaps()).sort();
+    expect(requests).toHaveLength(started.length);
+    started.forEach((job, i) => expect(requests[i]).toMatch(new RegExp(`^${job}-[0-9a-f]{10}$`)));
 
     await admin.delete(resourceUrl(ns, "Reproduction", "doomed"), "Background");
     await waitFor("every owned object to be gone", async () => {
