@@ -48,7 +48,7 @@ describe("garbage collection", () => {
     // One request ConfigMap per Job, named by the Job and its request's digest.
     const requests = (await configMaps()).sort();
     expect(requests).toHaveLength(started.length);
-    started.forEach((job, i) => expect(requests[i]).toMatch(new RegExp(`^${job}-[0-9a-f]{10}$`)));
+    for (const [i, job] of started.entries()) expect(requests[i]).toMatch(new RegExp(`^${job}-[0-9a-f]{10}$`));
 
     await admin.delete(resourceUrl(ns, "Reproduction", "doomed"), "Background");
     await waitFor("every owned object to be gone", async () => {
