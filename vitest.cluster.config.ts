@@ -14,7 +14,7 @@ class ByName extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ["tests/cluster/**/*.test.ts"],
-    globalSetup: ["tests/cluster/support/global-setup.ts"],
+    globalSetup: ["tests/support/build-js.ts", "tests/cluster/support/global-setup.ts"],
     testTimeout: 240_000,
     hookTimeout: 300_000,
     fileParallelism: false,

@@ -10,15 +10,26 @@ COPY package.json package-lock.json ./
 # of no use to the operator, and no other dependency needs a script to run).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
+# The JavaScript the image runs: scripts/build-js.js compiles operator/ and jobs/ into build/js
+# with esbuild, a development dependency (hence every dependency here; scripts are not needed).
+# Only build/js leaves this stage: the image has neither the TypeScript sources nor tsx.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/build-js.js ./scripts/
+COPY operator ./operator
+COPY jobs/contract ./jobs/contract
+COPY jobs/ts ./jobs/ts
+RUN node scripts/build-js.js && node scripts/build-js.js --check
+
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/build/js ./build/js
 COPY package.json ./
 COPY bin ./bin
-COPY operator ./operator
-COPY jobs/contract ./jobs/contract
-COPY jobs/ts ./jobs/ts
 # `mammoflow` on PATH (bin/mammoflow.js has a `#!/usr/bin/env node` line), as in the stage images.
 RUN chmod 755 bin/mammoflow.js && ln -s /app/bin/mammoflow.js /usr/local/bin/mammoflow
 # The node user of the official image (uid 1000); the chart's securityContext also runs as non-root.

@@ -31,6 +31,19 @@ COPY scripts/build-native.sh ./scripts/
 COPY jobs/ts/dicom/codecs/native ./jobs/ts/dicom/codecs/native
 RUN bash scripts/build-native.sh && test -f build/native/openjpeg.node && test -f build/native/ljpeg.node
 
+# The JavaScript the image runs: scripts/build-js.js compiles operator/ and jobs/ into build/js
+# with esbuild, a development dependency (hence every dependency here; scripts are not needed).
+# Only build/js leaves this stage: the image has neither the TypeScript sources nor tsx.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/build-js.js ./scripts/
+COPY operator ./operator
+COPY jobs/contract ./jobs/contract
+COPY jobs/ts ./jobs/ts
+RUN node scripts/build-js.js && node scripts/build-js.js --check
+
 FROM ${CUDA_IMAGE}
 # TensorRT runtime libraries for onnxruntime's TensorRT execution provider (NVIDIA's apt repository
 # is configured in the CUDA base image), and OpenJPEG and DCMTK, the shared libraries the native
@@ -45,11 +58,9 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=native /app/build/native ./build/native
+COPY --from=build /app/build/js ./build/js
 COPY package.json ./
 COPY bin ./bin
-COPY operator ./operator
-COPY jobs/contract ./jobs/contract
-COPY jobs/ts ./jobs/ts
 COPY assets/data ./assets/data
 # Kubernetes Jobs run `mammoflow stage NAME --request FILE` (their command replaces the
 # entrypoint), so `mammoflow` is a command on PATH (bin/mammoflow.js starts with #!/usr/bin/env node).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what mammoflow needs to run (the demo, the CLI, the local runner), from the lockfiles:
 # npm packages (without onnxruntime-node's CUDA download, which needs a host this machine may not
-# reach) and a Python virtual environment for jobs/python with pinned versions. The tools only the
-# tests need are installed by scripts/setup-test-tools.sh.
+# reach), the compiled JavaScript the command runs (build/js) and a Python virtual environment for
+# jobs/python with pinned versions. The tools only the tests need are installed by
+# scripts/setup-test-tools.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 echo "setup: npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/build-native.sh
+# The JavaScript `mammoflow` runs (build/js; bin/mammoflow.js rebuilds it when a source changes).
+node scripts/build-js.js
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

@@ -1,7 +1,5 @@
 import { type Command, CommanderError } from "commander";
-import { InputError } from "../../jobs/ts/dicom/batch/inputs.ts";
 import { DECODE_MODES, type DecodeMode } from "../../jobs/ts/dicom/batch/render.ts";
-import { runDecodeBatch } from "../../jobs/ts/dicom/batch/run-batch.ts";
 import { cpuBudget } from "../../jobs/ts/platform/cpu-budget.ts";
 
 interface DecodeOptions {
@@ -40,6 +38,9 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
       }
       const workers = options.workers === undefined ? cpuBudget() : Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1) usage(`--workers ${options.workers} is not a positive integer`);
+      // The codecs and sharp load only for this command (the codecs in the worker threads).
+      const { runDecodeBatch } = await import("../../jobs/ts/dicom/batch/run-batch.ts");
+      const { InputError } = await import("../../jobs/ts/dicom/batch/inputs.ts");
       let summary: Awaited<ReturnType<typeof runDecodeBatch>>;
       try {
         summary = await runDecodeBatch({ inputs, outDir: options.out, mode: options.mode as DecodeMode, workers });

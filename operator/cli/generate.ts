@@ -1,14 +1,11 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { APP_ROOT } from "../../jobs/ts/platform/app-root.ts";
 import { generatedFiles } from "../codegen/generated-files.ts";
 import { applyDrift, findDrift } from "../codegen/sync.ts";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** `mammoflow generate [--check]`: writes (or checks) every file generated from operator/api. */
+/** `mammoflow generate [--check]`: writes (or checks) every file generated from operator/api, in the repository. */
 export async function generateCommand(options: { check?: boolean }): Promise<number> {
-  const expected = generatedFiles(REPO_ROOT);
-  const drift = await findDrift(REPO_ROOT, expected);
+  const expected = generatedFiles(APP_ROOT);
+  const drift = await findDrift(APP_ROOT, expected);
   if (options.check) {
     if (drift.length === 0) {
       process.stdout.write(`generate:check: ${expected.size} generated files are up to date\n`);
@@ -18,7 +15,7 @@ export async function generateCommand(options: { check?: boolean }): Promise<num
     process.stderr.write("generate:check: run `npm run generate` and commit the result\n");
     return 1;
   }
-  await applyDrift(REPO_ROOT, expected, drift);
+  await applyDrift(APP_ROOT, expected, drift);
   process.stdout.write(`generate: ${drift.length} of ${expected.size} files written or removed\n`);
   for (const d of drift) process.stdout.write(`  ${d.problem === "stale" ? "removed" : "wrote"} ${d.file}\n`);
   return 0;

@@ -1,15 +1,17 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { ResourceValidationError } from "../api/index.ts";
-import { ConfigError } from "../config/load.ts";
+import { APP_ROOT } from "../../jobs/ts/platform/app-root.ts";
 import { registerDecodeCommand } from "./decode.ts";
 import { registerEvaluateCommand } from "./evaluate.ts";
-import { loadManifests } from "./manifests.ts";
-import { operatorCommand } from "./operator-command.ts";
 import { registerPredictCommand } from "./predict.ts";
-import { stageCommand } from "./stage.ts";
+
+// Each command loads what it runs when it runs (`import()` in its action): the API schemas, the
+// Kubernetes client, the codecs, sharp, ONNX Runtime and OpenCV.js are each a cost that `--help`,
+// `validate` or `decode` should not pay for the others.
 
 async function validateCommand(manifests: string[]): Promise<number> {
+  const { loadManifests } = await import("./manifests.ts");
   const { resources, errors, skipped } = await loadManifests(manifests);
   for (const r of resources) process.stdout.write(`ok      ${r.kind.kind}/${r.resource.metadata.name}\n`);
   for (const s of skipped) process.stdout.write(`skipped ${s}: not a mammoflow.io resource\n`);
@@ -17,10 +19,10 @@ async function validateCommand(manifests: string[]): Promise<number> {
   return errors.length === 0 ? 0 : 2;
 }
 
-/** The project's version (package.json sits two folders up, in the repository and in the images). */
+/** The project's version (package.json at the root of the repository and of the images). */
 function version(): string {
   try {
-    const file = new URL("../../package.json", import.meta.url);
+    const file = path.join(APP_ROOT, "package.json");
     return (JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version ?? "unknown";
   } catch {
     return "unknown";
@@ -101,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--termination-log <file>", "where to write the compact result (default: $MAMMOFLOW_TERMINATION_LOG)")
     .option("--list", "list the stages this program runs")
     .action(async (name: string | undefined, options) => {
+      const { stageCommand } = await import("./stage.ts");
       exitCode = await stageCommand(name, options);
     });
   program
@@ -109,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
     .option("--namespace <ns>", "watch only this namespace (default: config operator.namespace, else all)")
     .action(async (options) => {
+      const { operatorCommand } = await import("./operator-command.ts");
       exitCode = await operatorCommand(options);
     });
   registerDecodeCommand(program, (code) => {
@@ -129,6 +133,9 @@ export async function main(argv: string[]): Promise<number> {
       if (command) process.stderr.write(`${error.message}\n(mammoflow ${command} --help shows the usage)\n`);
       return error.exitCode;
     }
+    // import() of a loaded module costs nothing, and a command that raised one of these loaded it.
+    const { ResourceValidationError } = await import("../api/parse.ts");
+    const { ConfigError } = await import("../config/load.ts");
     if (error instanceof ResourceValidationError || error instanceof ConfigError) {
       process.stderr.write(`mammoflow: ${error.message}\n`);
       return 2;

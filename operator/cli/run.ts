@@ -1,13 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { APP_ROOT } from "../../jobs/ts/platform/app-root.ts";
 import { loadConfig } from "../config/load.ts";
 import { executeLocalRun, LocalPlanError, LocalStageError, planLocalRun } from "../executors/local/index.ts";
 import { assertInputsPresent } from "../executors/local/preflight.ts";
 import { loadManifests } from "./manifests.ts";
-
-const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The interpreter with mammoflow_jobs: $MAMMOFLOW_PYTHON, else the project's .venv, else python3. */
 function pythonInterpreter(): string {

@@ -18,7 +18,7 @@ import {
   REPO_ROOT,
   recordBuiltImages,
 } from "./manifest.ts";
-import { imageExists, imageId, imageSize, podmanStreamed, tag } from "./podman.ts";
+import { imageExists, imageId, imageSize, podmanStreamed, pruneOldBuilds, tag } from "./podman.ts";
 
 const REPOSITORY = "localhost/mammoflow";
 const HASH_LABEL = "io.mammoflow.content-hash";
@@ -64,6 +64,8 @@ async function buildImage(spec: ImageSpec, bases: Bases, noCache: boolean): Prom
     );
   }
   tag(ref, `${repository}:dev`);
+  const removed = pruneOldBuilds(repository, ref);
+  if (removed.length > 0) process.stderr.write(`images: ${spec.name}: removed older builds ${removed.join(", ")}\n`);
   const sizeBytes = imageSize(ref);
   process.stderr.write(`images: ${spec.name}: ${ref} (:dev) ready in ${seconds(started)}, ${megabytes(sizeBytes)}\n`);
   return {

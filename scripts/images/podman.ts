@@ -50,3 +50,30 @@ export function imageSize(ref: string): number {
 export function tag(ref: string, ...tags: string[]): void {
   podman(["tag", ref, ...tags]);
 }
+
+interface ListedImage {
+  Names?: string[];
+  Created: number;
+}
+
+/**
+ * The hash tags of `repository` to drop: all but the `keep` newest besides `current`. A stage
+ * image is GBs and every source change makes a new one, so old builds would fill the disk; the
+ * newest others stay because another checkout on the machine may be testing one right now.
+ */
+export function supersededTags(images: readonly ListedImage[], repository: string, current: string, keep: number) {
+  const tags = images
+    .flatMap((image) => (image.Names ?? []).map((name) => ({ name, created: image.Created })))
+    .filter(({ name }) => name.startsWith(`${repository}:`) && name !== current && !name.endsWith(":dev"))
+    .sort((a, b) => b.created - a.created);
+  return [...new Set(tags.map(({ name }) => name))].slice(keep);
+}
+
+/** Removes superseded builds of `repository` and build-cache layers unused for a day. */
+export function pruneOldBuilds(repository: string, current: string, keep = 1): string[] {
+  const images = JSON.parse(podman(["image", "ls", "--format", "json", repository])) as ListedImage[];
+  const old = supersededTags(images, repository, current, keep);
+  if (old.length > 0) podman(["rmi", ...old]);
+  podman(["image", "prune", "--force", "--filter", "until=24h"]);
+  return old;
+}

@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { startTsWorker } from "../../jobs/ts/dicom/batch/worker-pool.ts";
 import { describeActiveDecoders } from "../../jobs/ts/dicom/codecs/active-decoders.ts";
 import { readDicom } from "../../jobs/ts/dicom/index.ts";
+import { startWorker } from "../../jobs/ts/platform/workers.ts";
 import { benchmarkStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
 
 const execFileAsync = promisify(execFile);
@@ -30,7 +30,7 @@ async function tsOneWorker(files: string[]): Promise<number> {
 
 async function tsAllCores(files: string[]): Promise<number> {
   const url = new URL("./decode-worker.ts", import.meta.url).href;
-  const workers = Array.from({ length: CORES }, () => startTsWorker(url));
+  const workers = Array.from({ length: CORES }, () => startWorker(url));
   const once = (w: (typeof workers)[number], f: string) =>
     new Promise<void>((resolve, reject) => {
       w.once("message", () => resolve());

@@ -1,8 +1,8 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { RelativePath } from "../../contract/request.ts";
 import { PixelParameters } from "../dicom/convert/parameters.ts";
+import { APP_ROOT } from "../platform/app-root.ts";
 import { RoiParameters } from "../roi/parameters.ts";
 import { DATASET_NAMES, type DatasetInput } from "./types.ts";
 
@@ -48,8 +48,7 @@ export type PrepareDatasetParameters = z.infer<typeof PrepareDatasetParameters>;
 
 /** The seed's checked-in cleaned labels, shipped in the repository (and the stage image) under assets/data/. */
 export function bundledSeedLabels(name: string): string {
-  const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-  return path.join(repositoryRoot, "assets", "data", `${name}_cleaned_label.csv`);
+  return path.join(APP_ROOT, "assets", "data", `${name}_cleaned_label.csv`);
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { Worker } from "node:worker_threads";
 import type { ClassifierImage } from "../classify/classifier-input.ts";
-import { startTsWorker } from "../dicom/batch/worker-pool.ts";
 import type { PixelConversionOptions } from "../dicom/index.ts";
+import { siblingModule, startWorker } from "../platform/workers.ts";
 import type { PixelBox } from "../roi/otsu.ts";
 import type { YoloxInput } from "../roi/yolox-input.ts";
 import type { PrepareReply, PrepareRequest } from "./prepare-messages.ts";
 
-const WORKER_URL = new URL("./prepare-worker.ts", import.meta.url).href;
+const WORKER_URL = siblingModule(import.meta.url, "prepare-worker");
 
 type Waiter = { resolve: (reply: PrepareReply) => void };
 
@@ -20,7 +20,7 @@ class Lane {
   }
 
   private start(): Worker {
-    const worker = startTsWorker(WORKER_URL);
+    const worker = startWorker(WORKER_URL);
     worker.on("message", (reply: PrepareReply) => {
       this.waiting.get(reply.id)?.resolve(reply);
       this.waiting.delete(reply.id);

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type DecodeOutcome, type DecodeTask, decodeOne } from "./decode-one.ts";
+import type { DecodeOutcome, DecodeTask } from "./decode-one.ts";
 import { listInputs, planOutputs } from "./inputs.ts";
 import { progressBar } from "./progress.ts";
 import type { DecodeMode } from "./render.ts";
@@ -66,6 +66,8 @@ export async function decodeTasks(
   onOutcome: (outcome: DecodeOutcome) => void,
 ): Promise<void> {
   if (workers <= 1 || tasks.length <= 1) {
+    // The codecs load in the thread that decodes: here, or in each worker only.
+    const { decodeOne } = await import("./decode-one.ts");
     for (const task of tasks) onOutcome(await decodeOne(task));
   } else {
     await runOnWorkers(tasks, workers, onOutcome);

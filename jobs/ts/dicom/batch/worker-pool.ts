@@ -1,18 +1,9 @@
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { siblingModule, startWorker } from "../../platform/workers.ts";
 import type { DecodeOutcome, DecodeTask } from "./decode-one.ts";
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url).href;
-
-/**
- * Node 20 cannot start a worker on a .ts file with `--import tsx` (stack-notes §5.8); a data:
- * URL module registers tsx's loader inside the worker, then imports the real entry.
- */
-export function startTsWorker(moduleUrl: string): Worker {
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(moduleUrl)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
-}
+const WORKER_URL = siblingModule(import.meta.url, "worker");
 
 /** Runs decode tasks on N worker threads, each taking the next task when it finishes one. */
 export async function runOnWorkers(
@@ -22,7 +13,7 @@ export async function runOnWorkers(
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(workers, tasks.length) }, async () => {
-    let worker = startTsWorker(WORKER_URL);
+    let worker = startWorker(WORKER_URL);
     try {
       while (next < tasks.length) {
         const id = next++;
@@ -32,7 +23,7 @@ export async function runOnWorkers(
         if (crashed) {
           // A worker that died (out of memory, a native abort) is replaced; the batch goes on.
           await worker.terminate();
-          worker = startTsWorker(WORKER_URL);
+          worker = startWorker(WORKER_URL);
         }
       }
     } finally {

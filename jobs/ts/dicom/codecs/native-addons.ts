@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { APP_ROOT } from "../../platform/app-root.ts";
 
 // Optional native builds of codecs the project also has as WASM/JS (codecs/native/*.c*, built by
 // scripts/build-native.sh during `npm run setup`). They decode the same bits faster; which one a
@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 // (an error when it does not) or the portable decoder.
 
 /** Where `npm run setup` puts the addons. */
-export const NATIVE_ADDON_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../build/native");
+export const NATIVE_ADDON_DIR = path.join(APP_ROOT, "build/native");
 
 export type Loaded<T> = { addon: T } | { error: string };
 

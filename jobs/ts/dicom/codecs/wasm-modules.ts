@@ -1,7 +1,7 @@
-import charlsFactory from "@cornerstonejs/codec-charls/decodewasmjs";
-import libjpegTurboFactory from "@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs";
-import openJpegFactory from "@cornerstonejs/codec-openjpeg/decodewasmjs";
-import openJphFactory from "@cornerstonejs/codec-openjph";
+import type charlsFactory from "@cornerstonejs/codec-charls/decodewasmjs";
+import type libjpegTurboFactory from "@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs";
+import type openJpegFactory from "@cornerstonejs/codec-openjpeg/decodewasmjs";
+import type openJphFactory from "@cornerstonejs/codec-openjph";
 
 type Factories = {
   openjpeg: typeof openJpegFactory;
@@ -12,11 +12,13 @@ type Factories = {
 export type CodecName = keyof Factories;
 export type CodecModule<K extends CodecName> = Awaited<ReturnType<Factories[K]>>;
 
-const FACTORIES: Factories = {
-  openjpeg: openJpegFactory,
-  openjph: openJphFactory,
-  charls: charlsFactory,
-  libjpegTurbo: libjpegTurboFactory,
+// Each codec's JavaScript loads when a file first needs it: a decoding thread that sees only
+// JPEG 2000 never parses the other three.
+const FACTORIES: { [K in CodecName]: () => Promise<Factories[K]> } = {
+  openjpeg: async () => (await import("@cornerstonejs/codec-openjpeg/decodewasmjs")).default,
+  openjph: async () => (await import("@cornerstonejs/codec-openjph")).default,
+  charls: async () => (await import("@cornerstonejs/codec-charls/decodewasmjs")).default,
+  libjpegTurbo: async () => (await import("@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs")).default,
 };
 
 const loaded = new Map<CodecName, Promise<unknown>>();
@@ -29,7 +31,9 @@ const loaded = new Map<CodecName, Promise<unknown>>();
 export function codecModule<K extends CodecName>(name: K): Promise<CodecModule<K>> {
   let module = loaded.get(name);
   if (!module) {
-    module = FACTORIES[name]({ print: () => {}, printErr: () => {} });
+    module = FACTORIES[name]().then((factory) =>
+      (factory as (options: object) => Promise<unknown>)({ print: () => {}, printErr: () => {} }),
+    );
     loaded.set(name, module);
   }
   return module as Promise<CodecModule<K>>;

@@ -1,0 +1,218 @@
+// Compiles the TypeScript that runs (operator/, jobs/ts/, jobs/contract/) into plain JavaScript
+// in build/js/, one .js (and .js.map) per .ts at the same relative path, so that the command, the
+// stages and their worker threads start without a TypeScript loader. esbuild strips the types
+// file by file (the sources are isolatedModules/verbatimModuleSyntax, so no file needs another to
+// compile) and the relative `./x.ts` imports become `./x.js`. Type checking is `npm run typecheck`.
+//
+// build/js/stamp.json holds a hash of every source file (and of this file) and of their sizes and
+// modification times. bin/mammoflow.js, in a checkout, compares it with the sources at every start
+// (the times: a few milliseconds; the contents only when a time changed) and rebuilds under a lock
+// when they differ: an edited source never runs as its old build. The images ship build/js without
+// the sources and run it as it is.
+//
+//   node scripts/build-js.js          build when the stamp differs (npm run build)
+//   node scripts/build-js.js --check  exit 1 when build/js does not match the sources
+// Plain JavaScript (not TypeScript) so that Node runs it with nothing installed but esbuild.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** The repository root (this file is scripts/build-js.js). */
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const OUT_DIR = "build/js";
+const SOURCE_DIRS = ["operator", "jobs/ts", "jobs/contract"];
+const STAMP = "stamp.json";
+const LOCK_WAIT_MS = 120_000;
+
+/** The .ts files that compile, relative to root with "/" separators, sorted. */
+export function sourceFiles(root = ROOT) {
+  return SOURCE_DIRS.flatMap((dir) =>
+    readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts"))
+      .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/")),
+  ).sort();
+}
+
+/** What build/js must have been built from: this builder and every source's path and content. */
+export function sourcesHash(root = ROOT) {
+  const hash = createHash("sha256").update(readFileSync(import.meta.filename));
+  for (const file of sourceFiles(root)) hash.update(`\0${file}\0`).update(readFileSync(path.join(root, file)));
+  return hash.digest("hex");
+}
+
+/** The same files' paths, sizes and modification times: a few milliseconds, where reading them all takes tens. */
+export function sourcesStat(root = ROOT) {
+  const hash = createHash("sha256");
+  for (const file of [import.meta.filename, ...sourceFiles(root).map((f) => path.join(root, f))]) {
+    const { size, mtimeMs } = statSync(file);
+    hash.update(`${file}\0${size}\0${mtimeMs}\0`);
+  }
+  return hash.digest("hex");
+}
+
+/** The stamp of the last complete build ({ sources, stat, files }), or undefined. */
+function readStamp(root) {
+  try {
+    return JSON.parse(readFileSync(path.join(root, OUT_DIR, STAMP), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function writeStamp(root, stamp) {
+  writeIfChanged(path.join(root, OUT_DIR, STAMP), `${JSON.stringify(stamp)}\n`);
+}
+
+/**
+ * Whether build/js was built from the sources as they are: the modification times match the
+ * stamp's (the usual case, no file read), or else the contents do (files touched, not changed:
+ * the stamp takes the new times so that the next start is quick again).
+ */
+export function isCurrent(root = ROOT) {
+  const stamp = readStamp(root);
+  if (stamp === undefined) return false;
+  const stat = sourcesStat(root);
+  if (stamp.stat === stat) return true;
+  if (stamp.sources !== sourcesHash(root)) return false;
+  try {
+    writeStamp(root, { ...stamp, stat });
+  } catch {
+    // A read-only installation: the next start compares the contents again.
+  }
+  return true;
+}
+
+/** A relative import of a .ts module, as esbuild prints it (`from "./a.ts"`, `import("../b.ts")`). */
+const TS_SPECIFIER = /(\b(?:from|import)\s*\(?\s*)"(\.\.?\/[^"\n]*)\.ts"/g;
+
+/** Writes `content` to `file` by rename, and only when it differs: a running process reads whole files. */
+function writeIfChanged(file, content) {
+  if (existsSync(file) && readFileSync(file, "utf8") === content) return;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
+
+/** Compiles every source into root/build/js and writes the stamp last. Returns the number of files. */
+export async function build(root = ROOT) {
+  let esbuild;
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    throw new Error("esbuild is not installed (npm ci installs it)");
+  }
+  // Taken before the sources are read: an edit made during the build leaves a stamp that differs.
+  const stat = sourcesStat(root);
+  const hash = sourcesHash(root);
+  const outDir = path.join(root, OUT_DIR);
+  const files = sourceFiles(root);
+  const wanted = new Set([STAMP]);
+  await Promise.all(
+    files.map(async (file) => {
+      const js = file.replace(/\.ts$/, ".js");
+      const target = path.join(outDir, js);
+      let result;
+      try {
+        result = await esbuild.transform(readFileSync(path.join(root, file), "utf8"), {
+          loader: "ts",
+          format: "esm",
+          target: "node20.19",
+          // As tsc (tsconfig.json) would: imports kept as written, ES2022+ class fields.
+          tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } },
+          sourcemap: "external",
+          sourcefile: path.relative(path.dirname(target), path.join(root, file)).split(path.sep).join("/"),
+          sourcesContent: false,
+        });
+      } catch (error) {
+        throw new Error(`cannot compile ${file}: ${error.errors?.[0]?.text ?? error.message}`);
+      }
+      const code = result.code.replace(TS_SPECIFIER, '$1"$2.js"');
+      writeIfChanged(target, `${code}//# sourceMappingURL=${path.basename(js)}.map\n`);
+      writeIfChanged(`${target}.map`, result.map);
+      wanted.add(js).add(`${js}.map`);
+    }),
+  );
+  // Outputs of deleted sources go too (a stale module must not stay importable).
+  for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
+    const relative = path.relative(outDir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/");
+    if (entry.isFile() && !wanted.has(relative)) rmSync(path.join(outDir, relative));
+  }
+  writeStamp(root, { sources: hash, stat, files: files.length });
+  return files.length;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `action` holding root/build/js.lock (a folder with the owner's pid); one builder at a time. */
+async function withLock(root, action) {
+  const lock = path.join(root, `${OUT_DIR}.lock`);
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (const started = Date.now(); ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(path.join(lock, "pid"), "utf8"));
+    } catch {}
+    // A lock whose owner died (or that never got its pid within the wait) is left over.
+    const alive = Number.isInteger(owner) && owner > 0 && processExists(owner);
+    if (!alive && (Number.isInteger(owner) || Date.now() - started > 2_000))
+      rmSync(lock, { recursive: true, force: true });
+    else if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} is held by process ${owner}`);
+    else await sleep(50);
+  }
+  try {
+    writeFileSync(path.join(lock, "pid"), String(process.pid));
+    return await action();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function processExists(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/**
+ * Makes root/build/js match the sources: nothing to do when the stamp matches (the usual case),
+ * else rebuilds under the lock (another process may have done it meanwhile). `note` says why.
+ */
+export async function ensureBuild(root = ROOT, note = () => {}) {
+  if (isCurrent(root)) return false;
+  return withLock(root, async () => {
+    if (isCurrent(root)) return false;
+    note(readStamp(root) === undefined ? "no build yet" : "the TypeScript sources changed since the last build");
+    await build(root);
+    return true;
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
+  const check = process.argv.includes("--check");
+  try {
+    if (check) {
+      if (!isCurrent()) {
+        console.error(`${OUT_DIR} does not match the sources (npm run build)`);
+        process.exitCode = 1;
+      }
+    } else {
+      const started = performance.now();
+      const built = await ensureBuild(ROOT);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(built ? `build: ${OUT_DIR} built (${seconds} s)` : `build: ${OUT_DIR} is up to date`);
+    }
+  } catch (error) {
+    console.error(`build: ${error.message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,76 @@
+// `npm run bench:startup`: how long the `mammoflow` command takes to start and how much memory
+// it holds, next to Python's interpreter importing pydicom (what a Python user's script pays
+// before its first line of work). Each command runs BENCH_RUNS times (default 7) after one
+// untimed run; the table shows the median wall time and the median peak resident memory
+// (GNU time's %M), and each time as a multiple of Python's. A benchmark, not a test.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { benchmarkStudies, PYTHON, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const TIME = "/usr/bin/time";
+
+interface Sample {
+  seconds: number;
+  megabytes: number;
+}
+
+/** One run of `argv` under GNU time: wall seconds (measured here) and peak RSS in MB. */
+function runOnce(argv: string[]): Sample {
+  const start = performance.now();
+  const result = spawnSync(TIME, ["-f", "maxrss %M", ...argv], { cwd: REPO_ROOT, encoding: "utf8" });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) {
+    throw new Error(`${argv.join(" ")} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  }
+  const kilobytes = Number(/maxrss (\d+)/.exec(result.stderr)?.[1]);
+  return { seconds, megabytes: kilobytes / 1024 };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+function measure(argv: string[]): Sample {
+  runOnce(argv); // file-system cache warm, a stale build rebuilt: neither is start-up
+  const samples = Array.from({ length: RUNS }, () => runOnce(argv));
+  return { seconds: median(samples.map((s) => s.seconds)), megabytes: median(samples.map((s) => s.megabytes)) };
+}
+
+const studies = await benchmarkStudies();
+const j2k = studies.files.find((f) => f.syntax === "1.2.840.10008.1.2.4.90");
+if (!j2k) throw new Error("the benchmark studies have no JPEG 2000 file");
+const dicom = path.join(studies.dir, j2k.file);
+const out = mkdtempSync(path.join(tmpdir(), "mammoflow-startup-bench-"));
+const mammoflow = (...args: string[]) => [process.execPath, path.join(REPO_ROOT, "bin/mammoflow.js"), ...args];
+
+const rows: [string, string[]][] = [
+  ["python -c 'import pydicom'", [PYTHON, "-c", "import pydicom"]],
+  ["mammoflow --help", mammoflow("--help")],
+  ["mammoflow validate crds/samples/demo.yaml", mammoflow("validate", "crds/samples/demo.yaml")],
+  ["mammoflow stage --help", mammoflow("stage", "--help")],
+  [`mammoflow decode (1 J2K, ${studies.size.join("×")})`, mammoflow("decode", dicom, "--out", out)],
+  [
+    "python: pydicom + GDCM decode (same file)",
+    [PYTHON, path.join(REPO_ROOT, "tests/bench/decode_bench.py"), "gdcm", "1", dicom],
+  ],
+];
+
+const node = execFileSync(process.execPath, ["--version"], { encoding: "utf8" }).trim();
+console.log(`start-up benchmark: median of ${RUNS} runs (after 1 untimed), Node ${node}, ${PYTHON}`);
+const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(46) : c.padStart(12))).join("");
+console.log(pad(["command", "seconds", "MB (peak)", "× python"]));
+let reference: number | undefined;
+try {
+  for (const [name, argv] of rows) {
+    const { seconds, megabytes } = measure(argv);
+    reference ??= seconds;
+    console.log(pad([name, seconds.toFixed(3), megabytes.toFixed(0), `${(seconds / reference).toFixed(2)}×`]));
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
