@@ -132,6 +132,12 @@ describe.each(images)("$file", ({ file, entrypoint, cmd, command }) => {
   });
 
   if (entrypoint[0] === "mammoflow") {
+    it("ships the JavaScript compiled in its build stage, not the TypeScript sources", () => {
+      const copies = (stagesOf(instructions).at(-1) ?? []).filter((i) => i.keyword === "COPY").map((i) => i.args);
+      expect(copies).toContain("--from=build /app/build/js ./build/js");
+      for (const copy of copies) expect(copy).not.toMatch(/^(operator|jobs\/ts|jobs\/contract)\b/);
+    });
+
     it("puts the mammoflow command on PATH", () => {
       const run = instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
       expect(run.some((r) => r.includes("ln -s /app/bin/mammoflow.js /usr/local/bin/mammoflow"))).toBe(true);

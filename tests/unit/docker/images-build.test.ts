@@ -43,6 +43,7 @@ describe("copySources", () => {
       "operator",
       "package-lock.json",
       "package.json",
+      "scripts/build-js.js",
       "scripts/build-native.sh",
     ]);
   });
