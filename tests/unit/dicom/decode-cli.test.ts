@@ -47,12 +47,12 @@ describe("mammoflow decode", () => {
       .window([2000, 100], [3000, 50], "SIGMOID")
       .pixels16(values(1))
       .build();
-    good["nowindow"] = dicomFile().rows(6).columns(8).pixels16(values(2)).build();
+    good.nowindow = dicomFile().rows(6).columns(8).pixels16(values(2)).build();
     good["nested/linear.dcm"] = dicomFile().rows(6).columns(8).window([1500.5], [2000]).pixels16(values(3)).build();
     await mkdir(path.join(input, "nested"));
     for (const [name, bytes] of Object.entries(good)) await writeFile(path.join(input, name), bytes);
     await writeFile(path.join(input, "garbage.dcm"), new Uint8Array(500).fill(7));
-    const whole = good["nowindow"] as Uint8Array;
+    const whole = good.nowindow as Uint8Array;
     await writeFile(path.join(input, "nested/short.dcm"), whole.subarray(0, whole.length - 40));
     await writeFile(
       path.join(input, "notes.txt"),
@@ -117,7 +117,7 @@ describe("mammoflow decode", () => {
     const out = await tempDir("mammoflow-decode-dup-");
     const a = path.join(input, "nested/linear.dcm");
     const other = await tempDir("mammoflow-decode-dup-in-");
-    await writeFile(path.join(other, "linear.dcm"), good["nowindow"] as Uint8Array);
+    await writeFile(path.join(other, "linear.dcm"), good.nowindow as Uint8Array);
     const { code } = await mammoflow("decode", a, path.join(other, "linear.dcm"), "--out", out);
     expect(code).toBe(1);
     expect(await readFile(path.join(out, "failures.jsonl"), "utf8")).toBe(
