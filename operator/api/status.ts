@@ -50,6 +50,12 @@ export const StageStatus = z
       .describe(
         "SHA-256 of the stage's request (stage, inputs and the digests of the stages that wrote them, parameters): the stage this status is about; a spec whose request differs runs the stage again.",
       ),
+    requestDigestAdopted: z
+      .boolean()
+      .optional()
+      .describe(
+        "The stage finished before its digest was recorded (an older operator, or a status restored from a backup) and requestDigest was computed afterwards: the resources that read its outputs leave it out of their own digests, so recording it re-runs nothing downstream.",
+      ),
   })
   .describe("Progress of one stage.");
 export type StageStatus = z.infer<typeof StageStatus>;

@@ -13,6 +13,17 @@ interface StatusView {
 export const isReady = (object: KubeObject | undefined) =>
   ((object?.status as StatusView | undefined)?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 
+/**
+ * The digests a dependant's requests name for a dependency's stages. An adopted digest was
+ * computed after the fact: had it counted, the dependants' own digests (adopted earlier, without
+ * it) would change the moment it was recorded, and everything downstream would run again.
+ */
+export function dependencyStageDigests(stages: readonly StageStatus[]): Record<string, string> {
+  return Object.fromEntries(
+    stages.flatMap((s) => (s.requestDigest && !s.requestDigestAdopted ? [[s.name, s.requestDigest]] : [])),
+  );
+}
+
 /** What the caches say about each dependency of a resource in `namespace`. */
 export function viewDependencies(caches: Caches, namespace: string, dependencies: Dependency[]): DependencyView[] {
   return dependencies.map((d) => {
@@ -21,9 +32,7 @@ export function viewDependencies(caches: Caches, namespace: string, dependencies
     const stageDirs = Object.fromEntries(
       (status?.stages ?? []).map((s) => [s.name, stageDir(namespace, d.kind, d.name, s.name)]),
     );
-    const stageDigests = Object.fromEntries(
-      (status?.stages ?? []).flatMap((s) => (s.requestDigest ? [[s.name, s.requestDigest]] : [])),
-    );
+    const stageDigests = dependencyStageDigests(status?.stages ?? []);
     return {
       ...d,
       ...(object ? { phase: status?.phase ?? "Pending" } : {}),

@@ -198,13 +198,15 @@ export function decideStatus(input: StatusInput): Decision {
       observation = undefined;
       kept = undefined;
     }
+    // A kept stage without a digest gets the plan's, marked adopted (see dependency-views.ts).
+    const adopted = kept && kept.requestDigest === undefined ? { requestDigestAdopted: true } : {};
     if (!observation && kept?.phase === "Succeeded") {
-      stages.push({ ...kept, requestDigest: digest });
+      stages.push({ ...kept, requestDigest: digest, ...adopted });
       artifacts.push(...(previous.artifacts ?? []).filter((a) => a.path.startsWith(`${plan.outputDir}/`)));
       continue;
     }
     if (!observation && kept?.phase === "Failed") {
-      stages.push({ ...kept, requestDigest: digest });
+      stages.push({ ...kept, requestDigest: digest, ...adopted });
       if (!failed && !running && !start) failed = keptFailureOf(plan, kept, previous);
       continue;
     }

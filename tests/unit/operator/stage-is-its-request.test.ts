@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import { ClassificationDatasetSpec, RoiDetectorTrainingSpec } from "../../../operator/api/index.ts";
+import { dependencyStageDigests } from "../../../operator/controllers/dependency-views.ts";
 import {
   buildRequestConfigMap,
   buildStageJob,
@@ -248,6 +249,24 @@ describe("an edit", () => {
     expect(edited.start?.id).toBe("train-detector");
     expect(edited.status.phase).toBe("Running");
     expect(edited.status.conditions?.map((c) => c.type)).toEqual(["Blocked", "Ready"]);
+  });
+
+  it("marks the digests it records for stages from before digests as adopted, which dependants leave out", () => {
+    const plans = detectorPlans();
+    const legacy = finished();
+    legacy.stages = legacy.stages?.map(({ requestDigest: _digest, ...s }) => s);
+    const next = step(legacy, { plans, generation: 1 });
+    expect(next.start).toBeUndefined();
+    expect(next.status.stages?.map((s) => [s.name, s.requestDigest, s.requestDigestAdopted])).toEqual(
+      plans.map((p) => [p.id, stageDigest(p), true]),
+    );
+    // A dataset planned on the detector before and after it adopted its digests: the same requests.
+    expect(dependencyStageDigests(next.status.stages ?? [])).toEqual({});
+    expect(dependencyStageDigests(legacy.stages ?? [])).toEqual({});
+    // Once recorded, an adopted digest stays adopted; a stage that really ran counts.
+    const again = step(next.status, { plans, generation: 1 });
+    expect(again.status.stages?.every((s) => s.requestDigestAdopted)).toBe(true);
+    expect(Object.keys(dependencyStageDigests(finished().stages ?? []))).toEqual(plans.map((p) => p.id));
   });
 
   it("keeps stages and Jobs from before digests were recorded as the request the status states", () => {
