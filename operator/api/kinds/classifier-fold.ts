@@ -6,7 +6,7 @@ import {
   ClassifierTraining,
   seedLongestStageEpochs,
   seedLongestStageEpochsCel,
-  TrainingStage,
+  TrainingSchedule,
 } from "../settings/classifier.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind } from "./define.ts";
@@ -28,14 +28,9 @@ export const ClassifierFoldSpec = withInvariants(
         .describe("Number of folds of the dataset's split (must match its spec.cvSplit.folds)."),
       model: defaulted(ClassifierModel),
       training: defaulted(ClassifierTraining),
-      stages: z
-        .array(TrainingStage)
-        .min(1)
-        .max(2)
-        .optional()
-        .describe(
-          "Training runs of this fold, in order. When omitted, the seed's schedule for the fold is used: one run for folds 2 and 3, two runs for folds 0 and 1 (pipeline-spec §5.6).",
-        ),
+      stages: TrainingSchedule.optional().describe(
+        "Training runs of this fold, in order. When omitted, the seed's schedule for the fold is used: one run for folds 2 and 3, two runs for folds 0 and 1 (pipeline-spec §5.6).",
+      ),
       placement: defaulted(Placement),
     })
     .describe("Desired state of a ClassifierFold."),

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { defaulted, Placement, StoragePath } from "../common.ts";
 import { withInvariants } from "../rules.ts";
-import { ClassifierModel, ClassifierTraining, seedLongestStageEpochs, TrainingStage } from "../settings/classifier.ts";
+import {
+  ClassifierModel,
+  ClassifierTraining,
+  seedLongestStageEpochs,
+  TrainingSchedule,
+} from "../settings/classifier.ts";
 import { DetectorTraining } from "../settings/detector-training.ts";
 import {
   CheckpointSelection,
@@ -68,14 +73,9 @@ export const ReproductionSpec = withInvariants(
           .object({
             model: defaulted(ClassifierModel),
             training: defaulted(ClassifierTraining),
-            stages: z
-              .array(TrainingStage)
-              .min(1)
-              .max(2)
-              .optional()
-              .describe(
-                "Training runs of every fold, in order, replacing the seed's per-fold schedule (pipeline-spec §5.6), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others.",
-              ),
+            stages: TrainingSchedule.optional().describe(
+              "Training runs of every fold, in order, replacing the seed's per-fold schedule (pipeline-spec §5.6), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others.",
+            ),
           })
           .describe("Classifier model, training settings and fold schedule shared by all folds."),
       ),

@@ -143,6 +143,9 @@ export const TrainingStage = withInvariants(
 );
 export type TrainingStage = z.infer<typeof TrainingStage>;
 
+/** One or two training runs of a fold, in order (the seed's folds 0/1 train twice). */
+export const TrainingSchedule = z.array(TrainingStage).min(1).max(2);
+
 /**
  * The seed's schedule for a fold (pipeline-spec §5.6): folds 2 and 3 train once at lr 3e-3;
  * folds 0 and 1 train twice, the second run starting from the first run's last EMA weights.
