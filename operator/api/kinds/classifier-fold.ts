@@ -73,7 +73,7 @@ export const classifierFoldKind = defineKind({
     {
       name: "pF1",
       type: "number",
-      jsonPath: ".status.metrics.bestPF1",
+      jsonPath: ".status.metrics.bestGbmeanPfbeta",
       description: "Best breast-level pF1 of the fold's validations.",
     },
   ],
