@@ -1,26 +1,34 @@
-// A toy ClassifierFold (convnext_atto at 64×32, two epochs, CPU) trained by the train-fold Job the
-// operator's own builders make for it, in the real stage-python image on the real kubelet node.
-// One run is left alone; in the other the pod is deleted mid-epoch, the Job controller starts a
-// replacement pod, and that pod resumes from the checkpoint on the shared volume: both must end
-// with the same weights. The dataset (crops and CV split) is synthetic, written by the Python
-// tests' generator, because producing it for real needs a detector and DICOMs (the demo test
-// covers those stages); the Job is applied by the test, not by the ClassifierFold controller.
-// The requests add `checkpointEverySteps: 1` and `deterministic: true` (stage parameters the
-// API leaves at their defaults, 500 and false), so a checkpoint exists within seconds and the
-// two runs can be compared bit for bit, and start from random weights (`pretrained: null`).
+// A toy ClassifierFold (convnext_atto at 64×32, four epochs from random weights, CPU) applied to
+// the test cluster and trained by the operator's own train-fold Job, in the real stage-python
+// image on the real kubelet node. One fold is left alone; in the other the pod is deleted
+// mid-epoch, the Job controller starts a replacement pod, and that pod resumes from the
+// checkpoint on the shared volume: both must end with the same weights, and the status must say
+// where the second resumed. The fold's inputs (its detector and dataset) are resources whose
+// stages finished earlier (support/finished-resource.ts), with synthetic crops and split written
+// by the Python tests' generator at their stages' folders: producing them for real needs DICOMs
+// and a detector, which the demo test covers.
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClassifierFold } from "../../operator/api/kinds/classifier-fold.ts";
-import { buildRequestConfigMap, buildStageJob } from "../../operator/executors/kubernetes/job.ts";
+import { classifierFoldKind } from "../../operator/api/kinds/classifier-fold.ts";
+import { RESOURCE_LABEL, STAGE_LABEL } from "../../operator/executors/kubernetes/names.ts";
 import type { KubeClient } from "../../operator/kube/client.ts";
-import { planClassifierFold } from "../../operator/pipeline/kinds/classifier-fold.ts";
-import { stageRequests } from "../../operator/pipeline/request.ts";
-import { parseConfigForTest } from "../support/operator-builders.ts";
-import { adminClient, createNamespace, deleteNamespace, listPods, storageHostPath } from "./support/cluster.ts";
+import {
+  adminClient,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listPods,
+  type Resource,
+  storageHostPath,
+} from "./support/cluster.ts";
+import { createFinishedResource } from "./support/finished-resource.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
 import { onlyRealNode, POD_USER, prepareStorageFolder, realNodeName } from "./support/real-node.ts";
 import { stageImagesOnNode } from "./support/stage-images.ts";
 import { waitFor } from "./support/wait.ts";
@@ -34,10 +42,20 @@ const TOY_FOLD = {
   fold: 0,
   numFolds: 2,
   model: { architecture: "convnext_atto", inputHeight: 64, inputWidth: 32 },
-  training: { batchSize: 4, validationBatchSize: 8, dataLoaderWorkers: 0, externalDatasets: ["bmcd"] },
+  training: {
+    batchSize: 4,
+    validationBatchSize: 8,
+    dataLoaderWorkers: 0,
+    externalDatasets: ["bmcd"],
+    // A checkpoint after every step, so one exists within seconds of the pod's start; and
+    // deterministic kernels, so the two folds can be compared bit for bit.
+    checkpointEverySteps: 1,
+    deterministic: true,
+  },
   stages: [
     {
-      init: "ImageNet",
+      // No ImageNet weights can be downloaded here.
+      init: "Random",
       lr: 1e-3,
       minLr: 1e-5,
       warmupLr: 1e-5,
@@ -55,37 +73,12 @@ const TOY_FOLD = {
   },
 };
 
-/** The train-fold Job and request ConfigMap the operator would apply for ClassifierFold `name`. */
-function foldObjects(namespace: string, name: string) {
-  const spec = ClassifierFold.shape.spec.parse(TOY_FOLD);
-  const resource = { kind: "ClassifierFold", namespace, name, generation: 1 };
-  const [plan] = planClassifierFold(
-    resource,
-    spec,
-    new Map([["dataset", { "prepare-dataset": "crops", "cv-split": "split" }]]),
-  );
-  if (!plan) throw new Error("no train-fold stage planned");
-  // No ImageNet weights can be downloaded here: the stage's `pretrained: null` (random start),
-  // which the API cannot say yet (a path is required).
-  const model = { ...(plan.parameters.model as object), pretrained: null };
-  plan.parameters = { ...plan.parameters, model, checkpointEverySteps: 1, deterministic: true };
-  const config = parseConfigForTest({ images: { ...stageImagesOnNode(), pullPolicy: "Never" } });
-  const owner = { apiVersion: "v1", kind: "ClassifierFold", name, namespace, uid: "0" };
-  const input = { owner, plan, requests: stageRequests(resource, plan), config };
-  const strip = <T extends { metadata?: object }>(o: T): T => ({
-    ...o,
-    metadata: { ...o.metadata, ownerReferences: [] },
-  });
-  return {
-    job: strip(buildStageJob(input)),
-    configMap: strip(buildRequestConfigMap(input)),
-    outputDir: plan.outputDir,
-  };
-}
+const foldDir = (ns: string, name: string) => `runs/${ns}/ClassifierFold/${name}/train-fold-1`;
 
 describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to the same weights (real kubelet node, CPU)", () => {
   let admin: KubeClient;
   let ns: string;
+  let operator: OperatorProcess | undefined;
   let undoRealNodeOnly: (() => Promise<void>) | undefined;
   let removeStorage: (() => void) | undefined;
   const storage = () => storageHostPath(ns);
@@ -94,59 +87,85 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
     admin = adminClient();
     ns = await createNamespace(admin, "fold");
     removeStorage = prepareStorageFolder(ns);
+    const detector = await createFinishedResource(admin, ns, "RoiDetectorTraining", "toy-detector", {
+      checkpoint: "assets/trained/yolox_nano_416_roi_torch.pth",
+    });
+    const dataset = await createFinishedResource(
+      admin,
+      ns,
+      "ClassificationDataset",
+      "toy",
+      { detector: { name: "toy-detector" }, cvSplit: { folds: 2 } },
+      [detector.asDependency("detector")],
+    );
+    const crops = dataset.stageDirs["prepare-dataset"];
+    const split = dataset.stageDirs["cv-split"];
+    if (!crops || !split) throw new Error(`unexpected dataset stages: ${Object.keys(dataset.stageDirs)}`);
     const generator = [
-      "import sys",
+      "import shutil, sys",
       "from pathlib import Path",
       "sys.path.insert(0, 'jobs/python/tests')",
       "from synthetic import write_classification_data",
-      "write_classification_data(Path(sys.argv[1]), patients=8, external_patients=2)",
+      "root = Path(sys.argv[1])",
+      "write_classification_data(root / 'synthetic', patients=8, external_patients=2)",
+      "for made, stage in (('crops', sys.argv[2]), ('split', sys.argv[3])):",
+      "    (root / stage).parent.mkdir(parents=True, exist_ok=True)",
+      "    shutil.move(root / 'synthetic' / made, root / stage)",
     ].join("\n");
-    await run(PYTHON, ["-c", generator, storage()], { cwd: REPO_ROOT });
+    await run(PYTHON, ["-c", generator, storage(), crops, split], { cwd: REPO_ROOT });
     await run("chown", ["-R", `${POD_USER}:${POD_USER}`, storage()]);
     undoRealNodeOnly = await onlyRealNode(admin);
-  }, 120_000);
+    operator = startOperatorProcess({
+      kubeconfig: kubeconfigPath(),
+      namespace: ns,
+      config: { images: { ...stageImagesOnNode(), pullPolicy: "Never" } },
+    });
+  }, 180_000);
   afterAll(async () => {
+    await operator?.stop();
     await undoRealNodeOnly?.();
     if (admin && ns) await deleteNamespace(admin, ns);
     removeStorage?.();
   });
 
-  async function apply(name: string) {
-    const objects = foldObjects(ns, name);
-    await admin.create(`/api/v1/namespaces/${ns}/configmaps`, objects.configMap);
-    await admin.create(`/apis/batch/v1/namespaces/${ns}/jobs`, objects.job);
-    return objects;
-  }
-
   const finished = (name: string) =>
     waitFor(
-      `Job ${name} to finish`,
+      `ClassifierFold ${name} to finish`,
       async () => {
-        const job = await admin.get<V1Job>(`/apis/batch/v1/namespaces/${ns}/jobs/${name}`);
-        const done = job.status?.conditions?.find(
-          (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
-        );
-        return done ? job : undefined;
+        const fold = await getResource(admin, ns, "ClassifierFold", name);
+        return fold.status?.phase === "Succeeded" || fold.status?.phase === "Failed" ? fold : undefined;
       },
       480_000,
-      async () => (await admin.get<V1Job>(`/apis/batch/v1/namespaces/${ns}/jobs/${name}`)).status,
+      async () => (await getResource(admin, ns, "ClassifierFold", name)).status,
     );
 
-  const podsOf = async (job: string) =>
+  const podsOf = async (fold: string) =>
     ((await listPods(admin, ns)) as V1Pod[]).filter(
-      (p) => p.metadata?.labels?.["batch.kubernetes.io/job-name"] === job,
+      (p) => p.metadata?.labels?.[STAGE_LABEL] === "train-fold" && p.metadata?.labels?.[RESOURCE_LABEL] === fold,
     );
 
-  it("trains without interruption, then with its pod deleted mid-epoch, to equal weights", async () => {
-    const straight = await apply("straight");
-    const straightJob = await finished(straight.job.metadata?.name ?? "");
-    expect(straightJob.status?.succeeded).toBe(1);
+  let straight: Resource;
+  let killed: Resource;
+  let atDelete: { epoch: number; step: number };
 
-    const killed = await apply("killed");
-    const killedName = killed.job.metadata?.name ?? "";
-    const progressFile = path.join(storage(), killed.outputDir, "resume/progress.json");
-    const atDelete = await waitFor(
-      "a mid-epoch checkpoint of the second run",
+  it("trains a fold without interruption to Succeeded, with its metrics in the status", async () => {
+    await createResource(admin, ns, "ClassifierFold", "straight", TOY_FOLD);
+    straight = await finished("straight");
+    expect(straight.status?.phase, JSON.stringify(straight.status?.conditions)).toBe("Succeeded");
+    // What `kubectl get classifierfolds` shows in its pF1 column (it read a metric no stage wrote).
+    const column = classifierFoldKind.printerColumns.find((c) => c.name === "pF1");
+    const metric = column?.jsonPath.replace(/^\.status\.metrics\./, "") ?? "";
+    expect(straight.status?.metrics?.[metric]).toBeGreaterThanOrEqual(0);
+    expect(straight.status?.metrics?.[metric]).toBeLessThanOrEqual(1);
+    const pods = await podsOf("straight");
+    expect(pods.map((p) => [p.spec?.nodeName, p.status?.phase])).toEqual([[realNodeName(), "Succeeded"]]);
+  }, 600_000);
+
+  it("resumes a fold whose pod was deleted mid-epoch in a replacement pod, and says so in the status", async () => {
+    await createResource(admin, ns, "ClassifierFold", "killed", TOY_FOLD);
+    const progressFile = path.join(storage(), foldDir(ns, "killed"), "resume/progress.json");
+    atDelete = await waitFor(
+      "a mid-epoch checkpoint of the second fold",
       () => {
         if (!existsSync(progressFile)) return undefined;
         try {
@@ -158,22 +177,23 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
       },
       300_000,
     );
-    const [first] = await podsOf(killedName);
+    const [first] = await podsOf("killed");
     expect(first?.spec?.nodeName).toBe(realNodeName());
     expect(first?.status?.phase, "the first pod still trains when it is deleted").toBe("Running");
     await admin.delete(`/api/v1/namespaces/${ns}/pods/${first?.metadata?.name}`);
-    const killedJob = await finished(killedName);
-    expect(killedJob.status?.succeeded, JSON.stringify(killedJob.status)).toBe(1);
-    const pods = await podsOf(killedName);
+    killed = await finished("killed");
+    expect(killed.status?.phase, JSON.stringify(killed.status?.conditions)).toBe("Succeeded");
+    const pods = await podsOf("killed");
     const replacement = pods.find((p) => p.metadata?.name !== first?.metadata?.name);
     expect(replacement?.status?.phase, JSON.stringify(pods.map((p) => [p.metadata?.name, p.status?.phase]))).toBe(
       "Succeeded",
     );
+    expect(killed.status?.metrics?.resumedAtEpoch).toBe(1);
+    expect(killed.status?.metrics?.resumedAtUpdate).toBeGreaterThanOrEqual(atDelete.step);
+    expect(straight.status?.metrics?.resumedAtEpoch).toBeUndefined();
+  }, 900_000);
 
-    const result = JSON.parse(readFileSync(path.join(storage(), killed.outputDir, "result.json"), "utf8"));
-    expect(result.metrics.resumedAtEpoch).toBe(1);
-    expect(result.metrics.resumedAtUpdate).toBeGreaterThanOrEqual(atDelete.step);
-
+  it("ends the resumed fold with the same weights as the uninterrupted one, checkpoint by checkpoint", async () => {
     const compare = [
       "import sys, torch",
       "a, b = (torch.load(p, weights_only=True) for p in sys.argv[1:3])",
@@ -183,7 +203,7 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
       "        assert torch.equal(a[key][k], b[key][k]), (key, k)",
       "print('equal', len(a['state_dict']))",
     ].join("\n");
-    const checkpoints = readdirSync(path.join(storage(), straight.outputDir)).filter((f) =>
+    const checkpoints = readdirSync(path.join(storage(), foldDir(ns, "straight"))).filter((f) =>
       /^checkpoint-\d+\.pth\.tar$/.test(f),
     );
     expect(checkpoints.length).toBeGreaterThanOrEqual(2);
@@ -191,8 +211,8 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
       const { stdout } = await run(PYTHON, [
         "-c",
         compare,
-        path.join(storage(), straight.outputDir, checkpoint),
-        path.join(storage(), killed.outputDir, checkpoint),
+        path.join(storage(), foldDir(ns, "straight"), checkpoint),
+        path.join(storage(), foldDir(ns, "killed"), checkpoint),
       ]);
       expect(stdout).toMatch(/^equal \d+/);
     }
