@@ -13,6 +13,11 @@ export interface StageSizing {
   shm: string;
   /** Longest a stage's Job may run (activeDeadlineSeconds) before it counts as stuck. */
   deadlineHours: number;
+  /**
+   * The pod's terminationGracePeriodSeconds (Kubernetes' default, 30, when absent): how long a
+   * stage that saves its state on SIGTERM (train-fold, after its current step) has to do so.
+   */
+  terminationGraceSeconds?: number;
 }
 
 /**
@@ -70,7 +75,14 @@ export const STAGE_CATALOGUE = {
     sharded: false,
     gpu: true,
     seedJob: "J5",
-    sizing: { cpu: "8", memory: "48Gi", ephemeralStorage: "20Gi", shm: "32Gi", deadlineHours: 120 },
+    sizing: {
+      cpu: "8",
+      memory: "48Gi",
+      ephemeralStorage: "20Gi",
+      shm: "32Gi",
+      deadlineHours: 120,
+      terminationGraceSeconds: 120,
+    },
   },
   "select-checkpoints": {
     language: "python",

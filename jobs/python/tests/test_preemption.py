@@ -92,3 +92,66 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_csv(runs["straight"] / "run/fold/summary.csv"), pd.read_csv(killed / "run/fold/summary.csv")
     )
+
+
+def _same_checkpoints(a_dir, b_dir) -> None:
+    for name in ("checkpoint-1.pth.tar", "checkpoint-2.pth.tar"):
+        a = torch.load(a_dir / name, weights_only=True)
+        b = torch.load(b_dir / name, weights_only=True)
+        for key in ("state_dict", "state_dict_ema"):
+            assert a[key].keys() == b[key].keys()
+            for k in a[key]:
+                assert torch.equal(a[key][k], b[key][k]), (name, key, k)
+
+
+def test_sigterm_saves_after_the_current_step_and_the_resumed_run_ends_with_the_same_weights(tmp_path):
+    # checkpointEverySteps far beyond an epoch: the only mid-epoch state can come from SIGTERM.
+    value = request()
+    value["parameters"]["training"]["checkpointEverySteps"] = 100_000
+    runs = {}
+    for name in ("straight", "terminated"):
+        storage = tmp_path / name
+        storage.mkdir()
+        write_classification_data(storage, patients=8, external_patients=2)
+        write(storage, value)
+        runs[name] = storage
+    assert run_stage(STAGES, "train-fold", runs["straight"] / "request.json", runs["straight"]) == 0
+
+    terminated = runs["terminated"]
+    progress_file = terminated / "run/fold/resume/progress.json"
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MAMMOFLOW_TERMINATION_GRACE_SECONDS": "120",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mammoflow_jobs", "train-fold", "--request", "request.json", "--storage-root", "."],
+        cwd=terminated,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                # Epoch 0 is done and saved; epoch 1's steps are running.
+                if json.loads(progress_file.read_text())["epoch"] == 1:
+                    process.send_signal(signal.SIGTERM)
+                    break
+            except (OSError, json.JSONDecodeError):
+                pass
+            time.sleep(0.01)
+        returncode = process.wait(timeout=120)
+    finally:
+        process.kill()
+    assert returncode == 128 + signal.SIGTERM
+    at_stop = json.loads(progress_file.read_text())
+    assert at_stop["epoch"] == 1 and at_stop["step"] >= 1, at_stop
+    assert not (terminated / "run/fold/result.json").exists()
+
+    assert run_stage(STAGES, "train-fold", terminated / "request.json", terminated) == 0
+    metrics = json.loads((terminated / "run/fold/result.json").read_text())["metrics"]
+    assert (metrics["resumedAtEpoch"], metrics["resumedAtUpdate"]) == (1, at_stop["step"])
+    _same_checkpoints(runs["straight"] / "run/fold", terminated / "run/fold")

@@ -20,6 +20,8 @@ import {
 } from "./names.ts";
 import { containerResources, stageSizing } from "./stage-sizing.ts";
 
+/** Kubernetes' own default terminationGracePeriodSeconds. */
+const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 /** Where the request ConfigMap is mounted in a stage pod. */
 export const REQUEST_MOUNT_PATH = "/etc/mammoflow/request";
 export const STAGE_CONTAINER = "stage";
@@ -112,6 +114,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
   const digest = stageDigest(plan);
   const usesGpu = plan.gpusPerPod > 0;
   const sizing = stageSizing(plan, pool.resources);
+  const terminationGrace = sizing.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
   const image = catalogue.language === "typescript" ? config.images.typescriptStage : config.images.pythonStage;
   const queue = config.kueue.queueName;
   const matchExpressions = [
@@ -161,6 +164,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
         metadata: { labels: labels(input) },
         spec: {
           restartPolicy: "Never",
+          terminationGracePeriodSeconds: terminationGrace,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           ...(config.images.pullSecrets.length
@@ -197,6 +201,8 @@ export function buildStageJob(input: StageJobInput): V1Job {
                 { name: "MAMMOFLOW_STORAGE_ROOT", value: config.storage.mountPath },
                 { name: "MAMMOFLOW_STAGE_ID", value: plan.id },
                 { name: "MAMMOFLOW_TERMINATION_LOG", value: TERMINATION_LOG },
+                // How long the stage may take to save its state on SIGTERM (shutdown.py).
+                { name: "MAMMOFLOW_TERMINATION_GRACE_SECONDS", value: String(terminationGrace) },
                 { name: "HOME", value: SCRATCH },
                 { name: "XDG_CACHE_HOME", value: `${SCRATCH}/.cache` },
               ],

@@ -109,9 +109,12 @@ describe("buildStageJob", () => {
       { name: "MAMMOFLOW_STORAGE_ROOT", value: "/data" },
       { name: "MAMMOFLOW_STAGE_ID", value: "train-fold-1" },
       { name: "MAMMOFLOW_TERMINATION_LOG", value: "/dev/termination-log" },
+      { name: "MAMMOFLOW_TERMINATION_GRACE_SECONDS", value: "120" },
       { name: "HOME", value: "/tmp" },
       { name: "XDG_CACHE_HOME", value: "/tmp/.cache" },
     ]);
+    // train-fold saves its state after the current step on SIGTERM: it gets 120 s for that.
+    expect(job.spec?.template.spec?.terminationGracePeriodSeconds).toBe(120);
     expect(container?.terminationMessagePath).toBe("/dev/termination-log");
     expect(container?.terminationMessagePolicy).toBe("FallbackToLogsOnError");
     expect(container?.securityContext).toEqual({

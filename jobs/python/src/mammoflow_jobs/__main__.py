@@ -2,23 +2,16 @@
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 
+from . import shutdown
 from .runner import configure_logging, run_stage
 from .stages import STAGES
 
 
-def _exit_on_sigterm(signum, _frame) -> None:
-    # A pod's process is PID 1 of its container, and PID 1 ignores SIGTERM unless it handles it:
-    # a deleted or pre-empted pod would go on training until the kubelet's SIGKILL. Checkpoints and
-    # results are written by atomic rename, so ending at once loses nothing a resume needs.
-    os._exit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    shutdown.install()
     parser = argparse.ArgumentParser(prog="python -m mammoflow_jobs", description=__doc__)
     parser.add_argument("stage", nargs="?", help="stage name, e.g. train-fold")
     parser.add_argument("--request", type=Path, help="request JSON file")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .. import params
+from .. import params, shutdown
 from ..contract import StageFailure
 from ..models.checkpoints import load_checkpoint_file
 from ..models.convnext import fold_weights
@@ -149,6 +149,7 @@ def train_fold_stage(ctx: StageContext) -> None:
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     trainer = FoldTrainer(run, tables, ctx.output_dir, device, init, pretrained, ctx.request.digest)
+    shutdown.cooperate()  # fit() saves and ends at the next step on SIGTERM
     progress = trainer.fit()
     trainer.finish()
     if trainer.resumed_from is not None:

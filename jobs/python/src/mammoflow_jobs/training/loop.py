@@ -12,6 +12,7 @@ import torch
 from timm.optim import create_optimizer_v2
 from timm.utils import ModelEmaV2
 
+from .. import shutdown
 from ..metrics.pfbeta import gbmean_best_pfbeta, pfbeta
 from ..metrics.selection import epoch_name
 from ..models.convnext import IMAGENET_MEAN, IMAGENET_STD, ClassifierSpec, create_classifier
@@ -248,8 +249,14 @@ class FoldTrainer:
                 if interval is not None and done % interval == 0:
                     self.validate(validation_name(epoch, done, updates))
                     self.model.train()
-                if done < updates and done % run.checkpoint_every_steps == 0:
+                # A SIGTERM (pod deleted or pre-empted) saves the state after this step and ends:
+                # the replacement pod resumes here, not up to checkpoint_every_steps back.
+                stopping = shutdown.stop_requested()
+                if stopping or (done < updates and done % run.checkpoint_every_steps == 0):
                     self.save()
+                if stopping:
+                    log.info("stopping on SIGTERM at epoch %d, update %d; resume state saved", epoch, done)
+                    shutdown.exit_stopped()
             self.validate(float(epoch))
             self.progress.epoch, self.progress.step = epoch + 1, 0
             self.save()
