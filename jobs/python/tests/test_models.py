@@ -51,3 +51,18 @@ def test_seed_checkpoints_with_pickled_args_still_load(tmp_path):
     torch.save({"epoch": 12, "args": argparse.Namespace(lr=1e-3), "state_dict": state}, path)
     weights = fold_weights(load_checkpoint_file(path), path)
     assert weights.keys() == model.state_dict().keys()
+
+
+def test_a_file_that_is_no_checkpoint_is_a_permanent_bad_input_naming_it(tmp_path):
+    import pytest
+
+    from mammoflow_jobs.contract import StageFailure
+    from mammoflow_jobs.models.checkpoints import load_checkpoint_file
+
+    for name, content in (("notes.pth", b"this is not a checkpoint\n"), ("cut.pth", b"PK\x03\x04")):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(StageFailure) as failure:
+            load_checkpoint_file(path)
+        assert failure.value.reason == "BadInput"
+        assert f"cannot read checkpoint {path}" in str(failure.value)

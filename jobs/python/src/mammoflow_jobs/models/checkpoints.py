@@ -16,11 +16,16 @@ def load_checkpoint_file(path: Path) -> dict:
     is the fallback, never the first choice.
     """
     try:
-        value = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        value = torch.load(path, map_location="cpu", weights_only=False)
-    except (OSError, RuntimeError, EOFError) as error:
-        raise StageFailure("BadInput", f"cannot read checkpoint {path}: {error}", str(path)) from error
+        try:
+            value = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            value = torch.load(path, map_location="cpu", weights_only=False)
+    except MemoryError:
+        raise  # a real checkpoint too big for this pod: retryable elsewhere, not bad input
+    except Exception as error:
+        # Not a checkpoint at all (a text file, a truncated download): the unpicklers fail in
+        # their own ways (UnpicklingError, IndexError, EOFError, ...) and retrying cannot help.
+        raise StageFailure("BadInput", f"cannot read checkpoint {path}: {error!r}", str(path)) from error
     if not isinstance(value, dict):
         raise StageFailure("BadInput", f"checkpoint {path} is not a dict but {type(value).__name__}", str(path))
     return value
