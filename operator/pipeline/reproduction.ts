@@ -92,30 +92,27 @@ export interface ReproductionSummary {
 }
 
 /** A reproduction's phase from its children's: failed if one failed, done when all are. */
+/** A Reproduction failed because of one child: Failed, not Ready, not Succeeded, for one reason. */
+function failedSummary(reason: string, message: string): ReproductionSummary {
+  return {
+    phase: "Failed",
+    conditions: [
+      { type: "Failed", status: "True", reason, message },
+      { type: "Ready", status: "False", reason, message },
+      { type: "Succeeded", status: "False", reason, message },
+    ],
+  };
+}
+
 export function summarizeChildren(children: readonly ChildView[]): ReproductionSummary {
   const rejected = children.find((c) => c.rejected !== undefined);
   if (rejected) {
     const message = `the API server refused ${rejected.kind}/${rejected.name}: ${rejected.rejected}`.slice(0, 4096);
-    return {
-      phase: "Failed",
-      conditions: [
-        { type: "Failed", status: "True", reason: "ChildRejected", message },
-        { type: "Ready", status: "False", reason: "ChildRejected", message },
-        { type: "Succeeded", status: "False", reason: "ChildRejected", message },
-      ],
-    };
+    return failedSummary("ChildRejected", message);
   }
   const failed = children.find((c) => c.phase === "Failed");
   if (failed) {
-    const message = `${failed.kind}/${failed.name} failed`;
-    return {
-      phase: "Failed",
-      conditions: [
-        { type: "Failed", status: "True", reason: "ChildFailed", message },
-        { type: "Ready", status: "False", reason: "ChildFailed", message },
-        { type: "Succeeded", status: "False", reason: "ChildFailed", message },
-      ],
-    };
+    return failedSummary("ChildFailed", `${failed.kind}/${failed.name} failed`);
   }
   const done = children.filter((c) => c.phase === "Succeeded").length;
   if (children.length > 0 && done === children.length) {

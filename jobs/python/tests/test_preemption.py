@@ -36,6 +36,27 @@ def write(storage, value) -> None:
     (storage / "request.json").write_text(json.dumps(value, sort_keys=True))
 
 
+def _same_checkpoints(a_dir, b_dir) -> None:
+    for name in ("checkpoint-1.pth.tar", "checkpoint-2.pth.tar"):
+        a = torch.load(a_dir / name, weights_only=True)
+        b = torch.load(b_dir / name, weights_only=True)
+        for key in ("state_dict", "state_dict_ema"):
+            assert a[key].keys() == b[key].keys()
+            for k in a[key]:
+                assert torch.equal(a[key][k], b[key][k]), (name, key, k)
+
+
+def _start_stage(storage, **env):
+    """train-fold of storage/request.json in its own process, one thread, as a pod would run it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mammoflow_jobs", "train-fold", "--request", "request.json", "--storage-root", "."],
+        cwd=storage,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
     runs = {}
     for name in ("straight", "killed"):
@@ -50,14 +71,7 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
 
     killed = runs["killed"]
     progress_file = killed / "run/fold/resume/progress.json"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mammoflow_jobs", "train-fold", "--request", "request.json", "--storage-root", "."],
-        cwd=killed,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _start_stage(killed)
     deadline = time.monotonic() + 240
     at_kill = None
     try:
@@ -82,26 +96,10 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     metrics = json.loads((killed / "run/fold/result.json").read_text())["metrics"]
     assert metrics["resumedAtEpoch"] == 1 and metrics["resumedAtUpdate"] >= 1
 
-    for name in ("checkpoint-1.pth.tar", "checkpoint-2.pth.tar"):
-        a = torch.load(runs["straight"] / "run/fold" / name, weights_only=True)
-        b = torch.load(killed / "run/fold" / name, weights_only=True)
-        for key in ("state_dict", "state_dict_ema"):
-            assert a[key].keys() == b[key].keys()
-            for k in a[key]:
-                assert torch.equal(a[key][k], b[key][k]), (name, key, k)
+    _same_checkpoints(runs["straight"] / "run/fold", killed / "run/fold")
     pd.testing.assert_frame_equal(
         pd.read_csv(runs["straight"] / "run/fold/summary.csv"), pd.read_csv(killed / "run/fold/summary.csv")
     )
-
-
-def _same_checkpoints(a_dir, b_dir) -> None:
-    for name in ("checkpoint-1.pth.tar", "checkpoint-2.pth.tar"):
-        a = torch.load(a_dir / name, weights_only=True)
-        b = torch.load(b_dir / name, weights_only=True)
-        for key in ("state_dict", "state_dict_ema"):
-            assert a[key].keys() == b[key].keys()
-            for k in a[key]:
-                assert torch.equal(a[key][k], b[key][k]), (name, key, k)
 
 
 def test_sigterm_saves_after_the_current_step_and_the_resumed_run_ends_with_the_same_weights(tmp_path):
@@ -119,19 +117,7 @@ def test_sigterm_saves_after_the_current_step_and_the_resumed_run_ends_with_the_
 
     terminated = runs["terminated"]
     progress_file = terminated / "run/fold/resume/progress.json"
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MAMMOFLOW_TERMINATION_GRACE_SECONDS": "120",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mammoflow_jobs", "train-fold", "--request", "request.json", "--storage-root", "."],
-        cwd=terminated,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _start_stage(terminated, MAMMOFLOW_TERMINATION_GRACE_SECONDS="120")
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and process.poll() is None:
