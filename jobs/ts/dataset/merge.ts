@@ -95,7 +95,8 @@ export async function mergeDataset(
   await writeFileAtomic(target, formatCsv({ columns: [...table.columns], rows: table.rows }));
   const cancer = table.columns.indexOf("cancer");
   const positives = cancer < 0 ? 0 : table.rows.filter((row) => row[cancer] === "1").length;
-  const items = plan.images.length + problems.length - failed.length;
+  // Failed images are planned ones; unlabelled files are listed but are no items (report.ts isError).
+  const items = plan.images.length + plan.problems.length + table.problems.length;
   return {
     dataset: input.name,
     labelFile: target,

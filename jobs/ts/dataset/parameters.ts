@@ -23,7 +23,8 @@ export const PrepareDatasetParameters = z
     datasets: z.array(DatasetSourceParameter).min(1),
     pixels: PixelParameters.default({}),
     roi: RoiParameters.default({}),
-    maxErrorFraction: z.number().min(0).max(1).default(0.01),
+    // 0: any bad image or label row stops the stage, as the seed; above 0 is the explicit tolerance.
+    maxErrorFraction: z.number().min(0).max(1).default(0),
     merge: z.boolean().default(false),
     shards: z.int().min(1).optional(),
   })

@@ -19,13 +19,26 @@ export interface ErrorSummary {
   counts: Record<ProblemKind, number>;
 }
 
+/**
+ * Whether a problem is an error. A file that no label row names is listed but not counted: the
+ * seed reads only the files its label tables name, so such a file never stopped it.
+ */
+export function isError(problem: DatasetProblem): boolean {
+  return problem.kind !== "image-without-label";
+}
+
+/** `items` must leave out the files no label row names (they are not errors, see isError). */
 export function summarize(problems: readonly DatasetProblem[], items: number): ErrorSummary {
   const counts = Object.fromEntries(KINDS.map((kind) => [kind, 0])) as Record<ProblemKind, number>;
   for (const p of problems) counts[p.kind] += 1;
-  return { items, errors: problems.length, fraction: items === 0 ? 0 : problems.length / items, counts };
+  const errors = problems.filter(isError).length;
+  return { items, errors, fraction: items === 0 ? 0 : errors / items, counts };
 }
 
-/** The stage fails only when the error fraction is above the limit (equal is allowed). */
+/**
+ * The stage fails when the error fraction is above the limit (equal is allowed). With the default
+ * limit 0, as the seed, any bad image or label row stops it.
+ */
 export function exceedsLimit(summary: ErrorSummary, maxErrorFraction: number): boolean {
   return summary.fraction > maxErrorFraction;
 }
@@ -39,15 +52,16 @@ export function failureMessage(
   maxErrorFraction: number,
   reportPath: string,
 ): string {
-  const kinds = KINDS.filter((k) => summary.counts[k] > 0)
+  const errors = problems.filter(isError);
+  const kinds = KINDS.filter((k) => summary.counts[k] > 0 && k !== "image-without-label")
     .map((k) => `${summary.counts[k]} ${k}`)
     .join(", ");
-  const named = problems.slice(0, NAMED_IN_MESSAGE).map((p) => `${p.item}: ${p.message}`);
+  const named = errors.slice(0, NAMED_IN_MESSAGE).map((p) => `${p.item}: ${p.message}`);
   const more =
-    problems.length > NAMED_IN_MESSAGE ? [`… and ${problems.length - NAMED_IN_MESSAGE} more in ${reportPath}`] : [];
-  return [
-    `${summary.errors} of ${summary.items} items failed (${percent(summary.fraction)} > maxErrorFraction ${percent(maxErrorFraction)}): ${kinds}`,
-    ...named,
-    ...more,
-  ].join("\n");
+    errors.length > NAMED_IN_MESSAGE ? [`… and ${errors.length - NAMED_IN_MESSAGE} more in ${reportPath}`] : [];
+  const headline =
+    maxErrorFraction === 0
+      ? `${summary.errors} of ${summary.items} items are bad and bad data stops the stage, as in the seed (maxErrorFraction 0; a larger value skips them up to that fraction; all are listed in ${reportPath}): ${kinds}`
+      : `${summary.errors} of ${summary.items} items failed (${percent(summary.fraction)} > maxErrorFraction ${percent(maxErrorFraction)}): ${kinds}`;
+  return [headline, ...named, ...more].join("\n");
 }

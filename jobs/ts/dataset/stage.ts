@@ -91,7 +91,7 @@ function addProblems(ctx: StageContext, problems: readonly DatasetProblem[]): vo
   for (const p of problems.slice(0, PROBLEMS_IN_RESULT)) ctx.addProblem(p.item, `${p.kind}: ${p.message}`);
 }
 
-/** Crops this process's slice; fails when its own images fail above the limit. */
+/** Crops this process's slice; a shard fails when its own images fail above the limit. */
 async function runShard(
   ctx: StageContext,
   parameters: PrepareDatasetParameters,
@@ -129,11 +129,12 @@ async function runShard(
   const problems: DatasetProblem[] = records
     .filter((r) => r.status === "failed")
     .map((r) => ({ kind: r.problem ?? "unreadable-file", item: r.file, message: r.message ?? "" }));
+  // In a one-process run the merge that follows reports every problem (images, labels, unlabelled
+  // files) in report.json and then fails: a failure here would name only the images.
+  if (!ctx.request.shard) return;
+  addProblems(ctx, problems);
   const summary = summarize(problems, slice.length);
-  const failing = exceedsLimit(summary, parameters.maxErrorFraction);
-  // In a one-process run the merge reports every problem; a shard reports its own.
-  if (ctx.request.shard || failing) addProblems(ctx, problems);
-  if (failing) {
+  if (exceedsLimit(summary, parameters.maxErrorFraction)) {
     throw new StageFailure(
       "BadInput",
       failureMessage(problems, summary, parameters.maxErrorFraction, file),

@@ -36,9 +36,9 @@ export const ClassificationDatasetSpec = z
       .number()
       .min(0)
       .max(1)
-      .default(0.01)
+      .default(0)
       .describe(
-        "prepare-dataset fails when more than this fraction of images cannot be read or labelled; below it, errors are reported and skipped.",
+        "Bad-data policy of prepare-dataset. 0 (default): any unreadable image or bad label row stops the stage, as the seed, naming the files after writing the report. Above 0: tolerance, those items are reported and skipped while they are at most this fraction (a skipped row changes the sampler's order and can move the split; docs/fidelity.md). Files no label row names are listed but never counted.",
       ),
     placement: defaulted(Placement),
   })

@@ -302,10 +302,11 @@ describe("prepare-dataset error report", () => {
   const BROKEN = "datasets/broken/bmcd";
   const broken = (...parts: string[]) => path.join(root, BROKEN, ...parts);
   const request = { outputDir: "runs/local/ClassificationDataset/broken/prepare-dataset" };
-  const parameters = (maxErrorFraction: number) => ({
+  const parameters = (maxErrorFraction?: number) => ({
     datasets: [{ name: "bmcd", rawPath: BROKEN, labels: "Generated" }],
-    maxErrorFraction,
+    ...(maxErrorFraction === undefined ? {} : { maxErrorFraction }),
   });
+  const out = (...parts: string[]) => path.join(root, request.outputDir, ...parts);
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "mammoflow-prepare-broken-"));
@@ -337,17 +338,55 @@ describe("prepare-dataset error report", () => {
     await writeText(broken("Dataset", "Suspicious_cases", "2", "MLO_recent.dcm"), "not a DICOM at all");
   });
 
-  it("fails above maxErrorFraction and names the files", async () => {
-    const { code, result } = await run(request, parameters(0.01));
+  const unreadable = () =>
+    `${broken("Dataset", "Suspicious_cases", "2", "MLO_recent.dcm")}: not a DICOM Part-10 file: only 18 bytes, too short for the 128-byte preamble and "DICM"`;
+
+  it("by default stops on any bad image or label row, as the seed, naming every file after writing the report", async () => {
+    const { code, result } = await run(request, parameters());
     expect(code).toBe(2);
     expect(result.error?.reason).toBe("BadInput");
-    expect(result.error?.file).toBe(broken("Dataset", "Suspicious_cases", "2", "MLO_recent.dcm"));
+    expect(result.error?.file).toBe(broken("Dataset", "Normal_cases", "3"));
     expect(result.error?.message).toBe(
       [
-        "1 of 4 items failed (25.00 % > maxErrorFraction 1.00 %): 1 unreadable-file",
-        `${broken("Dataset", "Suspicious_cases", "2", "MLO_recent.dcm")}: not a DICOM Part-10 file: only 18 bytes, too short for the 128-byte preamble and "DICM"`,
+        `2 of 5 items are bad and bad data stops the stage, as in the seed (maxErrorFraction 0; a larger value skips them up to that fraction; all are listed in ${out("report.json")}): 1 unreadable-file, 1 missing-view`,
+        `${broken("Dataset", "Normal_cases", "3")}: expected 2 recent and 0 or 2 prior DICOMs, found 1 recent and 0 prior (CC_recent.dcm)`,
+        unreadable(),
       ].join("\n"),
     );
+    const report = JSON.parse(await readFile(out("report.json"), "utf8"));
+    expect(report.maxErrorFraction).toBe(0);
+    expect(report.summary).toMatchObject({ items: 5, errors: 2 });
+  });
+
+  it("fails above an explicit maxErrorFraction and names the files", async () => {
+    const { code, result } = await run(request, parameters(0.01));
+    expect(code).toBe(2);
+    expect(result.error?.message).toBe(
+      [
+        "2 of 5 items failed (40.00 % > maxErrorFraction 1.00 %): 1 unreadable-file, 1 missing-view",
+        `${broken("Dataset", "Normal_cases", "3")}: expected 2 recent and 0 or 2 prior DICOMs, found 1 recent and 0 prior (CC_recent.dcm)`,
+        unreadable(),
+      ].join("\n"),
+    );
+  });
+
+  it("a shard stops on its own bad image by default, naming it after writing its records", async () => {
+    const { code, result } = await run(
+      { outputDir: `${request.outputDir}-shard/0`, shard: { index: 0, count: 1 } },
+      parameters(),
+    );
+    expect(code).toBe(2);
+    expect(result.error?.file).toBe(broken("Dataset", "Suspicious_cases", "2", "MLO_recent.dcm"));
+    const records = path.join(root, `${request.outputDir}-shard`, "0", "records.json");
+    expect(result.error?.message).toBe(
+      [
+        `1 of 4 items are bad and bad data stops the stage, as in the seed (maxErrorFraction 0; a larger value skips them up to that fraction; all are listed in ${records}): 1 unreadable-file`,
+        unreadable(),
+      ].join("\n"),
+    );
+    expect(
+      JSON.parse(await readFile(records, "utf8")).records.filter((r: { status: string }) => r.status === "failed"),
+    ).toHaveLength(1);
   });
 
   it("below the limit, skips the bad items, writes the rest and reports every problem", async () => {
@@ -373,7 +412,7 @@ describe("prepare-dataset error report", () => {
       ["image-without-label", `${BROKEN}/Dataset/Normal_cases/7/CC_recent.dcm`],
     ]);
     expect(result.problems).toHaveLength(3);
-    // 4 planned images, a case folder missing a view, an unlabelled file: 3 problems in 6 items.
-    expect(result.metrics.error_fraction).toBe(0.5);
+    // 4 planned images and a case folder missing a view are items; the unlabelled file is listed, not counted.
+    expect(result.metrics.error_fraction).toBe(0.4);
   });
 });
