@@ -1,6 +1,8 @@
-import type { ClassificationDataset } from "../../api/kinds/classification-dataset.ts";
+import { type ClassificationDataset, classificationDatasetKind } from "../../api/kinds/classification-dataset.ts";
+import { roiDetectorTrainingKind } from "../../api/kinds/roi-detector-training.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
 import { dependencyStageDir, makeStage } from "./make-stage.ts";
+import { registerKind } from "./registered-kind.ts";
 
 type Spec = ClassificationDataset["spec"];
 
@@ -26,3 +28,10 @@ export function planClassificationDataset(
   });
   return [prepare, split];
 }
+
+/** Waits for its detector, whose ONNX model crops the breasts. */
+export const classificationDataset = registerKind({
+  definition: classificationDatasetKind,
+  references: [{ kind: roiDetectorTrainingKind, refs: (spec) => [{ role: "detector", name: spec.detector.name }] }],
+  plan: (resource, spec, { dependencies }) => planClassificationDataset(resource, spec, dependencies),
+});

@@ -1,7 +1,9 @@
-import type { ClassifierFold } from "../../api/kinds/classifier-fold.ts";
+import { classificationDatasetKind } from "../../api/kinds/classification-dataset.ts";
+import { type ClassifierFold, classifierFoldKind } from "../../api/kinds/classifier-fold.ts";
 import { seedTrainingStages } from "../../api/settings/classifier.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
 import { dependencyStageDir, makeStage } from "./make-stage.ts";
+import { registerKind } from "./registered-kind.ts";
 
 type Spec = ClassifierFold["spec"];
 
@@ -38,3 +40,10 @@ export function planClassifierFold(
   }
   return plans;
 }
+
+/** Waits for its dataset (crops and split). */
+export const classifierFold = registerKind({
+  definition: classifierFoldKind,
+  references: [{ kind: classificationDatasetKind, refs: (spec) => [{ role: "dataset", name: spec.dataset.name }] }],
+  plan: (resource, spec, { dependencies }) => planClassifierFold(resource, spec, dependencies),
+});

@@ -1,7 +1,9 @@
-import type { EngineBuild } from "../../api/kinds/engine-build.ts";
+import { classifierFoldKind } from "../../api/kinds/classifier-fold.ts";
+import { type EngineBuild, engineBuildKind } from "../../api/kinds/engine-build.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
 import { TRAIN_FOLD_PREFIX } from "./classifier-fold.ts";
 import { makeStage } from "./make-stage.ts";
+import { registerKind } from "./registered-kind.ts";
 
 type Spec = EngineBuild["spec"];
 
@@ -52,3 +54,16 @@ export function planEngineBuild(
   }
   return plans;
 }
+
+/** From Folds, waits for its folds (roles fold0, fold1, …); from Trained checkpoints, for nothing. */
+export const engineBuild = registerKind({
+  definition: engineBuildKind,
+  references: [
+    {
+      kind: classifierFoldKind,
+      refs: (spec) =>
+        spec.source === "Folds" ? (spec.folds ?? []).map((ref, i) => ({ role: `fold${i}`, name: ref.name })) : [],
+    },
+  ],
+  plan: (resource, spec, { dependencies, gpuType }) => planEngineBuild(resource, spec, dependencies, gpuType),
+});

@@ -1,6 +1,7 @@
-import type { RoiDetectorTraining } from "../../api/kinds/roi-detector-training.ts";
+import { type RoiDetectorTraining, roiDetectorTrainingKind } from "../../api/kinds/roi-detector-training.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
 import { makeStage } from "./make-stage.ts";
+import { registerKind } from "./registered-kind.ts";
 
 type Spec = RoiDetectorTraining["spec"];
 
@@ -44,3 +45,10 @@ export function planRoiDetectorTraining(resource: ResourceId, spec: Spec): Stage
   });
   return [...(roiImages ? [roiImages] : []), roiDataset, train, exportOnnx];
 }
+
+/** Waits for nothing: its inputs are files under the storage root. */
+export const roiDetectorTraining = registerKind({
+  definition: roiDetectorTrainingKind,
+  references: [],
+  plan: (resource, spec) => planRoiDetectorTraining(resource, spec),
+});

@@ -1,6 +1,9 @@
-import type { Submission } from "../../api/kinds/submission.ts";
+import { engineBuildKind } from "../../api/kinds/engine-build.ts";
+import { roiDetectorTrainingKind } from "../../api/kinds/roi-detector-training.ts";
+import { type Submission, submissionKind } from "../../api/kinds/submission.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
 import { dependencyStageDir, makeStage } from "./make-stage.ts";
+import { registerKind } from "./registered-kind.ts";
 
 type Spec = Submission["spec"];
 
@@ -38,3 +41,13 @@ export function planSubmission(
   });
   return [predict, aggregate];
 }
+
+/** Waits for its detector and its engine. */
+export const submission = registerKind({
+  definition: submissionKind,
+  references: [
+    { kind: roiDetectorTrainingKind, refs: (spec) => [{ role: "detector", name: spec.detector.name }] },
+    { kind: engineBuildKind, refs: (spec) => [{ role: "engine", name: spec.engine.name }] },
+  ],
+  plan: (resource, spec, { dependencies }) => planSubmission(resource, spec, dependencies),
+});
