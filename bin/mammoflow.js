@@ -10,12 +10,12 @@ import { existsSync } from "node:fs";
 // build/js has source maps: with --debug (which prints stacks) they name the TypeScript lines.
 if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true);
 
-let entry = "../build/js/operator/cli/main.js";
+let entry = "../build/js/cli/main.js";
 if (process.env.MAMMOFLOW_TSX === "1") {
   const { register } = await import("tsx/esm/api");
   register();
-  entry = "../operator/cli/main.ts";
-} else if (existsSync(new URL("../operator/cli/main.ts", import.meta.url))) {
+  entry = "../cli/main.ts";
+} else if (existsSync(new URL("../cli/main.ts", import.meta.url))) {
   const { ensureBuild } = await import("../scripts/build-js.js");
   try {
     // Silent unless someone is watching: tests and tools compare stderr.

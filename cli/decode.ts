@@ -1,6 +1,6 @@
 import { type Command, CommanderError } from "commander";
-import { DECODE_MODES, type DecodeMode } from "../../jobs/ts/dicom/batch/render.ts";
-import { cpuBudget } from "../../jobs/ts/platform/cpu-budget.ts";
+import { DECODE_MODES, type DecodeMode } from "../jobs/ts/dicom/batch/render.ts";
+import { cpuBudget } from "../jobs/ts/platform/cpu-budget.ts";
 
 interface DecodeOptions {
   out?: string;
@@ -39,8 +39,8 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
       const workers = options.workers === undefined ? cpuBudget() : Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1) usage(`--workers ${options.workers} is not a positive integer`);
       // The codecs and sharp load only for this command (the codecs in the worker threads).
-      const { runDecodeBatch } = await import("../../jobs/ts/dicom/batch/run-batch.ts");
-      const { InputError } = await import("../../jobs/ts/dicom/batch/inputs.ts");
+      const { runDecodeBatch } = await import("../jobs/ts/dicom/batch/run-batch.ts");
+      const { InputError } = await import("../jobs/ts/dicom/batch/inputs.ts");
       let summary: Awaited<ReturnType<typeof runDecodeBatch>>;
       try {
         summary = await runDecodeBatch({ inputs, outDir: options.out, mode: options.mode as DecodeMode, workers });

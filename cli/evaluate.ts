@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { type Command, CommanderError } from "commander";
-import { decisionThreshold } from "../../jobs/ts/submit/aggregate.ts";
-import { parseCsv } from "../../jobs/ts/submit/csv.ts";
-import { evaluateBreasts } from "../../jobs/ts/submit/evaluation.ts";
-import { breastLabelsFromCsv } from "../../jobs/ts/submit/labels.ts";
-import { aggregationOptions } from "../../jobs/ts/submit/options.ts";
-import { readProbabilitiesCsv } from "../../jobs/ts/submit/probabilities-file.ts";
-import { buildSubmission } from "../../jobs/ts/submit/submission.ts";
+import { decisionThreshold } from "../jobs/ts/submit/aggregate.ts";
+import { parseCsv } from "../jobs/ts/submit/csv.ts";
+import { evaluateBreasts } from "../jobs/ts/submit/evaluation.ts";
+import { breastLabelsFromCsv } from "../jobs/ts/submit/labels.ts";
+import { aggregationOptions } from "../jobs/ts/submit/options.ts";
+import { readProbabilitiesCsv } from "../jobs/ts/submit/probabilities-file.ts";
+import { buildSubmission } from "../jobs/ts/submit/submission.ts";
 
 interface EvaluateOptions {
   probs?: string;

@@ -1,6 +1,6 @@
-import { APP_ROOT } from "../../jobs/ts/platform/app-root.ts";
-import { generatedFiles } from "../codegen/generated-files.ts";
-import { applyDrift, findDrift } from "../codegen/sync.ts";
+import { APP_ROOT } from "../jobs/contract/app-root.ts";
+import { generatedFiles } from "../operator/codegen/generated-files.ts";
+import { applyDrift, findDrift } from "../operator/codegen/sync.ts";
 
 /** `mammoflow generate [--check]`: writes (or checks) every file generated from operator/api, in the repository. */
 export async function generateCommand(options: { check?: boolean }): Promise<number> {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { APP_ROOT } from "../../jobs/ts/platform/app-root.ts";
+import { APP_ROOT } from "../jobs/contract/app-root.ts";
 import { registerDecodeCommand } from "./decode.ts";
 import { registerEvaluateCommand } from "./evaluate.ts";
 import { registerPredictCommand } from "./predict.ts";
@@ -134,8 +134,8 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     // import() of a loaded module costs nothing, and a command that raised one of these loaded it.
-    const { ResourceValidationError } = await import("../api/parse.ts");
-    const { ConfigError } = await import("../config/load.ts");
+    const { ResourceValidationError } = await import("../operator/api/parse.ts");
+    const { ConfigError } = await import("../operator/config/load.ts");
     if (error instanceof ResourceValidationError || error instanceof ConfigError) {
       process.stderr.write(`mammoflow: ${error.message}\n`);
       return 2;

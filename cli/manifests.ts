@@ -1,7 +1,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ALL_KINDS, API_GROUP, type ParsedResource, parseResource, ResourceValidationError } from "../api/index.ts";
+import {
+  ALL_KINDS,
+  API_GROUP,
+  type ParsedResource,
+  parseResource,
+  ResourceValidationError,
+} from "../operator/api/index.ts";
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 

@@ -1,7 +1,7 @@
-import { loadConfig } from "../config/load.ts";
-import { startOperator } from "../controllers/operator.ts";
-import { KubeClient } from "../kube/client.ts";
-import { createLogger } from "../log/logger.ts";
+import { loadConfig } from "../operator/config/load.ts";
+import { startOperator } from "../operator/controllers/operator.ts";
+import { KubeClient } from "../operator/kube/client.ts";
+import { createLogger } from "../operator/log/logger.ts";
 
 /** `mammoflow operator`: runs until SIGTERM/SIGINT (exit 0) or a lost Lease (exit 1). */
 export async function operatorCommand(options: { kubeconfig?: string; namespace?: string }): Promise<number> {

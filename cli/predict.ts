@@ -1,12 +1,12 @@
 import { type Command, CommanderError } from "commander";
-import { inferenceRuntimeOptions, parseExecutionProvider } from "../../jobs/ts/onnx/options.ts";
-import { cpuBudget } from "../../jobs/ts/platform/cpu-budget.ts";
-import { SEED_ROI_SELECTION } from "../../jobs/ts/roi/options.ts";
-import { writeFileAtomic } from "../../jobs/ts/runtime/files.ts";
-import { CsvError } from "../../jobs/ts/submit/csv.ts";
-import { aggregationOptions } from "../../jobs/ts/submit/options.ts";
-import { type ImageResult, probabilitiesCsv, readProbabilitiesCsv } from "../../jobs/ts/submit/probabilities-file.ts";
-import { buildSubmission } from "../../jobs/ts/submit/submission.ts";
+import { inferenceRuntimeOptions, parseExecutionProvider } from "../jobs/ts/onnx/options.ts";
+import { cpuBudget } from "../jobs/ts/platform/cpu-budget.ts";
+import { SEED_ROI_SELECTION } from "../jobs/ts/roi/options.ts";
+import { writeFileAtomic } from "../jobs/contract/files.ts";
+import { CsvError } from "../jobs/ts/submit/csv.ts";
+import { aggregationOptions } from "../jobs/ts/submit/options.ts";
+import { type ImageResult, probabilitiesCsv, readProbabilitiesCsv } from "../jobs/ts/submit/probabilities-file.ts";
+import { buildSubmission } from "../jobs/ts/submit/submission.ts";
 
 interface PredictOptions {
   csv?: string;
@@ -113,8 +113,8 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
         ...(options.trtCache ? { tensorrtEngineCacheDir: options.trtCache } : {}),
       });
       // ONNX Runtime and OpenCV.js load only for this command.
-      const { runPredict } = await import("../../jobs/ts/submit/run-predict.ts");
-      const { ExecutionProviderUnavailable, ModelLoadError } = await import("../../jobs/ts/onnx/session.ts");
+      const { runPredict } = await import("../jobs/ts/submit/run-predict.ts");
+      const { ExecutionProviderUnavailable, ModelLoadError } = await import("../jobs/ts/onnx/session.ts");
       const progress = progressLine();
       const started = Date.now();
       let results: ImageResult[];

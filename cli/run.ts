@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
-import { APP_ROOT } from "../../jobs/ts/platform/app-root.ts";
-import { loadConfig } from "../config/load.ts";
-import { executeLocalRun, LocalPlanError, LocalStageError, planLocalRun } from "../executors/local/index.ts";
-import { assertInputsPresent } from "../executors/local/preflight.ts";
+import { APP_ROOT } from "../jobs/contract/app-root.ts";
+import { loadConfig } from "../operator/config/load.ts";
+import { executeLocalRun, LocalPlanError, LocalStageError, planLocalRun } from "../operator/executors/local/index.ts";
+import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
 import { loadManifests } from "./manifests.ts";
 
 /** The interpreter with mammoflow_jobs: $MAMMOFLOW_PYTHON, else the project's .venv, else python3. */

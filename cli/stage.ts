@@ -1,6 +1,6 @@
-import { EXIT_PERMANENT_FAILURE } from "../../jobs/contract/exit-codes.ts";
-import { runStage } from "../../jobs/ts/runtime/index.ts";
-import { TS_STAGES } from "../../jobs/ts/stages.ts";
+import { EXIT_PERMANENT_FAILURE } from "../jobs/contract/exit-codes.ts";
+import { runStage } from "../jobs/ts/runtime/index.ts";
+import { TS_STAGES } from "../jobs/ts/stages.ts";
 
 /** `mammoflow stage NAME --request FILE`: the TypeScript stage image's entry point. */
 export async function stageCommand(

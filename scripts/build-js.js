@@ -20,7 +20,7 @@ import path from "node:path";
 /** The repository root (this file is scripts/build-js.js). */
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const OUT_DIR = "build/js";
-const SOURCE_DIRS = ["operator", "jobs/ts", "jobs/contract"];
+const SOURCE_DIRS = ["cli", "operator", "jobs/ts", "jobs/contract"];
 const STAMP = "stamp.json";
 const LOCK_WAIT_MS = 120_000;
 

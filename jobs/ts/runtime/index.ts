@@ -1,4 +1,4 @@
-export { sha256File, writeFileAtomic } from "./files.ts";
+export { sha256File, writeFileAtomic } from "../../contract/files.ts";
 export { RESULT_FILE, type RunStageOptions, runStage } from "./run-stage.ts";
 export { StageContext, type StageFunction } from "./stage-context.ts";
 export { StageFailure } from "./stage-failure.ts";

@@ -6,7 +6,7 @@ import { EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS } from "..
 import { StageRequest } from "../../contract/request.ts";
 import { type StageError, StageResult } from "../../contract/result.ts";
 import { compactResult } from "../../contract/termination.ts";
-import { writeFileAtomic } from "./files.ts";
+import { writeFileAtomic } from "../../contract/files.ts";
 import { StageContext, type StageFunction } from "./stage-context.ts";
 import { StageFailure } from "./stage-failure.ts";
 

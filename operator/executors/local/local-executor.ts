@@ -5,7 +5,7 @@ import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { StageResult } from "../../../jobs/contract/result.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
-import { writeFileAtomic } from "../../../jobs/ts/runtime/files.ts";
+import { writeFileAtomic } from "../../../jobs/contract/files.ts";
 import { stageRequests } from "../../pipeline/request.ts";
 import type { LocalStep } from "./local-plan.ts";
 

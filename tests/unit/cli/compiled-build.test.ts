@@ -37,8 +37,8 @@ async function checkoutCopy(): Promise<string> {
 
 describe("bin/mammoflow.js runs the compiled build, and never a stale one (on a copy of the checkout)", () => {
   let root: string;
-  const mainSource = () => path.join(root, "operator/cli/main.ts");
-  const mainBuilt = () => path.join(root, "build/js/operator/cli/main.js");
+  const mainSource = () => path.join(root, "cli/main.ts");
+  const mainBuilt = () => path.join(root, "build/js/cli/main.js");
   beforeAll(async () => {
     root = await checkoutCopy();
   });
@@ -87,7 +87,7 @@ describe("bin/mammoflow.js runs the compiled build, and never a stale one (on a 
       expect(code).toBe(1);
       expect(stdout).toBe("");
       expect(stderr).toContain("build/js does not match the TypeScript sources");
-      expect(stderr).toContain("operator/cli/main.ts");
+      expect(stderr).toContain("cli/main.ts");
     }
     await writeFile(mainSource(), source);
     expect((await run(root, ["--version"])).code).toBe(0);

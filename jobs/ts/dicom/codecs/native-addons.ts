@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { APP_ROOT } from "../../platform/app-root.ts";
+import { APP_ROOT } from "../../../contract/app-root.ts";
 
 // Optional native builds of codecs the project also has as WASM/JS (codecs/native/*.c*, built by
 // scripts/build-native.sh during `npm run setup`). They decode the same bits faster; which one a
