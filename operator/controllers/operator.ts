@@ -8,7 +8,7 @@ import { type Endpoints, serveEndpoints } from "../kube/http-endpoints.ts";
 import { LeaderElector, NotLeaderError } from "../kube/leader-election.ts";
 import { createOperatorMetrics } from "../kube/metrics.ts";
 import type { Logger } from "../log/logger.ts";
-import { STAGE_KINDS } from "../pipeline/plan.ts";
+import { STAGE_KINDS } from "../pipeline/registry.ts";
 import { Caches } from "./caches.ts";
 import type { ControllerContext } from "./context.ts";
 import { reproductionReconciler } from "./reproduction-controller.ts";

@@ -6,6 +6,7 @@ import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { setConditions } from "../pipeline/conditions.ts";
+import { STAGE_KINDS } from "../pipeline/registry.ts";
 import {
   type ChildManifest,
   reproductionArtifacts,
@@ -41,8 +42,6 @@ function ownedBy(child: ChildManifest, owner: KubeObject) {
     },
   };
 }
-
-const CHILD_KINDS = ["RoiDetectorTraining", "ClassificationDataset", "ClassifierFold", "EngineBuild", "Submission"];
 
 /** Deletes a child the spec no longer wants; its stage Jobs go with it (owner references). */
 async function pruneChild(context: ControllerContext, reproduction: KubeObject, child: KubeObject, kind: string) {
@@ -101,7 +100,8 @@ export function reproductionReconciler(context: ControllerContext) {
         rejected.set(child.metadata.name, `${error.statusCode} ${error.reason}: ${error.message}`);
       }
     }
-    const existing = CHILD_KINDS.flatMap((kind) =>
+    // Children run stages: a kind that runs none (Reproduction) is never a child.
+    const existing = STAGE_KINDS.flatMap((kind) =>
       context.caches
         .kind(kind)
         .list(namespace)

@@ -1,19 +1,11 @@
 import { KIND_LABEL, RESOURCE_LABEL } from "../executors/kubernetes/names.ts";
 import type { KubeObject } from "../kube/client.ts";
 import { objectKey } from "../kube/informer.ts";
-import { dependenciesOf } from "../pipeline/dependencies.ts";
+import { dependantKinds, registeredKind } from "../pipeline/registry.ts";
 import { REPRODUCTION_LABEL } from "../pipeline/reproduction.ts";
 import type { Caches } from "./caches.ts";
 
 export type Enqueue = (kind: string, key: string) => void;
-
-/** Kinds whose resources can wait for a resource of the key's kind (DESIGN.md §3). */
-const DEPENDANT_KINDS: Record<string, string[]> = {
-  RoiDetectorTraining: ["ClassificationDataset", "Submission"],
-  ClassificationDataset: ["ClassifierFold"],
-  ClassifierFold: ["EngineBuild"],
-  EngineBuild: ["Submission"],
-};
 
 /**
  * Which reconciles a change triggers: the object's own; its dependants' (a Ready detector
@@ -27,9 +19,12 @@ export function wireWatches(caches: Caches, enqueue: Enqueue): void {
       const namespace = object.metadata.namespace ?? "";
       const reproduction = object.metadata.labels?.[REPRODUCTION_LABEL];
       if (reproduction && kind !== "Reproduction") enqueue("Reproduction", `${namespace}/${reproduction}`);
-      for (const dependantKind of DEPENDANT_KINDS[kind] ?? []) {
+      // A dependant whose spec the schema refuses waits for nothing: it is InvalidSpec until edited.
+      for (const dependantKind of dependantKinds(kind)) {
+        const registered = registeredKind(dependantKind);
         for (const dependant of caches.kind(dependantKind).list(namespace)) {
-          const deps = dependenciesOf(dependantKind, (dependant.spec ?? {}) as Record<string, unknown>);
+          const reading = registered.read(dependant.spec ?? {});
+          const deps = reading.ok ? reading.spec.dependencies : [];
           if (deps.some((d) => d.kind === kind && d.name === object.metadata.name)) {
             enqueue(dependantKind, objectKey(dependant));
           }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { KINDS } from "../../pipeline/registry.ts";
 
 /** Labels on every object the operator creates (selectors of its informers). */
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -13,13 +14,8 @@ export const REQUEST_DIGEST_ANNOTATION = "mammoflow.io/request-digest";
 /** The one field manager of every server-side apply. */
 export const FIELD_MANAGER = "mammoflow-operator";
 
-const SHORT_KIND: Record<string, string> = {
-  RoiDetectorTraining: "roidet",
-  ClassificationDataset: "clsdata",
-  ClassifierFold: "fold",
-  EngineBuild: "engine",
-  Submission: "sub",
-};
+/** A kind in Job names: its CRD's first short name (pipeline/registry.ts). */
+const shortKind = (kind: string) => KINDS.find((k) => k.kind === kind)?.shortName ?? kind.toLowerCase();
 
 /**
  * The Job of one stage of one resource. Deterministic, so a restarted operator applies the
@@ -27,7 +23,7 @@ const SHORT_KIND: Record<string, string> = {
  * controller copies it into a label value, with a hash suffix when it had to be shortened.
  */
 export function stageJobName(kind: string, name: string, stageId: string): string {
-  const full = `${name}-${SHORT_KIND[kind] ?? kind.toLowerCase()}-${stageId}`;
+  const full = `${name}-${shortKind(kind)}-${stageId}`;
   if (full.length <= 63) return full;
   const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
   return `${full.slice(0, 54).replace(/[-.]+$/, "")}-${hash}`;
