@@ -2,17 +2,18 @@
 // the background (state in tests/cluster/.state/cluster.json) and prints the kubeconfig path.
 // As root with containerd installed (`npm run setup:test`), it also starts the real node
 // kubelet-0 and loads the stage images `npm run images:build` made, so pods really run;
-// `--no-real-node` leaves it out.
+// `--no-real-node` leaves it out. `preload` builds the stage images and imports them into the
+// real node's containerd ahead of a test run (harness/preload.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readBuiltImages } from "../../../scripts/images/manifest.ts";
 import { CLUSTER_DIR, controlPlaneBinary } from "./binary.ts";
 import { startControlPlane } from "./control-plane.ts";
-import { loadImage } from "./node-images.ts";
 import { stopDetachedNode } from "./node-lock.ts";
+import { preloadStageImages } from "./preload.ts";
 import { stopProcess } from "./processes.ts";
 import { REAL_NODE_LABEL } from "./real-node.ts";
+import { loadStageImages } from "./stage-images.ts";
 
 const STATE_DIR = path.join(CLUSTER_DIR, ".state");
 const STATE_FILE = path.join(STATE_DIR, "cluster.json");
@@ -38,18 +39,13 @@ function realNodeUnavailable(): string | undefined {
 
 /** Loads the stage images the last `npm run images:build` recorded; returns their references. */
 function loadBuiltStageImages(containerdAddress: string): string[] {
-  const built = readBuiltImages();
-  const loaded: string[] = [];
-  for (const name of ["stage-ts", "stage-python"] as const) {
-    const image = built[name];
-    if (!image) {
-      process.stderr.write(`cluster: no ${name} image built yet (npm run images:build), so none is on the real node\n`);
-      continue;
-    }
-    process.stderr.write(`cluster: loading ${image.ref} into the real node (the first time takes minutes)\n`);
-    loaded.push(loadImage(image.ref, containerdAddress).name);
+  try {
+    const images = loadStageImages(containerdAddress);
+    return [images.typescriptStage, images.pythonStage];
+  } catch (error) {
+    process.stderr.write(`cluster: ${(error as Error).message}; no stage image is on the real node\n`);
+    return [];
   }
-  return loaded;
 }
 
 async function up(flags: string[]): Promise<number> {
@@ -102,6 +98,10 @@ const command = process.argv[2];
 const commands: Record<string, () => Promise<number>> = {
   up: () => up(process.argv.slice(3)),
   down,
+  preload: async () => {
+    await preloadStageImages();
+    return 0;
+  },
   build: async () => {
     process.stdout.write(`${controlPlaneBinary()}\n`);
     return 0;
@@ -109,7 +109,7 @@ const commands: Record<string, () => Promise<number>> = {
 };
 const run = command ? commands[command] : undefined;
 if (!run) {
-  process.stderr.write("usage: cli.ts up [--no-real-node] | down | build\n");
+  process.stderr.write("usage: cli.ts up [--no-real-node] | down | preload | build\n");
   process.exitCode = 2;
 } else {
   process.exitCode = await run();

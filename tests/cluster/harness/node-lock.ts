@@ -19,6 +19,11 @@ export interface NodeLock {
    * is held for as long as its containerd runs, until `cluster:down` stops it.
    */
   detached?: boolean;
+  /**
+   * Held by `cluster:preload` (CI starts it in the background), which only loads images through
+   * containerd and lets go within minutes: a test run that finds it waits instead of failing.
+   */
+  preload?: boolean;
   /** Folder of the run: containerd's state, the kubelet's root. */
   dir: string;
   containerdAddress: string;
@@ -43,6 +48,7 @@ function runs(pid: number, program: string): boolean {
  * containers (through its own containerd while that still answers), its containerd and mounts.
  */
 export async function acquireNodeLock(lock: NodeLock): Promise<void> {
+  await waitForPreload();
   const previous = readLock();
   if (previous?.detached && previous.pids.containerd !== undefined && runs(previous.pids.containerd, "containerd")) {
     throw new Error(
@@ -57,6 +63,25 @@ export async function acquireNodeLock(lock: NodeLock): Promise<void> {
   if (previous) await clearLeftovers(previous);
   mkdirSync(NODE_CACHE_DIR, { recursive: true });
   writeFileSync(LOCK_FILE, `${JSON.stringify(lock, null, 2)}\n`);
+}
+
+const PRELOAD_WAIT_MS = 40 * 60_000;
+
+async function waitForPreload(): Promise<void> {
+  const deadline = Date.now() + PRELOAD_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    const holder = readLock();
+    if (!holder?.preload || holder.owner === process.pid || !alive(holder.owner)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the real node's cache (${NODE_CACHE_DIR}) is still held by the preload of process ${holder.owner}`,
+      );
+    }
+    if (!announced) process.stderr.write(`cluster: waiting for the image preload (pid ${holder.owner}) to finish\n`);
+    announced = true;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
 }
 
 /** Records the node's processes as they start, so that a crash leaves them findable. */

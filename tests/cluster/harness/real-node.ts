@@ -54,7 +54,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
   const started = Date.now();
   const name = options.name ?? REAL_NODE_NAME;
   const nodeDir = path.join(options.dir, "node");
-  const address = path.join(nodeDir, "containerd.sock");
+  const address = nodeContainerdAddress(nodeDir);
   const detached = options.detached ?? false;
   const lock: NodeLock = {
     owner: process.pid,
@@ -81,32 +81,11 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     releaseNodeLock();
   };
   try {
-    const folder = (sub: string) => {
-      const dir = path.join(nodeDir, sub);
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    };
-    mkdirSync(CONTAINERD_ROOT, { recursive: true });
-    const cniDir = folder("cni");
-    writeFileSync(path.join(cniDir, "10-mammoflow.conflist"), JSON.stringify(cniConflist(folder("cni-ipam")), null, 2));
-    const pause = programImage("pause");
-    const containerdToml = path.join(nodeDir, "containerd.toml");
-    writeFileSync(
-      containerdToml,
-      containerdConfig(execFileSync("containerd", ["config", "default"], { encoding: "utf8" }), {
-        root: CONTAINERD_ROOT,
-        state: folder("containerd-state"),
-        address,
-        sandboxImage: pause.name,
-        cniConfDir: cniDir,
-        cniBinDir: CNI_BIN_DIR,
-      }),
-    );
-    const containerd = startProgram("containerd", "containerd", ["--config", containerdToml], options.dir, detached);
+    const folder = (sub: string) => subfolder(nodeDir, sub);
+    const containerd = await startNodeContainerd(nodeDir, options.dir, detached);
     components.push(containerd);
     lock.pids.containerd = containerd.pid;
     updateNodeLock(lock);
-    await waitFor("containerd", async () => ctrReady(address), 30_000, options.dir);
     loadProgramImage("pause", address);
 
     const nodeIp = ensurePodBridge();
@@ -161,3 +140,46 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     throw error;
   }
 }
+
+function subfolder(parent: string, sub: string): string {
+  const dir = path.join(parent, sub);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Starts containerd on the node cache's persistent root, its state, socket and CNI files under
+ * `nodeDir`, and waits until it answers: the node's runtime, also started alone to load images
+ * ahead of a test run (preload.ts).
+ */
+export async function startNodeContainerd(nodeDir: string, logDir: string, detached: boolean): Promise<Component> {
+  const address = nodeContainerdAddress(nodeDir);
+  mkdirSync(CONTAINERD_ROOT, { recursive: true });
+  const cniDir = subfolder(nodeDir, "cni");
+  writeFileSync(
+    path.join(cniDir, "10-mammoflow.conflist"),
+    JSON.stringify(cniConflist(subfolder(nodeDir, "cni-ipam")), null, 2),
+  );
+  const containerdToml = path.join(nodeDir, "containerd.toml");
+  writeFileSync(
+    containerdToml,
+    containerdConfig(execFileSync("containerd", ["config", "default"], { encoding: "utf8" }), {
+      root: CONTAINERD_ROOT,
+      state: subfolder(nodeDir, "containerd-state"),
+      address,
+      sandboxImage: programImage("pause").name,
+      cniConfDir: cniDir,
+      cniBinDir: CNI_BIN_DIR,
+    }),
+  );
+  const containerd = startProgram("containerd", "containerd", ["--config", containerdToml], logDir, detached);
+  try {
+    await waitFor("containerd", async () => ctrReady(address), 30_000, logDir);
+  } catch (error) {
+    await stopProcess(containerd.pid);
+    throw error;
+  }
+  return containerd;
+}
+
+export const nodeContainerdAddress = (nodeDir: string) => path.join(nodeDir, "containerd.sock");
