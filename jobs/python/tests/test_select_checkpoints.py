@@ -93,3 +93,54 @@ def test_missing_epoch_and_wrong_row_count_are_permanent(storage, write_request)
     assert run_stage(STAGES, "select-checkpoints", write_request(rows), storage) == 2
     result = json.loads((storage / "s2/result.json").read_text())
     assert "expected 54706" in result["error"]["message"]
+
+
+def write_competition_sized_fold(folder, patients: np.ndarray, rows: int, rng) -> None:
+    """pred_1.csv with `rows` image rows over `patients` (each patient at least once)."""
+    (folder / "results").mkdir(parents=True)
+    ids = np.concatenate([patients, rng.choice(patients, rows - len(patients))])
+    pd.DataFrame(
+        {"patient_id": ids, "laterality": "L", "preds": rng.random(rows).round(3), "targets": rng.random(rows) < 0.02}
+    ).astype({"targets": int}).to_csv(folder / "results" / "pred_1.csv", index=False)
+    (folder / "checkpoint-1.pth.tar").write_bytes(b"checkpoint")
+
+
+def test_oof_row_check_is_on_by_default_for_the_full_competition_data(storage, write_request):
+    # All 11,913 competition patients in the validation folds but one image fewer than the seed's
+    # 54,706: the seed's assert fails, and so must the default check; 0 turns it off explicitly.
+    rng = np.random.default_rng(13)
+    patients = np.arange(11_913)
+    write_competition_sized_fold(storage / "c0", patients[:5_957], 27_353, rng)
+    write_competition_sized_fold(storage / "c1", patients[5_957:], 27_352, rng)
+
+    def request(out: str, **selection):
+        return make_request(
+            "select-checkpoints",
+            inputs={"fold0": "c0", "fold1": "c1"},
+            parameters={
+                "selection": {"candidates": [{"fold": 0, "epochs": [1]}, {"fold": 1, "epochs": [1]}]} | selection
+            },
+            outputDir=out,
+        )
+
+    assert run_stage(STAGES, "select-checkpoints", write_request(request("d")), storage) == 2
+    error = json.loads((storage / "d/result.json").read_text())["error"]
+    assert error["reason"] == "BadInput"
+    assert error["message"] == "pooled predictions of (1.0, 1.0) have 54705 rows, expected 54706"
+
+    assert run_stage(STAGES, "select-checkpoints", write_request(request("off", expectedOofRows=0)), storage) == 0
+    assert json.loads((storage / "off/result.json").read_text())["metrics"]["oofRowsChecked"] == 0
+
+
+def test_oof_row_check_is_off_by_default_on_other_data(storage, write_request):
+    rng = np.random.default_rng(14)
+    for fold in EPOCHS:
+        write_fold(storage / f"f{fold}", fold, rng)
+    request = make_request(
+        "select-checkpoints",
+        inputs={"fold0": "f0", "fold1": "f1"},
+        parameters={"selection": {"candidates": [{"fold": 0, "epochs": [3]}, {"fold": 1, "epochs": [7]}]}},
+        outputDir="other",
+    )
+    assert run_stage(STAGES, "select-checkpoints", write_request(request), storage) == 0
+    assert json.loads((storage / "other/result.json").read_text())["metrics"]["oofRowsChecked"] == 0

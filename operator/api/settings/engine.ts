@@ -14,7 +14,7 @@ export const FoldCandidates = z
   })
   .describe("Checkpoints of one fold that take part in the selection.");
 
-/** The seed's hard-coded BEST_EPOCHS (pipeline-spec §6.2): 3·5·7·5 = 525 combinations. */
+/** The seed's hard-coded BEST_EPOCHS (docs/seed-pipeline.md#checkpoint-selection): 3·5·7·5 = 525 combinations. */
 export const SEED_CANDIDATE_EPOCHS = [
   { fold: 0, epochs: [11, 12, 13] },
   { fold: 1, epochs: [8, 9, 10, 11, 12] },
@@ -39,7 +39,7 @@ export function candidatesCoverFoldsCel(candidates: string, count: string): stri
   return `size(${candidates}) == ${count} && ${candidates}.all(c, c.fold < ${count} && ${candidates}.exists_one(d, d.fold == c.fold))`;
 }
 
-/** Checkpoint selection over pooled out-of-fold predictions (pipeline-spec §6). */
+/** Checkpoint selection over pooled out-of-fold predictions (docs/seed-pipeline.md#checkpoint-selection). */
 export const CheckpointSelection = z
   .object({
     candidates: z
@@ -56,10 +56,10 @@ export const CheckpointSelection = z
       .describe("Step of the threshold grid [0, 1) searched for the best breast-level pF1."),
     expectedOofRows: z
       .int()
-      .min(1)
+      .min(0)
       .optional()
       .describe(
-        "If set, the pooled out-of-fold predictions must have exactly this many rows (the seed asserts 54,706).",
+        "The pooled out-of-fold predictions must have exactly this many rows; 0: no check. Omitted: the seed's assert (54,706 rows) whenever the validation folds hold all 11,913 competition patients, no check on other data.",
       ),
   })
   .describe("How the final checkpoint of each fold is chosen.");
@@ -75,7 +75,7 @@ const batchOrder: Invariant<ExportShape>[] = [
   },
 ];
 
-/** ONNX export and TensorRT engine of the ensemble (pipeline-spec §7.2). */
+/** ONNX export and TensorRT engine of the ensemble (docs/seed-pipeline.md#fold-ensemble). */
 export const EnsembleExport = withInvariants(
   z
     .object({

@@ -2,6 +2,12 @@
 
 Inputs `fold0` … `foldN`: train-fold folders (`results/pred_{epoch}.csv`, `checkpoint-{epoch}.pth.tar`).
 Writes `best_convnext_fold_{k}.pth.tar` and `selection.json` (combination, OOF pF1, threshold).
+
+The seed asserts 54,706 pooled out-of-fold rows (every image of the competition's train.csv).
+`selection.expectedOofRows` sets the expected count (0: no check); when omitted, the check is the
+seed's whenever the folds' validation predictions hold all 11,913 competition patients, so a run
+on the full data that lost an image (a tolerated bad row) stops here instead of selecting on
+shifted folds, and a run on other data is not checked.
 """
 
 import shutil
@@ -10,6 +16,7 @@ import pandas as pd
 
 from .. import params
 from ..contract import StageFailure, write_json_atomic
+from ..data.cv_split import COMPETITION_IMAGES, COMPETITION_PATIENTS
 from ..metrics.selection import epoch_name, rank_combinations
 from ..runner import StageContext
 from . import stage
@@ -40,12 +47,19 @@ def parse_candidates(selection: dict) -> list[tuple[int, list[float]]]:
     return parsed
 
 
+def expected_oof_rows(selection: dict, first_frames: list[pd.DataFrame]) -> int | None:
+    """The pooled row count to assert (None: none); `first_frames` are the folds' first candidates."""
+    if selection.get("expectedOofRows") is not None:
+        return params.integer(selection, "expectedOofRows", where="selection", minimum=0) or None
+    patients = pd.concat(first_frames)["patient_id"].nunique()
+    return COMPETITION_IMAGES if patients == COMPETITION_PATIENTS else None
+
+
 @stage("select-checkpoints")
 def select_checkpoints_stage(ctx: StageContext) -> None:
     selection = params.section(ctx.request.parameters, "selection")
     candidates = parse_candidates(selection)
     step = params.number(selection, "thresholdStep", 0.01, where="selection", minimum=1e-6, maximum=0.5)
-    expected_rows = selection.get("expectedOofRows")
     folders = {fold: ctx.input_path(f"fold{fold}") for fold, _ in candidates}
 
     def predictions(index: int, epoch: float) -> pd.DataFrame:
@@ -61,6 +75,10 @@ def select_checkpoints_stage(ctx: StageContext) -> None:
             raise StageFailure("BadInput", f"{path} lacks column(s) {', '.join(missing)}", str(path))
         return frame
 
+    expected_rows = expected_oof_rows(
+        selection, [predictions(i, epochs[0]) for i, (_, epochs) in enumerate(candidates)]
+    )
+    ctx.metrics["oofRowsChecked"] = expected_rows or 0
     try:
         ranked = rank_combinations([epochs for _, epochs in candidates], predictions, step, expected_rows)
     except ValueError as error:
