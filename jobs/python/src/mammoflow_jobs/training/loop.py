@@ -67,6 +67,14 @@ def dense_interval(run: FoldRun, epoch: int, updates_per_epoch: int) -> int | No
     return updates_per_epoch // run.dense_bins + 1
 
 
+def validation_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """The seed's validation probabilities of (N, 1) logits: the sigmoid in the logits' own dtype,
+    outside autocast (fp16 logits under mixed precision, so the probabilities are fp16-rounded,
+    which decides ties, the selected epochs and the threshold), NaN set to 0, kept as float32."""
+    probabilities = logits.sigmoid()[:, 0].float()
+    return probabilities.masked_fill(probabilities.isnan(), 0.0)
+
+
 def validation_name(epoch: int, updates: int, updates_per_epoch: int) -> float:
     """The seed names a validation `epoch − 1 + updates/N` rounded to 2 decimals (end of epoch e → e)."""
     return round(epoch - 1 + updates / updates_per_epoch, 2)
@@ -205,7 +213,8 @@ class FoldTrainer:
         for images, _ in loader:
             images = normalise(images.to(self.device), self.mean, self.std)
             with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.amp):
-                probabilities.append(model(images).float().sigmoid()[:, 0].cpu())
+                logits = model(images)
+            probabilities.append(validation_probabilities(logits).cpu())
         frame = self.tables.val.drop(columns=["image_path"]).assign(
             preds=torch.cat(probabilities).numpy().astype(np.float64), targets=self.tables.val["cancer"].to_numpy()
         )
