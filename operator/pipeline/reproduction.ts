@@ -21,7 +21,7 @@ export const REPRODUCTION_LABEL = "mammoflow.io/reproduction";
 export const childName = (reproduction: string, role: string) => `${reproduction}-${role}`;
 
 /**
- * The resources a reproduction's mode needs (seed README §5): Trained imports the winner's
+ * The resources a reproduction's mode needs (docs/seed-pipeline.md#reproduction-modes): Trained imports the winner's
  * detector and folds; PartialReproduce retrains the folds on a new dataset; FullReproduce also
  * trains the detector.
  */

@@ -13,7 +13,7 @@ import { bytesOf, GENERATED_DIR, generatedStudies, pydicomTestFiles, runReferenc
 
 /**
  * The syntaxes whose images the seed decoded with DALI at test time, where the window travels as
- * float16: JPEG 2000 lossless-only and JPEG Lossless SV1 (pipeline-spec §1.2; submit.py routes
+ * float16: JPEG 2000 lossless-only and JPEG Lossless SV1 (docs/seed-pipeline.md#transfer-syntaxes; submit.py routes
  * only these two to `decode_crop_save_dali`). Written here, not imported, so that a wrong list in
  * the code makes this test fail.
  */
@@ -56,7 +56,7 @@ interface Mismatch {
   maxDiff: number;
 }
 
-describe("the seed's conversions (pipeline-spec §1.5–1.9) equal an independent NumPy implementation", () => {
+describe("the seed's conversions (docs/seed-pipeline.md#windowing) equal an independent NumPy implementation", () => {
   let files: string[] = [];
   let references: ConversionReference[] = [];
   beforeAll(async () => {

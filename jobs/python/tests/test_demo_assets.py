@@ -1,7 +1,7 @@
 """The committed demo models of crds/samples/demo.yaml (assets/samples/models/, tools/make_demo_assets.py).
 
 The detector must find the breast on the 16 sample studies (held out from its training): the highest-scoring
-box of the raw [1,A,6] output, decoded as pipeline-spec §2.5, at the size the Trained export uses (416).
+box of the raw [1,A,6] output, decoded as docs/seed-pipeline.md#box-decoding, at the size the Trained export uses (416).
 """
 
 from pathlib import Path
@@ -23,7 +23,7 @@ BREAST_LEVEL = 40.0  # path-A level between the phantom's background (≈ 0) and
 
 
 def path_a(path: Path) -> np.ndarray:
-    """pipeline-spec §1.9 A step 3: min-max ×255 of the stored values, 255 − y for MONOCHROME1."""
+    """docs/seed-pipeline.md#path-a--inference step 3: min-max ×255 of the stored values, 255 − y for MONOCHROME1."""
     ds = pydicom.dcmread(path)
     raw = ds.pixel_array.astype(np.float64)
     y = (raw - raw.min()) / (raw.max() - raw.min()) * 255.0
@@ -36,7 +36,7 @@ def breast_box(image: np.ndarray) -> np.ndarray:
 
 
 def preprocess(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """pipeline-spec §2.4: bilinear fit-resize, 114 pad bottom/right, gray → 3 channels."""
+    """docs/seed-pipeline.md#detector-input: bilinear fit-resize, 114 pad bottom/right, gray → 3 channels."""
     h, w = image.shape
     r = min(SIZE / h, SIZE / w)
     resized = cv2.resize(image.astype(np.float32), (int(w * r), int(h * r)), interpolation=cv2.INTER_LINEAR)
@@ -46,7 +46,7 @@ def preprocess(image: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def best_box(output: np.ndarray) -> tuple[float, np.ndarray]:
-    """pipeline-spec §2.5 for one image's [A,6] rows: the highest obj·cls box in input pixels."""
+    """docs/seed-pipeline.md#box-decoding for one image's [A,6] rows: the highest obj·cls box in input pixels."""
     grid = []
     for stride in (8, 16, 32):
         n = SIZE // stride

@@ -1,4 +1,7 @@
-"""roi-dataset (§2.1) and train-detector (§2.2) on synthetic images, then export of the trained detector."""
+"""roi-dataset and train-detector on synthetic images, then export of the trained detector.
+
+See docs/seed-pipeline.md#detector-labels and docs/seed-pipeline.md#detector-training.
+"""
 
 import json
 

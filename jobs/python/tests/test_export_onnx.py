@@ -1,4 +1,7 @@
-"""export-onnx: seed-format checkpoints of random weights → ONNX, ONNX Runtime vs PyTorch fp32 (§12 P5/P8)."""
+"""export-onnx: seed-format checkpoints of random weights → ONNX, ONNX Runtime vs PyTorch fp32.
+
+Tolerances P5 and P8 of docs/seed-pipeline.md#parity-tolerances.
+"""
 
 import json
 import shutil

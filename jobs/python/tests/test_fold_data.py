@@ -1,4 +1,7 @@
-"""§5.2: the fold's training table is RSNA train_fold_k, then the external datasets in the given order."""
+"""The fold's training table is RSNA train_fold_k, then the external datasets in the given order.
+
+See docs/seed-pipeline.md#training-set.
+"""
 
 import pandas as pd
 import pytest

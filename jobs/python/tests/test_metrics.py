@@ -8,7 +8,7 @@ from mammoflow_jobs.metrics.pfbeta import best_threshold_pfbeta, gbmean_best_pfb
 
 
 def seed_pfbeta(gts, preds, beta=1):
-    """pipeline-spec §6.1 written as the seed states it, in plain Python floats."""
+    """docs/seed-pipeline.md#metrics written as the seed states it, in plain Python floats."""
     preds = [min(max(float(p), 0.0), 1.0) for p in preds]
     positives = sum(1 for g in gts if g == 1)
     ctp = sum(p for g, p in zip(gts, preds, strict=True) if g == 1)

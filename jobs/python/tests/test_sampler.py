@@ -7,7 +7,7 @@ from mammoflow_jobs.training.sampler import UnbalanceableLabels, balance_sampler
 
 
 def reference_epochs(labels, batch, epochs, ratio, seed):
-    """pipeline-spec §5.3 with global `np.random` seeding, as the seed runs it."""
+    """docs/seed-pipeline.md#sampler with global `np.random` seeding, as the seed runs it."""
     np.random.seed(seed)
     pos, neg = np.where(labels > 0)[0], np.where(labels == 0)[0]
     out = []

@@ -1,4 +1,4 @@
-"""T4: the per-epoch LR table of §5.6, soft-positive BCE and EMA values."""
+"""T4: the per-epoch LR table of docs/seed-pipeline.md#training-runs, soft-positive BCE and EMA values."""
 
 import copy
 import math
@@ -15,7 +15,7 @@ FOLDS_2_3 = CosineSchedule(lr=3e-3, min_lr=5e-5, warmup_lr=3e-5, epochs=30, warm
 STAGE_1 = CosineSchedule(lr=1e-3, min_lr=1e-5, warmup_lr=1e-5, epochs=24, warmup_epochs=4)
 STAGE_2 = CosineSchedule(lr=1e-3, min_lr=5e-5, warmup_lr=1e-3, epochs=16, warmup_epochs=1)
 
-# pipeline-spec §5.6, printed with three significant digits.
+# docs/seed-pipeline.md#training-runs, printed with three significant digits.
 SPEC_TABLE = [
     (
         FOLDS_2_3,

@@ -56,7 +56,10 @@ def mask_box(mask: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def path_a(raw: np.ndarray, monochrome1: bool) -> np.ndarray:
-    """The detector's input image (pipeline-spec §1.9 A step 3): min-max ×255, inverted for MONOCHROME1."""
+    """The detector's input image: min-max ×255, inverted for MONOCHROME1.
+
+    See docs/seed-pipeline.md#path-a--inference, step 3.
+    """
     values = raw.astype(np.float64)
     low, high = values.min(), values.max()
     scaled = (values - low) / (high - low) * 255.0 if high > low else values - low
@@ -110,7 +113,7 @@ def detector_batch(examples: list, indices: np.ndarray, size: int) -> tuple[torc
 
 
 def decode(output: np.ndarray, size: int) -> tuple[float, np.ndarray]:
-    """Best box of one raw [A,6] YOLOX output (pipeline-spec §2.5): (score, x0 y0 x1 y1 in input pixels)."""
+    """Best box of one raw [A,6] YOLOX output (docs/seed-pipeline.md#box-decoding): (score, x0 y0 x1 y1 in pixels)."""
     rows = []
     for stride in (8, 16, 32):
         n = size // stride

@@ -13,10 +13,10 @@ export interface ClassifierImage {
 }
 
 /**
- * `resize_and_pad` of the seed's submission (pipeline-spec §7.1): fit-resize the windowed float
+ * `resize_and_pad` of the seed's submission (docs/seed-pipeline.md#classifier-input): fit-resize the windowed float
  * crop into the canvas with torch bilinear (r = min(H/h, W/w), upscaling allowed), centre it on
  * zeros at ((H−h')//2, (W−w')//2), then truncate to uint8 — after resizing, as the seed's
- * inference does (its training crops were truncated before; pipeline-spec §11.4).
+ * inference does (its training crops were truncated before; docs/seed-pipeline.md#known-quirks, item 4).
  */
 export function resizeAndPad(
   crop: Float32Array,

@@ -16,7 +16,7 @@ export function batchSizeForMemory(requested: number, height: number, width: num
 
 /**
  * The ConvNeXt fold ensemble as one ONNX model (`[N,3,H,W]` 0..255 → `[N,F]` sigmoid
- * probabilities, one column per fold; pipeline-spec §7.2). Opened once, run in batches.
+ * probabilities, one column per fold; docs/seed-pipeline.md#fold-ensemble). Opened once, run in batches.
  */
 export class ClassifierEnsemble {
   private constructor(

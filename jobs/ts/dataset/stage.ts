@@ -208,7 +208,7 @@ async function runMerge(
 }
 
 /**
- * prepare-dataset (seed job J3, pipeline-spec §3): labels by the seed's rules and ROI crops.
+ * prepare-dataset (seed job J3, docs/seed-pipeline.md#classification-datasets): labels by the seed's rules and ROI crops.
  * A shard request crops its slice into the shared crop folders; the merge request (or an
  * unsharded request, after cropping everything) writes the label CSVs and the error report.
  */

@@ -9,7 +9,7 @@ export type DatasetName = (typeof DATASET_NAMES)[number];
 /** Generated: labels from the raw files with the seed's rules. SeedCheckedIn: the seed's checked-in CSV (bmcd, cmmd). */
 export type LabelMode = "Generated" | "SeedCheckedIn";
 
-/** How an image is stored, which picks the seed's conversion path (pipeline-spec §1.9 B or D). */
+/** How an image is stored, which picks the seed's conversion path (docs/seed-pipeline.md#conversion-paths, B or D). */
 export type ImageFormat = "dicom" | "png16" | "jpeg8";
 
 /** Kinds of per-item problems the report counts. */
@@ -65,7 +65,7 @@ export interface DatasetInput {
   seedLabelsFile?: string;
 }
 
-/** One dataset's rules: which images, which label rows, in which order (pipeline-spec §3). */
+/** One dataset's rules: which images, which label rows, in which order (docs/seed-pipeline.md#classification-datasets). */
 export interface DatasetAdapter {
   name: DatasetName;
   /** Whether `table` needs ImageFacts read from the images. */

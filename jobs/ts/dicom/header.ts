@@ -13,7 +13,7 @@ export interface VoiLut {
 }
 
 /**
- * The header fields the seed reads (pipeline-spec §1.3: windows, VOILUTFunction,
+ * The header fields the seed reads (docs/seed-pipeline.md#header-fields: windows, VOILUTFunction,
  * PhotometricInterpretation, transfer syntax), the ones it ignores but a user may switch on
  * (rescale, VOI LUT sequence) or want to log (PresentationLUTShape), and the identifiers a
  * stage needs to name its outputs.

@@ -1,5 +1,5 @@
 // Public API of the DICOM module: decoding (Part-10 → stored values) and the seed's conversion
-// paths (pipeline-spec §1.9). Other stages import from here only.
+// paths (docs/seed-pipeline.md#conversion-paths). Other stages import from here only.
 
 export { roundToFloat16 } from "./convert/float16.ts";
 export {

@@ -56,7 +56,7 @@ export function transferSyntaxOf(uid: string): TransferSyntax | undefined {
   return BY_UID.get(uid);
 }
 
-/** The two syntaxes the seed sent through DALI at test time (pipeline-spec §1.2), where windows travel as float16. */
+/** The two syntaxes the seed sent through DALI at test time (docs/seed-pipeline.md#transfer-syntaxes), where windows travel as float16. */
 export const DALI_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set([
   "1.2.840.10008.1.2.4.90",
   "1.2.840.10008.1.2.4.70",

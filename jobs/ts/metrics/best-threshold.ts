@@ -10,7 +10,7 @@ export interface BestThreshold {
 }
 
 /**
- * The best binarising threshold of the seed's `_compute_metrics` (pipeline-spec §6.1): F1 of
+ * The best binarising threshold of the seed's `_compute_metrics` (docs/seed-pipeline.md#metrics): F1 of
  * `p > t` for every t of the grid; the highest wins, and among equal scores the threshold
  * nearest 0.5 (the lower one when two are as near, the order of its stable sort).
  */

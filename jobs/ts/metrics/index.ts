@@ -1,4 +1,4 @@
-// Competition metrics (pipeline-spec §6.1): probabilistic F1, best-threshold F1, ROC AUC.
+// Competition metrics (docs/seed-pipeline.md#metrics): probabilistic F1, best-threshold F1, ROC AUC.
 export { type BestThreshold, bestThreshold, THRESHOLD_GRID } from "./best-threshold.ts";
 export { pfbeta } from "./pfbeta.ts";
 export { rocAuc } from "./roc-auc.ts";

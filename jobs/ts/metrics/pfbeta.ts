@@ -1,5 +1,5 @@
 /**
- * Probabilistic F-beta of the competition (the seed's `pfbeta_np`, pipeline-spec §6.1):
+ * Probabilistic F-beta of the competition (the seed's `pfbeta_np`, docs/seed-pipeline.md#metrics):
  * predictions clipped to [0,1]; ctp = Σ p over positives, cfp = Σ p over negatives;
  * precision ctp/(ctp+cfp), recall ctp/#positives; 0 unless both are > 0. On 0/1 predictions it
  * is the ordinary F-beta.

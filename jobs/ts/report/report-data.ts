@@ -1,4 +1,4 @@
-/** Where the breast box came from (pipeline-spec §2.6): detector, Otsu fallback or full frame. */
+/** Where the breast box came from (docs/seed-pipeline.md#box-selection-and-fallbacks): detector, Otsu fallback or full frame. */
 export type RoiBranch = "yolox" | "otsu" | "full";
 
 export interface ReportBox {

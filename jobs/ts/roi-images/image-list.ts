@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-/** The YOLOv5 lists of the detector set (pipeline-spec §2.1): train first, then val, as the seed reads them. */
+/** The YOLOv5 lists of the detector set (docs/seed-pipeline.md#detector-labels): train first, then val, as the seed reads them. */
 export const IMAGE_LISTS = ["train.txt", "val.txt"] as const;
 
 /** One labelled image: `images/{patient_id}@{image_id}.png` in train.txt or val.txt. */

@@ -74,7 +74,7 @@ function failureMessage(failures: readonly Failure[], listed: number, report: st
 }
 
 /**
- * roi-images (seed job J1's decode step, pipeline-spec §1.9 (C) and §2.1): the images of the
+ * roi-images (seed job J1's decode step, docs/seed-pipeline.md#path-c--detector-training-images and docs/seed-pipeline.md#detector-labels): the images of the
  * detector's train.txt and val.txt from `<dicom>/<patient_id>/<image_id>.dcm` as 8-bit path-C
  * PNGs `images/{patient_id}@{image_id}.png`, the folder roi-dataset reads. Every image that can
  * be written is; then any missing or undecodable one fails the stage (roi-dataset needs them all).

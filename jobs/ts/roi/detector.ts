@@ -14,7 +14,7 @@ export function truncateToUint8(values: Float32Array): Uint8Array {
 }
 
 /**
- * The breast box of one image (pipeline-spec §2.4–2.6): YOLOX-nano on the fit-resized,
+ * The breast box of one image (docs/seed-pipeline.md#breast-roi-detection): YOLOX-nano on the fit-resized,
  * 114-padded image; the top box if it covers enough of the image; else the Otsu box; else the
  * full frame. The session is opened once and reused for every image.
  */
@@ -46,7 +46,7 @@ export class BreastRoiDetector {
     return output.data as Float32Array;
   }
 
-  /** The crop box for a 0..255 float image (the seed's YOLOX input, pipeline-spec §1.9 A.3). */
+  /** The crop box for a 0..255 float image (the seed's YOLOX input, docs/seed-pipeline.md#path-a--inference step 3). */
   async detect(image: Float32Array, height: number, width: number, selection: RoiSelectionOptions): Promise<BreastBox> {
     const prepared = buildYoloxInput(image, height, width, this.inputHeight, this.inputWidth);
     return this.detectPrepared(prepared, height, width, selection);

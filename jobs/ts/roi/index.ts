@@ -1,4 +1,4 @@
-// Breast region of interest (pipeline-spec §2.4–2.6): YOLOX-nano box, Otsu fallback, full frame.
+// Breast region of interest (docs/seed-pipeline.md#breast-roi-detection): YOLOX-nano box, Otsu fallback, full frame.
 export { BreastRoiDetector, truncateToUint8 } from "./detector.ts";
 export { loadOpenCv, type OpenCv, type OpenCvRuntime } from "./opencv.ts";
 export { type RoiSelectionOptions, roiSelectionOptions, SEED_ROI_SELECTION } from "./options.ts";

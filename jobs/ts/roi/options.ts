@@ -1,5 +1,5 @@
 /**
- * How the breast box is chosen (pipeline-spec §2.5–2.6). The same names as the API's
+ * How the breast box is chosen (docs/seed-pipeline.md#box-decoding). The same names as the API's
  * `RoiSelection` (operator/api/settings/roi.ts), defined here because stages do not import the
  * operator; the defaults are the seed's.
  */

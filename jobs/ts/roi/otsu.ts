@@ -46,7 +46,7 @@ export interface OtsuRegion {
 }
 
 /**
- * The seed's rule-based breast box (`extract_roi_otsu`, pipeline-spec §2.6 step 2) on the uint8
+ * The seed's rule-based breast box (`extract_roi_otsu`, docs/seed-pipeline.md#box-selection-and-fallbacks step 2) on the uint8
  * image: pixels above the 95th percentile (implants, labels) set to the minimum, 5×5 Gaussian
  * with OpenCV's automatic σ, Otsu threshold, 3×3 dilation, largest external contour by
  * contourArea (first on ties), its boundingRect. Undefined when there is no contour.

@@ -76,7 +76,7 @@ function blend(x0: number, w0: number, x1: number, w1: number): number {
  * (`mode='bilinear'`, align_corners=False, no antialias): each output is
  * `h0·(w0·a + w1·b) + h1·(w0·c + w1·d)` in float32 with torch's fused multiply-adds (checked
  * bit for bit against torch's CPU kernel). The seed ran the CUDA kernel, whose fusing may differ
- * by a float32 ulp (pipeline-spec P4, P7 tolerances).
+ * by a float32 ulp (docs/seed-pipeline.md#parity-tolerances, P4 and P7).
  */
 export function resizeBilinearTorch(
   source: ArrayLike<number>,

@@ -1,6 +1,6 @@
 const f32 = Math.fround;
 
-/** YOLOX-nano's output levels: strides 8, 16, 32, in that order (pipeline-spec §2.3). */
+/** YOLOX-nano's output levels: strides 8, 16, 32, in that order (docs/seed-pipeline.md#detector-output). */
 export const YOLOX_STRIDES: readonly number[] = [8, 16, 32];
 
 /** Values per anchor in the raw output: tx, ty, tw, th, obj, cls (obj and cls already sigmoid-ed). */
@@ -47,7 +47,7 @@ export interface YoloxDetection {
 
 /**
  * `decode_outputs` and the corner conversion of `post_process` for one anchor, in float32:
- * cx = (tx + gx)·s, w = exp(tw)·s, x0 = cx − w/2 (pipeline-spec §2.5).
+ * cx = (tx + gx)·s, w = exp(tw)·s, x0 = cx − w/2 (docs/seed-pipeline.md#box-decoding).
  */
 export function decodeAnchor(output: Float32Array, grid: YoloxGrid, anchor: number): YoloxDetection {
   const level = grid.levels.findLast((l) => l.first <= anchor);

@@ -19,7 +19,7 @@ export interface YoloxInput {
 }
 
 /**
- * `RoiExtractor.preprocess_single` (pipeline-spec §2.4): fit-resize the 0..255 float image into
+ * `RoiExtractor.preprocess_single` (docs/seed-pipeline.md#detector-input): fit-resize the 0..255 float image into
  * the detector's input with torch bilinear, put it top-left on a canvas of 114, replicate to
  * three channels. The image is the whole float image, or its rows on demand (`yoloxInputRows`).
  */

@@ -29,7 +29,7 @@ export const ClassifierFoldSpec = withInvariants(
       model: defaulted(ClassifierModel),
       training: defaulted(ClassifierTraining),
       stages: TrainingSchedule.optional().describe(
-        "Training runs of this fold, in order. When omitted, the seed's schedule for the fold is used: one run for folds 2 and 3, two runs for folds 0 and 1 (pipeline-spec §5.6).",
+        "Training runs of this fold, in order. When omitted, the seed's schedule for the fold is used: one run for folds 2 and 3, two runs for folds 0 and 1 (docs/seed-pipeline.md#training-runs).",
       ),
       placement: defaulted(Placement),
     })

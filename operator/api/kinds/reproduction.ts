@@ -23,7 +23,7 @@ import { SubmissionSpec } from "./submission.ts";
 export const ReproductionMode = z
   .enum(["Trained", "PartialReproduce", "FullReproduce"])
   .describe(
-    "Trained: the winner's detector and folds, engine + submission only. PartialReproduce: keep the detector, retrain the four folds. FullReproduce: retrain the detector too (seed README §5).",
+    "Trained: the winner's detector and folds, engine + submission only. PartialReproduce: keep the detector, retrain the four folds. FullReproduce: retrain the detector too (docs/seed-pipeline.md#reproduction-modes).",
   );
 export type ReproductionMode = z.infer<typeof ReproductionMode>;
 
@@ -74,7 +74,7 @@ export const ReproductionSpec = withInvariants(
             model: defaulted(ClassifierModel),
             training: defaulted(ClassifierTraining),
             stages: TrainingSchedule.optional().describe(
-              "Training runs of every fold, in order, replacing the seed's per-fold schedule (pipeline-spec §5.6), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others.",
+              "Training runs of every fold, in order, replacing the seed's per-fold schedule (docs/seed-pipeline.md#training-runs), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others.",
             ),
           })
           .describe("Classifier model, training settings and fold schedule shared by all folds."),

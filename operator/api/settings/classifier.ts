@@ -3,7 +3,7 @@ import { defaulted, StoragePath } from "../common.ts";
 import { type Invariant, withInvariants } from "../rules.ts";
 import { DatasetName, SEED_EXTERNAL_TRAINING_ORDER } from "./datasets.ts";
 
-/** The classifier architecture (pipeline-spec §5.1). */
+/** The classifier architecture (docs/seed-pipeline.md#classifier). */
 export const ClassifierModel = z
   .object({
     architecture: z
@@ -24,7 +24,7 @@ export const ClassifierModel = z
   .describe("The ConvNeXt classifier: one logit, ImageNet normalisation inside the model.");
 export type ClassifierModel = z.infer<typeof ClassifierModel>;
 
-/** BalanceSamplerV2 (pipeline-spec §5.3). */
+/** BalanceSamplerV2 (docs/seed-pipeline.md#sampler). */
 export const BalanceSampler = z
   .object({
     positiveRatio: z
@@ -44,7 +44,7 @@ export const BalanceSampler = z
   })
   .describe("Class-balancing batch sampler.");
 
-/** Training settings shared by every stage of every fold (pipeline-spec §5.2–5.5). */
+/** Training settings shared by every stage of every fold (docs/seed-pipeline.md#training). */
 export const ClassifierTraining = z
   .object({
     batchSize: z.int().min(1).max(1024).default(8).describe("Training batch size."),
@@ -111,7 +111,7 @@ const trainingStageRules: Invariant<{ warmupEpochs: number; epochs: number; lr: 
   },
 ];
 
-/** One `train_exp.py` run of a fold (one row of the table in pipeline-spec §5.6). */
+/** One `train_exp.py` run of a fold (one row of the table in docs/seed-pipeline.md#training-runs). */
 export const TrainingStage = withInvariants(
   z
     .object({
@@ -147,7 +147,7 @@ export type TrainingStage = z.infer<typeof TrainingStage>;
 export const TrainingSchedule = z.array(TrainingStage).min(1).max(2);
 
 /**
- * The seed's schedule for a fold (pipeline-spec §5.6): folds 2 and 3 train once at lr 3e-3;
+ * The seed's schedule for a fold (docs/seed-pipeline.md#training-runs): folds 2 and 3 train once at lr 3e-3;
  * folds 0 and 1 train twice, the second run starting from the first run's last EMA weights.
  */
 export function seedTrainingStages(fold: number): TrainingStage[] {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { StoragePath } from "../common.ts";
 
-/** The datasets the seed knows, by their folder names under `datasets/raw/` (pipeline-spec §3). */
+/** The datasets the seed knows, by their folder names under `datasets/raw/` (docs/seed-pipeline.md#classification-datasets). */
 export const DatasetName = z
   .enum(["rsna-breast-cancer-detection", "vindr", "miniddsm", "cmmd", "cddcesm", "bmcd"])
   .describe("A dataset the seed can prepare, named as its folder under datasets/raw/.");
@@ -10,7 +10,7 @@ export type DatasetName = z.infer<typeof DatasetName>;
 /** Preparation order of the seed's `prepair_classification_dataset.py`. */
 export const SEED_DATASET_ORDER: readonly DatasetName[] = DatasetName.options;
 
-/** Order in which external datasets are appended to the RSNA fold in training (pipeline-spec §5.2). */
+/** Order in which external datasets are appended to the RSNA fold in training (docs/seed-pipeline.md#training-set). */
 export const SEED_EXTERNAL_TRAINING_ORDER: readonly DatasetName[] = ["bmcd", "cddcesm", "cmmd", "miniddsm", "vindr"];
 
 export const DatasetSource = z
@@ -41,7 +41,7 @@ export function seedDatasetSources(): DatasetSource[] {
   }));
 }
 
-/** Cross-validation split of the RSNA training set (pipeline-spec §4). */
+/** Cross-validation split of the RSNA training set (docs/seed-pipeline.md#cross-validation-split). */
 export const CvSplit = z
   .object({
     folds: z

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { StoragePath } from "../common.ts";
 
 /**
- * YOLOX-nano breast-ROI training (pipeline-spec §2.1–2.2, `yolox_nano_bre_416.py` and
+ * YOLOX-nano breast-ROI training (docs/seed-pipeline.md#detector-training, `yolox_nano_bre_416.py` and
  * `train_and_convert_yolox_trt.sh`). Defaults are the seed's experiment.
  */
 export const DetectorTraining = z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * How raw DICOM integers become 8-bit pixels (pipeline-spec §1.3–1.9). Defaults reproduce the
+ * How raw DICOM integers become 8-bit pixels (docs/seed-pipeline.md#dicom-decoding). Defaults reproduce the
  * seed: window #0 in float64, no modality LUT, no VOI LUT sequence.
  */
 export const PixelConversion = z
@@ -16,7 +16,7 @@ export const PixelConversion = z
       .enum(["Float64", "Float16ForDaliSyntaxes"])
       .default("Float64")
       .describe(
-        "Float64: window centre/width used as read (the seed's dicomsdl path, all training data). Float16ForDaliSyntaxes: round centre/width to IEEE binary16 for JPEG 2000 (.90) and JPEG Lossless SV1 (.70) files, as the seed's GPU (DALI) test-time path did (pipeline-spec §1.5).",
+        "Float64: window centre/width used as read (the seed's dicomsdl path, all training data). Float16ForDaliSyntaxes: round centre/width to IEEE binary16 for JPEG 2000 (.90) and JPEG Lossless SV1 (.70) files, as the seed's GPU (DALI) test-time path did (docs/seed-pipeline.md#windowing).",
       ),
     applyRescale: z
       .boolean()

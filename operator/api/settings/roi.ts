@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Breast-box selection after the detector (pipeline-spec §2.5–2.6); defaults are the seed's. */
+/** Breast-box selection after the detector (docs/seed-pipeline.md#box-decoding); defaults are the seed's. */
 export const RoiSelection = z
   .object({
     confidenceThreshold: z

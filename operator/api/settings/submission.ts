@@ -17,7 +17,7 @@ export const TestSet = z
   .describe("The studies a submission scores.");
 export type TestSet = z.infer<typeof TestSet>;
 
-/** From image probabilities to the CSV (pipeline-spec §7.3–7.4). */
+/** From image probabilities to the CSV (docs/seed-pipeline.md#aggregation). */
 export const Aggregation = z
   .object({
     threshold: z

@@ -4,7 +4,7 @@ import { topYoloxDetection, YOLOX_CHANNELS, yoloxGrid } from "../../../jobs/ts/r
 import { maxAbsDiff, prng, scratchDir, seedReference, writeArray } from "./support.ts";
 
 const ANCHORS = 3549;
-/** The seed's ROI_YOLOX_CONF_THRES and ROI_YOLOX_NMS_THRES (RoiExtractor's defaults, pipeline-spec §2.5). */
+/** The seed's ROI_YOLOX_CONF_THRES and ROI_YOLOX_NMS_THRES (RoiExtractor's defaults, docs/seed-pipeline.md#box-decoding). */
 const SEED_CONFIDENCE = 0.5;
 const SEED_NMS_IOU = 0.9;
 

@@ -153,7 +153,7 @@ describe("P5/P6 detector output and breast box (real YOLOX-nano ONNX vs PyTorch 
         const top = topYoloxDetection(output, yoloxGrid(416, 416), 0.5);
         expect(top).toBeDefined();
         const corners = [top?.x0, top?.y0, top?.x1, top?.y1] as number[];
-        // Within 1 px in detector space, and ⌈1/r⌉ + 1 px at full resolution (pipeline-spec P6).
+        // Within 1 px in detector space, and ⌈1/r⌉ + 1 px at full resolution (docs/seed-pipeline.md#parity-tolerances, P6).
         expect(maxAbsDiff(corners, ref.top.corners416)).toBeLessThanOrEqual(1);
         const mapped = detectionToImageBox(top as NonNullable<typeof top>, prepared.fit.ratio, c.height, c.width);
         const limit = Math.ceil(1 / prepared.fit.ratio) + 1;

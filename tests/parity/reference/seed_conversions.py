@@ -1,4 +1,4 @@
-"""NumPy reference of the seed's pixel conversions (pipeline-spec §1.5–1.9), written from the
+"""NumPy reference of the seed's pixel conversions (docs/seed-pipeline.md#windowing), written from the
 spec independently of the TypeScript port, on raw values decoded by pydicom (GDCM plugin when
 it can, else pydicom's default).
 

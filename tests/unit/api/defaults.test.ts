@@ -10,7 +10,7 @@ import {
 } from "../../../operator/api/index.ts";
 import { makeFold, makeResource } from "../../support/manifests.ts";
 
-// A minimal manifest must reproduce the published configuration (pipeline-spec §2–§7).
+// A minimal manifest must reproduce the published configuration (docs/seed-pipeline.md#overview).
 describe("defaults follow the seed", () => {
   it("Reproduction with an empty spec is the seed's Trained mode with its settings", () => {
     const { spec } = Reproduction.parse(makeResource("Reproduction", "r", {}));
@@ -114,7 +114,7 @@ describe("defaults follow the seed", () => {
     expect(spec.stages).toBeUndefined();
   });
 
-  it("the seed's per-fold schedules match pipeline-spec §5.6", () => {
+  it("the seed's per-fold schedules match docs/seed-pipeline.md#training-runs", () => {
     expect(seedTrainingStages(2)).toEqual(seedTrainingStages(3));
     expect(seedTrainingStages(2)).toEqual([
       expect.objectContaining({

@@ -7,7 +7,7 @@ async function lines(file: string): Promise<string[]> {
   return (await readFile(file, "utf8")).split("\n").filter((l) => l.trim() !== "");
 }
 
-// pipeline-spec §2.1: 571 images, one box each, 521 train / 50 val.
+// docs/seed-pipeline.md#detector-labels: 571 images, one box each, 521 train / 50 val.
 describe("bundled seed breast-box labels", () => {
   it("have 521 training and 50 validation images, each with one label file", async () => {
     const train = await lines(`${LABELS}/train.txt`);

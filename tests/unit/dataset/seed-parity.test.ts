@@ -10,7 +10,7 @@ import { readDicomHeader } from "../../../jobs/ts/dicom/index.ts";
 import { type DicomSpec, touch, writeDicoms, writeText } from "./support/raw-files.ts";
 
 // The seed's label rules, run on its raw label files, must give the rows of its checked-in
-// cleaned labels (pipeline-spec §3). The checked-in files are in the author's os.listdir order;
+// cleaned labels (docs/seed-pipeline.md#classification-datasets). The checked-in files are in the author's os.listdir order;
 // the seed's code sorts by (patient_id, image_id), so both sides are compared in that order.
 
 const ASSETS = path.resolve(import.meta.dirname, "../../../assets/data");

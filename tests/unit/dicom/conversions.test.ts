@@ -33,7 +33,7 @@ function header(overrides: Partial<DicomHeader> = {}): DicomHeader {
   };
 }
 
-describe("roundToFloat16 (the DALI path's window parameters, pipeline-spec §1.5)", () => {
+describe("roundToFloat16 (the DALI path's window parameters, docs/seed-pipeline.md#windowing)", () => {
   it.each([
     [2047.5, 2048],
     [4095, 4096],
@@ -52,7 +52,7 @@ describe("roundToFloat16 (the DALI path's window parameters, pipeline-spec §1.5
   });
 });
 
-describe("windowFunction (pipeline-spec §1.5)", () => {
+describe("windowFunction (docs/seed-pipeline.md#windowing)", () => {
   it("LINEAR uses c − 0.5 and w − 1 and clamps to [0, 255]", () => {
     const f = windowFunction({ center: 100.5, width: 2, fn: "LINEAR" });
     expect([98, 99, 100, 101, 102].map(f)).toEqual([0, 0, 127.5, 255, 255]);

@@ -6,7 +6,7 @@ import { miniddsmAdapter } from "./miniddsm.ts";
 import { rsnaAdapter } from "./rsna.ts";
 import { vindrAdapter } from "./vindr.ts";
 
-/** One adapter per dataset the seed prepares (pipeline-spec §3). */
+/** One adapter per dataset the seed prepares (docs/seed-pipeline.md#classification-datasets). */
 export const DATASET_ADAPTERS: Readonly<Record<DatasetName, DatasetAdapter>> = {
   "rsna-breast-cancer-detection": rsnaAdapter,
   vindr: vindrAdapter,

@@ -6,7 +6,7 @@ export type SourceFinder = (patientId: string, imageId: string, row: readonly st
 
 /**
  * A plan from the seed's checked-in cleaned_label.csv (bmcd, cmmd): its rows and columns
- * exactly, in its order, which is the order the published training run used (pipeline-spec §3).
+ * exactly, in its order, which is the order the published training run used (docs/seed-pipeline.md#classification-datasets).
  */
 export async function planFromCheckedIn(
   dataset: DatasetName,

@@ -6,7 +6,7 @@ export interface Box {
   y1: number;
 }
 
-/** Which rule chose the crop (pipeline-spec §2.6). */
+/** Which rule chose the crop (docs/seed-pipeline.md#box-selection-and-fallbacks). */
 export type BoxSource = "yolox" | "otsu" | "full";
 
 export interface FoundBox {

@@ -18,7 +18,7 @@ export interface Crop {
 }
 
 /**
- * Path B (pipeline-spec §1.9; RSNA, VinDr, CMMD, BMCD): YOLOX input from the min-max of the
+ * Path B (docs/seed-pipeline.md#path-b--classifier-training-crops; RSNA, VinDr, CMMD, BMCD): YOLOX input from the min-max of the
  * int16 raw image (inverted for MONOCHROME1), box, crop of the raw integers, window #0 (or
  * min-max), inversion, truncation to uint8.
  */

@@ -15,7 +15,7 @@ export async function detectorModelFile(detector: string): Promise<string> {
 }
 
 /**
- * The seed's ROI step (pipeline-spec §2.4–2.6: YOLOX-nano, Otsu fallback, full frame) as a
+ * The seed's ROI step (docs/seed-pipeline.md#breast-roi-detection: YOLOX-nano, Otsu fallback, full frame) as a
  * BoxFinder, on the CPU: the shards are CPU pods. The full frame comes back as "no box".
  */
 export async function openRoiFinder(

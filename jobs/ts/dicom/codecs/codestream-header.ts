@@ -53,7 +53,7 @@ const JP2_SIGNATURE = [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20];
 
 /**
  * The raw JPEG 2000 codestream of a frame. Some writers (and the RSNA files, per the seed's
- * magic-number search, pipeline-spec §1.2) wrap it in JP2 boxes; the codestream is the content
+ * magic-number search, docs/seed-pipeline.md#transfer-syntaxes) wrap it in JP2 boxes; the codestream is the content
  * of the 'jp2c' box then.
  */
 export function jpeg2000Codestream(bytes: Uint8Array): Uint8Array {

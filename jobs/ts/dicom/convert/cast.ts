@@ -1,7 +1,7 @@
 /**
  * A float → uint8 cast as NumPy and PyTorch do it on x86 (`astype(np.uint8)`, `.to(torch.uint8)`):
  * truncation toward zero to a 32-bit integer, keeping the low 8 bits. In [0, 255] that is plain
- * truncation (pipeline-spec §1.8); outside it (min-max of int16-wrapped 16-bit data) values
+ * truncation (docs/seed-pipeline.md#truncation-to-8-bits); outside it (min-max of int16-wrapped 16-bit data) values
  * wrap, and NaN or out-of-int32 values give 0 (the integer-indefinite value's low byte).
  */
 export function castToUint8(v: number): number {

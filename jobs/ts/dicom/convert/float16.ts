@@ -1,7 +1,7 @@
 /**
  * The nearest IEEE binary16 value of x (round half to even; magnitudes from 65520 up become
  * ±Infinity), as a float64. The seed's DALI path passed window centre/width through a float16
- * array (pipeline-spec §1.5): 2047.5 → 2048, 3000.5 → 3000, 65536 → Infinity.
+ * array (docs/seed-pipeline.md#windowing): 2047.5 → 2048, 3000.5 → 3000, 65536 → Infinity.
  */
 export function roundToFloat16(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x;

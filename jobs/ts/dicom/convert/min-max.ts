@@ -7,7 +7,7 @@ const f32 = Math.fround;
 const wrapInt16 = (v: number) => (v << 16) >> 16;
 
 /**
- * The seed's `min_max_scale` on its int16 torch tensor (pipeline-spec §1.6, §1.9 A.3): int16
+ * The seed's `min_max_scale` on its int16 torch tensor (docs/seed-pipeline.md#no-window, docs/seed-pipeline.md#path-a--inference step 3): int16
  * subtraction (wrapping like the tensor does), then true division in float32. A constant image
  * gives `x − min` = 0.
  */

@@ -1,7 +1,7 @@
 /**
  * How raw stored values become 8-bit pixels. The same shape as the API's `PixelConversion`
  * (operator/api/settings/pixels.ts), defined here because stages do not import the operator.
- * The defaults reproduce the seed (pipeline-spec §1.3–1.9).
+ * The defaults reproduce the seed (docs/seed-pipeline.md#dicom-decoding).
  */
 export interface PixelConversionOptions {
   /** Which value of a multi-valued WindowCenter/WindowWidth to apply. The seed always uses 0. */

@@ -20,7 +20,7 @@ export function numpyPercentile(values: ArrayLike<number>, percent: number): num
 }
 
 /**
- * The seed's `percentile_min_max_scale` (pipeline-spec §1.9 D; "not correctly implemented,
+ * The seed's `percentile_min_max_scale` (docs/seed-pipeline.md#path-d--non-dicom-sources; "not correctly implemented,
  * but used in the winning submission"): hi = p99 − 1, lo = min, v = (x − lo)/(hi − lo), or
  * `x − lo` when hi == lo; the seed clips v to [0, 1] in both cases (`np.clip` after the branch),
  * so with hi == lo the minimum maps to 0 and everything above it to 1. Float64 results.

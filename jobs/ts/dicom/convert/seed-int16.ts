@@ -2,7 +2,7 @@ import type { StoredPixels } from "../stored-values.ts";
 
 /**
  * The seed's raw image: stored values cast to int16 (`astype(np.int16)`, or DALI's uint16
- * bit-copied into an int16 tensor), so unsigned values ≥ 32768 wrap negative (pipeline-spec §1.4).
+ * bit-copied into an int16 tensor), so unsigned values ≥ 32768 wrap negative (docs/seed-pipeline.md#raw-integers).
  */
 export function toSeedInt16(pixels: StoredPixels): Int16Array {
   if (pixels instanceof Int16Array) return pixels;

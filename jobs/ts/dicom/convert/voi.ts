@@ -11,7 +11,7 @@ import { parseVoiLutFunction, type WindowParams, windowFunction } from "./window
 const f32 = Math.fround;
 
 /**
- * The window the seed applies to a file (pipeline-spec §1.3, §1.5): value `windowIndex` (0 in
+ * The window the seed applies to a file (docs/seed-pipeline.md#header-fields, docs/seed-pipeline.md#windowing): value `windowIndex` (0 in
  * the seed) of WindowCenter/WindowWidth with upper(VOILUTFunction); centre and width rounded to
  * float16 first in the DALI mode for .90/.70 files. Undefined when the file has no window.
  */
@@ -47,7 +47,7 @@ function voiLutFunction(lut: VoiLut, signedFirst: boolean): (x: number) => numbe
 }
 
 /**
- * Path A steps 6–7 / path B before truncation (pipeline-spec §1.9): the seed's int16 raw image
+ * Path A steps 6–7 / path B before truncation (docs/seed-pipeline.md#conversion-paths): the seed's int16 raw image
  * (or crop) → window (or min-max ×255 when the file has none) → 255 − y for MONOCHROME1, in
  * float32. The options can switch on what the seed ignores: the modality rescale and the VOI
  * LUT sequence.
@@ -71,7 +71,7 @@ export function voiToFloat(
   return mapInverted(raw, rescaled ? (x) => apply(f32(x * slope + intercept)) : apply, header.invert);
 }
 
-/** `tensor.to(uint8)`: truncation toward zero (pipeline-spec §1.8), wrapping outside [0, 255] like x86. */
+/** `tensor.to(uint8)`: truncation toward zero (docs/seed-pipeline.md#truncation-to-8-bits), wrapping outside [0, 255] like x86. */
 export function truncateToUint8(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -1,6 +1,6 @@
 import { DicomError } from "../errors.ts";
 
-/** VOI LUT functions the seed accepts (pipeline-spec §1.3); anything else is an error there and here. */
+/** VOI LUT functions the seed accepts (docs/seed-pipeline.md#header-fields); anything else is an error there and here. */
 export type VoiLutFunction = "LINEAR" | "LINEAR_EXACT" | "SIGMOID";
 
 export interface WindowParams {
@@ -17,7 +17,7 @@ export function parseVoiLutFunction(value: string): VoiLutFunction {
 const f32 = Math.fround;
 
 /**
- * The seed's window as a function of one float32 input value (pipeline-spec §1.5), with the
+ * The seed's window as a function of one float32 input value (docs/seed-pipeline.md#windowing), with the
  * float32 operation order of its PyTorch kernels: the scalars s and b are computed in float64,
  * then every tensor operation rounds to float32. Output in [0, 255] (SIGMOID: open interval).
  */

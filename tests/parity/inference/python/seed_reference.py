@@ -1,5 +1,5 @@
 """The seed's inference steps re-written on the CPU with its own libraries (PyTorch, NumPy,
-OpenCV-Python, pandas), as the reference of the TypeScript parity tests (pipeline-spec §12 P4–P9).
+OpenCV-Python, pandas), as the reference of the TypeScript parity tests (docs/seed-pipeline.md#parity-tolerances, P4–P9).
 
     seed_reference.py JOB.json
 

@@ -1,4 +1,4 @@
-"""Patient-grouped, cancer-stratified folds (pipeline-spec §4, `src/tools/cv_split.py`).
+"""Patient-grouped, cancer-stratified folds (docs/seed-pipeline.md#cross-validation-split, `src/tools/cv_split.py`).
 
 The seed split with scikit-learn 1.2.1's `StratifiedGroupKFold(4, shuffle=True,
 random_state=67)`. scikit-learn 1.8 changed how that class shuffles, so calling the installed

@@ -1,4 +1,4 @@
-"""YOLOv5 breast-box labels → COCO (pipeline-spec §2.1, the seed's `yolov5_2_coco.py` conventions).
+"""YOLOv5 breast-box labels → COCO (docs/seed-pipeline.md#detector-labels, the seed's `yolov5_2_coco.py` conventions).
 
 Image ids are 1..N in list order within each split; annotation ids run on across splits
 (train first, then val); category `ROI` id 1 (`category_id = class + 1`); bbox

@@ -1,1 +1,1 @@
-"""TensorRT engine builds (pipeline-spec §7.2): pure rendering of what to run, thin running."""
+"""TensorRT engine builds (docs/seed-pipeline.md#fold-ensemble): pure rendering of what to run, thin running."""

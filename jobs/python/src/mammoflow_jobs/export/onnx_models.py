@@ -51,7 +51,7 @@ def run_onnx(path: Path, images: np.ndarray) -> np.ndarray:
 
 
 def max_abs_difference(model: nn.Module, path: Path, images: torch.Tensor) -> float:
-    """Largest |ONNX Runtime − PyTorch fp32| on the given input (pipeline-spec §12 P5/P8)."""
+    """Largest |ONNX Runtime − PyTorch fp32| on the given input (docs/seed-pipeline.md#parity-tolerances, P5 and P8)."""
     with torch.no_grad():
         expected = model.eval()(images).numpy()
     actual = run_onnx(path, images.numpy())

@@ -1,1 +1,1 @@
-"""The seed's evaluation metrics (pipeline-spec §6.1)."""
+"""The seed's evaluation metrics (docs/seed-pipeline.md#metrics)."""

@@ -1,4 +1,7 @@
-"""Choosing one checkpoint per fold by pooled out-of-fold `gbmean_best_pfbeta` (pipeline-spec §6.2)."""
+"""Choosing one checkpoint per fold by pooled out-of-fold `gbmean_best_pfbeta`.
+
+See docs/seed-pipeline.md#checkpoint-selection.
+"""
 
 import itertools
 from collections.abc import Callable, Sequence

@@ -1,4 +1,7 @@
-"""The classifier of pipeline-spec §5.1 and the fold ensemble of §7.2 (`KFoldEnsembleModel`)."""
+"""The seed's classifier and its fold ensemble (`KFoldEnsembleModel`).
+
+See docs/seed-pipeline.md#classifier and docs/seed-pipeline.md#fold-ensemble.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""YOLOX-nano as the seed's experiment builds it (pipeline-spec §2.2), from the `yolox` package.
+"""YOLOX-nano as the seed's experiment builds it (docs/seed-pipeline.md#detector-training), from the `yolox` package.
 
 The seed's `yolox_nano_416_roi_torch.pth` is a YOLOX checkpoint: {"model": state_dict, ...}
 with keys `backbone.backbone.stem.conv.conv.weight`, …, `head.cls_preds.0.bias`.

@@ -1,4 +1,4 @@
-"""train-fold (seed J5): one training run of one fold, resumable (pipeline-spec §5).
+"""train-fold (seed J5): one training run of one fold, resumable (docs/seed-pipeline.md#training).
 
 Request (operator/pipeline/kinds/classifier-fold.ts): parameters `fold`, `numFolds`, `model`
 (ClassifierModel), `training` (ClassifierTraining, with `checkpointEverySteps` and

@@ -1,1 +1,1 @@
-"""Classifier training pieces (pipeline-spec §5): schedule, sampler, loss, augmentation, loop."""
+"""Classifier training pieces (docs/seed-pipeline.md#training): schedule, sampler, loss, augmentation, loop."""

@@ -1,4 +1,4 @@
-"""Training augmentation of exp7 (pipeline-spec §5.4) in albumentations 2.x, and the fit-resize + pad.
+"""Training augmentation of exp7 (docs/seed-pipeline.md#augmentation) in albumentations 2.x, and the fit-resize + pad.
 
 Mapping from the seed's albumentations 1.3 (differences in jobs/python/README.md):
 ShiftScaleRotate → Affine (same ranges), ElasticTransform without `alpha_affine` (removed in

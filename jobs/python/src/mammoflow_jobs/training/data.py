@@ -1,4 +1,4 @@
-"""The fold's training and validation sets (pipeline-spec §5.2) over prepare-dataset's crops.
+"""The fold's training and validation sets (docs/seed-pipeline.md#training-set) over prepare-dataset's crops.
 
 Layout of the `crops` input (the seed's `classification/` folder):
 `{dataset}/cleaned_label.csv` and `{dataset}/cleaned_images/{patient_id}@{image_id}.png`.

@@ -1,4 +1,4 @@
-"""YOLOX-nano breast-ROI training (pipeline-spec §2.2), resumable, from the `yolox` package's parts.
+"""YOLOX-nano breast-ROI training (docs/seed-pipeline.md#detector-training), resumable, from `yolox`'s parts.
 
 The seed trains with YOLOX's Trainer; here the same parts are driven by a small loop that can
 stop anywhere and continue: YOLOX's COCODataset + TrainTransform (flip only), its optimizer

@@ -1,4 +1,4 @@
-"""Soft-positive BCE (`BinaryCrossEntropyPosSmoothOnly`, pipeline-spec §5.5)."""
+"""Soft-positive BCE (`BinaryCrossEntropyPosSmoothOnly`, docs/seed-pipeline.md#optimisation)."""
 
 import torch
 import torch.nn.functional as F

@@ -1,4 +1,4 @@
-"""BalanceSamplerV2 (pipeline-spec §5.3): class-balanced batches, index lists pre-computed per epoch.
+"""BalanceSamplerV2 (docs/seed-pipeline.md#sampler): class-balanced batches, index lists pre-computed per epoch.
 
 The lists must equal the seed's for the same labels and seed, so the NumPy calls are the
 seed's, in the seed's order, on a legacy MT19937 stream (`RandomState(seed)` draws exactly what

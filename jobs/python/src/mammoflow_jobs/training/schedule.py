@@ -1,4 +1,4 @@
-"""Per-epoch learning rate of timm's CosineLRScheduler as the seed configures it (pipeline-spec §5.5).
+"""Per-epoch learning rate of timm's CosineLRScheduler as the seed configures it (docs/seed-pipeline.md#optimisation).
 
 t_initial = epochs, one cycle, linear warm-up not excluded from the cosine clock
 (warmup_prefix False), and one cooldown epoch at min_lr: epochs + 1 epochs in all.
