@@ -32,7 +32,7 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   classifierFoldKind,
   engineBuildKind,
   submissionKind,
-] as unknown as readonly KindDefinition[];
+];
 
 export function kindByName(kind: string): KindDefinition | undefined {
   return ALL_KINDS.find((k) => k.kind === kind);

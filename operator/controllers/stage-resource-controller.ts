@@ -1,12 +1,11 @@
 import { retryRequest } from "../api/annotations.ts";
-import { kindByName } from "../api/index.ts";
 import { stageJobName } from "../executors/kubernetes/names.ts";
 import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { setConditions } from "../pipeline/conditions.ts";
-import { dependenciesOf, firstBlocker } from "../pipeline/dependencies.ts";
-import { planStages } from "../pipeline/plan.ts";
+import { firstBlocker } from "../pipeline/dependencies.ts";
+import { planParsedStages } from "../pipeline/plan.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
 import { type Decision, decideStatus, type ResourceStatus, type StatusInput } from "../pipeline/status.ts";
 import { isTerminalApiError, rejectedStart } from "./api-errors.ts";
@@ -15,21 +14,11 @@ import { DeletedJobs } from "./deleted-jobs.ts";
 import { viewDependencies } from "./dependency-views.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
+import { readSpec } from "./spec-reading.ts";
 import { deleteFailedJob, deleteSupersededJob, failedCreateEvents, startStage } from "./stage-actions.ts";
 import { observeStages } from "./stage-observations.ts";
 import { StartExpectations } from "./start-expectations.ts";
 import { WrittenStatus } from "./written-status.ts";
-
-/** A spec the operator cannot act on although the API server accepted it. */
-function invalidSpec(context: ControllerContext, kind: string, spec: unknown): { spec?: unknown; problem?: string } {
-  const parsed = kindByName(kind)?.spec.safeParse(spec);
-  if (!parsed?.success) return { problem: parsed?.error.message ?? `unknown kind ${kind}` };
-  const pool = (parsed.data as { placement?: { gpuPool?: string } }).placement?.gpuPool ?? "a100";
-  if (!context.config.gpuPools[pool]) {
-    return { problem: `GPU pool ${JSON.stringify(pool)} is not in the operator configuration` };
-  }
-  return { spec: parsed.data };
-}
 
 /**
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
@@ -51,9 +40,9 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     const owner: ResourceId = { kind, namespace, name, generation: resource.metadata.generation ?? 0 };
     const path = resourcePath(kindType(kind), namespace, name);
 
-    const { spec, problem } = invalidSpec(context, kind, resource.spec);
-    if (problem) {
-      const message = problem.slice(0, 4096);
+    const reading = readSpec(context, kind, resource.spec);
+    if (!reading.ok) {
+      const message = reading.problem.slice(0, 4096);
       const status: ResourceStatus = {
         ...previous,
         observedGeneration: owner.generation,
@@ -71,16 +60,13 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       if (await writeStatusIfChanged(context.client, path, previous, status)) written.remember(key, readFrom, status);
       return undefined;
     }
-    const dependencies = viewDependencies(
-      context.caches,
-      namespace,
-      dependenciesOf(kind, spec as Record<string, unknown>),
-    );
+    const { spec } = reading;
+    const dependencies = viewDependencies(context.caches, namespace, spec.dependencies);
     const blocker = firstBlocker(dependencies);
-    const pool = (spec as { placement: { gpuPool: string } }).placement.gpuPool;
+    const pool = spec.placement.gpuPool;
     const plans = blocker
       ? []
-      : planStages(owner, spec, { dependencies, gpuType: context.config.gpuPools[pool]?.gpuType ?? pool });
+      : planParsedStages(owner, spec, { dependencies, gpuType: context.config.gpuPools[pool]?.gpuType ?? pool });
     const observed = await observeStages(context.caches, kind, namespace, name, plans, {
       deleted: (uid) => deleted.has(uid),
       events: (job) => failedCreateEvents(context, job),

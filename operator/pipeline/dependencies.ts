@@ -1,27 +1,13 @@
+import { registeredKind } from "./registry.ts";
 import type { Dependency, DependencyView } from "./stage-plan.ts";
 
-type Spec = Record<string, unknown>;
-const refName = (ref: unknown): string | undefined => (ref as { name?: string } | undefined)?.name;
-
-/** The resources a resource of `kind` waits for (DESIGN.md §3, "waits for"). */
-export function dependenciesOf(kind: string, spec: Spec): Dependency[] {
-  const one = (role: string, depKind: string, ref: unknown): Dependency[] => {
-    const name = refName(ref);
-    return name ? [{ role, kind: depKind, name }] : [];
-  };
-  switch (kind) {
-    case "ClassificationDataset":
-      return one("detector", "RoiDetectorTraining", spec.detector);
-    case "ClassifierFold":
-      return one("dataset", "ClassificationDataset", spec.dataset);
-    case "EngineBuild":
-      if (spec.source !== "Folds") return [];
-      return ((spec.folds as unknown[] | undefined) ?? []).flatMap((ref, i) => one(`fold${i}`, "ClassifierFold", ref));
-    case "Submission":
-      return [...one("detector", "RoiDetectorTraining", spec.detector), ...one("engine", "EngineBuild", spec.engine)];
-    default:
-      return [];
-  }
+/**
+ * The resources a resource of `kind` waits for (DESIGN.md §3, "waits for"), as its kind declares
+ * them in the registry; none when the schema refuses the spec (such a resource waits for an edit).
+ */
+export function dependenciesOf(kind: string, spec: unknown): Dependency[] {
+  const reading = registeredKind(kind).read(spec);
+  return reading.ok ? reading.spec.dependencies : [];
 }
 
 /** Why a resource cannot start: the first dependency that is not Ready, as a condition. */

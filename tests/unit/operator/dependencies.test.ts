@@ -15,15 +15,22 @@ describe("dependenciesOf", () => {
     expect(dependenciesOf("ClassificationDataset", { detector: { name: "d" } })).toEqual([
       { role: "detector", kind: "RoiDetectorTraining", name: "d" },
     ]);
-    expect(dependenciesOf("EngineBuild", { source: "Folds", folds: [{ name: "a" }, { name: "b" }] })).toEqual([
+    const folds = ["a", "b", "c", "d"].map((name) => ({ name }));
+    expect(dependenciesOf("EngineBuild", { source: "Folds", folds })).toEqual([
       { role: "fold0", kind: "ClassifierFold", name: "a" },
       { role: "fold1", kind: "ClassifierFold", name: "b" },
+      { role: "fold2", kind: "ClassifierFold", name: "c" },
+      { role: "fold3", kind: "ClassifierFold", name: "d" },
     ]);
     expect(dependenciesOf("EngineBuild", { source: "Trained", folds: [{ name: "a" }] })).toEqual([]);
     expect(dependenciesOf("Submission", { detector: { name: "d" }, engine: { name: "e" } }).map((d) => d.role)).toEqual(
       ["detector", "engine"],
     );
-    expect(dependenciesOf("RoiDetectorTraining", {})).toEqual([]);
+    expect(dependenciesOf("RoiDetectorTraining", { source: "Train" })).toEqual([]);
+  });
+
+  it("finds none in a spec the schema refuses (two folds against the default four-fold candidates)", () => {
+    expect(dependenciesOf("EngineBuild", { source: "Folds", folds: [{ name: "a" }, { name: "b" }] })).toEqual([]);
   });
 });
 
