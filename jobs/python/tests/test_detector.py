@@ -17,6 +17,7 @@ from mammoflow_jobs.export.onnx_models import run_onnx
 from mammoflow_jobs.models.yolox_nano import load_yolox_nano
 from mammoflow_jobs.runner import run_stage
 from mammoflow_jobs.stages import STAGES
+from mammoflow_jobs.training.detector import stream_batches, uses_l1
 
 
 def test_box_rules_of_the_seeds_converter():
@@ -207,3 +208,23 @@ def test_coco_ap_of_known_detections(detector_storage, iou, expected_ap):
     assert coco_ap(BoxesAsDetections(boxes, scales), dataset, torch.device("cpu"), batch_size=2) == pytest.approx(
         expected_ap, abs=1e-9
     )
+
+
+def test_batches_are_the_seeds_endless_stream_of_full_batches():
+    # The seed's YOLOX loader: InfiniteSampler(seed 42) under YoloBatchSampler; 73 images in
+    # batches of 64 make 2 iterations per epoch, every batch full, epochs running into each other.
+    from yolox.data import InfiniteSampler, YoloBatchSampler
+
+    seed_batches = iter(YoloBatchSampler(InfiniteSampler(73, seed=42), batch_size=64, drop_last=False, mosaic=False))
+    expected = [[int(index) for _, index in next(seed_batches)] for _ in range(3 * 2)]
+    ours = [batch for epoch in range(3) for batch in stream_batches(73, 64, 42, epoch * 2, 2)]
+    assert ours == expected
+    assert {len(batch) for batch in ours} == {64}
+    # A run resumed at epoch 1, iteration 1 reads the batch the uninterrupted run read there.
+    assert stream_batches(73, 64, 42, 1 * 2 + 1, 1) == [expected[3]]
+
+
+def test_l1_loss_is_on_in_the_seeds_last_no_aug_epochs_plus_one():
+    # YOLOX Trainer.before_epoch: `epoch + 1 == max_epoch - no_aug_epochs` turns it on for good.
+    assert [epoch for epoch in range(400) if uses_l1(epoch, 400, 5)] == list(range(394, 400))
+    assert [epoch for epoch in range(3) if uses_l1(epoch, 3, 1)] == [1, 2]

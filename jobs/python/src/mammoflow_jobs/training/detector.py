@@ -3,7 +3,8 @@
 The seed trains with YOLOX's Trainer; here the same parts are driven by a small loop that can
 stop anywhere and continue: YOLOX's COCODataset + TrainTransform (flip only), its optimizer
 groups and `yoloxwarmcos` schedule (via yolox.exp.Exp), ModelEMA (decay ramp over 2000
-updates), the L1 loss in the last `no_aug_epochs`, and COCO AP50:95 (pycocotools) on the EMA
+updates), the seed's batch stream (`stream_batches`: full batches from one endless shuffle), the
+L1 loss in the last `no_aug_epochs + 1` epochs (`uses_l1`), and COCO AP50:95 (pycocotools) on the EMA
 model every epoch. YOLOX's COCOEvaluator is CUDA-only, so the evaluation is ours.
 """
 
@@ -64,6 +65,31 @@ def yolox_experiment(run: DetectorRun, model: torch.nn.Module) -> Exp:
     exp.momentum, exp.weight_decay = run.momentum, run.weight_decay
     exp.model = model
     return exp
+
+
+def uses_l1(epoch: int, epochs: int, no_aug_epochs: int) -> bool:
+    """YOLOX's Trainer turns the L1 box loss on in `before_epoch` when `epoch + 1 == max_epoch −
+    no_aug_epochs` (0-based epoch) and never off: the last `no_aug_epochs + 1` epochs (6 of 400)."""
+    return epoch + 1 >= epochs - no_aug_epochs
+
+
+def stream_batches(size: int, batch_size: int, seed: int, first: int, count: int) -> list[list[int]]:
+    """Batches `first` … `first + count − 1` of the seed's YOLOX sampler: one endless stream of
+    `torch.randperm(size)` from a single generator seeded `seed` (InfiniteSampler), cut into full
+    batches (YoloBatchSampler), so an epoch's last batch continues into the next permutation
+    instead of being short. Computed from the batch number alone, so a resumed run reads the same."""
+    start, end = first * batch_size, (first + count) * batch_size
+    generator = torch.Generator().manual_seed(seed)
+    stream = []
+    for permutation in range((end - 1) // size + 1 if count else 0):
+        indices = torch.randperm(size, generator=generator)
+        if (permutation + 1) * size > start:
+            stream.append(indices)
+    if not stream:
+        return []
+    offset = (start // size) * size
+    flat = torch.cat(stream)[start - offset : end - offset].tolist()
+    return [flat[i : i + batch_size] for i in range(0, len(flat), batch_size)]
 
 
 class SeededItems(torch.utils.data.Dataset):
@@ -192,12 +218,11 @@ class DetectorTrainer:
         log.info("resuming at epoch %d, iteration %d", self.epoch, self.step)
 
     def _loader(self, epoch: int, start: int):
-        order = np.random.RandomState(self.run.seed + epoch).permutation(len(self.train_set))
         b = self.run.batch_size
-        keys = [
-            [(int(i), epoch, s * b + j) for j, i in enumerate(order[s * b : (s + 1) * b])]
-            for s in range(start, self.iterations)
-        ]
+        batches = stream_batches(
+            len(self.train_set), b, self.run.seed, epoch * self.iterations + start, self.iterations - start
+        )
+        keys = [[(i, epoch, (start + s) * b + j) for j, i in enumerate(batch)] for s, batch in enumerate(batches)]
         return torch.utils.data.DataLoader(
             self.items,
             batch_sampler=keys,
@@ -224,8 +249,8 @@ class DetectorTrainer:
         run = self.run
         while self.epoch < run.epochs:
             self.model.train()
-            # The seed's last `no_aug_epochs` switch on the L1 box loss (mosaic is off anyway).
-            self.model.head.use_l1 = self.epoch >= run.epochs - run.no_aug_epochs
+            # As the seed's Trainer: the L1 box loss from the epoch before the last no_aug_epochs.
+            self.model.head.use_l1 = uses_l1(self.epoch, run.epochs, run.no_aug_epochs)
             last_loss = float("nan")
             for images, targets in self._loader(self.epoch, self.step):
                 images, targets = images.float().to(self.device), targets.float().to(self.device)
