@@ -1,6 +1,8 @@
 import { type Command, CommanderError } from "commander";
-import { DECODE_MODES, type DecodeMode } from "../jobs/ts/dicom/batch/render.ts";
-import { cpuBudget } from "../jobs/ts/platform/cpu-budget.ts";
+import type { DecodeMode } from "../jobs/ts/dicom/batch/render.ts";
+
+// Only commander at load time: the decoders are imported when the command runs, and the operator
+// image, which has none of them, still lists the command.
 
 interface DecodeOptions {
   out?: string;
@@ -24,7 +26,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
     )
     .argument("<input...>", "DICOM files or folders")
     .option("--out <dir>", "output folder (required)")
-    .option("--mode <mode>", `conversion: ${DECODE_MODES.join(", ")}`, "window")
+    .option("--mode <mode>", "conversion: window, yolox or minmax (described above)", "window")
     .option("--workers <n>", "decoding threads (default: every core this process may use, CPU quota included)")
     // Usage errors exit 2 here, like the other bad-input cases of this project; help stays 0.
     .exitOverride((error) => {
@@ -33,6 +35,8 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
     })
     .action(async (inputs: string[], options: DecodeOptions) => {
       if (!options.out) usage("required option '--out <dir>' not specified");
+      const { DECODE_MODES } = await import("../jobs/ts/dicom/batch/render.ts");
+      const { cpuBudget } = await import("../jobs/ts/platform/cpu-budget.ts");
       if (!DECODE_MODES.includes(options.mode as DecodeMode)) {
         usage(`--mode ${options.mode} is not one of ${DECODE_MODES.join(", ")}`);
       }

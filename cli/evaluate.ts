@@ -1,12 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { type Command, CommanderError } from "commander";
-import { decisionThreshold } from "../jobs/ts/submit/aggregate.ts";
-import { parseCsv } from "../jobs/ts/submit/csv.ts";
-import { evaluateBreasts } from "../jobs/ts/submit/evaluation.ts";
-import { breastLabelsFromCsv } from "../jobs/ts/submit/labels.ts";
-import { aggregationOptions } from "../jobs/ts/submit/options.ts";
-import { readProbabilitiesCsv } from "../jobs/ts/submit/probabilities-file.ts";
-import { buildSubmission } from "../jobs/ts/submit/submission.ts";
 
 interface EvaluateOptions {
   probs?: string;
@@ -18,25 +10,6 @@ interface EvaluateOptions {
 
 function usage(message: string): never {
   throw new CommanderError(2, "mammoflow.evaluate.usage", `error: ${message}`);
-}
-
-/**
- * Image rows (predict's --probs: image_id, prediction_id, mean) averaged per breast, or
- * breast rows as they are (prediction_id, probability).
- */
-function breastsFromFile(text: string, file: string, reduction: "Mean" | "Max") {
-  const { columns, rows } = parseCsv(text, file);
-  if (!columns.includes("image_id") && columns.includes("probability") && columns.includes("prediction_id")) {
-    return rows.map((row, i) => {
-      const probability = Number(row.probability);
-      if (row.probability === "" || !Number.isFinite(probability)) {
-        throw new Error(`${file}: line ${i + 2} has probability '${row.probability}'`);
-      }
-      return { predictionId: row.prediction_id as string, probability, images: 1 };
-    });
-  }
-  // As the aggregate stage does: a breast none of whose images was scored counts as 0.
-  return buildSubmission(readProbabilitiesCsv(text, file), aggregationOptions({ breastReduction: reduction })).breasts;
 }
 
 /** `mammoflow evaluate --probs FILE --labels FILE`: pF1, F1 at the threshold, best-threshold F1, ROC AUC per breast. */
@@ -64,11 +37,10 @@ export function registerEvaluateCommand(program: Command, setExitCode: (code: nu
       const reduction = options.reduction.toLowerCase() === "max" ? "Max" : "Mean";
       if (!["mean", "max"].includes(options.reduction.toLowerCase()))
         usage(`--reduction ${options.reduction} is not mean or max`);
-      let evaluation: ReturnType<typeof evaluateBreasts>;
+      const { evaluateFiles } = await import("../jobs/ts/submit/evaluate-files.ts");
+      let evaluation: Awaited<ReturnType<typeof evaluateFiles>>;
       try {
-        const breasts = breastsFromFile(await readFile(options.probs, "utf8"), options.probs, reduction);
-        const labels = breastLabelsFromCsv(await readFile(options.labels, "utf8"), options.labels);
-        evaluation = evaluateBreasts(breasts, labels, decisionThreshold(breasts, aggregationOptions({ threshold })));
+        evaluation = await evaluateFiles({ probs: options.probs, labels: options.labels, threshold, reduction });
       } catch (error) {
         process.stderr.write(`mammoflow evaluate: ${(error as Error).message}\n`);
         setExitCode(2);

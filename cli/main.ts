@@ -53,6 +53,21 @@ function reportUnexpected(error: unknown, debug: boolean): number {
   return 1;
 }
 
+/**
+ * A manifest or configuration the operator's code rejected (exit 2). import() of a loaded module
+ * costs nothing, and a command that raised one of these loaded it; the stage image has no
+ * operator/ (and none of its commands raises these), so there the imports fail and the answer is no.
+ */
+async function isOperatorInputError(error: unknown): Promise<boolean> {
+  try {
+    const { ResourceValidationError } = await import("../operator/api/parse.ts");
+    const { ConfigError } = await import("../operator/config/load.ts");
+    return error instanceof ResourceValidationError || error instanceof ConfigError;
+  } catch {
+    return false;
+  }
+}
+
 /** The `mammoflow` command. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
@@ -133,11 +148,8 @@ export async function main(argv: string[]): Promise<number> {
       if (command) process.stderr.write(`${error.message}\n(mammoflow ${command} --help shows the usage)\n`);
       return error.exitCode;
     }
-    // import() of a loaded module costs nothing, and a command that raised one of these loaded it.
-    const { ResourceValidationError } = await import("../operator/api/parse.ts");
-    const { ConfigError } = await import("../operator/config/load.ts");
-    if (error instanceof ResourceValidationError || error instanceof ConfigError) {
-      process.stderr.write(`mammoflow: ${error.message}\n`);
+    if (await isOperatorInputError(error)) {
+      process.stderr.write(`mammoflow: ${(error as Error).message}\n`);
       return 2;
     }
     return reportUnexpected(error, debug);

@@ -1,13 +1,7 @@
 import { type Command, CommanderError } from "commander";
-import { inferenceRuntimeOptions, parseExecutionProvider } from "../jobs/ts/onnx/options.ts";
-import { cpuBudget } from "../jobs/ts/platform/cpu-budget.ts";
-import { SEED_ROI_SELECTION } from "../jobs/ts/roi/options.ts";
-import { writeFileAtomic } from "../jobs/contract/files.ts";
-import { CsvError } from "../jobs/ts/submit/csv.ts";
-import { aggregationOptions } from "../jobs/ts/submit/options.ts";
-import { type ImageResult, probabilitiesCsv, readProbabilitiesCsv } from "../jobs/ts/submit/probabilities-file.ts";
-import { buildSubmission } from "../jobs/ts/submit/submission.ts";
 
+// Only commander at load time: the stage code (ONNX Runtime, OpenCV.js, the codecs) is imported
+// when the command runs, and the operator image, which has none of it, still lists the command.
 interface PredictOptions {
   csv?: string;
   images?: string;
@@ -100,6 +94,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       if (!["float16-dali", "float64"].includes(options.windowPrecision)) {
         usage(`--window-precision ${options.windowPrecision} is not float16-dali or float64`);
       }
+      const { parseExecutionProvider, inferenceRuntimeOptions } = await import("../jobs/ts/onnx/options.ts");
       let executionProvider: ReturnType<typeof parseExecutionProvider>;
       try {
         executionProvider = parseExecutionProvider(options.provider);
@@ -112,24 +107,28 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
         threads: positiveInteger(options.threads, "--threads") ?? 0,
         ...(options.trtCache ? { tensorrtEngineCacheDir: options.trtCache } : {}),
       });
-      // ONNX Runtime and OpenCV.js load only for this command.
-      const { runPredict } = await import("../jobs/ts/submit/run-predict.ts");
-      const { ExecutionProviderUnavailable, ModelLoadError } = await import("../jobs/ts/onnx/session.ts");
+      const workers = positiveInteger(options.workers, "--workers");
+      const { scoreTestSet, isBadInputError } = await import("../jobs/ts/submit/score-test-set.ts");
+      const { SEED_ROI_SELECTION } = await import("../jobs/ts/roi/options.ts");
+      const { aggregationOptions } = await import("../jobs/ts/submit/options.ts");
       const progress = progressLine();
       const started = Date.now();
-      let results: ImageResult[];
+      let score: Awaited<ReturnType<typeof scoreTestSet>>;
       try {
-        results = await runPredict({
+        score = await scoreTestSet({
           csv: options.csv as string,
           images: options.images as string,
           detector: options.detector as string,
           classifier: options.classifier as string,
+          out: options.out as string,
+          ...(options.probs ? { probs: options.probs } : {}),
+          aggregation: aggregationOptions({ threshold, autoThreshold: options.autoThreshold === true }),
           roi: { ...SEED_ROI_SELECTION },
           pixels: {
             windowParamPrecision: options.windowPrecision === "float64" ? "Float64" : "Float16ForDaliSyntaxes",
           },
           runtime,
-          workers: positiveInteger(options.workers, "--workers") ?? cpuBudget(),
+          ...(workers !== undefined ? { workers } : {}),
           onProgress: progress.update,
           onWarning: (_image, message) => process.stderr.write(`\nwarning ${message}\n`),
           onReady: (info) =>
@@ -139,11 +138,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
         });
       } catch (error) {
         progress.end();
-        if (
-          error instanceof ExecutionProviderUnavailable ||
-          error instanceof ModelLoadError ||
-          error instanceof CsvError
-        ) {
+        if (isBadInputError(error)) {
           process.stderr.write(`mammoflow predict: ${error.message}\n`);
           setExitCode(2);
           return;
@@ -151,18 +146,10 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
         throw error;
       }
       progress.end();
-      const probabilitiesText = probabilitiesCsv(results);
-      if (options.probs) await writeFileAtomic(options.probs, probabilitiesText);
-      const rows = readProbabilitiesCsv(probabilitiesText, options.probs ?? "probabilities");
-      const submission = buildSubmission(
-        rows,
-        aggregationOptions({ threshold, autoThreshold: options.autoThreshold === true }),
-      );
-      await writeFileAtomic(options.out as string, submission.csv);
+      const { results, submission, scored } = score;
       for (const r of submission.failedImages) process.stderr.write(`failed  ${r.imageId}: ${r.error}\n`);
       for (const id of submission.missingBreasts)
         process.stderr.write(`missing ${id}: no image could be scored; written as 0\n`);
-      const scored = results.length - submission.failedImages.length;
       const seconds = (Date.now() - started) / 1000;
       process.stdout.write(
         `predict: ${scored} of ${results.length} images scored in ${seconds.toFixed(1)} s; ${submission.breasts.length} breasts, ` +

@@ -3,16 +3,16 @@ import path from "node:path";
 import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { inferenceRuntimeOptions } from "../onnx/options.ts";
-import { ExecutionProviderUnavailable, ModelLoadError } from "../onnx/session.ts";
+import { ModelLoadError } from "../onnx/session.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
 import { roiSelectionOptions } from "../roi/options.ts";
 import { type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
-import { CsvError } from "./csv.ts";
-import { evaluateBreasts } from "./evaluation.ts";
-import { breastLabelsFromCsv } from "./labels.ts";
+import { evaluateAgainstLabels } from "./evaluate-files.ts";
+import type { Evaluation } from "./evaluation.ts";
 import { aggregationOptions } from "./options.ts";
 import { type ProbabilityRow, probabilitiesCsv, readProbabilitiesCsv } from "./probabilities-file.ts";
 import { runPredict } from "./run-predict.ts";
+import { isBadInputError } from "./score-test-set.ts";
 import { AggregateParameters, PredictParameters } from "./stage-parameters.ts";
 import { buildSubmission } from "./submission.ts";
 
@@ -28,11 +28,8 @@ function parameters<T extends z.ZodType>(schema: T, context: StageContext): z.in
 
 /** Errors about the inputs themselves (a retry cannot fix them) become permanent failures. */
 function asStageFailure(error: unknown): unknown {
-  if (error instanceof ModelLoadError) return new StageFailure("BadInput", error.message, error.file);
-  if (error instanceof ExecutionProviderUnavailable || error instanceof CsvError) {
-    return new StageFailure("BadInput", error.message);
-  }
-  return error;
+  if (!isBadInputError(error)) return error;
+  return new StageFailure("BadInput", error.message, error instanceof ModelLoadError ? error.file : undefined);
 }
 
 /**
@@ -141,13 +138,9 @@ export async function aggregateStage(context: StageContext): Promise<void> {
     context.addProblem(id, "no image of this breast could be scored; written as 0");
   if (context.request.inputs.labels !== undefined) {
     const labelsFile = await context.inputPath("labels");
-    let evaluation: ReturnType<typeof evaluateBreasts>;
+    let evaluation: Evaluation;
     try {
-      evaluation = evaluateBreasts(
-        submission.breasts,
-        breastLabelsFromCsv(await readFile(labelsFile, "utf8"), labelsFile),
-        submission.threshold,
-      );
+      evaluation = await evaluateAgainstLabels(submission.breasts, labelsFile, submission.threshold);
     } catch (error) {
       throw new StageFailure("BadInput", (error as Error).message, labelsFile);
     }

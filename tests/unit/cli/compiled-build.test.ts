@@ -28,7 +28,7 @@ async function run(root: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 /** A copy of what the command needs (bin, the builder, the sources), sharing node_modules; no build yet. */
 async function checkoutCopy(): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), "mammoflow-build-"));
-  for (const part of ["bin", "scripts/build-js.js", "operator", "jobs/ts", "jobs/contract", "package.json"]) {
+  for (const part of ["bin", "scripts/build-js.js", "cli", "operator", "jobs/ts", "jobs/contract", "package.json"]) {
     await cp(path.join(REPO, part), path.join(root, part), { recursive: true });
   }
   await symlink(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
@@ -103,12 +103,26 @@ describe("bin/mammoflow.js runs the compiled build, and never a stale one (on a 
     }
   });
 
-  it("runs the build as it is where the sources are not shipped (the images)", async () => {
-    await rm(path.join(root, "operator"), { recursive: true });
-    await rm(path.join(root, "scripts"), { recursive: true });
-    const { code, stdout } = await run(root, ["stage", "--list"]);
-    expect(code).toBe(0);
-    expect(stdout).toContain("prepare-dataset");
+  it("runs the build as it is where the sources are not shipped (the images), each image without the other's code", async () => {
+    for (const part of ["cli", "operator", "jobs", "scripts"]) await rm(path.join(root, part), { recursive: true });
+    // The stage image: no operator/ at all.
+    await cp(path.join(root, "build/js"), path.join(root, "build/js-all"), { recursive: true });
+    await rm(path.join(root, "build/js/operator"), { recursive: true });
+    const stage = await run(root, ["stage", "--list"]);
+    expect(stage.code, stage.stderr).toBe(0);
+    expect(stage.stdout).toContain("prepare-dataset");
+    expect((await run(root, ["stage", "--help"])).code).toBe(0);
+    // The operator image: no jobs/ts. The operator starts as far as its kubeconfig, which is missing.
+    await rm(path.join(root, "build/js"), { recursive: true });
+    await cp(path.join(root, "build/js-all"), path.join(root, "build/js"), { recursive: true });
+    await rm(path.join(root, "build/js/jobs/ts"), { recursive: true });
+    expect((await run(root, ["--help"])).code).toBe(0);
+    const missing = path.join(root, "no-kubeconfig");
+    const operator = await run(root, ["operator", "--kubeconfig", missing]);
+    expect(operator.stderr).toBe(
+      `mammoflow: cannot open ${missing}: no such file or folder\nmammoflow: (--debug shows where)\n`,
+    );
+    expect(operator.code).toBe(1);
   });
 });
 
