@@ -15,6 +15,12 @@ export interface InferenceRuntimeOptions {
   deviceId: number;
   /** Folder of TensorRT engines, so a build stage (EngineBuild) can prepare them and predict reuse them. */
   tensorrtEngineCacheDir?: string;
+  /**
+   * Run in fp16, as the seed's TensorRT engines: only the TensorRT provider can (it builds an fp16
+   * engine); CUDA and the CPU run the graph's own float32 and refuse it (session.ts), and Auto
+   * then tries TensorRT alone. The ROI detector takes it on its own (roi/detector.ts).
+   */
+  fp16?: boolean;
 }
 
 export const DEFAULT_INFERENCE_RUNTIME: Readonly<InferenceRuntimeOptions> = Object.freeze({

@@ -1,10 +1,16 @@
 import { stat } from "node:fs/promises";
+import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { ExecutionProvider, InferenceRuntimeOptions } from "./options.ts";
 
 /** A provider that was asked for explicitly and cannot run here. */
 export class ExecutionProviderUnavailable extends Error {
   override readonly name = "ExecutionProviderUnavailable";
+}
+
+/** fp16 asked of a provider that runs only the graph's own precision. */
+export class PrecisionUnsupported extends Error {
+  override readonly name = "PrecisionUnsupported";
 }
 
 /** A model file that is missing or that ONNX Runtime refuses. */
@@ -36,13 +42,32 @@ function providerChain(provider: ResolvedProvider, deviceId: number): ort.Infere
 }
 
 /**
- * onnxruntime-node passes only the device id to TensorRT; the provider reads its engine cache
- * settings from the environment when the session is created.
+ * onnxruntime-node passes only the device id to TensorRT; the provider reads its precision and
+ * engine cache settings from the environment when the session is created. The precision is set
+ * either way (the environment outlives the session), and fp16 engines are cached in their own
+ * folder so that an fp32 engine is never taken for one.
  */
-function configureTensorRtCache(options: InferenceRuntimeOptions): void {
-  if (!options.tensorrtEngineCacheDir) return;
-  process.env.ORT_TENSORRT_ENGINE_CACHE_ENABLE = "1";
-  process.env.ORT_TENSORRT_CACHE_PATH = options.tensorrtEngineCacheDir;
+export function tensorRtEnvironment(options: InferenceRuntimeOptions): Record<string, string> {
+  const environment: Record<string, string> = { ORT_TENSORRT_FP16_ENABLE: options.fp16 ? "1" : "0" };
+  if (options.tensorrtEngineCacheDir) {
+    environment.ORT_TENSORRT_ENGINE_CACHE_ENABLE = "1";
+    environment.ORT_TENSORRT_CACHE_PATH = options.fp16
+      ? path.join(options.tensorrtEngineCacheDir, "fp16")
+      : options.tensorrtEngineCacheDir;
+  }
+  return environment;
+}
+
+/** The providers to try, in order; fp16 leaves only TensorRT (see InferenceRuntimeOptions.fp16). */
+export function providerCandidates(options: InferenceRuntimeOptions): ResolvedProvider[] {
+  const provider = options.executionProvider;
+  if (options.fp16 && provider !== "Auto" && provider !== "TensorRT") {
+    throw new PrecisionUnsupported(
+      `fp16 needs the TensorRT execution provider, which builds an fp16 engine as the seed's detector engine was; the ${provider} provider runs the model's own float32 graph: choose TensorRT (or Auto on a TensorRT host), or leave fp16 off`,
+    );
+  }
+  if (provider !== "Auto") return [provider];
+  return options.fp16 ? ["TensorRT"] : ["TensorRT", "Cuda", "Cpu"];
 }
 
 async function createWith(
@@ -50,7 +75,7 @@ async function createWith(
   provider: ResolvedProvider,
   options: InferenceRuntimeOptions,
 ): Promise<ort.InferenceSession> {
-  if (provider === "TensorRT") configureTensorRtCache(options);
+  if (provider === "TensorRT") Object.assign(process.env, tensorRtEnvironment(options));
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: providerChain(provider, options.deviceId),
     graphOptimizationLevel: "all",
@@ -78,8 +103,7 @@ export async function openSession(file: string, options: InferenceRuntimeOptions
     () => false,
   );
   if (!exists) throw new ModelLoadError(file, "model file does not exist");
-  const candidates: ResolvedProvider[] =
-    options.executionProvider === "Auto" ? ["TensorRT", "Cuda", "Cpu"] : [options.executionProvider];
+  const candidates = providerCandidates(options);
   let lastProviderError: unknown;
   for (const provider of candidates) {
     try {
@@ -93,7 +117,7 @@ export async function openSession(file: string, options: InferenceRuntimeOptions
     }
   }
   throw new ExecutionProviderUnavailable(
-    `the ${options.executionProvider} execution provider is not available (${String(lastProviderError).replace(/^Error: /, "")}); ${HOW_TO_GET_GPU_PROVIDERS}; or choose the CPU provider`,
+    `the ${options.fp16 ? "TensorRT (for fp16)" : options.executionProvider} execution provider is not available (${String(lastProviderError).replace(/^Error: /, "")}); ${HOW_TO_GET_GPU_PROVIDERS}; or choose the CPU provider${options.fp16 ? " without fp16" : ""}`,
   );
 }
 

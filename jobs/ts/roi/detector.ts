@@ -30,8 +30,17 @@ export class BreastRoiDetector {
     private readonly outputName: string,
   ) {}
 
-  static async open(file: string, runtime: InferenceRuntimeOptions): Promise<BreastRoiDetector> {
-    const [{ session, provider }, { cv }] = await Promise.all([openSession(file, runtime), loadOpenCv()]);
+  /**
+   * `precision.fp16` runs the detector as the seed's fp16 TensorRT engine (TensorRT only, see
+   * InferenceRuntimeOptions.fp16), apart from the runtime it shares with the classifier.
+   */
+  static async open(
+    file: string,
+    runtime: InferenceRuntimeOptions,
+    precision: { fp16?: boolean } = {},
+  ): Promise<BreastRoiDetector> {
+    const options = { ...runtime, fp16: precision.fp16 ?? false };
+    const [{ session, provider }, { cv }] = await Promise.all([openSession(file, options), loadOpenCv()]);
     const { height, width } = inputImageSize(session, file);
     const inputName = session.inputNames[0] as string;
     const outputName = session.outputNames[0] as string;

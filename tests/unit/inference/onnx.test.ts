@@ -4,7 +4,14 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchSizeForMemory } from "../../../jobs/ts/classify/ensemble.ts";
 import { inferenceRuntimeOptions, parseExecutionProvider } from "../../../jobs/ts/onnx/options.ts";
-import { ModelLoadError, openSession } from "../../../jobs/ts/onnx/session.ts";
+import {
+  ModelLoadError,
+  openSession,
+  PrecisionUnsupported,
+  providerCandidates,
+  tensorRtEnvironment,
+} from "../../../jobs/ts/onnx/session.ts";
+import { BreastRoiDetector } from "../../../jobs/ts/roi/index.ts";
 import { CLASSIFIER_HINTS, DETECTOR_HINTS, resolveOnnxModel } from "../../../jobs/ts/submit/models.ts";
 
 describe("execution providers and sessions", () => {
@@ -29,6 +36,57 @@ describe("execution providers and sessions", () => {
     const failure = openSession(path.join(dir, "junk.onnx"), inferenceRuntimeOptions());
     await expect(failure).rejects.toBeInstanceOf(ModelLoadError);
     await expect(failure).rejects.toThrow(/junk\.onnx: ONNX Runtime cannot load the model/);
+  });
+});
+
+describe("fp16 (the seed's TensorRT fp16 detector engine)", () => {
+  const refusal = (provider: string) =>
+    `fp16 needs the TensorRT execution provider, which builds an fp16 engine as the seed's detector engine was; the ${provider} provider runs the model's own float32 graph: choose TensorRT (or Auto on a TensorRT host), or leave fp16 off`;
+
+  it("is refused on the CPU and CUDA providers, before any model is read", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-fp16-"));
+    await writeFile(path.join(dir, "detector.onnx"), "not read");
+    for (const executionProvider of ["Cpu", "Cuda"] as const) {
+      const failure = BreastRoiDetector.open(
+        path.join(dir, "detector.onnx"),
+        inferenceRuntimeOptions({ executionProvider }),
+        {
+          fp16: true,
+        },
+      );
+      await expect(failure).rejects.toBeInstanceOf(PrecisionUnsupported);
+      await expect(failure).rejects.toThrow(refusal(executionProvider));
+    }
+  });
+
+  it("leaves TensorRT alone to Auto, and changes nothing without it", () => {
+    const options = (executionProvider: "Auto" | "TensorRT", fp16?: boolean) =>
+      inferenceRuntimeOptions({ executionProvider, ...(fp16 === undefined ? {} : { fp16 }) });
+    expect(providerCandidates(options("Auto", true))).toEqual(["TensorRT"]);
+    expect(providerCandidates(options("TensorRT", true))).toEqual(["TensorRT"]);
+    expect(providerCandidates(options("Auto"))).toEqual(["TensorRT", "Cuda", "Cpu"]);
+    expect(providerCandidates(options("Auto", false))).toEqual(["TensorRT", "Cuda", "Cpu"]);
+  });
+
+  it("asks TensorRT for fp16 engines through its environment and caches them apart from float32 ones", () => {
+    const cache = "/engines";
+    expect(
+      tensorRtEnvironment(
+        inferenceRuntimeOptions({ executionProvider: "TensorRT", fp16: true, tensorrtEngineCacheDir: cache }),
+      ),
+    ).toEqual({
+      ORT_TENSORRT_FP16_ENABLE: "1",
+      ORT_TENSORRT_ENGINE_CACHE_ENABLE: "1",
+      ORT_TENSORRT_CACHE_PATH: "/engines/fp16",
+    });
+    // A later float32 session in the same process must not inherit fp16 from the environment.
+    expect(
+      tensorRtEnvironment(inferenceRuntimeOptions({ executionProvider: "TensorRT", tensorrtEngineCacheDir: cache })),
+    ).toEqual({
+      ORT_TENSORRT_FP16_ENABLE: "0",
+      ORT_TENSORRT_ENGINE_CACHE_ENABLE: "1",
+      ORT_TENSORRT_CACHE_PATH: "/engines",
+    });
   });
 });
 
