@@ -6,7 +6,7 @@ import { Controller } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { type Endpoints, serveEndpoints } from "../kube/http-endpoints.ts";
 import { LeaderElector, NotLeaderError } from "../kube/leader-election.ts";
-import { createOperatorMetrics } from "../kube/metrics.ts";
+import { countByPhase, createOperatorMetrics } from "../kube/metrics.ts";
 import type { Logger } from "../log/logger.ts";
 import { STAGE_KINDS } from "../pipeline/registry.ts";
 import { Caches } from "./caches.ts";
@@ -77,6 +77,13 @@ export async function startOperator(
     { health: config.operator.healthPort, metrics: config.operator.metricsPort },
     () => {
       for (const [verb, n] of client.requestCounts) metrics.apiRequests.set({ verb }, n);
+      for (const [kind, controller] of controllers)
+        metrics.queue.inProgress(kind, controller.queue.inProgressSeconds());
+      metrics.resources.reset();
+      for (const kind of controllers.keys()) {
+        for (const [phase, count] of countByPhase(caches.kind(kind).list()))
+          metrics.resources.set({ kind, phase }, count);
+      }
     },
   );
   // The fence: every write but the Lease's own is checked as its bytes are about to leave, so a
@@ -102,7 +109,7 @@ export async function startOperator(
       await Promise.all([...controllers.values()].map((c) => c.stop()));
       await events.flush();
       await elector?.release();
-      metrics.leader.set(0);
+      metrics.leader.set({ name: LEASE_NAME }, 0);
       stopSignal.abort();
       await informers;
       await endpoints.close();
@@ -118,7 +125,7 @@ export async function startOperator(
     log.error({ identity }, "stopping at once: the Lease was lost");
     if (resync) clearInterval(resync);
     for (const controller of controllers.values()) controller.halt();
-    metrics.leader.set(0);
+    metrics.leader.set({ name: LEASE_NAME }, 0);
     stopSignal.abort();
     resolveDone(1);
   };
@@ -128,7 +135,7 @@ export async function startOperator(
     log.info({ identity, namespace: namespace ?? "(all)" }, "caches synced");
     if (elector && !(await elector.acquire(stopSignal.signal, abandon))) return;
     if (stopSignal.signal.aborted) return;
-    metrics.leader.set(1);
+    metrics.leader.set({ name: LEASE_NAME }, 1);
     const enqueueAll = () => {
       for (const [kind, controller] of controllers) {
         for (const object of caches.kind(kind).list()) {

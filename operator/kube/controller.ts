@@ -25,7 +25,7 @@ export class Controller {
     private readonly metrics: OperatorMetrics,
     private readonly log: Logger,
   ) {
-    this.queue = new WorkQueue(undefined, (depth) => metrics.queueDepth.set({ kind }, depth));
+    this.queue = new WorkQueue(undefined, metrics.queue.observer(kind));
   }
 
   enqueue(key: string): void {
@@ -33,25 +33,30 @@ export class Controller {
   }
 
   private async processOne(key: string): Promise<void> {
-    const timer = this.metrics.reconcileDuration.startTimer({ kind: this.kind });
+    const controller = this.kind;
+    const timer = this.metrics.reconcileTime.startTimer({ controller });
+    this.metrics.activeWorkers.inc({ controller });
     try {
       const result = await this.reconcile(key);
-      this.metrics.reconcileTotal.inc({ kind: this.kind, result: "success" });
+      const requeue = result?.requeueAfterMs !== undefined;
+      this.metrics.reconcileTotal.inc({ controller, result: requeue ? "requeue_after" : "success" });
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
     } catch (error) {
-      this.metrics.reconcileTotal.inc({ kind: this.kind, result: "error" });
-      this.metrics.reconcileErrors.inc({ kind: this.kind });
+      this.metrics.reconcileTotal.inc({ controller, result: "error" });
+      this.metrics.reconcileErrors.inc({ controller });
       this.log.warn({ kind: this.kind, key, err: (error as Error).message }, "reconcile failed; retrying with backoff");
       this.queue.addRateLimited(key);
     } finally {
       timer();
+      this.metrics.activeWorkers.dec({ controller });
       this.queue.done(key);
     }
   }
 
   /** Starts `workers` loops that run until the queue shuts down. */
   start(workers: number): void {
+    this.metrics.maxConcurrentReconciles.set({ controller: this.kind }, workers);
     for (let i = 0; i < workers; i++) {
       const loop = (async () => {
         for (let key = await this.queue.get(); key !== undefined && !this.halted; key = await this.queue.get()) {

@@ -1,33 +1,50 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { QueueObserver } from "./workqueue.ts";
 
-/** The operator's Prometheus metrics, in one registry served on /metrics. */
+/**
+ * The operator's Prometheus metrics, in one registry served on /metrics. Controller and work
+ * queue metrics carry controller-runtime's names and labels (`controller`, and `name` for the
+ * queue), so dashboards and alerts written for Go operators work unchanged; process metrics are
+ * prom-client's defaults (process_resident_memory_bytes, …); what is ours is prefixed mammoflow_.
+ */
 export function createOperatorMetrics() {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const reconcileTotal = new Counter({
-    name: "mammoflow_reconcile_total",
-    help: "Reconciles by kind and result (success, error).",
-    labelNames: ["kind", "result"] as const,
+    name: "controller_runtime_reconcile_total",
+    help: "Total number of reconciliations per controller (result: success, error, requeue_after).",
+    labelNames: ["controller", "result"] as const,
     registers: [registry],
   });
   const reconcileErrors = new Counter({
-    name: "mammoflow_reconcile_errors_total",
-    help: "Reconciles that failed and were retried with backoff.",
-    labelNames: ["kind"] as const,
+    name: "controller_runtime_reconcile_errors_total",
+    help: "Total number of reconciliation errors per controller.",
+    labelNames: ["controller"] as const,
     registers: [registry],
   });
-  const reconcileDuration = new Histogram({
-    name: "mammoflow_reconcile_duration_seconds",
-    help: "Time one reconcile took.",
-    labelNames: ["kind"] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  const reconcileTime = new Histogram({
+    name: "controller_runtime_reconcile_time_seconds",
+    help: "Length of time per reconciliation per controller (the reconcile itself, not its queue wait).",
+    labelNames: ["controller"] as const,
+    buckets: [
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75,
+      2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+    ],
     registers: [registry],
   });
-  const queueDepth = new Gauge({
-    name: "mammoflow_workqueue_depth",
-    help: "Keys waiting in a controller's work queue.",
-    labelNames: ["kind"] as const,
+  const maxConcurrentReconciles = new Gauge({
+    name: "controller_runtime_max_concurrent_reconciles",
+    help: "Maximum number of concurrent reconciles per controller.",
+    labelNames: ["controller"] as const,
     registers: [registry],
   });
+  const activeWorkers = new Gauge({
+    name: "controller_runtime_active_workers",
+    help: "Number of currently used workers per controller.",
+    labelNames: ["controller"] as const,
+    registers: [registry],
+  });
+  const queue = workQueueMetrics(registry);
   const stageDuration = new Histogram({
     name: "mammoflow_stage_duration_seconds",
     help: "Wall time of finished stages, from Job start to completion.",
@@ -41,21 +58,116 @@ export function createOperatorMetrics() {
     labelNames: ["verb"] as const,
     registers: [registry],
   });
+  const resources = new Gauge({
+    name: "mammoflow_resources",
+    help: "Resources of each kind in each phase, as the operator's caches hold them (collected on scrape).",
+    labelNames: ["kind", "phase"] as const,
+    registers: [registry],
+  });
   const leader = new Gauge({
-    name: "mammoflow_leader",
-    help: "1 while this replica leads, else 0.",
+    name: "leader_election_master_status",
+    help: "1 while this replica leads, else 0 (client-go's name).",
+    labelNames: ["name"] as const,
     registers: [registry],
   });
   return {
     registry,
     reconcileTotal,
     reconcileErrors,
-    reconcileDuration,
-    queueDepth,
+    reconcileTime,
+    maxConcurrentReconciles,
+    activeWorkers,
+    queue,
     stageDuration,
     apiRequests,
+    resources,
     leader,
   };
 }
 
 export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;
+
+/** Durations from 10 ns to 1000 s, client-go's buckets for queue wait and work time. */
+const QUEUE_BUCKETS = Array.from({ length: 12 }, (_, i) => Number((1e-8 * 10 ** i).toPrecision(1)));
+
+/** client-go's workqueue metrics, labelled as controller-runtime labels them. */
+function workQueueMetrics(registry: Registry) {
+  const labelNames = ["name", "controller"] as const;
+  const depth = new Gauge({
+    name: "workqueue_depth",
+    help: "Current depth of workqueue.",
+    labelNames,
+    registers: [registry],
+  });
+  const adds = new Counter({
+    name: "workqueue_adds_total",
+    help: "Total number of adds handled by workqueue.",
+    labelNames,
+    registers: [registry],
+  });
+  const queueDuration = new Histogram({
+    name: "workqueue_queue_duration_seconds",
+    help: "How long in seconds an item stays in workqueue before being requested.",
+    labelNames,
+    buckets: QUEUE_BUCKETS,
+    registers: [registry],
+  });
+  const workDuration = new Histogram({
+    name: "workqueue_work_duration_seconds",
+    help: "How long in seconds processing an item from workqueue takes.",
+    labelNames,
+    buckets: QUEUE_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue.",
+    labelNames,
+    registers: [registry],
+  });
+  const unfinished = new Gauge({
+    name: "workqueue_unfinished_work_seconds",
+    help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration.",
+    labelNames,
+    registers: [registry],
+  });
+  const longestRunning = new Gauge({
+    name: "workqueue_longest_running_processor_seconds",
+    help: "How many seconds has the longest running processor for workqueue been running.",
+    labelNames,
+    registers: [registry],
+  });
+  return {
+    /** The observer for one controller's queue. */
+    observer(controller: string): QueueObserver {
+      const labels = { name: controller, controller };
+      return {
+        depth: (n) => depth.set(labels, n),
+        added: () => adds.inc(labels),
+        waited: (seconds) => queueDuration.observe(labels, seconds),
+        worked: (seconds) => workDuration.observe(labels, seconds),
+        retried: () => retries.inc(labels),
+      };
+    },
+    /** Sets the in-progress gauges of one queue from the ages of its keys in progress. */
+    inProgress(controller: string, ages: number[]): void {
+      const labels = { name: controller, controller };
+      unfinished.set(
+        labels,
+        ages.reduce((sum, age) => sum + age, 0),
+      );
+      longestRunning.set(labels, ages.length > 0 ? Math.max(...ages) : 0);
+    },
+  };
+}
+
+/** Objects per `status.phase` (those without a status yet count as "None"), for a phase gauge. */
+export function countByPhase(objects: readonly { status?: unknown }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const object of objects) {
+    const phase = (object.status as { phase?: unknown } | undefined)?.phase;
+    const key = typeof phase === "string" && phase !== "" ? phase : "None";
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}

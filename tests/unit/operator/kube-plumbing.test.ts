@@ -32,12 +32,32 @@ describe("WorkQueue", () => {
     expect(await blocked).toBeUndefined();
   });
 
-  it("reports its depth", () => {
-    const depths: number[] = [];
-    const queue = new WorkQueue(undefined, (d) => depths.push(d));
+  it("reports depth, adds, queue wait, work time and retries as client-go's queue does", async () => {
+    const seen: string[] = [];
+    let now = 1000;
+    const queue = new WorkQueue(
+      new ItemExponentialBackoff(5, 1000),
+      {
+        depth: (n) => seen.push(`depth ${n}`),
+        added: () => seen.push("add"),
+        waited: (s) => seen.push(`waited ${s}`),
+        worked: (s) => seen.push(`worked ${s}`),
+        retried: () => seen.push("retry"),
+      },
+      () => now,
+    );
     queue.add("a");
     queue.add("b");
-    expect(depths).toEqual([1, 2]);
+    queue.add("a"); // already waiting: no add
+    now = 1250;
+    const key = (await queue.get()) as string;
+    now = 1750;
+    expect(queue.inProgressSeconds()).toEqual([0.5]);
+    queue.done(key);
+    queue.addRateLimited("b");
+    queue.shutDown();
+    expect(seen).toEqual(["add", "depth 1", "add", "depth 2", "depth 1", "waited 0.25", "worked 0.5", "retry"]);
+    expect(queue.inProgressSeconds()).toEqual([]);
   });
 });
 
