@@ -1,4 +1,3 @@
-import { Decoder as JpegLosslessDecoder } from "jpeg-lossless-decoder-js";
 import { DicomError, describeThrown } from "../errors.ts";
 import type { PixelFormat } from "../pixel-format.ts";
 import type { DecodedSamples } from "../stored-values.ts";
@@ -12,6 +11,7 @@ import {
 } from "./codestream-header.ts";
 import { activeNativeJpegLossless, type NativeJpegLossless } from "./native-ljpeg.ts";
 import { activeNativeOpenJpeg, type NativeOpenJpeg } from "./native-openjpeg.ts";
+import { decodePortableJpegLossless } from "./portable-jpeg-lossless.ts";
 import { type CodecName, codecModule, discardCodecModule } from "./wasm-modules.ts";
 
 const WASM_DECODERS: Record<CodecName, () => Promise<WasmDecoder>> = {
@@ -22,11 +22,7 @@ const WASM_DECODERS: Record<CodecName, () => Promise<WasmDecoder>> = {
 };
 
 /** Which WASM codec decodes a codestream; undefined for JPEG Lossless (a JS decoder). */
-function wasmCodecFor(
-  encoding: PixelEncoding,
-  codestream: Uint8Array,
-  header: CodestreamHeader,
-): CodecName | undefined {
+function wasmCodecFor(encoding: PixelEncoding, codestream: Uint8Array): CodecName | undefined {
   switch (encoding) {
     case "jpeg2000":
       return "openjpeg";
@@ -38,12 +34,7 @@ function wasmCodecFor(
       return "charls";
     case "jpeg-baseline":
     case "jpeg-extended":
-      if (header.precision > 8) {
-        throw new DicomError(
-          "unsupported-transfer-syntax",
-          `${header.precision}-bit lossy JPEG is not supported: the libjpeg-turbo codec decodes 8-bit JPEG only`,
-        );
-      }
+      // 12-bit lossy JPEG goes to DCMTK (decodeTwelveBitJpeg) before a codec is chosen.
       return "libjpegTurbo";
     case "jpeg-lossless":
       return undefined;
@@ -65,13 +56,16 @@ export async function decodeCodestream(
   const wrapped = encoding === "jpeg2000" || encoding === "htj2k" ? jpeg2000Codestream(frame) : frame;
   const header = readCodestreamHeader(encoding, wrapped);
   checkAgainstDicom(encoding, header, format);
-  const codec = wasmCodecFor(encoding, wrapped, header);
+  const lossyJpeg = encoding === "jpeg-baseline" || encoding === "jpeg-extended";
+  if (lossyJpeg && header.precision > 8)
+    return decodeTwelveBitJpeg(encoding, requireEndMarker(wrapped), header, format);
+  const codec = wasmCodecFor(encoding, wrapped);
   // Decoders get the codestream without the padding after its end marker.
   const codestream = requireEndMarker(wrapped);
   if (codec === undefined) {
     const native = activeNativeJpegLossless();
-    if (native !== undefined) return decodeNativeJpegLossless(native, codestream, header, format);
-    return decodeJpegLossless(codestream, header, format);
+    if (native !== undefined) return decodeWithDcmtk(native, encoding, codestream, header, format);
+    return decodePortableJpegLossless(codestream, header, expectedSampleCount(format));
   }
   if (encoding === "jpeg2000") {
     const native = activeNativeOpenJpeg();
@@ -183,9 +177,44 @@ function decodeNativeJpeg2000(
   return checkedSamples("jpeg2000", format, decoded, decoded.samples, false);
 }
 
-/** DCMTK's IJG lossless decoder (codecs/native/ljpeg-addon.cc); sizes come from the SOF3 header. */
-function decodeNativeJpegLossless(
+/**
+ * 12-bit lossy JPEG (JPEG Extended, process 4; some mammography archives hold it) through DCMTK's
+ * 12-bit IJG build, the IJG code GDCM decodes it with, in the native JPEG addon. libjpeg-turbo's
+ * WASM codec decodes 8-bit JPEG only, so without the addon such an image is refused, saying so.
+ * One component only: the addon does no colour conversion, which a 12-bit YCbCr image would need.
+ */
+function decodeTwelveBitJpeg(
+  encoding: PixelEncoding,
+  codestream: Uint8Array,
+  header: CodestreamHeader,
+  format: PixelFormat,
+): DecodedSamples {
+  if (header.precision !== 12) {
+    throw new DicomError(
+      "unsupported-transfer-syntax",
+      `${encoding} codestream has ${header.precision}-bit samples; lossy JPEG has 8 or 12`,
+    );
+  }
+  if (header.components !== 1) {
+    throw new DicomError(
+      "unsupported-transfer-syntax",
+      `12-bit lossy JPEG with ${header.components} components is not supported: only grayscale 12-bit lossy JPEG is decoded`,
+    );
+  }
+  const native = activeNativeJpegLossless();
+  if (native === undefined) {
+    throw new DicomError(
+      "unsupported-transfer-syntax",
+      "12-bit lossy JPEG needs the native DCMTK decoder (build/native/ljpeg.node, built by npm run setup), which this process does not use (not built, or MAMMOFLOW_JPEG_LOSSLESS_DECODER=js); the portable libjpeg-turbo codec decodes 8-bit JPEG only",
+    );
+  }
+  return decodeWithDcmtk(native, encoding, codestream, header, format);
+}
+
+/** DCMTK's IJG build (codecs/native/ljpeg-addon.cc), 8, 12 or 16 bits by the SOF header's precision. */
+function decodeWithDcmtk(
   addon: NativeJpegLossless,
+  encoding: PixelEncoding,
   codestream: Uint8Array,
   header: CodestreamHeader,
   format: PixelFormat,
@@ -195,28 +224,7 @@ function decodeNativeJpegLossless(
   try {
     samples = addon.decode(codestream, header.precision, count);
   } catch (error) {
-    throw new DicomError("codec-failed", `jpeg-lossless decoder failed: ${describeThrown(error)}`);
+    throw new DicomError("codec-failed", `${encoding} decoder failed: ${describeThrown(error)}`);
   }
   return header.precision > 8 ? new Uint16Array(samples.buffer) : samples;
-}
-
-function decodeJpegLossless(codestream: Uint8Array, header: CodestreamHeader, format: PixelFormat): DecodedSamples {
-  const decoder = new JpegLosslessDecoder();
-  let decoded: Uint8Array | Uint16Array;
-  try {
-    decoded = decoder.decode(codestream.buffer, codestream.byteOffset, codestream.length, header.precision > 8 ? 2 : 1);
-  } catch (error) {
-    throw new DicomError("codec-failed", `jpeg-lossless decoder failed: ${describeThrown(error)}`);
-  }
-  const count = expectedSampleCount(format);
-  // The decoder keeps going past the end of a short stream; where it stopped tells.
-  const finished =
-    decoder.yLoc >= header.height || (decoder.yLoc === header.height - 1 && decoder.xLoc >= header.width);
-  if (decoded.length !== count || !finished) {
-    throw new DicomError(
-      "codec-failed",
-      `jpeg-lossless decoder returned ${decoded.length} samples and stopped at row ${decoder.yLoc}; the image needs ${count} samples in ${header.height} rows`,
-    );
-  }
-  return decoded;
 }

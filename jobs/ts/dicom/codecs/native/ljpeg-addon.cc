@@ -3,7 +3,8 @@
  * binding to DCMTK's IJG decoders (libijg8/12/16 through libdcmjpeg), the same lossless patch of
  * the IJG library GDCM uses. It exists for speed only: jpeg-lossless-decoder-js takes about three
  * times as long for a 3000x2400 mammogram. The TypeScript side checks sizes and falls back to the
- * JS decoder when this file was not built.
+ * JS decoder when this file was not built. The same 12-bit build also decodes 12-bit lossy JPEG
+ * (JPEG Extended, .51), which has no portable decoder here: without this file it is refused.
  *
  * decode(codestream: Uint8Array, precision: number, sampleCount: number) -> Uint8Array
  * sampleCount samples, interleaved, one byte each when precision <= 8, else two (host order),

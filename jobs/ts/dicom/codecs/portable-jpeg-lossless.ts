@@ -1,0 +1,47 @@
+import { Decoder as JpegLosslessDecoder } from "jpeg-lossless-decoder-js";
+import { DicomError, describeThrown } from "../errors.ts";
+import type { DecodedSamples } from "../stored-values.ts";
+import type { CodestreamHeader } from "./codestream-header.ts";
+
+/**
+ * The codestream with one byte of 1-bits (FF, stuffed as FF 00) put before its end marker.
+ *
+ * jpeg-lossless-decoder-js believes the entropy-coded data has run into the end marker one bit
+ * too early: when the last sample's code ends exactly on a byte boundary (no padding bits before
+ * FF D9), it stops without writing that sample, which DCMTK, GDCM and pylibjpeg decode. Bits of
+ * 1 after the last code are what JPEG pads with and every decoder ignores them, so one more byte
+ * of them lets the last sample finish before the marker and changes no value.
+ * `codestream` ends with FF D9 (requireEndMarker).
+ */
+export function withOnesBeforeEnd(codestream: Uint8Array): Uint8Array {
+  const padded = new Uint8Array(codestream.length + 2);
+  padded.set(codestream.subarray(0, codestream.length - 2));
+  padded.set([0xff, 0x00, 0xff, 0xd9], codestream.length - 2);
+  return padded;
+}
+
+/** jpeg-lossless-decoder-js, the decoder used where the native DCMTK addon is not. */
+export function decodePortableJpegLossless(
+  codestream: Uint8Array,
+  header: CodestreamHeader,
+  sampleCount: number,
+): DecodedSamples {
+  const decoder = new JpegLosslessDecoder();
+  const padded = withOnesBeforeEnd(codestream);
+  let decoded: Uint8Array | Uint16Array;
+  try {
+    decoded = decoder.decode(padded.buffer, 0, padded.length, header.precision > 8 ? 2 : 1);
+  } catch (error) {
+    throw new DicomError("codec-failed", `jpeg-lossless decoder failed: ${describeThrown(error)}`);
+  }
+  // The decoder keeps going past the end of a short stream; where it stopped tells.
+  const finished =
+    decoder.yLoc >= header.height || (decoder.yLoc === header.height - 1 && decoder.xLoc >= header.width);
+  if (decoded.length !== sampleCount || !finished) {
+    throw new DicomError(
+      "codec-failed",
+      `jpeg-lossless decoder returned ${decoded.length} samples and stopped at row ${decoder.yLoc}; the image needs ${sampleCount} samples in ${header.height} rows`,
+    );
+  }
+  return decoded;
+}

@@ -1,0 +1,118 @@
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DicomError, readDicom } from "../../jobs/ts/dicom/index.ts";
+import { bytesOf, GENERATED_DIR, PYTHON, pydicomTestFiles, REPO_ROOT, runReference } from "./support/dicom-fixtures.ts";
+
+const execFileAsync = promisify(execFile);
+const MAKE = path.join(REPO_ROOT, "tests/parity/reference/make_small_jpeg.py");
+
+/** GDCM-written files of make_small_jpeg.py in OUT (rewritten each run: a few seconds). */
+async function gdcmWritten(name: string, syntax: string, count: number, bits: number): Promise<string> {
+  const dir = path.join(GENERATED_DIR, name);
+  await rm(dir, { recursive: true, force: true });
+  await execFileAsync(PYTHON, [MAKE, dir, syntax, String(count), String(bits)]);
+  return dir;
+}
+
+/** Stored values or the DicomError code and message, with the JPEG Lossless decoder given. */
+async function decodeWith(file: string, decoder: "js" | "native"): Promise<Buffer | string> {
+  process.env.MAMMOFLOW_JPEG_LOSSLESS_DECODER = decoder;
+  try {
+    return bytesOf((await readDicom(new Uint8Array(readFileSync(file)))).pixels);
+  } catch (error) {
+    return error instanceof DicomError ? `${error.code}: ${error.message}` : String(error);
+  }
+}
+
+afterEach(() => {
+  delete process.env.MAMMOFLOW_JPEG_LOSSLESS_DECODER;
+});
+
+// jpeg-lossless-decoder-js dropped the last sample of a stream whose last code ends on a byte
+// boundary just before FF D9 (portable-jpeg-lossless.ts); 2 of these 200 streams are such.
+describe("JPEG Lossless SV1: the portable decoder decodes every sample the native one does", () => {
+  let files: string[] = [];
+  beforeAll(async () => {
+    const dir = await gdcmWritten("small-sv1", "JPEGLosslessProcess14_1", 200, 12);
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith(".dcm"))
+      .map((f) => path.join(dir, f));
+  }, 120_000);
+
+  it("200 GDCM-written 12-bit streams: both decoders give the source pixels", async () => {
+    expect(files).toHaveLength(200);
+    const wrong: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(file.replace(/\.dcm$/, ".raw"));
+      for (const decoder of ["js", "native"] as const) {
+        const decoded = await decodeWith(file, decoder);
+        if (typeof decoded === "string" || !decoded.equals(source)) {
+          wrong.push(`${path.basename(file)} ${decoder}: ${typeof decoded === "string" ? decoded : "other values"}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
+
+interface ReferenceResult {
+  file: string;
+  results: Record<string, { dtype: string; bin: string } | { error: string }>;
+}
+
+describe("12-bit lossy JPEG (JPEG Extended, .51)", () => {
+  let real: string[] = [];
+  let references: Map<string, ReferenceResult>;
+  beforeAll(async () => {
+    real = (await pydicomTestFiles()).filter((f) => ["JPGExtended.dcm", "JPEG-lossy.dcm"].includes(path.basename(f)));
+    const results = await runReference<ReferenceResult>("decode_raw.py", path.join(GENERATED_DIR, "ref-jpeg12"), real);
+    references = new Map(results.map((r) => [path.basename(r.file), r]));
+  }, 120_000);
+
+  it("pydicom's two 12-bit files decode natively to exactly GDCM's values", async () => {
+    expect(real).toHaveLength(2);
+    for (const file of real) {
+      const reference = references.get(path.basename(file))?.results["gdcm-direct"];
+      expect(reference && "bin" in reference, `GDCM decodes ${path.basename(file)}`).toBe(true);
+      const decoded = await decodeWith(file, "native");
+      expect(typeof decoded === "string" ? decoded : "decoded").toBe("decoded");
+      expect((decoded as Buffer).equals(readFileSync((reference as { bin: string }).bin))).toBe(true);
+    }
+  }, 60_000);
+
+  it("pylibjpeg decodes JPGExtended.dcm too, one grey level apart on some pixels (its own IDCT), which is why GDCM is the reference", async () => {
+    const file = real.find((f) => path.basename(f) === "JPGExtended.dcm") as string;
+    const reference = references.get("JPGExtended.dcm")?.results.pylibjpeg as { bin: string };
+    const theirs = new Uint16Array(new Uint8Array(readFileSync(reference.bin)).buffer);
+    const ours = new Uint16Array(new Uint8Array((await decodeWith(file, "native")) as Buffer).buffer);
+    let differing = 0;
+    let largest = 0;
+    for (let i = 0; i < ours.length; i++) {
+      const gap = Math.abs((ours[i] as number) - (theirs[i] as number));
+      if (gap > 0) differing++;
+      largest = Math.max(largest, gap);
+    }
+    expect([theirs.length, differing, largest]).toEqual([262144, 3612, 1]);
+  }, 60_000);
+
+  it("without the native decoder it is refused, saying what would decode it", async () => {
+    for (const file of real) {
+      expect(await decodeWith(file, "js")).toBe(
+        "unsupported-transfer-syntax: 12-bit lossy JPEG needs the native DCMTK decoder (build/native/ljpeg.node, built by npm run setup), which this process does not use (not built, or MAMMOFLOW_JPEG_LOSSLESS_DECODER=js); the portable libjpeg-turbo codec decodes 8-bit JPEG only",
+      );
+    }
+  }, 60_000);
+
+  it("GDCM's own lossy JPEG of 12-bit data is a 16-bit DCT stream, which lossy JPEG does not have: refused", async () => {
+    const dir = await gdcmWritten("small-jpeg16-lossy", "JPEGExtendedProcess2_4", 2, 12);
+    for (const file of ["000.dcm", "001.dcm"]) {
+      expect(await decodeWith(path.join(dir, file), "native")).toBe(
+        "unsupported-transfer-syntax: jpeg-extended codestream has 16-bit samples; lossy JPEG has 8 or 12",
+      );
+    }
+  }, 60_000);
+});
