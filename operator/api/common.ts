@@ -32,6 +32,12 @@ export const LocalRef = z
   .describe("Reference to a resource in the same namespace.");
 export type LocalRef = z.infer<typeof LocalRef>;
 
+/**
+ * The pool a resource's stages run in when its spec names none, and the one pool the operator
+ * configuration has by default: the seed ran on A100s.
+ */
+export const DEFAULT_GPU_POOL = "a100";
+
 /** Where a stage's pods run: a GPU pool named in the operator configuration. */
 export const Placement = z
   .object({
@@ -39,9 +45,9 @@ export const Placement = z
       .string()
       .min(1)
       .max(63)
-      .default("a100")
+      .default(DEFAULT_GPU_POOL)
       .describe(
-        "Name of a GPU pool from the operator configuration (node affinity, tolerations, GPU resource). `a100` is the default pool.",
+        `Name of a GPU pool from the operator configuration (node affinity, tolerations, GPU resource). \`${DEFAULT_GPU_POOL}\` is the default pool.`,
       ),
     gpusPerPod: z
       .int()

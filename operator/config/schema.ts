@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_GPU_POOL } from "../api/common.ts";
 import { StageResourcesByStage } from "../api/settings/stage-resources.ts";
 
 /** Scheduling of one named GPU pool; resources refer to pools by name (DESIGN.md §5). */
@@ -67,7 +68,7 @@ export const MammoflowConfig = z.object({
         .describe("Secrets (in each resource's namespace) that stage pods pull their images with."),
     })
     .prefault({}),
-  gpuPools: z.record(z.string(), GpuPoolConfig).default({ a100: GpuPoolConfig.parse(DEFAULT_A100_POOL) }),
+  gpuPools: z.record(z.string(), GpuPoolConfig).default({ [DEFAULT_GPU_POOL]: GpuPoolConfig.parse(DEFAULT_A100_POOL) }),
   kueue: z
     .object({ queueName: z.string().min(1).optional().describe("LocalQueue for stage Jobs; unset disables Kueue.") })
     .prefault({}),

@@ -1,4 +1,4 @@
-import { ALL_KINDS, type ParsedResource, parseResource } from "../../api/index.ts";
+import { ALL_KINDS, DEFAULT_GPU_POOL, type ParsedResource, parseResource } from "../../api/index.ts";
 import { dependenciesOf } from "../../pipeline/dependencies.ts";
 import { planStages } from "../../pipeline/plan.ts";
 import { reproductionChildren } from "../../pipeline/reproduction.ts";
@@ -133,7 +133,7 @@ export function planLocalRun(
       stageDigests: stageDigestsOf.get(keyOf(d.kind, d.name)) ?? {},
     }));
     const placement = node.spec.placement as { gpuPool?: string } | undefined;
-    const gpuType = options.gpuTypeOf?.(placement?.gpuPool ?? "a100") ?? "local";
+    const gpuType = options.gpuTypeOf?.(placement?.gpuPool ?? DEFAULT_GPU_POOL) ?? "local";
     const stages = planStages(resource, node.spec, { dependencies, gpuType });
     stageDirsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, s.outputDir])));
     stageDigestsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, stageDigest(s)])));
