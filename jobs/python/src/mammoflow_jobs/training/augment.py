@@ -1,9 +1,13 @@
 """Training augmentation of exp7 (docs/seed-pipeline.md#augmentation) in albumentations 2.x, and the fit-resize + pad.
 
 Mapping from the seed's albumentations 1.3 (differences in jobs/python/README.md):
-ShiftScaleRotate → Affine (same ranges), ElasticTransform without `alpha_affine` (removed in
-1.4), CoarseDropout(max_holes…) → num_holes_range/hole_*_range, Downscale(scale_min/max,
-interpolation) → scale_range/interpolation_pair; the crop without resize is ours.
+ShiftScaleRotate → Affine (same ranges), ElasticTransform → SeedElasticTransform (1.3's
+algorithm with `alpha_affine`, removed in 1.4; elastic.py), CoarseDropout(max_holes…) →
+num_holes_range/hole_*_range, Downscale(scale_min/max, interpolation) →
+scale_range/interpolation_pair; the crop without resize is ours. Every transform draws from
+albumentations 2's per-transform generators, not the seed's global `random`/NumPy state, so no
+image is augmented as the seed augmented it; the draws' distributions are the seed's, and
+docs/fidelity.md lists which transforms also compute differently.
 """
 
 import math
@@ -11,6 +15,8 @@ import math
 import albumentations as A
 import cv2
 import numpy as np
+
+from .elastic import SeedElasticTransform
 
 
 class RandomSizedCropNoResize(A.ImageOnlyTransform):
@@ -93,16 +99,9 @@ def train_augmentation() -> A.Compose:
                         rotate_method="largest_box",
                         p=0.6,
                     ),
-                    A.ElasticTransform(
-                        alpha=1,
-                        sigma=20,
-                        interpolation=linear,
-                        approximate=False,
-                        same_dxdy=False,
-                        noise_distribution="uniform",  # 1.3 drew the displacement noise from U(−1, 1)
-                        border_mode=constant,
-                        fill=0,
-                        p=0.2,
+                    # 1.3's transform with its ±10 px random affine (elastic.py), gone from albumentations 2.
+                    SeedElasticTransform(
+                        alpha=1, sigma=20, alpha_affine=10, interpolation=linear, border_mode=constant, fill=0, p=0.2
                     ),
                     A.GridDistortion(
                         num_steps=5,
