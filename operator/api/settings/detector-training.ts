@@ -33,7 +33,9 @@ export const DetectorTraining = z
       .min(0)
       .max(10000)
       .default(5)
-      .describe("Last epochs run at the minimum learning rate with the L1 box loss switched on."),
+      .describe(
+        "Last epochs run at the minimum learning rate; the L1 box loss is on from the epoch before them (noAugEpochs + 1 epochs), as YOLOX's Trainer turns it on.",
+      ),
     batchSize: z.int().min(1).max(1024).default(64).describe("Images per optimiser step."),
     learningRate: z
       .number()
