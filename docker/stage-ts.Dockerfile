@@ -31,15 +31,16 @@ COPY scripts/build-native.sh ./scripts/
 COPY jobs/ts/dicom/codecs/native ./jobs/ts/dicom/codecs/native
 RUN bash scripts/build-native.sh && test -f build/native/openjpeg.node && test -f build/native/ljpeg.node
 
-# The JavaScript the image runs: scripts/build-js.js compiles operator/ and jobs/ into build/js
-# with esbuild, a development dependency (hence every dependency here; scripts are not needed).
-# Only build/js leaves this stage: the image has neither the TypeScript sources nor tsx.
+# The JavaScript the image runs: scripts/build-js.js compiles the folders copied here (cli/,
+# jobs/ts/, jobs/contract/; not operator/, which `mammoflow stage` never loads) into build/js with
+# esbuild, a development dependency (hence every dependency here; scripts are not needed). Only
+# build/js leaves this stage: the image has neither the TypeScript sources nor tsx.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY scripts/build-js.js ./scripts/
-COPY operator ./operator
+COPY cli ./cli
 COPY jobs/contract ./jobs/contract
 COPY jobs/ts ./jobs/ts
 RUN node scripts/build-js.js && node scripts/build-js.js --check

@@ -1,4 +1,4 @@
-// Compiles the TypeScript that runs (operator/, jobs/ts/, jobs/contract/) into plain JavaScript
+// Compiles the TypeScript that runs (cli/, operator/, jobs/ts/, jobs/contract/) into plain JavaScript
 // in build/js/, one .js (and .js.map) per .ts at the same relative path, so that the command, the
 // stages and their worker threads start without a TypeScript loader. esbuild strips the types
 // file by file (the sources are isolatedModules/verbatimModuleSyntax, so no file needs another to
@@ -24,9 +24,13 @@ const SOURCE_DIRS = ["cli", "operator", "jobs/ts", "jobs/contract"];
 const STAMP = "stamp.json";
 const LOCK_WAIT_MS = 120_000;
 
-/** The .ts files that compile, relative to root with "/" separators, sorted. */
+/**
+ * The .ts files that compile, relative to root with "/" separators, sorted. A folder that is not
+ * there is skipped: each image's build stage copies only the folders it runs (the operator image
+ * has no jobs/ts, the stage image no operator), and the build is of what was copied.
+ */
 export function sourceFiles(root = ROOT) {
-  return SOURCE_DIRS.flatMap((dir) =>
+  return SOURCE_DIRS.filter((dir) => existsSync(path.join(root, dir))).flatMap((dir) =>
     readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts"))
       .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/")),

@@ -6,6 +6,7 @@ import { copySources, imageContentHash } from "../../../scripts/images/context-h
 import { dockerignoreMatcher } from "../../../scripts/images/dockerignore.ts";
 import { imageSpecs, productionNodeVersion } from "../../../scripts/images/images.ts";
 import { type BuiltImage, readBuiltImages, recordBuiltImages } from "../../../scripts/images/manifest.ts";
+import { packageOf, sourceImports } from "../../support/source-imports.ts";
 
 function tempContext(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "mammoflow-context-"));
@@ -28,24 +29,59 @@ describe("dockerignoreMatcher", () => {
     expect(excluded("build/native/a.node.tmp-12")).toBe(true);
     expect(excluded("docs/a.md")).toBe(true);
     expect(excluded("docs/keep.md")).toBe(false);
-    expect(excluded("operator/cli/main.ts")).toBe(false);
+    expect(excluded("cli/main.ts")).toBe(false);
   });
 });
 
-describe("copySources", () => {
-  it("lists the context paths a Dockerfile copies, not those from its stages", () => {
+describe("copySources: each image copies only the code it runs", () => {
+  it("the stage-ts image: cli/, jobs/ts and jobs/contract, not operator/", () => {
     expect(copySources(readFileSync("docker/stage-ts.Dockerfile", "utf8"))).toEqual([
       "assets/data",
       "bin",
+      "cli",
       "jobs/contract",
       "jobs/ts",
       "jobs/ts/dicom/codecs/native",
-      "operator",
       "package-lock.json",
       "package.json",
       "scripts/build-js.js",
       "scripts/build-native.sh",
     ]);
+  });
+
+  it("the operator image: cli/, operator/ and jobs/contract, not jobs/ts", () => {
+    expect(copySources(readFileSync("docker/operator.Dockerfile", "utf8"))).toEqual([
+      "bin",
+      "cli",
+      "jobs/contract",
+      "operator",
+      "package-lock.json",
+      "package.json",
+      "scripts/build-js.js",
+    ]);
+  });
+});
+
+describe("the operator image's packages (OPERATOR_PACKAGES; the others are pruned)", () => {
+  const dockerfile = readFileSync("docker/operator.Dockerfile", "utf8");
+  const declared = (/^ARG OPERATOR_PACKAGES="([^"]*)"/m.exec(dockerfile)?.[1] ?? "").split(" ").filter(Boolean);
+  const dependencies = Object.keys(JSON.parse(readFileSync("package.json", "utf8")).dependencies);
+
+  it("are the packages that cli/, operator/ and jobs/contract import (operator/codegen runs only in a checkout)", () => {
+    const imported = new Set(
+      sourceImports(["cli", "operator", "jobs/contract"])
+        .filter((i) => !i.file.startsWith("operator/codegen/"))
+        .flatMap((i) => packageOf(i.specifier) ?? []),
+    );
+    expect(declared).toEqual([...imported].sort());
+  });
+
+  it("are production dependencies, and ONNX Runtime and the codecs are not among them", () => {
+    for (const name of declared) expect(dependencies).toContain(name);
+    for (const stageOnly of ["onnxruntime-node", "sharp", "@techstark/opencv-js", "dicom-parser"]) {
+      expect(dependencies).toContain(stageOnly);
+      expect(declared).not.toContain(stageOnly);
+    }
   });
 });
 
