@@ -5,7 +5,8 @@ by a version check although the GDCM wheel decodes it (its 12-bit IJG build).
 
 Usage: decode_raw.py OUT_DIR FILE...   (or FILE list on stdin when no FILE is given)
 Writes OUT_DIR/<index>.<plugin>.bin (little-endian stored values in pydicom's dtype) and prints
-one JSON line per file: {"file", "results": {plugin: {"dtype", "shape", "sha256"} | {"error"}}}.
+one JSON line per file: {"file", "frame", "syntax" (the meta header's, "" when it has none),
+"results": {plugin: {"dtype", "shape", "sha256", "bin"} | {"error"}}}.
 """
 
 import hashlib
@@ -65,7 +66,9 @@ def main() -> None:
     files = sys.argv[2:] or [line.strip() for line in sys.stdin if line.strip()]
     for index, path in enumerate(files):
         try:
-            frames = int(getattr(pydicom.dcmread(path, stop_before_pixels=True), "NumberOfFrames", 1) or 1)
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+            frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+            syntax = str(getattr(ds.file_meta, "TransferSyntaxUID", "") or "")
         except Exception as error:  # noqa: BLE001 - the reference reports, the test decides
             print(json.dumps({"file": path, "results": {"header": {"error": str(error)}}}), flush=True)
             continue
@@ -87,7 +90,7 @@ def main() -> None:
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "bin": str(out_dir / f"{index}.{plugin}.bin"),
             }
-        print(json.dumps({"file": path, "frame": frame, "results": results}), flush=True)
+        print(json.dumps({"file": path, "frame": frame, "syntax": syntax, "results": results}), flush=True)
 
 
 if __name__ == "__main__":

@@ -108,6 +108,15 @@ export async function pydicomTestFiles(): Promise<string[]> {
     .map((f) => path.join(dir, f));
 }
 
+/** Where the installed pydicom keeps its data files (test_files, charset_files, palettes, ...). */
+export async function pydicomDataDir(): Promise<string> {
+  const { stdout } = await execFileAsync(PYTHON, [
+    "-c",
+    "import pathlib, pydicom; print(pathlib.Path(pydicom.__file__).parent / 'data')",
+  ]);
+  return stdout.trim();
+}
+
 /** Runs a reference script of tests/parity/reference with the file list on stdin; one JSON object per line back. */
 export async function runReference<T>(script: string, outDir: string, files: string[]): Promise<T[]> {
   await mkdir(outDir, { recursive: true });
