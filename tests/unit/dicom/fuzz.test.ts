@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DicomError, readDicom } from "../../../jobs/ts/dicom/index.ts";
-import { generatedStudies } from "../../parity/support/dicom-fixtures.ts";
+import { generatedStudies, pydicomTestFiles, REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
 import { prng } from "./support/prng.ts";
 
 type Mutation = (bytes: Uint8Array, random: () => number) => Uint8Array;
@@ -78,33 +78,60 @@ describe.each(DECODERS)("fuzzing readDicom with mutated studies (%s)", (_, env) 
 
   it(`${CASES} mutated files: each decodes to a full-size image or fails with a DicomError; nothing else escapes`, async () => {
     expect(seeds.length).toBeGreaterThanOrEqual(30);
-    const random = prng(20230227);
-    const names = Object.keys(MUTATIONS);
-    const escaped: string[] = [];
-    const outcomes: Record<string, number> = { decoded: 0 };
-    const started = performance.now();
-    for (let i = 0; i < CASES; i++) {
-      const seed = seeds[i % seeds.length] as (typeof seeds)[number];
-      const strategy = names[int(random, names.length)] as string;
-      const mutated = (MUTATIONS[strategy] as Mutation)(seed.bytes, random);
-      try {
-        const image = await readDicom(mutated, { frame: 0 });
-        expect(image.pixels.length).toBe(image.rows * image.columns * image.format.samplesPerPixel);
-        outcomes.decoded = (outcomes.decoded ?? 0) + 1;
-      } catch (error) {
-        if (error instanceof DicomError && error.message.length > 0) {
-          outcomes[error.code] = (outcomes[error.code] ?? 0) + 1;
-        } else {
-          escaped.push(
-            `case ${i} (${strategy} of ${seed.name}): ${String(error instanceof Error ? error.stack : error)}`,
-          );
-        }
-      }
-    }
+    const { escaped, outcomes } = await fuzz(seeds, CASES, 20230227);
     expect(escaped).toEqual([]);
     // Both sides were reached: mutations that still decode and many kinds of refusal.
     expect(outcomes.decoded).toBeGreaterThan(50);
     expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(6);
-    console.info(`fuzz: ${CASES} cases in ${((performance.now() - started) / 1000).toFixed(1)} s`, outcomes);
+  }, 300_000);
+
+  // Real files of the JPEG paths issue 19 added or mended: 12-bit lossy JPEG (DCMTK's 12-bit build
+  // natively, a refusal with the portable decoders) and JPEG Lossless with its end-marker padding.
+  it("1000 mutations of real 12-bit JPEG Extended and JPEG Lossless files: nothing but a DicomError escapes", async () => {
+    const real = (await pydicomTestFiles()).filter((f) => /^(JPGExtended|JPEG-lossy)\.dcm$/.test(path.basename(f)));
+    const lossless = ["jpeg_lossless_sel1-8bit.dcm", "jpeg_lossless_sel1.dcm"].map((f) =>
+      path.join(REPO_ROOT, "node_modules/jpeg-lossless-decoder-js/tests/data", f),
+    );
+    const files = [...real, ...lossless].map((f) => ({
+      name: path.basename(f),
+      bytes: new Uint8Array(readFileSync(f)),
+    }));
+    expect(files).toHaveLength(4);
+    const { escaped, outcomes } = await fuzz(files, 1000, 20191119);
+    expect(escaped).toEqual([]);
+    expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(3);
   }, 300_000);
 });
+
+/** Decodes `cases` mutations of the seeds: how each ended, and what escaped other than a DicomError. */
+async function fuzz(
+  seeds: { name: string; bytes: Uint8Array }[],
+  cases: number,
+  seedValue: number,
+): Promise<{ escaped: string[]; outcomes: Record<string, number> }> {
+  const random = prng(seedValue);
+  const names = Object.keys(MUTATIONS);
+  const escaped: string[] = [];
+  const outcomes: Record<string, number> = { decoded: 0 };
+  const started = performance.now();
+  for (let i = 0; i < cases; i++) {
+    const seed = seeds[i % seeds.length] as (typeof seeds)[number];
+    const strategy = names[int(random, names.length)] as string;
+    const mutated = (MUTATIONS[strategy] as Mutation)(seed.bytes, random);
+    try {
+      const image = await readDicom(mutated, { frame: 0 });
+      expect(image.pixels.length).toBe(image.rows * image.columns * image.format.samplesPerPixel);
+      outcomes.decoded = (outcomes.decoded ?? 0) + 1;
+    } catch (error) {
+      if (error instanceof DicomError && error.message.length > 0) {
+        outcomes[error.code] = (outcomes[error.code] ?? 0) + 1;
+      } else {
+        escaped.push(
+          `case ${i} (${strategy} of ${seed.name}): ${String(error instanceof Error ? error.stack : error)}`,
+        );
+      }
+    }
+  }
+  console.info(`fuzz: ${cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s`, outcomes);
+  return { escaped, outcomes };
+}
