@@ -1,28 +1,19 @@
 import { RETRY_ANNOTATION, retryRequest } from "../api/annotations.ts";
-import { Reproduction } from "../api/kinds/reproduction.ts";
-import type { Phase } from "../api/status.ts";
 import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
 import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
-import { setConditions } from "../pipeline/conditions.ts";
 import { STAGE_KINDS } from "../pipeline/registry.ts";
-import {
-  type ChildManifest,
-  reproductionArtifacts,
-  reproductionChildren,
-  summarizeChildren,
-} from "../pipeline/reproduction.ts";
+import type { ChildManifest } from "../pipeline/reproduction.ts";
 import { unwantedChildren } from "../pipeline/reproduction-pruning.ts";
-import type { ResourceStatus } from "../pipeline/status.ts";
+import { decideStatus, type ResourceStatus } from "../pipeline/status.ts";
 import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
+import { readSpec } from "./spec-reading.ts";
 import { WrittenStatus } from "./written-status.ts";
-
-type ReproductionStatus = ResourceStatus & { children?: { kind: string; name: string; phase?: Phase }[] };
 
 function ownedBy(child: ChildManifest, owner: KubeObject) {
   return {
@@ -69,13 +60,30 @@ async function pruneChild(context: ControllerContext, reproduction: KubeObject, 
  * → summarize their phases → write the status.
  */
 export function reproductionReconciler(context: ControllerContext) {
-  const written = new WrittenStatus<ReproductionStatus>();
+  const written = new WrittenStatus<ResourceStatus>();
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
     const resource = context.caches.kind("Reproduction").get(namespace, name);
     if (!resource || resource.metadata.deletionTimestamp) return undefined;
-    const spec = Reproduction.shape.spec.parse(resource.spec);
-    const children = reproductionChildren(namespace, name, spec);
+    const readFrom = resource.metadata.resourceVersion;
+    const previous = written.current(key, readFrom, resource.status as ResourceStatus | undefined);
+    const now = context.now().toISOString();
+    const generation = resource.metadata.generation ?? 0;
+    const path = resourcePath(kindType("Reproduction"), namespace, name);
+    const write = async (status: ResourceStatus) => {
+      if (await writeStatusIfChanged(context.client, path, previous, status)) {
+        written.remember(key, readFrom, status);
+        recordPhaseChange(context, resource, previous, status);
+      }
+    };
+    const reading = readSpec(context, "Reproduction", resource.spec);
+    // Its children stay as they are: they are the last spec's, and each reports its own state.
+    if (!reading.ok) {
+      await write(decideStatus({ generation, now, previous, invalidSpec: reading.problem }).status);
+      return undefined;
+    }
+    if (!reading.spec.children) throw new Error("the registry declares no children for Reproduction");
+    const children = reading.spec.children(namespace, name);
     // Retrying a reproduction retries its children: each re-runs its own failed stages.
     const retry = retryRequest(resource.metadata.annotations);
     const annotations = retry !== undefined ? { [RETRY_ANNOTATION]: retry } : undefined;
@@ -130,41 +138,25 @@ export function reproductionReconciler(context: ControllerContext) {
         ?.phase;
       return { kind: c.kind, name: c.metadata.name, ...(phase ? { phase } : {}) };
     });
-    const summary = summarizeChildren(
-      views.map((v) => (rejected.has(v.name) ? { ...v, rejected: rejected.get(v.name) } : v)),
-    );
-    const readFrom = resource.metadata.resourceVersion;
-    const previous = written.current(key, readFrom, resource.status as ReproductionStatus | undefined);
-    const now = context.now().toISOString();
-    const generation = resource.metadata.generation ?? 0;
     const submission = children.find((c) => c.kind === "Submission");
-    const submissionStatus = submission
-      ? (context.caches.kind("Submission").get(namespace, submission.metadata.name)?.status as
-          | ResourceStatus
-          | undefined)
-      : undefined;
-    const done = views.filter((v) => v.phase === "Succeeded").length;
-    const status: ReproductionStatus = {
-      ...previous,
-      observedGeneration: generation,
-      phase: summary.phase,
-      conditions: setConditions(previous?.conditions ?? [], summary.conditions, now, generation),
-      children: views,
-      progress: { stagesSucceeded: done, stagesTotal: views.length, summary: `${done}/${views.length}` },
-      ...(summary.phase !== "Pending" ? { startedAt: previous?.startedAt ?? now } : {}),
-      ...(summary.phase === "Succeeded" || summary.phase === "Failed"
-        ? { finishedAt: previous?.finishedAt ?? now }
+    const decision = decideStatus({
+      generation,
+      now,
+      previous,
+      children: views.map((v) => (rejected.has(v.name) ? { ...v, rejected: rejected.get(v.name) } : v)),
+      ...(submission
+        ? {
+            submission: {
+              namespace,
+              name: submission.metadata.name,
+              status: context.caches.kind("Submission").get(namespace, submission.metadata.name)?.status as
+                | ResourceStatus
+                | undefined,
+            },
+          }
         : {}),
-      ...(submission && submissionStatus?.artifacts
-        ? { artifacts: reproductionArtifacts(namespace, submission.metadata.name, submissionStatus) }
-        : {}),
-      ...(submissionStatus?.metrics ? { metrics: submissionStatus.metrics } : {}),
-    };
-    const path = resourcePath(kindType("Reproduction"), namespace, name);
-    if (await writeStatusIfChanged(context.client, path, previous, status)) {
-      written.remember(key, readFrom, status);
-      recordPhaseChange(context, resource, previous, status);
-    }
+    });
+    await write(decision.status);
     return undefined;
   };
 }

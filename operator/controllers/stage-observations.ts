@@ -19,7 +19,7 @@ export interface StageObservations {
   observations: Record<string, StageObservation | undefined>;
   /** The Job of each observed stage. */
   jobs: Record<string, JobObject>;
-  /** Stages whose Job of another request is being deleted (status.ts StatusInput.leaving). */
+  /** Stages whose Job of another request is being deleted (status.ts StagesInput.leaving). */
   leaving: string[];
   /** When to look again because some Job has no pods (its Events trigger no reconcile). */
   recheckAfterMs?: number;

@@ -3,11 +3,10 @@ import { stageJobName } from "../executors/kubernetes/names.ts";
 import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
-import { setConditions } from "../pipeline/conditions.ts";
 import { firstBlocker } from "../pipeline/dependencies.ts";
 import { planParsedStages } from "../pipeline/plan.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
-import { type Decision, decideStatus, type ResourceStatus, type StatusInput } from "../pipeline/status.ts";
+import { type Decision, decideStatus, type ResourceStatus, type StagesInput } from "../pipeline/status.ts";
 import { isTerminalApiError, rejectedStart } from "./api-errors.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
 import { DeletedJobs } from "./deleted-jobs.ts";
@@ -42,21 +41,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
 
     const reading = readSpec(context, kind, resource.spec);
     if (!reading.ok) {
-      const message = reading.problem.slice(0, 4096);
-      const status: ResourceStatus = {
-        ...previous,
-        observedGeneration: owner.generation,
-        phase: "Failed",
-        conditions: setConditions(
-          previous?.conditions ?? [],
-          [
-            { type: "Failed", status: "True", reason: "InvalidSpec", message },
-            { type: "Ready", status: "False", reason: "InvalidSpec", message },
-          ],
-          now,
-          owner.generation,
-        ),
-      };
+      const { status } = decideStatus({ generation: owner.generation, now, previous, invalidSpec: reading.problem });
       if (await writeStatusIfChanged(context.client, path, previous, status)) written.remember(key, readFrom, status);
       return undefined;
     }
@@ -73,7 +58,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       now: () => context.now().getTime(),
     });
     const retry = retryRequest(resource.metadata.annotations);
-    const input: StatusInput = {
+    const input: StagesInput = {
       generation: owner.generation,
       now,
       previous,

@@ -4,10 +4,11 @@ import { setConditions } from "./conditions.ts";
 import type { Blocker } from "./dependencies.ts";
 import { shardDir } from "./layout.ts";
 import type { StageObservation } from "./observation.ts";
+import { type ChildrenStatusInput, reproductionStatus } from "./reproduction-status.ts";
 import { stageDigest } from "./request-digest.ts";
 import type { StagePlan } from "./stage-plan.ts";
 
-/** The status fields every kind has (operator/api/status.ts BaseStatus). */
+/** The status fields every kind has (operator/api/status.ts BaseStatus), and a Reproduction's children. */
 export interface ResourceStatus {
   observedGeneration?: number;
   phase?: Phase;
@@ -19,12 +20,25 @@ export interface ResourceStatus {
   artifacts?: Artifact[];
   metrics?: Record<string, number>;
   observedRetry?: string;
+  /** Reproduction only: the resources it created, with their phases. */
+  children?: { kind: string; name: string; phase?: Phase }[];
 }
 
-export interface StatusInput {
+/** What every status is decided from: the generation it describes, the time, the status so far. */
+export interface StatusBaseInput {
   generation?: number;
   now: string;
   previous: ResourceStatus | undefined;
+}
+
+/** A resource whose spec the operator cannot act on although the API server accepted it. */
+export interface InvalidSpecInput extends StatusBaseInput {
+  /** Why: the schema's complaint, or a GPU pool the configuration lacks. */
+  invalidSpec: string;
+}
+
+/** A resource that runs stages: its plan and what its stages' Jobs say. */
+export interface StagesInput extends StatusBaseInput {
   /** Set when an input resource is not Ready; then `plans` is empty. */
   blocker?: Blocker;
   plans: readonly StagePlan[];
@@ -37,6 +51,8 @@ export interface StatusInput {
    */
   leaving?: readonly string[];
 }
+
+export type StatusInput = StagesInput | InvalidSpecInput | ChildrenStatusInput;
 
 export interface Decision {
   status: ResourceStatus;
@@ -126,6 +142,36 @@ function stageStatus(plan: StagePlan, digest: string, observation: StageObservat
 }
 
 /**
+ * The one place a status is decided, for every kind: a spec the operator cannot act on is
+ * Failed with reason InvalidSpec (whatever the kind); a Reproduction's status follows its
+ * children (reproduction-status.ts); a resource that runs stages, its stages (decideStages).
+ */
+export function decideStatus(input: StatusInput): Decision {
+  if ("invalidSpec" in input) return { status: invalidSpecStatus(input) };
+  if ("children" in input) return { status: reproductionStatus(input) };
+  return decideStages(input);
+}
+
+/** Failed and not Ready, saying why; the rest of the status (stages, outputs) stays as it was. */
+function invalidSpecStatus(input: InvalidSpecInput): ResourceStatus {
+  const message = input.invalidSpec.slice(0, 4096);
+  return {
+    ...input.previous,
+    observedGeneration: input.generation,
+    phase: "Failed",
+    conditions: setConditions(
+      input.previous?.conditions ?? [],
+      [
+        { type: "Failed", status: "True", reason: "InvalidSpec", message },
+        { type: "Ready", status: "False", reason: "InvalidSpec", message },
+      ],
+      input.now,
+      input.generation,
+    ),
+  };
+}
+
+/**
  * Decides a resource's status from its stages' observations, and which stage to start next.
  * The status never claims less than it knew: a stage that succeeded stays succeeded and a stage
  * that failed stays failed when its Job was since deleted (TTL), and a finished resource stays
@@ -135,7 +181,7 @@ function stageStatus(plan: StagePlan, digest: string, observation: StageObservat
  * input re-made) runs again, its Job of the old request deleted first, while every stage whose
  * request is unchanged keeps its outcome.
  */
-export function decideStatus(input: StatusInput): Decision {
+function decideStages(input: StagesInput): Decision {
   const previous = input.previous ?? {};
   const conditions = previous.conditions ?? [];
   const retrying = input.retry !== undefined && input.retry !== previous.observedRetry;

@@ -1,8 +1,21 @@
 // Invalid manifests are refused by the API server itself (OpenAPI schema + CEL rules of the
-// generated CRDs), with messages a person understands. No operator is involved.
+// generated CRDs), with messages a person understands; no operator is involved there. What the
+// API server accepts but the operator cannot act on (a GPU pool its configuration lacks) gets an
+// InvalidSpec status from the operator, whatever the kind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError, type KubeClient } from "../../operator/kube/client.ts";
-import { adminClient, createNamespace, createResource, deleteNamespace } from "./support/cluster.ts";
+import {
+  adminClient,
+  condition,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listResources,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { waitFor } from "./support/wait.ts";
 
 async function refusal(promise: Promise<unknown>): Promise<KubeApiError> {
   try {
@@ -60,5 +73,50 @@ describe("the API server refuses invalid manifests", () => {
     expect(mode.message).toContain(
       'spec.mode: Unsupported value: "Quick": supported values: "Trained", "PartialReproduce", "FullReproduce"',
     );
+  });
+});
+
+describe("the operator marks a spec it cannot act on InvalidSpec", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess;
+  beforeAll(async () => {
+    admin = adminClient();
+    ns = await createNamespace(admin, "invalidspec");
+    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await deleteNamespace(admin, ns);
+  });
+
+  it("a Reproduction in a GPU pool the configuration lacks fails with reason InvalidSpec and creates nothing", async () => {
+    await createResource(admin, ns, "Reproduction", "elsewhere", { placement: { gpuPool: "h100" } });
+    const failed = await waitFor("Reproduction/elsewhere to fail", async () => {
+      const r = await getResource(admin, ns, "Reproduction", "elsewhere");
+      return r.status?.phase === "Failed" ? r : undefined;
+    });
+    const message = 'GPU pool "h100" is not in the operator configuration';
+    expect(condition(failed, "Failed")).toMatchObject({ status: "True", reason: "InvalidSpec", message });
+    expect(condition(failed, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec", message });
+    expect(failed.status?.observedGeneration).toBe(1);
+    expect(await listResources(admin, ns, "RoiDetectorTraining")).toEqual([]);
+  });
+
+  it("so does a RoiDetectorTraining in that pool", async () => {
+    await createResource(admin, ns, "RoiDetectorTraining", "elsewhere", {
+      source: "Trained",
+      checkpoint: "assets/trained/yolox_nano_416_roi_torch.pth",
+      placement: { gpuPool: "h100" },
+    });
+    const failed = await waitFor("RoiDetectorTraining/elsewhere to fail", async () => {
+      const r = await getResource(admin, ns, "RoiDetectorTraining", "elsewhere");
+      return r.status?.phase === "Failed" ? r : undefined;
+    });
+    expect(condition(failed, "Failed")).toMatchObject({
+      status: "True",
+      reason: "InvalidSpec",
+      message: 'GPU pool "h100" is not in the operator configuration',
+    });
   });
 });

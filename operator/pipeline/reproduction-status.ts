@@ -1,0 +1,38 @@
+import { setConditions } from "./conditions.ts";
+import { type ChildView, reproductionArtifacts, summarizeChildren } from "./reproduction.ts";
+import type { ResourceStatus, StatusBaseInput } from "./status.ts";
+
+/** What a Reproduction's status is decided from: its children, and its submission's status. */
+export interface ChildrenStatusInput extends StatusBaseInput {
+  /** The children the spec wants, in order, with their phases and any refusal of the API server. */
+  children: readonly ChildView[];
+  /** The submission among them, whose CSV and metrics are the reproduction's. */
+  submission?: { namespace: string; name: string; status: ResourceStatus | undefined };
+}
+
+/**
+ * A Reproduction's status: the phase and conditions its children's phases give, one progress
+ * step per child, times that never move once set, and the outputs of its submission.
+ */
+export function reproductionStatus(input: ChildrenStatusInput): ResourceStatus {
+  const { generation, now, submission } = input;
+  const previous = input.previous ?? {};
+  const summary = summarizeChildren(input.children);
+  const children = input.children.map(({ rejected: _rejected, ...child }) => child);
+  const done = children.filter((c) => c.phase === "Succeeded").length;
+  const submissionStatus = submission?.status;
+  return {
+    ...previous,
+    observedGeneration: generation,
+    phase: summary.phase,
+    conditions: setConditions(previous.conditions ?? [], summary.conditions, now, generation),
+    children,
+    progress: { stagesSucceeded: done, stagesTotal: children.length, summary: `${done}/${children.length}` },
+    ...(summary.phase !== "Pending" ? { startedAt: previous.startedAt ?? now } : {}),
+    ...(summary.phase === "Succeeded" || summary.phase === "Failed" ? { finishedAt: previous.finishedAt ?? now } : {}),
+    ...(submission && submissionStatus?.artifacts
+      ? { artifacts: reproductionArtifacts(submission.namespace, submission.name, submissionStatus) }
+      : {}),
+    ...(submissionStatus?.metrics ? { metrics: submissionStatus.metrics } : {}),
+  };
+}
