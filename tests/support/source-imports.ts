@@ -27,11 +27,10 @@ export function sourceFilesUnder(folders: readonly string[], root = REPO_ROOT): 
 
 /** Every import specifier of one file's text. */
 export function importsOf(file: string, text: string): SourceImport[] {
-  const lineStarts = ts.computeLineStarts(text);
   return ts.preProcessFile(text, true, true).importedFiles.map((imported) => ({
     file,
     specifier: imported.fileName,
-    line: ts.computeLineAndCharacterOfPosition(lineStarts, imported.pos).line + 1,
+    line: text.slice(0, imported.pos).split("\n").length,
   }));
 }
 
