@@ -38,8 +38,9 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "operator/log",
     "jobs/contract",
   ],
-  // The API reference documents the Job sizing that the executors compute.
-  "operator/codegen": ["operator/api", "operator/executors", "jobs/contract"],
+  // Generates from the API and the configuration schema; the API reference documents the Job
+  // sizing that the executors compute.
+  "operator/codegen": ["operator/api", "operator/config", "operator/executors", "jobs/contract"],
   "operator/pipeline": ["operator/api", "operator/config", "operator/log", "jobs/contract"],
   "operator/kube": ["operator/config", "operator/log", "jobs/contract"],
   "operator/config": ["operator/api", "operator/log", "jobs/contract"],
