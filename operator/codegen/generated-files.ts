@@ -5,13 +5,14 @@ import { z } from "zod";
 import { StageRequest, StageResult } from "../../jobs/contract/index.ts";
 import { ALL_KINDS, API_GROUP } from "../api/index.ts";
 import { renderApiReference } from "./api-reference.ts";
+import { chartValuesSchema } from "./chart-values-schema.ts";
 import { buildCrd, crdFileName } from "./crd.ts";
 import { readKindDescriptions } from "./doc-comments.ts";
 
 /** Folders whose generated files are owned entirely by the generator (stale files are errors). */
 export const GENERATED_DIRS = [
   "crds",
-  "charts/mammoflow/crds",
+  "charts/mammoflow/files/crds",
   "jobs/contract/schemas",
   "jobs/python/src/mammoflow_jobs/contract/schemas",
 ] as const;
@@ -48,10 +49,15 @@ export function generatedFiles(repoRoot: string): Map<string, string> {
   const descriptions = readKindDescriptions(path.join(repoRoot, "operator/api/kinds"));
   const files = new Map<string, string>();
   for (const kind of ALL_KINDS) {
-    const yaml = YAML_HEADER + stringify(buildCrd(kind, descriptions.get(kind.kind)), { lineWidth: 0 });
-    files.set(`crds/${crdFileName(kind)}`, yaml);
-    files.set(`charts/mammoflow/crds/${crdFileName(kind)}`, yaml);
+    const crd = buildCrd(kind, descriptions.get(kind.kind));
+    files.set(`crds/${crdFileName(kind)}`, YAML_HEADER + stringify(crd, { lineWidth: 0 }));
+    // The chart renders these as templates (templates/crds.yaml), so `helm upgrade` upgrades
+    // them, and keeps them on uninstall: deleting a CRD would delete every resource of its kind.
+    const metadata = crd.metadata as Record<string, unknown>;
+    const kept = { ...crd, metadata: { ...metadata, annotations: { "helm.sh/resource-policy": "keep" } } };
+    files.set(`charts/mammoflow/files/crds/${crdFileName(kind)}`, YAML_HEADER + stringify(kept, { lineWidth: 0 }));
   }
+  files.set("charts/mammoflow/values.schema.json", chartValuesSchema());
   files.set("docs/api-reference.md", renderApiReference(ALL_KINDS, descriptions));
   const healthLua = readFileSync(path.join(repoRoot, "charts/mammoflow/argocd/health.lua"), "utf8");
   files.set("charts/mammoflow/argocd/argocd-cm-health.yaml", argocdHealthPatch(healthLua));

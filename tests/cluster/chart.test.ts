@@ -15,6 +15,7 @@ const COLLECTIONS: Record<string, { prefix: string; plural: string; namespaced: 
   Service: { prefix: "/api/v1", plural: "services", namespaced: true },
   PersistentVolumeClaim: { prefix: "/api/v1", plural: "persistentvolumeclaims", namespaced: true },
   Deployment: { prefix: "/apis/apps/v1", plural: "deployments", namespaced: true },
+  PodDisruptionBudget: { prefix: "/apis/policy/v1", plural: "poddisruptionbudgets", namespaced: true },
   ClusterRole: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "clusterroles", namespaced: false },
   ClusterRoleBinding: {
     prefix: "/apis/rbac.authorization.k8s.io/v1",
@@ -71,6 +72,7 @@ describe("the Helm chart on the real control plane", () => {
         "ConfigMap",
         "Deployment",
         "PersistentVolumeClaim",
+        "PodDisruptionBudget",
         "Role",
         "RoleBinding",
         "Service",

@@ -27,3 +27,26 @@ app.kubernetes.io/component: operator
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{- /* The tag of all three images: image.tag, else the chart's appVersion. */ -}}
+{{- define "mammoflow.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion -}}
+{{- end -}}
+
+{{- /*
+The operator's configuration as mounted: values.config, with the stage images made from
+stageImages and the one tag unless config.images names them in full.
+*/ -}}
+{{- define "mammoflow.config" -}}
+{{- $config := deepCopy .Values.config -}}
+{{- $images := default (dict) $config.images -}}
+{{- $tag := include "mammoflow.imageTag" . -}}
+{{- if not $images.typescriptStage -}}
+{{- $_ := set $images "typescriptStage" (printf "%s:%s" .Values.stageImages.typescriptStage $tag) -}}
+{{- end -}}
+{{- if not $images.pythonStage -}}
+{{- $_ := set $images "pythonStage" (printf "%s:%s" .Values.stageImages.pythonStage $tag) -}}
+{{- end -}}
+{{- $_ := set $config "images" $images -}}
+{{- toYaml $config -}}
+{{- end -}}

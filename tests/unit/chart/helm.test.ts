@@ -9,11 +9,14 @@ const HELM = ".tools/bin/helm";
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: unknown };
 
-function render(...set: string[]): K8sObject[] {
+function helmTemplate(set: string[]): string {
   const args = ["template", "mammoflow", "charts/mammoflow", "--namespace", "mammography", "--include-crds"];
   for (const s of set) args.push("--set", s);
-  const out = execFileSync(HELM, args, { encoding: "utf8" });
-  return parseAllDocuments(out)
+  return execFileSync(HELM, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function render(...set: string[]): K8sObject[] {
+  return parseAllDocuments(helmTemplate(set))
     .map((d) => d.toJS() as K8sObject | null)
     .filter((d): d is K8sObject => d !== null);
 }
@@ -35,18 +38,75 @@ interface Deployment {
 const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
 describe("Helm chart", () => {
-  it("passes helm lint", () => {
-    const out = execFileSync(HELM, ["lint", "charts/mammoflow"], { encoding: "utf8" });
+  it("passes helm lint --strict", () => {
+    const out = execFileSync(HELM, ["lint", "--strict", "charts/mammoflow"], { encoding: "utf8" });
     expect(out).toContain("1 chart(s) linted, 0 chart(s) failed");
   });
 
-  it("installs exactly the generated CRDs", () => {
+  it("installs and upgrades exactly the generated CRDs, kept on uninstall, unless crds.install=false", () => {
     const crds = byKind(render(), "CustomResourceDefinition");
     const generated = readdirSync("crds")
       .filter((f) => f.endsWith(".yaml"))
       .map((f) => parse(readFileSync(`crds/${f}`, "utf8")) as K8sObject);
     expect(crds.map((c) => c.metadata.name).sort()).toEqual(generated.map((c) => c.metadata.name).sort());
-    for (const crd of crds) expect(crd).toEqual(generated.find((g) => g.metadata.name === crd.metadata.name));
+    for (const crd of crds) {
+      const { annotations, ...metadata } = crd.metadata as { annotations?: Record<string, string> };
+      expect(annotations).toEqual({ "helm.sh/resource-policy": "keep" });
+      expect({ ...crd, metadata }).toEqual(generated.find((g) => g.metadata.name === crd.metadata.name));
+    }
+    expect(byKind(render("crds.install=false"), "CustomResourceDefinition")).toEqual([]);
+  });
+
+  it("refuses unknown and ill-typed values, naming them (values.schema.json)", () => {
+    const refusal = (...set: string[]) => {
+      try {
+        helmTemplate(set);
+      } catch (error) {
+        return String((error as { stderr?: string }).stderr);
+      }
+      throw new Error(`helm template accepted ${set.join(" ")}`);
+    };
+    expect(refusal("replicaCout=3")).toContain("additional properties 'replicaCout' not allowed");
+    expect(refusal("config.gpuPool.a100.gpuType=h100")).toMatch(
+      /at '\/config': additional properties 'gpuPool' not allowed/,
+    );
+    expect(refusal("config.logLevel=loud")).toMatch(/at '\/config\/logLevel'/);
+    expect(refusal("config.operator.workers=0")).toMatch(/at '\/config\/operator\/workers'/);
+  });
+
+  it("tags the operator and both stage images with the chart's appVersion, or with image.tag", () => {
+    const chart = parse(readFileSync("charts/mammoflow/Chart.yaml", "utf8")) as { appVersion: string };
+    const images = (objects: K8sObject[]) => {
+      const [deployment] = byKind(objects, "Deployment") as unknown as {
+        spec: { template: { spec: { containers: { image: string }[] } } };
+      }[];
+      const [configMap] = byKind(objects, "ConfigMap") as unknown as { data: Record<string, string> }[];
+      const config = MammoflowConfig.parse(parse(configMap?.data["config.yaml"] ?? ""));
+      return [
+        deployment?.spec.template.spec.containers[0]?.image,
+        config.images.typescriptStage,
+        config.images.pythonStage,
+      ];
+    };
+    expect(images(render())).toEqual([
+      `ghcr.io/mammoflow/operator:${chart.appVersion}`,
+      `ghcr.io/mammoflow/stage-ts:${chart.appVersion}`,
+      `ghcr.io/mammoflow/stage-python:${chart.appVersion}`,
+    ]);
+    expect(images(render("image.tag=1.2.3", "config.images.pythonStage=registry.example/py@sha256:abc"))).toEqual([
+      "ghcr.io/mammoflow/operator:1.2.3",
+      "ghcr.io/mammoflow/stage-ts:1.2.3",
+      "registry.example/py@sha256:abc",
+    ]);
+  });
+
+  it("keeps one replica through voluntary disruptions when there are two", () => {
+    const [pdb] = byKind(render(), "PodDisruptionBudget") as unknown as {
+      spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    }[];
+    expect(pdb?.spec.maxUnavailable).toBe(1);
+    expect(pdb?.spec.selector.matchLabels).toMatchObject({ "app.kubernetes.io/component": "operator" });
+    expect(byKind(render("replicaCount=1"), "PodDisruptionBudget")).toEqual([]);
   });
 
   it("runs the operator as a restricted, non-root Deployment with probes and its configuration", () => {

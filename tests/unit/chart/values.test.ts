@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ChartValues } from "../../../operator/codegen/chart-values-schema.ts";
 import { MammoflowConfig } from "../../../operator/config/schema.ts";
 
 const values = parse(readFileSync("charts/mammoflow/values.yaml", "utf8"));
@@ -12,6 +13,10 @@ describe("chart values", () => {
     expect(config.gpuPools).toEqual(defaults.gpuPools);
     expect(config.storage.claimName).toBe(defaults.storage.claimName);
     expect(config.jobs).toMatchObject({ backoffLimit: 3, ttlSecondsAfterFinished: 86400 });
+  });
+
+  it("match the chart's values schema", () => {
+    expect(ChartValues.safeParse(values).error).toBeUndefined();
   });
 
   it("run two replicas with leader election", () => {

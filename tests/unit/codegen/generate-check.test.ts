@@ -32,7 +32,8 @@ describe("generated files", () => {
   it("include one CRD per kind in crds/ and in the Helm chart, the reference and the contract schemas", () => {
     const files = [...expected.keys()];
     expect(files.filter((f) => f.startsWith("crds/"))).toHaveLength(6);
-    expect(files.filter((f) => f.startsWith("charts/mammoflow/crds/"))).toHaveLength(6);
+    expect(files.filter((f) => f.startsWith("charts/mammoflow/files/crds/"))).toHaveLength(6);
+    expect(files).toContain("charts/mammoflow/values.schema.json");
     expect(files).toContain("docs/api-reference.md");
     expect(files).toContain("jobs/python/src/mammoflow_jobs/contract/schemas/stage-request.schema.json");
   });
