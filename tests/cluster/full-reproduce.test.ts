@@ -187,8 +187,8 @@ describe("FullReproduce on a real control plane", () => {
       ["r-fold-0-fold-train-fold-2", "r-engine-engine-select-checkpoints"],
       ["r-engine-engine-select-checkpoints", "r-engine-engine-export-onnx"],
       ["r-engine-engine-export-onnx", "r-engine-engine-build-engine"],
-      ["r-engine-engine-build-engine", "r-submission-sub-predict"],
-      ["r-submission-sub-predict", "r-submission-sub-aggregate"],
+      ["r-engine-engine-build-engine", "r-submission-subm-predict"],
+      ["r-submission-subm-predict", "r-submission-subm-aggregate"],
     ];
     for (const [before, after] of order)
       expect(created(after), `${after} after ${before}`).toBeGreaterThanOrEqual(completed(before));

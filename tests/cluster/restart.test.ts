@@ -114,8 +114,8 @@ describe("operator restarts", () => {
     const finalUids = await jobUids();
     expect(Object.keys(finalUids).sort()).toEqual([
       "r-engine-engine-build-engine",
-      "r-submission-sub-aggregate",
-      "r-submission-sub-predict",
+      "r-submission-subm-aggregate",
+      "r-submission-subm-predict",
     ]);
     expect(finalUids["r-engine-engine-build-engine"]).toBe(secondUids["r-engine-engine-build-engine"]);
     const detectorAfter = await getResource(admin, ns, "RoiDetectorTraining", "r-detector");

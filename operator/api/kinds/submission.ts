@@ -35,7 +35,8 @@ export const SubmissionStatus = BaseStatus.describe("Observed state of a Submiss
 export const submissionKind = defineKind({
   kind: "Submission",
   plural: "submissions",
-  shortNames: ["sub"],
+  // Not "sub": OLM's and Knative's Subscriptions use it, and `kubectl get sub` would be ambiguous.
+  shortNames: ["subm"],
   spec: SubmissionSpec,
   status: SubmissionStatus,
   columns: [

@@ -32,7 +32,7 @@ describe("the registry of kinds", () => {
       ClassificationDataset: "clsdata",
       ClassifierFold: "fold",
       EngineBuild: "engine",
-      Submission: "sub",
+      Submission: "subm",
     });
   });
 

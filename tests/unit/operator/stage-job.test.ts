@@ -211,7 +211,7 @@ describe("buildStageJob", () => {
 
 describe("stageJobName", () => {
   it("is deterministic and at most 63 characters", () => {
-    expect(stageJobName("Submission", "s", "predict")).toBe("s-sub-predict");
+    expect(stageJobName("Submission", "s", "predict")).toBe("s-subm-predict");
     const long = stageJobName("ClassifierFold", "a".repeat(60), "train-fold-2");
     expect(long).toHaveLength(63);
     expect(long).toBe(stageJobName("ClassifierFold", "a".repeat(60), "train-fold-2"));
