@@ -89,7 +89,8 @@ export async function readDicom(bytes: Uint8Array, options: ReadDicomOptions = {
   const format = readPixelFormat(ds, { ...DEFAULT_PIXEL_LIMITS, ...options.limits });
   const frame = chooseFrame(format, options.frame);
   const samples = await decodeFrame(ds, transferSyntax, format, frame);
-  let pixels = toStoredValues(format, samples);
+  // Encapsulated pixel data comes out of a decoder as a fresh array, native pixel data is a view of `bytes`.
+  let pixels = toStoredValues(format, samples, transferSyntax.encapsulated);
   if (format.samplesPerPixel === 3 && format.planarConfiguration === 1 && !transferSyntax.encapsulated) {
     pixels = planarToInterleaved(pixels, format.rows * format.columns);
   }

@@ -39,6 +39,15 @@ describe("readDicom: stored values", () => {
     expect(Array.from(image.pixels.slice(0, 3))).toEqual([1, 4095, 2048]);
   });
 
+  it("leaves the caller's bytes as they were (native pixel data is copied before masking)", async () => {
+    const file = dicomFile()
+      .pixels16([0xf001, 0x0fff, 0xa800, ...RAMP.slice(3)])
+      .build();
+    const before = file.slice();
+    await readDicom(file);
+    expect(Buffer.from(file).equals(Buffer.from(before))).toBe(true);
+  });
+
   it("sign-extends BitsStored for PixelRepresentation 1", async () => {
     const file = dicomFile()
       .signed()
