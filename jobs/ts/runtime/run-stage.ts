@@ -3,10 +3,10 @@ import path from "node:path";
 import { z } from "zod";
 import { sha256Hex } from "../../contract/canonical-json.ts";
 import { EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS } from "../../contract/exit-codes.ts";
+import { writeFileAtomic } from "../../contract/files.ts";
 import { StageRequest } from "../../contract/request.ts";
 import { type StageError, StageResult } from "../../contract/result.ts";
 import { compactResult } from "../../contract/termination.ts";
-import { writeFileAtomic } from "../../contract/files.ts";
 import { StageContext, type StageFunction } from "./stage-context.ts";
 import { StageFailure } from "./stage-failure.ts";
 
@@ -134,7 +134,20 @@ export async function runStage(
   try {
     await writeFileAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   } catch (error) {
+    // Without result.json the run is not done, whatever the stage did; the termination message
+    // (another filesystem) still tells the operator why, e.g. OutOfSpace, and the retry runs it again.
     log(`cannot write ${resultFile}: ${error}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const cause = `cannot write ${RESULT_FILE}: ${code ?? (error as Error).message}`;
+    await emit({
+      ...result,
+      outcome: "Failed",
+      error: {
+        reason: code === "ENOSPC" ? "OutOfSpace" : "Internal",
+        message: failure ? `${failure.error.message}; then ${cause}` : cause,
+        file: resultFile,
+      },
+    });
     return EXIT_RETRYABLE_FAILURE;
   }
   await emit(result);

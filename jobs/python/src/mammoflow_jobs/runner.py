@@ -167,7 +167,15 @@ def run_stage(
     try:
         write_json_atomic(result_path, result)
     except OSError as failure:
+        # Without result.json the run is not done, whatever the stage did; the termination message
+        # (another filesystem) still tells the operator why, e.g. OutOfSpace, and the retry runs it again.
         log.error("cannot write %s: %s", result_path, failure)
+        reason = "OutOfSpace" if failure.errno == errno.ENOSPC else "Internal"
+        message = f"cannot write {RESULT_FILE}: {failure.strerror or failure}"
+        if error is not None:
+            message = f"{error['message']}; then {message}"
+        result.update(outcome="Failed", error={"reason": reason, "message": message, "file": str(result_path)})
+        _emit(result, termination_log)
         return EXIT_RETRYABLE_FAILURE
     _emit(result, termination_log)
     return code

@@ -12,12 +12,23 @@ def write_json_atomic(path: Path, value: dict) -> None:
     """Write then rename, so a reader never sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(value, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        # A full disk must not leave a half-written temporary beside the file, and the error
+        # names the file (a failed write() alone carries no file name).
+        temporary.unlink(missing_ok=True)
+        if error.filename is None:
+            raise OSError(error.errno, error.strerror, str(path)) from error
+        raise
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _dumps(value: dict) -> str:
