@@ -1,8 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
+import { APP_ROOT } from "../../contract/app-root.ts";
 import { RelativePath } from "../../contract/request.ts";
 import { PixelParameters } from "../dicom/convert/parameters.ts";
-import { APP_ROOT } from "../../contract/app-root.ts";
 import { RoiParameters } from "../roi/parameters.ts";
 import { DATASET_NAMES, type DatasetInput } from "./types.ts";
 

@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { sha256File } from "../../contract/files.ts";
 import type { StageRequest } from "../../contract/request.ts";
 import type { ResultArtifact } from "../../contract/result.ts";
-import { sha256File } from "../../contract/files.ts";
 import { StageFailure } from "./stage-failure.ts";
 
 /** What a stage function gets: the request, resolved paths, and the result it fills in. */

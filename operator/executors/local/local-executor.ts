@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
+import { writeFileAtomic } from "../../../jobs/contract/files.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { StageResult } from "../../../jobs/contract/result.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
-import { writeFileAtomic } from "../../../jobs/contract/files.ts";
 import { stageRequests } from "../../pipeline/request.ts";
 import type { LocalStep } from "./local-plan.ts";
 
