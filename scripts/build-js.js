@@ -30,11 +30,13 @@ const LOCK_WAIT_MS = 120_000;
  * has no jobs/ts, the stage image no operator), and the build is of what was copied.
  */
 export function sourceFiles(root = ROOT) {
-  return SOURCE_DIRS.filter((dir) => existsSync(path.join(root, dir))).flatMap((dir) =>
-    readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts"))
-      .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/")),
-  ).sort();
+  return SOURCE_DIRS.filter((dir) => existsSync(path.join(root, dir)))
+    .flatMap((dir) =>
+      readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts"))
+        .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/")),
+    )
+    .sort();
 }
 
 /** What build/js must have been built from: this builder and every source's path and content. */
