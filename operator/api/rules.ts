@@ -22,7 +22,7 @@ export interface CelRule {
   fieldPath?: string;
 }
 
-function toCelRule<T>(invariant: Invariant<T>): CelRule {
+export function toCelRule<T>(invariant: Invariant<T>): CelRule {
   const rule: CelRule = { rule: invariant.cel, message: invariant.message };
   if (invariant.fieldPath) rule.fieldPath = invariant.fieldPath;
   return rule;
@@ -43,4 +43,24 @@ export function withInvariants<S extends z.ZodType>(schema: S, invariants: Invar
       }
     }
   }) as S;
+}
+
+/** Kubernetes' limit on a label value and on a Job's name (the Job controller copies it into a label). */
+export const LABEL_VALUE_MAX_LENGTH = 63;
+
+/**
+ * A resource's name leaves room for the longest name the operator derives from it: its stage
+ * Jobs are `<name>-<short name>-<stage id>` (executors/kubernetes/names.ts), a Reproduction's
+ * are those of its children `<name>-<role>`. A longer name would make the Job controller's
+ * label value invalid (or, without this rule, force a hashed, unreadable Job name), so the API
+ * server refuses it when the resource is created. `longestSuffix` is what the longest derived
+ * name appends to the resource's name.
+ */
+export function nameLeavesRoomFor(longestSuffix: string): Invariant<{ metadata: { name: string } }> {
+  const max = LABEL_VALUE_MAX_LENGTH - longestSuffix.length;
+  return {
+    cel: `size(self.metadata.name) <= ${max}`,
+    message: `metadata.name must be at most ${max} characters: the operator names Jobs <name>${longestSuffix} (at most ${LABEL_VALUE_MAX_LENGTH} characters, the limit of a label value)`,
+    holds: (resource) => resource.metadata.name.length <= max,
+  };
 }

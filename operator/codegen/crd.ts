@@ -15,6 +15,7 @@ export function buildCrd(kind: KindDefinition, description?: string): Record<str
       status: structuralSchemaOf(kind.status),
     },
     required: ["spec"],
+    "x-kubernetes-validations": kind.rootRules,
   };
   if (openAPIV3Schema.description === undefined) delete openAPIV3Schema.description;
   return {

@@ -4,7 +4,7 @@ import { CvSplit, DatasetSource, seedDatasetSources } from "../settings/datasets
 import { PixelConversion } from "../settings/pixels.ts";
 import { RoiSelection } from "../settings/roi.ts";
 import { BaseStatus } from "../status.ts";
-import { defineKind } from "./define.ts";
+import { defineKind, stageJobSuffix } from "./define.ts";
 
 /**
  * Classifier training data: for every listed dataset, cleaned labels and ROI-cropped 8-bit crops
@@ -50,6 +50,8 @@ export const classificationDatasetKind = defineKind({
   kind: "ClassificationDataset",
   plural: "classificationdatasets",
   shortNames: ["clsdata"],
+  /** The longer of its stages (prepare-dataset, cv-split). */
+  longestDerivedSuffix: stageJobSuffix("clsdata", "prepare-dataset"),
   spec: ClassificationDatasetSpec,
   status: ClassificationDatasetStatus,
   columns: [

@@ -9,7 +9,7 @@ import {
   TrainingSchedule,
 } from "../settings/classifier.ts";
 import { BaseStatus } from "../status.ts";
-import { defineKind } from "./define.ts";
+import { defineKind, stageJobSuffix } from "./define.ts";
 
 /**
  * One trained ConvNeXt fold (stage train-fold, once or twice; seed jobs J5a–f). Training
@@ -66,6 +66,8 @@ export const classifierFoldKind = defineKind({
   kind: "ClassifierFold",
   plural: "classifierfolds",
   shortNames: ["fold"],
+  /** Its stages train-fold-1 and train-fold-2 (spec.stages has at most two runs). */
+  longestDerivedSuffix: stageJobSuffix("fold", "train-fold-2"),
   spec: ClassifierFoldSpec,
   status: ClassifierFoldStatus,
   columns: [

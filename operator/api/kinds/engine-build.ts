@@ -9,7 +9,7 @@ import {
   EnsembleExport,
 } from "../settings/engine.ts";
 import { BaseStatus } from "../status.ts";
-import { defineKind } from "./define.ts";
+import { defineKind, stageJobSuffix } from "./define.ts";
 
 export const SEED_TRAINED_FOLD_CHECKPOINTS = [0, 1, 2, 3].map(
   (fold) => `assets/trained/best_convnext_fold_${fold}.pth.tar`,
@@ -83,6 +83,8 @@ export const engineBuildKind = defineKind({
   kind: "EngineBuild",
   plural: "enginebuilds",
   shortNames: ["engine"],
+  /** The longest of its stages (select-checkpoints, export-onnx, build-engine). */
+  longestDerivedSuffix: stageJobSuffix("engine", "select-checkpoints"),
   spec: EngineBuildSpec,
   status: EngineBuildStatus,
   columns: [

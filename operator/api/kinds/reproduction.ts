@@ -16,9 +16,12 @@ import {
   FoldCandidates,
 } from "../settings/engine.ts";
 import { BaseStatus, Phase } from "../status.ts";
-import { ClassificationDatasetSpec } from "./classification-dataset.ts";
+import { ClassificationDatasetSpec, classificationDatasetKind } from "./classification-dataset.ts";
+import { classifierFoldKind } from "./classifier-fold.ts";
 import { defineKind } from "./define.ts";
-import { SubmissionSpec } from "./submission.ts";
+import { engineBuildKind } from "./engine-build.ts";
+import { roiDetectorTrainingKind } from "./roi-detector-training.ts";
+import { SubmissionSpec, submissionKind } from "./submission.ts";
 
 export const ReproductionMode = z
   .enum(["Trained", "PartialReproduce", "FullReproduce"])
@@ -153,10 +156,24 @@ export const ReproductionStatus = BaseStatus.extend({
     .describe("The resources this reproduction created, with their phases."),
 }).describe("Observed state of a Reproduction.");
 
+/**
+ * The children a Reproduction names `<name>-<role>` (pipeline/reproduction.ts), each with its
+ * own Jobs: the longest Job name of any child bounds the Reproduction's name. Fold roles go up
+ * to fold-19 (dataset.cvSplit.folds is at most 20).
+ */
+const childJobSuffixes = [
+  `-detector${roiDetectorTrainingKind.longestDerivedSuffix}`,
+  `-dataset${classificationDatasetKind.longestDerivedSuffix}`,
+  `-fold-19${classifierFoldKind.longestDerivedSuffix}`,
+  `-engine${engineBuildKind.longestDerivedSuffix}`,
+  `-submission${submissionKind.longestDerivedSuffix}`,
+];
+
 export const reproductionKind = defineKind({
   kind: "Reproduction",
   plural: "reproductions",
   shortNames: ["repro"],
+  longestDerivedSuffix: childJobSuffixes.reduce((a, b) => (b.length > a.length ? b : a)),
   spec: ReproductionSpec,
   status: ReproductionStatus,
   columns: [{ name: "Mode", type: "string", jsonPath: ".spec.mode", description: "Reproduction mode." }],

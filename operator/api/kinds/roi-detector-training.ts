@@ -3,7 +3,7 @@ import { defaulted, Placement, StoragePath } from "../common.ts";
 import { withInvariants } from "../rules.ts";
 import { DetectorTraining } from "../settings/detector-training.ts";
 import { BaseStatus } from "../status.ts";
-import { defineKind } from "./define.ts";
+import { defineKind, stageJobSuffix } from "./define.ts";
 
 /**
  * A breast-ROI detector (YOLOX-nano): either trained from the seed's 571 breast boxes
@@ -48,6 +48,8 @@ export const roiDetectorTrainingKind = defineKind({
   kind: "RoiDetectorTraining",
   plural: "roidetectortrainings",
   shortNames: ["roidet"],
+  /** The longest of its stages (export-onnx, roi-images, roi-dataset, train-detector). */
+  longestDerivedSuffix: stageJobSuffix("roidet", "train-detector"),
   spec: RoiDetectorTrainingSpec,
   status: RoiDetectorTrainingStatus,
   columns: [{ name: "Source", type: "string", jsonPath: ".spec.source", description: "Trained or Train." }],

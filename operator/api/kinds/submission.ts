@@ -4,7 +4,7 @@ import { PixelConversion } from "../settings/pixels.ts";
 import { RoiSelection } from "../settings/roi.ts";
 import { Aggregation, InferenceRuntime, TestSet } from "../settings/submission.ts";
 import { BaseStatus } from "../status.ts";
-import { defineKind } from "./define.ts";
+import { defineKind, stageJobSuffix } from "./define.ts";
 
 /**
  * Predictions for a test set: decode, breast ROI, crop, window, 4-fold ensemble (predict,
@@ -37,6 +37,8 @@ export const submissionKind = defineKind({
   plural: "submissions",
   // Not "sub": OLM's and Knative's Subscriptions use it, and `kubectl get sub` would be ambiguous.
   shortNames: ["subm"],
+  /** The longer of its stages (predict, aggregate). */
+  longestDerivedSuffix: stageJobSuffix("subm", "aggregate"),
   spec: SubmissionSpec,
   status: SubmissionStatus,
   columns: [
