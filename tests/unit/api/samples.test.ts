@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ALL_KINDS } from "../../../operator/api/index.ts";
 import { loadManifests } from "../../../cli/manifests.ts";
+import { ALL_KINDS } from "../../../operator/api/index.ts";
 
 describe("crds/samples", async () => {
   // Each sample stands alone (the gitops folder repeats reproduction-partial.yaml on purpose), so
