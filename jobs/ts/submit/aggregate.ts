@@ -73,7 +73,7 @@ export function decisionThreshold(breasts: readonly BreastProbability[], options
   );
 }
 
-/** `cancer = int(probability > threshold)`, strictly greater (pipeline-spec §7.4). */
+/** `cancer = int(probability > threshold)`, strictly greater (docs/seed-pipeline.md#threshold-and-csv). */
 export function binarise(probability: number, threshold: number): 0 | 1 {
   return probability > threshold ? 1 : 0;
 }

@@ -3,7 +3,7 @@ import { pfbeta } from "../metrics/pfbeta.ts";
 import { rocAuc } from "../metrics/roc-auc.ts";
 import { type BreastProbability, binarise } from "./aggregate.ts";
 
-/** Breast-level metrics of a submission (pipeline-spec §6.1, the seed's gbmean_* metrics). */
+/** Breast-level metrics of a submission (docs/seed-pipeline.md#metrics, the seed's gbmean_* metrics). */
 export interface Evaluation {
   breasts: number;
   positives: number;

@@ -1,4 +1,4 @@
-// Submission (pipeline-spec §7): test set, per-image prediction, aggregation per breast, CSV, metrics.
+// Submission (docs/seed-pipeline.md#inference): test set, per-image prediction, aggregation per breast, CSV, metrics.
 export {
   type BreastProbability,
   binarise,

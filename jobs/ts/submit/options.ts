@@ -1,5 +1,5 @@
 /**
- * From image probabilities to the CSV (pipeline-spec §7.3–7.4): the API's `Aggregation`
+ * From image probabilities to the CSV (docs/seed-pipeline.md#aggregation): the API's `Aggregation`
  * (operator/api/settings/submission.ts) mirrored, with the seed's defaults.
  */
 export interface AggregationOptions {

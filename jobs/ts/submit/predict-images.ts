@@ -33,7 +33,7 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** How one image gets from its file to the classifier canvas (path A of pipeline-spec §1.9). */
+/** How one image gets from its file to the classifier canvas (path A, docs/seed-pipeline.md#path-a--inference). */
 type Prepare = (index: number, file: string, image: TestImage) => Promise<{ box: BreastBox; input: ClassifierImage }>;
 
 /**

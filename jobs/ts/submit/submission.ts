@@ -13,7 +13,7 @@ export interface Submission {
 }
 
 /**
- * submission.csv from image rows (pipeline-spec §7.3–7.4): failed images are left out, so a
+ * submission.csv from image rows (docs/seed-pipeline.md#aggregation): failed images are left out, so a
  * breast is scored from its remaining views; a breast with none left is reported and written
  * as 0 so the file still lists every breast.
  */

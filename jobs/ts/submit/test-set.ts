@@ -7,7 +7,7 @@ export interface TestImage {
   patientId: string;
   imageId: string;
   laterality: string;
-  /** `patient_id_laterality` unless test.csv gives one (pipeline-spec §7.3). */
+  /** `patient_id_laterality` unless test.csv gives one (docs/seed-pipeline.md#aggregation). */
   predictionId: string;
 }
 
