@@ -9,13 +9,26 @@ import { bytesOf, GENERATED_DIR, PYTHON, pydicomTestFiles, REPO_ROOT, runReferen
 
 const execFileAsync = promisify(execFile);
 const MAKE = path.join(REPO_ROOT, "tests/parity/reference/make_small_jpeg.py");
+const RESTARTS = path.join(REPO_ROOT, "tests/parity/reference/encode_lossless_restarts.py");
 
-/** GDCM-written files of make_small_jpeg.py in OUT (rewritten each run: a few seconds). */
-async function gdcmWritten(name: string, syntax: string, count: number, bits: number): Promise<string> {
+/** Files a reference script writes into GENERATED_DIR/name (rewritten each run: a few seconds). */
+async function written(script: string, name: string, args: string[]): Promise<string> {
   const dir = path.join(GENERATED_DIR, name);
   await rm(dir, { recursive: true, force: true });
-  await execFileAsync(PYTHON, [MAKE, dir, syntax, String(count), String(bits)]);
+  await execFileAsync(PYTHON, [script, dir, ...args]);
   return dir;
+}
+
+/** GDCM-written files of make_small_jpeg.py. */
+function gdcmWritten(name: string, syntax: string, count: number, bits: number): Promise<string> {
+  return written(MAKE, name, [syntax, String(count), String(bits)]);
+}
+
+function dicomFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".dcm"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Stored values or the DicomError code and message, with the JPEG Lossless decoder given. */
@@ -37,10 +50,7 @@ afterEach(() => {
 describe("JPEG Lossless SV1: the portable decoder decodes every sample the native one does", () => {
   let files: string[] = [];
   beforeAll(async () => {
-    const dir = await gdcmWritten("small-sv1", "JPEGLosslessProcess14_1", 200, 12);
-    files = readdirSync(dir)
-      .filter((f) => f.endsWith(".dcm"))
-      .map((f) => path.join(dir, f));
+    files = dicomFilesIn(await gdcmWritten("small-sv1", "JPEGLosslessProcess14_1", 200, 12));
   }, 120_000);
 
   it("200 GDCM-written 12-bit streams: both decoders give the source pixels", async () => {
@@ -54,6 +64,31 @@ describe("JPEG Lossless SV1: the portable decoder decodes every sample the nativ
           wrong.push(`${path.basename(file)} ${decoder}: ${typeof decoded === "string" ? decoded : "other values"}`);
         }
       }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
+
+// No installed encoder writes restart intervals into a lossless stream; encode_lossless_restarts.py
+// does (T.81 Annex H). jpeg-lossless-decoder-js decodes 59 of these 200 to wrong values without an
+// error, so the portable path refuses them; DCMTK decodes them all.
+describe("JPEG Lossless SV1 with restart intervals", () => {
+  let files: string[] = [];
+  beforeAll(async () => {
+    files = dicomFilesIn(await written(RESTARTS, "small-sv1-restarts", ["200"]));
+  }, 120_000);
+
+  it("200 streams: the native decoder gives the source pixels, the portable one refuses each, saying why", async () => {
+    expect(files).toHaveLength(200);
+    const wrong: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(file.replace(/\.dcm$/, ".raw"));
+      const native = await decodeWith(file, "native");
+      if (typeof native === "string" || !native.equals(source)) wrong.push(`${path.basename(file)} native`);
+      const portable = await decodeWith(file, "js");
+      const refusal =
+        /^unsupported-transfer-syntax: JPEG Lossless with restart intervals \(every \d+ samples\) needs the native DCMTK decoder \(build\/native\/ljpeg\.node, built by npm run setup\): the portable jpeg-lossless-decoder-js decodes some such streams to wrong values$/;
+      if (typeof portable !== "string" || !refusal.test(portable)) wrong.push(`${path.basename(file)} js: ${portable}`);
     }
     expect(wrong).toEqual([]);
   }, 120_000);

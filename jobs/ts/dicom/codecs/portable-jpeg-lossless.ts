@@ -20,12 +20,46 @@ export function withOnesBeforeEnd(codestream: Uint8Array): Uint8Array {
   return padded;
 }
 
-/** jpeg-lossless-decoder-js, the decoder used where the native DCMTK addon is not. */
+/**
+ * The restart interval a JPEG codestream declares (DRI marker before its scan), 0 for none. Read
+ * from the marker segments only, never from entropy-coded data.
+ */
+export function restartInterval(codestream: Uint8Array): number {
+  let at = 2; // after SOI
+  while (at + 4 <= codestream.length && codestream[at] === 0xff) {
+    const marker = codestream[at + 1] as number;
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    if (marker === 0xda) return 0; // SOS: the scan starts, no DRI before it
+    const length = ((codestream[at + 2] as number) << 8) | (codestream[at + 3] as number);
+    if (marker === 0xdd && length >= 4 && at + 6 <= codestream.length) {
+      return ((codestream[at + 4] as number) << 8) | (codestream[at + 5] as number);
+    }
+    at += 2 + length;
+  }
+  return 0;
+}
+
+/**
+ * jpeg-lossless-decoder-js, the decoder used where the native DCMTK addon is not. Streams with
+ * restart intervals are refused: it decodes some of them to wrong values without an error (59 of
+ * 200 such streams in tests/parity/dicom-jpeg-edge-cases.test.ts), and padding bits before the
+ * restart markers, which mend the end of the stream, make it worse there.
+ */
 export function decodePortableJpegLossless(
   codestream: Uint8Array,
   header: CodestreamHeader,
   sampleCount: number,
 ): DecodedSamples {
+  const interval = restartInterval(codestream);
+  if (interval > 0) {
+    throw new DicomError(
+      "unsupported-transfer-syntax",
+      `JPEG Lossless with restart intervals (every ${interval} samples) needs the native DCMTK decoder (build/native/ljpeg.node, built by npm run setup): the portable jpeg-lossless-decoder-js decodes some such streams to wrong values`,
+    );
+  }
   const decoder = new JpegLosslessDecoder();
   const padded = withOnesBeforeEnd(codestream);
   let decoded: Uint8Array | Uint16Array;
