@@ -62,6 +62,18 @@ export const Placement = z
   .describe("GPU placement of the resource's stages.");
 export type Placement = z.infer<typeof Placement>;
 
+/**
+ * Holds a resource as batch/v1 Job and JobSet do: while true no stage starts, and the stage Jobs
+ * already running are suspended (their pods stop); false again resumes the same Jobs. Neither is
+ * a failure nor a new request, so finished stages stay finished.
+ */
+export const Suspend = z
+  .boolean()
+  .default(false)
+  .describe(
+    "While true, no new stage starts and the running stage's Job is suspended (its pods are stopped, as for a suspended batch/v1 Job); setting it back to false resumes the same Job. Finished stages are kept and nothing counts as failed. The status shows phase Suspended and a Suspended condition.",
+  );
+
 /** Objects nested in a spec default to their own defaults when omitted. */
 export function defaulted<S extends z.ZodObject>(schema: S) {
   const defaultedSchema = schema.prefault({} as z.input<S>);

@@ -2,16 +2,16 @@ import { z } from "zod";
 import { ResultArtifact } from "../../jobs/contract/result.ts";
 
 export const Phase = z
-  .enum(["Pending", "Blocked", "Running", "Succeeded", "Failed"])
+  .enum(["Pending", "Blocked", "Running", "Suspended", "Succeeded", "Failed"])
   .describe(
-    "Pending: accepted, nothing started. Blocked: waiting for an input resource. Running: stages in progress. Succeeded / Failed: final.",
+    "Pending: accepted, nothing started. Blocked: waiting for an input resource. Running: stages in progress. Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
   );
 export type Phase = z.infer<typeof Phase>;
 
 export const ConditionType = z
-  .enum(["Ready", "Succeeded", "Failed", "Blocked"])
+  .enum(["Ready", "Succeeded", "Failed", "Blocked", "Suspended"])
   .describe(
-    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs.",
+    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs. Suspended: spec.suspend holds the resource.",
   );
 
 /** Kubernetes-style condition (metav1.Condition). */
@@ -80,7 +80,7 @@ export const BaseStatus = z.object({
     .array(Condition)
     .max(16)
     .optional()
-    .describe("Current conditions (Ready, Succeeded, Failed, Blocked).")
+    .describe("Current conditions (Ready, Succeeded, Failed, Blocked, Suspended).")
     .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
   startedAt: z.iso.datetime().optional().describe("When the first stage started."),
   finishedAt: z.iso.datetime().optional().describe("When the resource reached a final phase."),

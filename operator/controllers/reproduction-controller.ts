@@ -144,6 +144,7 @@ export function reproductionReconciler(context: ControllerContext) {
       now,
       previous,
       children: views.map((v) => (rejected.has(v.name) ? { ...v, rejected: rejected.get(v.name) } : v)),
+      suspend: reading.spec.suspend,
       ...(submission
         ? {
             submission: {

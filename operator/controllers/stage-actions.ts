@@ -1,6 +1,7 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { buildRequestConfigMap, buildStageJob } from "../executors/kubernetes/job.ts";
 import { FAILED_CREATE } from "../executors/kubernetes/job-events.ts";
+import { jobSuspensionPatch } from "../executors/kubernetes/job-suspension.ts";
 import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
 import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
 import { stageRequests } from "../pipeline/request.ts";
@@ -62,6 +63,19 @@ export async function deleteSupersededJob(context: ControllerContext, job: JobOb
       body: { propagationPolicy: "Foreground", preconditions: { uid } },
       verb: "delete",
     });
+  } catch (error) {
+    if ((error as KubeApiError).statusCode !== 404) throw error;
+  }
+}
+
+/**
+ * Suspends or resumes a running stage Job in place (its resource's spec.suspend): the same Job,
+ * so resuming continues its request. A Job already gone (404) has nothing left to hold.
+ */
+export async function setJobSuspended(context: ControllerContext, job: JobObject, suspend: boolean): Promise<void> {
+  const { namespace = "", name } = job.metadata;
+  try {
+    await context.client.mergePatch(resourcePath(JOB_TYPE, namespace, name), jobSuspensionPatch(job, suspend));
   } catch (error) {
     if ((error as KubeApiError).statusCode !== 404) throw error;
   }

@@ -14,7 +14,13 @@ import { viewDependencies } from "./dependency-views.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
-import { deleteFailedJob, deleteSupersededJob, failedCreateEvents, startStage } from "./stage-actions.ts";
+import {
+  deleteFailedJob,
+  deleteSupersededJob,
+  failedCreateEvents,
+  setJobSuspended,
+  startStage,
+} from "./stage-actions.ts";
 import { observeStages } from "./stage-observations.ts";
 import { StartExpectations } from "./start-expectations.ts";
 import { WrittenStatus } from "./written-status.ts";
@@ -23,7 +29,7 @@ import { WrittenStatus } from "./written-status.ts";
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
  * observe their Jobs → decide the status, the failed stages to retry, the Jobs of earlier
  * requests and the next stage → delete the retried stages' failed Jobs and the superseded Jobs,
- * start the next stage → write the status.
+ * suspend or resume the running Job for spec.suspend, start the next stage → write the status.
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
   const expectations = new StartExpectations();
@@ -67,6 +73,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       observations: observed.observations,
       ...(retry !== undefined ? { retry } : {}),
       ...(observed.leaving.length > 0 ? { leaving: observed.leaving } : {}),
+      suspend: spec.suspend,
     };
     let decision: Decision = decideStatus(input);
     for (const id of Object.keys(observed.observations)) {
@@ -88,6 +95,18 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
         await deleteFailedJob(context, job);
         deleted.deleting(job.metadata.uid ?? "");
         context.events.record(resource, "Normal", "StageRetried", `stage ${id} runs again (retry ${retry})`);
+      }
+      for (const [ids, suspend] of [
+        [decision.suspend ?? [], true],
+        [decision.resume ?? [], false],
+      ] as const) {
+        for (const id of ids) {
+          const job = observed.jobs[id];
+          if (!job) continue;
+          await setJobSuspended(context, job, suspend);
+          const what = suspend ? "suspended (spec.suspend)" : "resumed";
+          context.events.record(resource, "Normal", suspend ? "StageSuspended" : "StageResumed", `stage ${id} ${what}`);
+        }
       }
       if (start && startKey && !expectations.isPending(startKey)) {
         await startStage(context, resource, owner, start);

@@ -26,6 +26,11 @@ export interface StageObservation {
   requestDigest?: string;
   startedAt?: string;
   finishedAt?: string;
+  /**
+   * The run is paused because its resource is suspended (spec.suspend): resumed when the resource
+   * no longer is. A run paused by someone else (Kueue waiting for quota) is not held.
+   */
+  held?: boolean;
   /** Reason of a failure (e.g. PodFailurePolicy, BackoffLimitExceeded) or of a wait. */
   reason?: string;
   message?: string;

@@ -1,5 +1,5 @@
 import { setConditions } from "./conditions.ts";
-import { type ChildView, reproductionArtifacts, summarizeChildren } from "./reproduction.ts";
+import { type ChildView, type ReproductionSummary, reproductionArtifacts, summarizeChildren } from "./reproduction.ts";
 import type { ResourceStatus, StatusBaseInput } from "./status.ts";
 
 /** What a Reproduction's status is decided from: its children, and its submission's status. */
@@ -8,6 +8,8 @@ export interface ChildrenStatusInput extends StatusBaseInput {
   children: readonly ChildView[];
   /** The submission among them, whose CSV and metrics are the reproduction's. */
   submission?: { namespace: string; name: string; status: ResourceStatus | undefined };
+  /** spec.suspend, which the children were given: an unfinished reproduction shows Suspended. */
+  suspend?: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ChildrenStatusInput extends StatusBaseInput {
 export function reproductionStatus(input: ChildrenStatusInput): ResourceStatus {
   const { generation, now, submission } = input;
   const previous = input.previous ?? {};
-  const summary = summarizeChildren(input.children);
+  const summary = suspendedUnlessFinal(summarizeChildren(input.children), input.suspend === true);
   const children = input.children.map(({ rejected: _rejected, ...child }) => child);
   const done = children.filter((c) => c.phase === "Succeeded").length;
   const submissionStatus = submission?.status;
@@ -28,11 +30,25 @@ export function reproductionStatus(input: ChildrenStatusInput): ResourceStatus {
     conditions: setConditions(previous.conditions ?? [], summary.conditions, now, generation),
     children,
     progress: { stagesSucceeded: done, stagesTotal: children.length, summary: `${done}/${children.length}` },
-    ...(summary.phase !== "Pending" ? { startedAt: previous.startedAt ?? now } : {}),
+    ...(summary.phase !== "Pending" && summary.phase !== "Suspended" ? { startedAt: previous.startedAt ?? now } : {}),
     ...(summary.phase === "Succeeded" || summary.phase === "Failed" ? { finishedAt: previous.finishedAt ?? now } : {}),
     ...(submission && submissionStatus?.artifacts
       ? { artifacts: reproductionArtifacts(submission.namespace, submission.name, submissionStatus) }
       : {}),
     ...(submissionStatus?.metrics ? { metrics: submissionStatus.metrics } : {}),
+  };
+}
+
+/** A suspended reproduction whose children have not all finished is held, not running. */
+function suspendedUnlessFinal(summary: ReproductionSummary, suspend: boolean): ReproductionSummary {
+  if (!suspend || summary.phase === "Succeeded" || summary.phase === "Failed") return summary;
+  const progress = summary.conditions.find((c) => c.type === "Ready")?.message ?? "";
+  const message = `spec.suspend is true: its children are suspended (${progress})`;
+  return {
+    phase: "Suspended",
+    conditions: [
+      { type: "Suspended", status: "True", reason: "Suspended", message },
+      { type: "Ready", status: "False", reason: "Suspended", message },
+    ],
   };
 }

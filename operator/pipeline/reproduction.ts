@@ -30,7 +30,8 @@ export function reproductionChildren(namespace: string, name: string, spec: Spec
     apiVersion: API_GROUP_VERSION,
     kind,
     metadata: { name: childName(name, role), namespace, labels: { [REPRODUCTION_LABEL]: name } },
-    spec: { ...childSpec, placement: spec.placement },
+    // Always stated, false included, so that resuming the reproduction is a change its children see.
+    spec: { ...childSpec, placement: spec.placement, suspend: spec.suspend },
   });
   const detector =
     spec.mode === "FullReproduce"

@@ -50,6 +50,8 @@ export interface StagesInput extends StatusBaseInput {
    * (the new Job has the same name, and two pods must not write one stage folder).
    */
   leaving?: readonly string[];
+  /** spec.suspend: start nothing, suspend the running stage's Job (resume it when false again). */
+  suspend?: boolean;
 }
 
 export type StatusInput = StagesInput | InvalidSpecInput | ChildrenStatusInput;
@@ -68,6 +70,10 @@ export interface Decision {
    * deleted, running or not, and the stage starts again for its new request once it is gone.
    */
   supersede?: string[];
+  /** Stages whose running Job must be suspended because the resource is (spec.suspend). */
+  suspend?: string[];
+  /** Stages whose Job the operator suspended for spec.suspend, to resume now that it is false. */
+  resume?: string[];
 }
 
 /** The stage that stops the resource, and how the Failed condition explains it. */
@@ -179,7 +185,9 @@ function invalidSpecStatus(input: InvalidSpecInput): ResourceStatus {
  * annotation changes to a value the status has not acted on, or when its request changes: a
  * stage is its request, so a stage whose recorded digest differs from the plan's (an edit, or an
  * input re-made) runs again, its Job of the old request deleted first, while every stage whose
- * request is unchanged keeps its outcome.
+ * request is unchanged keeps its outcome. spec.suspend holds a resource that is not finished:
+ * nothing starts and the running stage's Job is suspended, then resumed, the same Job, when
+ * suspend is false again; it changes no digest, so it re-runs and supersedes nothing.
  */
 function decideStages(input: StagesInput): Decision {
   const previous = input.previous ?? {};
@@ -199,6 +207,18 @@ function decideStages(input: StagesInput): Decision {
     // says nothing about them. Only a new spec or a retry has to wait for the inputs.
     const settled = isFinal(previous.phase) && previous.observedGeneration === input.generation && !retrying;
     if (settled) return { status: previous };
+    if (input.suspend) {
+      // Nothing runs while blocked; the user's hold is what the status reports.
+      const message = `spec.suspend is true: no stage starts (the inputs are not Ready either: ${input.blocker.message})`;
+      const { observedRetry: _retry, ...status } = suspendedStatus(set, message);
+      // As when blocked: a retry is acted on once the inputs are Ready.
+      return {
+        status: {
+          ...status,
+          ...(previous.observedRetry !== undefined ? { observedRetry: previous.observedRetry } : {}),
+        },
+      };
+    }
     const { reason, message } = input.blocker;
     const { observedRetry: _retry, ...status } = set("Blocked", [
       { type: "Blocked", status: "True", reason, message },
@@ -314,12 +334,31 @@ function decideStages(input: StagesInput): Decision {
   }
   const current = replacing ?? start ?? input.plans[succeeded];
   const progress = `running stage ${current?.id ?? "?"} (${succeeded}/${stages.length} done)`;
+  const jobs = input.plans
+    .map((plan) => ({ id: plan.id, observation: input.observations[plan.id] }))
+    .filter(({ id, observation }) => observation?.phase === "Running" && !supersede.includes(id));
+  if (input.suspend) {
+    // Suspending is not a new request: no Job is deleted or re-made, the running one only pauses.
+    const held = jobs.map((j) => j.id);
+    const toSuspend = jobs.filter((j) => !j.observation?.held).map((j) => j.id);
+    const what = held.length > 0 ? `stage ${held.join(", ")} is suspended` : "no stage was running";
+    const message = `spec.suspend is true: ${what} and no stage starts until it is false (${succeeded}/${stages.length} done)`;
+    const { finishedAt: _finished, ...status } = suspendedStatus(set, message, common);
+    return {
+      status,
+      ...(toSuspend.length > 0 ? { suspend: toSuspend } : {}),
+      ...rerunning,
+      ...superseding,
+    };
+  }
+  const resume = jobs.filter((j) => j.observation?.held).map((j) => j.id);
   // A stage that waits on something that does not resolve by itself (an image that cannot be
   // pulled, no node that fits, a queue) says so instead of looking like progress.
   const waiting = input.plans
     .map((plan) => ({ plan, observation: input.observations[plan.id] }))
     .find(
-      ({ plan, observation }) => observation?.phase === "Running" && observation.reason && !supersede.includes(plan.id),
+      ({ plan, observation }) =>
+        observation?.phase === "Running" && observation.reason && !observation.held && !supersede.includes(plan.id),
     );
   let reason = waiting?.observation?.reason ?? "StagesRunning";
   let message = waiting
@@ -340,5 +379,25 @@ function decideStages(input: StagesInput): Decision {
     ...(start ? { start } : {}),
     ...rerunning,
     ...superseding,
+    ...(resume.length > 0 ? { resume } : {}),
   };
+}
+
+/** Reason of the Suspended and Ready conditions of a resource that spec.suspend holds. */
+export const SUSPENDED = "Suspended";
+
+/** Phase Suspended, not Ready, saying what is held; not a failure, so not final either. */
+function suspendedStatus(
+  set: (phase: Phase, next: ConditionInput[], extra?: Partial<ResourceStatus>) => ResourceStatus,
+  message: string,
+  extra: Partial<ResourceStatus> = {},
+): ResourceStatus {
+  return set(
+    "Suspended",
+    [
+      { type: "Suspended", status: "True", reason: SUSPENDED, message },
+      { type: "Ready", status: "False", reason: SUSPENDED, message },
+    ],
+    extra,
+  );
 }

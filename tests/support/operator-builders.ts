@@ -77,6 +77,11 @@ class ObservationBuilder {
     Object.assign(this.observation, { reason, message });
     return this;
   }
+  /** the Job is suspended by the operator for its resource's spec.suspend */
+  held() {
+    Object.assign(this.observation, { held: true, reason: "Suspended", message: "Job is suspended (spec.suspend)" });
+    return this;
+  }
   /** when the Job finished */
   finished(at: string) {
     this.observation.finishedAt = at;
@@ -139,6 +144,12 @@ class JobBuilder {
   suspended() {
     (this.job.spec as NonNullable<V1Job["spec"]>).suspend = true;
     return this;
+  }
+  /** suspended by the operator for its resource's spec.suspend (spec.suspend and its annotation) */
+  suspendedByResource() {
+    const metadata = this.job.metadata as NonNullable<V1Job["metadata"]>;
+    metadata.annotations = { ...metadata.annotations, "mammoflow.io/suspended-by-resource": "true" };
+    return this.suspended();
   }
   /** metadata.creationTimestamp */
   created(at: string) {

@@ -47,6 +47,10 @@ if phase == "Succeeded" then
 elseif phase == "Failed" then
   hs.status = "Degraded"
   hs.message = describe(condition("Failed"), "Failed")
+elseif phase == "Suspended" then
+  -- spec.suspend holds it (no stage starts, the running Job is suspended): the user's choice.
+  hs.status = "Suspended"
+  hs.message = describe(condition("Suspended"), "Suspended")
 elseif phase == "Blocked" then
   -- Waiting for an input resource (a detector, a dataset, folds): an external event.
   hs.status = "Suspended"

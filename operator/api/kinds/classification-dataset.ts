@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaulted, LocalRef, Placement } from "../common.ts";
+import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
 import { CvSplit, DatasetSource, seedDatasetSources } from "../settings/datasets.ts";
 import { PixelConversion } from "../settings/pixels.ts";
 import { RoiSelection } from "../settings/roi.ts";
@@ -41,6 +41,7 @@ export const ClassificationDatasetSpec = z
         "Bad-data policy of prepare-dataset. 0 (default): any unreadable image or bad label row stops the stage, as the seed, naming the files after writing the report. Above 0: tolerance, those items are reported and skipped while they are at most this fraction (a skipped row changes the sampler's order and can move the split; docs/fidelity.md). Files no label row names are listed but never counted.",
       ),
     placement: defaulted(Placement),
+    suspend: Suspend,
   })
   .describe("Desired state of a ClassificationDataset.");
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaulted, LocalRef, Placement } from "../common.ts";
+import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
 import { withInvariants } from "../rules.ts";
 import {
   ClassifierModel,
@@ -32,6 +32,7 @@ export const ClassifierFoldSpec = withInvariants(
         "Training runs of this fold, in order. When omitted, the seed's schedule for the fold is used: one run for folds 2 and 3, two runs for folds 0 and 1 (docs/seed-pipeline.md#training-runs).",
       ),
       placement: defaulted(Placement),
+      suspend: Suspend,
     })
     .describe("Desired state of a ClassifierFold."),
   [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaulted, LocalRef, Placement, StoragePath } from "../common.ts";
+import { defaulted, LocalRef, Placement, StoragePath, Suspend } from "../common.ts";
 import { withInvariants } from "../rules.ts";
 import { ClassifierModel } from "../settings/classifier.ts";
 import {
@@ -44,6 +44,7 @@ export const EngineBuildSpec = withInvariants(
       selection: defaulted(CheckpointSelection),
       export: defaulted(EnsembleExport),
       placement: defaulted(Placement),
+      suspend: Suspend,
     })
     .describe("Desired state of an EngineBuild."),
   [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaulted, Placement, StoragePath } from "../common.ts";
+import { defaulted, Placement, StoragePath, Suspend } from "../common.ts";
 import { withInvariants } from "../rules.ts";
 import {
   ClassifierModel,
@@ -61,13 +61,16 @@ export const ReproductionSpec = withInvariants(
         "Folder with the winner's weights (yolox_nano_416_roi_torch.pth, best_convnext_fold_{0..3}.pth.tar).",
       ),
       placement: defaulted(Placement),
+      suspend: Suspend.describe(
+        "While true, the reproduction creates its children suspended, or suspends those it made: no child starts a stage, the running stages' Jobs are suspended; setting it back to false resumes them. Nothing counts as failed and finished stages are kept. The status shows phase Suspended and a Suspended condition.",
+      ),
       detector: defaulted(
         z
           .object({ training: defaulted(DetectorTraining) })
           .describe("Detector training settings, used in FullReproduce."),
       ),
       dataset: defaulted(
-        ClassificationDatasetSpec.omit({ detector: true, placement: true }).describe(
+        ClassificationDatasetSpec.omit({ detector: true, placement: true, suspend: true }).describe(
           "Classification dataset settings, used in PartialReproduce and FullReproduce.",
         ),
       ),
@@ -88,7 +91,7 @@ export const ReproductionSpec = withInvariants(
           .describe("Checkpoint selection and export settings."),
       ),
       submission: defaulted(
-        SubmissionSpec.omit({ detector: true, engine: true, placement: true }).describe(
+        SubmissionSpec.omit({ detector: true, engine: true, placement: true, suspend: true }).describe(
           "The test set and how it is scored.",
         ),
       ),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaulted, Placement, StoragePath } from "../common.ts";
+import { defaulted, Placement, StoragePath, Suspend } from "../common.ts";
 import { withInvariants } from "../rules.ts";
 import { DetectorTraining } from "../settings/detector-training.ts";
 import { BaseStatus } from "../status.ts";
@@ -30,6 +30,7 @@ export const RoiDetectorTrainingSpec = withInvariants(
           "Also build an fp16 TensorRT engine (batch 1) on the pool's GPU type, as the seed did. ONNX is always written.",
         ),
       placement: defaulted(Placement),
+      suspend: Suspend,
     })
     .describe("Desired state of a RoiDetectorTraining."),
   [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaulted, LocalRef, Placement } from "../common.ts";
+import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
 import { PixelConversion } from "../settings/pixels.ts";
 import { RoiSelection } from "../settings/roi.ts";
 import { Aggregation, InferenceRuntime, TestSet } from "../settings/submission.ts";
@@ -27,6 +27,7 @@ export const SubmissionSpec = z
     aggregation: defaulted(Aggregation),
     runtime: defaulted(InferenceRuntime),
     placement: defaulted(Placement),
+    suspend: Suspend,
   })
   .describe("Desired state of a Submission.");
 

@@ -11,6 +11,11 @@ export const STAGE_ID_LABEL = "mammoflow.io/stage-id";
 export const KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 /** The request digest a Job runs (pipeline/request-digest.ts); 64 hex digits, too long for a label. */
 export const REQUEST_DIGEST_ANNOTATION = "mammoflow.io/request-digest";
+/**
+ * On a Job the operator suspended because its resource has spec.suspend: the operator resumes
+ * only Jobs it suspended, never one Kueue holds for quota.
+ */
+export const SUSPENDED_ANNOTATION = "mammoflow.io/suspended-by-resource";
 /** The one field manager of every server-side apply. */
 export const FIELD_MANAGER = "mammoflow-operator";
 

@@ -2,7 +2,7 @@ import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
 import { STAGE_CONTAINER } from "./job.ts";
 import { failedCreateWait } from "./job-events.ts";
-import { KUEUE_QUEUE_LABEL, REQUEST_DIGEST_ANNOTATION } from "./names.ts";
+import { KUEUE_QUEUE_LABEL, REQUEST_DIGEST_ANNOTATION, SUSPENDED_ANNOTATION } from "./names.ts";
 import { podWait } from "./pod-waits.ts";
 
 const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
@@ -83,6 +83,11 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly 
   if (failed) {
     observation.reason = failed.reason ?? "Failed";
     observation.message = [failed.message, failedMessage].filter(Boolean).join(": ");
+  } else if (job.metadata?.annotations?.[SUSPENDED_ANNOTATION] && !complete) {
+    // Suspended by us for its resource's spec.suspend (or being resumed): held, not queued.
+    observation.held = true;
+    observation.reason = "Suspended";
+    observation.message = `Job ${job.metadata?.name ?? "?"} is suspended (spec.suspend of its resource)`;
   } else if (suspended && !complete) {
     // With a queue label, Kueue holds the Job until its quota admits it: queued, not stopped.
     const queue = job.metadata?.labels?.[KUEUE_QUEUE_LABEL];

@@ -39,6 +39,8 @@ export interface KindDeclaration<Spec> {
  */
 export interface ParsedSpec {
   placement: Placement;
+  /** spec.suspend: no stage starts and running stages are suspended (api/common.ts Suspend). */
+  suspend: boolean;
   dependencies: Dependency[];
   plan?: (resource: ResourceId, context: KindPlanContext) => StagePlan[];
   children?: (namespace: string, name: string) => ChildManifest[];
@@ -58,7 +60,7 @@ export interface RegisteredKind {
   read(spec: unknown): SpecReading;
 }
 
-export function registerKind<Spec extends { placement: Placement }>(
+export function registerKind<Spec extends { placement: Placement; suspend: boolean }>(
   declaration: KindDeclaration<Spec>,
 ): RegisteredKind {
   const { definition, references, plan, children } = declaration;
@@ -66,6 +68,7 @@ export function registerKind<Spec extends { placement: Placement }>(
   if (!shortName) throw new Error(`${definition.kind} has no short name`);
   const bind = (spec: Spec): ParsedSpec => ({
     placement: spec.placement,
+    suspend: spec.suspend,
     dependencies: references.flatMap((r) => r.refs(spec).map(({ role, name }) => ({ role, kind: r.kind.kind, name }))),
     ...(plan ? { plan: (resource: ResourceId, context: KindPlanContext) => plan(resource, spec, context) } : {}),
     ...(children ? { children: (namespace: string, name: string) => children(namespace, name, spec) } : {}),

@@ -92,6 +92,18 @@ describe("Argo CD health check", () => {
     expect(health(fold(status))).toEqual({ status: "Suspended", message: "WaitingForDataset" });
   });
 
+  it("is Suspended with the reason and message while spec.suspend holds it", () => {
+    const status = {
+      phase: "Suspended",
+      observedGeneration: 1,
+      conditions: [condition("Suspended", "Suspended", "spec.suspend is true: stage train-fold-1 is suspended")],
+    };
+    expect(health(fold(status))).toEqual({
+      status: "Suspended",
+      message: "Suspended: spec.suspend is true: stage train-fold-1 is suspended",
+    });
+  });
+
   it("ships the same script for every kind in the argocd-cm patch", () => {
     const patch = parse(readFileSync("charts/mammoflow/argocd/argocd-cm-health.yaml", "utf8")) as {
       data: Record<string, string>;
