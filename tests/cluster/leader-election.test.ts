@@ -1,6 +1,7 @@
 // Two operator replicas: only the Lease holder reconciles (every Event it records names its
 // identity as reportingInstance); when it dies, the standby takes the Lease and carries on; when
-// it is paused past its deadline, it writes nothing more once resumed and exits.
+// it is paused past its deadline, it writes nothing more once resumed and exits; when it is
+// stopped gracefully mid-run, it releases the Lease and the standby finishes the run at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../../operator/kube/client.ts";
 import {
@@ -14,6 +15,14 @@ import {
   stageMessage,
 } from "./support/cluster.ts";
 import { leaderIdentity, type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import {
+  expectFinishedOnce,
+  FIRST_JOBS,
+  HOLD_FIRST_JOBS,
+  jobUids,
+  SUCCEED_ALL,
+  untilSucceeded,
+} from "./support/trained-reproduction.ts";
 import { waitFor } from "./support/wait.ts";
 
 interface LeaseSpec {
@@ -38,6 +47,9 @@ interface LogLine {
 // client-go's 15 s / 10 s / 2 s scaled down, with margins a loaded 2-core machine keeps: a renewal
 // may take up to 4 s (five tries) before the leader gives up.
 const LEASE = { leaseDurationSeconds: 8, renewDeadlineSeconds: 5, retryPeriodSeconds: 1 };
+// For the graceful hand-over, a lease far longer than a release takes, so that a take-over by
+// expiry cannot pass for one by release on a slow machine.
+const HANDOVER_LEASE = { leaseDurationSeconds: 60, renewDeadlineSeconds: 40, retryPeriodSeconds: 1 };
 
 describe("leader election", () => {
   let admin: KubeClient;
@@ -55,11 +67,11 @@ describe("leader election", () => {
   });
 
   /** A fresh namespace with two replicas watching it; resolves once one of them leads. */
-  async function twoReplicas(prefix: string) {
+  async function twoReplicas(prefix: string, timings = LEASE) {
     const ns = await createNamespace(admin, prefix);
     namespaces.push(ns);
     await setBehaviour(admin, ns, { "export-onnx": { message: stageMessage("export-onnx", ["model.onnx"]) } });
-    const config = { operator: { metricsPort: 0, healthPort: 0, resyncSeconds: 30, ...LEASE } };
+    const config = { operator: { metricsPort: 0, healthPort: 0, resyncSeconds: 30, ...timings } };
     const pair = [0, 1].map(() => startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config }));
     replicas.push(...pair);
     const lease = async () =>
@@ -187,5 +199,54 @@ describe("leader election", () => {
     // The new leader carries on.
     await train(ns, "after");
     await succeeded(ns, "after");
+  });
+
+  it("hands over on SIGTERM with stages in flight: the leader releases the Lease, the standby takes it long before it would expire, no Job twice", async () => {
+    const { ns, lease, holder, leader, standby } = await twoReplicas("handover", HANDOVER_LEASE);
+    await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
+    await createResource(admin, ns, "Reproduction", "r", {});
+    await waitFor(
+      "both first Jobs",
+      async () =>
+        Object.keys(await jobUids(admin, ns))
+          .sort()
+          .join() === FIRST_JOBS.join(),
+    );
+    const firstUids = await jobUids(admin, ns);
+
+    // The first stages finish as the leader is asked to stop: their completions, the status
+    // writes and the next stages' Jobs fall to either replica, each exactly once.
+    const renewedBefore = Date.parse((await lease()).renewTime as string);
+    await setBehaviour(admin, ns, SUCCEED_ALL);
+    const terminatedAt = Date.now();
+    expect(await leader.stop("SIGTERM")).toBe(0);
+    const next = await newHolder(lease, holder);
+    const handOver = Date.now() - terminatedAt;
+    console.info(`hand-over on SIGTERM: the standby led ${handOver} ms after the signal`);
+    expect(leaderIdentity(standby)).toBe(next);
+    const taken = await lease();
+    expect(taken.leaseTransitions).toBe(1);
+    // Expiry would take a whole lease duration from the old holder's last renewal (which is no
+    // earlier than renewedBefore): a take-over within half of it came from the release.
+    expect(Date.parse(taken.acquireTime as string) - renewedBefore).toBeLessThan(
+      (HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2,
+    );
+    expect(handOver).toBeLessThan((HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2);
+
+    // The old leader drained its reconciles, then released the Lease, and wrote nothing after.
+    const log = leader
+      .logs()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as LogLine);
+    const released = log.find((l) => l.msg === "released the Lease");
+    expect(released, "the old leader's 'released the Lease' log line").toBeDefined();
+    const writesAfter = log.filter(
+      (l) => l.msg === "api write" && Date.parse(l.time) > Date.parse(released?.time as string),
+    );
+    expect(writesAfter).toEqual([]);
+
+    const reproduction = await untilSucceeded(admin, ns);
+    await expectFinishedOnce(admin, ns, reproduction, firstUids);
   });
 });

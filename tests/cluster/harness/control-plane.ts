@@ -8,7 +8,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { KubeApiError, KubeClient } from "../../../operator/kube/client.ts";
 import { CLUSTER_DIR, controlPlaneBinary } from "./binary.ts";
-import { type Component, freePort, startComponent, stopProcess, waitFor } from "./processes.ts";
+import { type Component, currentPid, freePort, startComponent, stopProcess, waitFor } from "./processes.ts";
 import { REAL_NODE_NAME, type RealNode, startRealNode } from "./real-node.ts";
 
 const REPO_ROOT = path.resolve(CLUSTER_DIR, "../..");
@@ -109,7 +109,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let realNode: RealNode | undefined;
   const stop = async () => {
     await realNode?.stop();
-    for (const c of [...components].reverse()) await stopProcess(c.pid);
+    // By the pid each runs as now: a test may have restarted one (restartProgram).
+    for (const c of [...components].reverse()) await stopProcess(currentPid(dir, c));
   };
   try {
     const detached = options.detached ?? false;

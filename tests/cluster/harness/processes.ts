@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
@@ -32,7 +32,55 @@ export function startProgram(name: string, command: string, args: string[], dir:
   const child = spawn(command, args, { stdio: ["ignore", log, log], detached });
   if (detached) child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  const record: ProgramRecord = { command, args, pid: child.pid };
+  writeFileSync(recordFile(dir, name), JSON.stringify(record));
   return { name, pid: child.pid, child } satisfies Component;
+}
+
+/**
+ * How a program was started and its pid now, in `<dir>/<name>.process.json`: a test runs in
+ * another process than the one that started the plane, and restarts a component from this.
+ */
+interface ProgramRecord {
+  command: string;
+  args: string[];
+  pid: number;
+}
+
+const recordFile = (dir: string, name: string) => path.join(dir, `${name}.process.json`);
+
+function readRecord(dir: string, name: string): ProgramRecord {
+  const file = recordFile(dir, name);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as ProgramRecord;
+  } catch (error) {
+    throw new Error(`${file}: no record of how ${name} was started (${(error as Error).message})`);
+  }
+}
+
+/** The pid a component runs as now: a restart (below) replaces the one it was started with. */
+export function currentPid(dir: string, component: Component): number {
+  try {
+    return readRecord(dir, component.name).pid;
+  } catch {
+    return component.pid;
+  }
+}
+
+/**
+ * Stops a program (SIGTERM, as a node's shutdown would), awaits `whileDown`, then starts it again
+ * with the same command line: same ports, same data and certificate folders. Detached, so that it
+ * outlives the test process that restarted it; the plane's `stop()` finds it by its record.
+ */
+export async function restartProgram(
+  dir: string,
+  name: string,
+  whileDown: () => Promise<void> = async () => {},
+): Promise<number> {
+  const { command, args, pid } = readRecord(dir, name);
+  await stopProcess(pid);
+  await whileDown();
+  return startProgram(name, command, args, dir, true).pid;
 }
 
 export const alive = (pid: number) => {

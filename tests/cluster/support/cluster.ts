@@ -4,6 +4,8 @@ import { inject } from "vitest";
 import { API_GROUP_VERSION, kindByName } from "../../../operator/api/index.ts";
 import { KubeClient, type KubeObject } from "../../../operator/kube/client.ts";
 import type { ResourceStatus } from "../../../operator/pipeline/status.ts";
+import { restartProgram } from "../harness/processes.ts";
+import { waitFor } from "./wait.ts";
 
 export type Resource = KubeObject & { status?: ResourceStatus & Record<string, unknown> };
 
@@ -143,3 +145,21 @@ export function stageMessage(stage: string, artifacts: string[] = [], metrics: R
 
 export const condition = (resource: Resource | undefined, type: string) =>
   resource?.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * Restarts the suite's kube-apiserver (same port, certificates and etcd): stops it, awaits
+ * `whileDown`, starts it again and resolves once it serves requests. Every client keeps its
+ * kubeconfig; etcd keeps every object.
+ */
+export async function restartApiServer(whileDown: () => Promise<void>): Promise<void> {
+  await restartProgram(inject("clusterDir"), "kube-apiserver", whileDown);
+  const admin = adminClient();
+  await waitFor(
+    "kube-apiserver to serve again",
+    async () => {
+      await admin.get("/readyz");
+      return true;
+    },
+    180_000,
+  );
+}
