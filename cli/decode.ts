@@ -1,5 +1,6 @@
 import { type Command, CommanderError } from "commander";
 import type { DecodeMode } from "../jobs/ts/dicom/batch/render.ts";
+import { outputFormat, outputOption, printResult } from "./output.ts";
 
 // Only commander at load time: the decoders are imported when the command runs, and the operator
 // image, which has none of them, still lists the command.
@@ -8,6 +9,7 @@ interface DecodeOptions {
   out?: string;
   mode: string;
   workers?: string;
+  output?: string;
 }
 
 function usage(message: string): never {
@@ -28,6 +30,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
     .option("--out <dir>", "output folder (required)")
     .option("--mode <mode>", "conversion: window, yolox or minmax (described above)", "window")
     .option("--workers <n>", "decoding threads (default: every core this process may use, CPU quota included)")
+    .addOption(outputOption())
     // Usage errors exit 2 here, like the other bad-input cases of this project; help stays 0.
     .exitOverride((error) => {
       if (error.exitCode === 0) throw error;
@@ -35,6 +38,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
     })
     .action(async (inputs: string[], options: DecodeOptions) => {
       if (!options.out) usage("required option '--out <dir>' not specified");
+      const format = outputFormat(options.output, "decode");
       const { DECODE_MODES } = await import("../jobs/ts/dicom/batch/render.ts");
       const { cpuBudget } = await import("../jobs/ts/platform/cpu-budget.ts");
       if (!DECODE_MODES.includes(options.mode as DecodeMode)) {
@@ -53,8 +57,19 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
         throw error;
       }
       for (const f of summary.failures) process.stderr.write(`failed  ${f.error}\n`);
-      process.stdout.write(
-        `decode: ${summary.succeeded} of ${summary.total} written to ${options.out} (mode ${options.mode}, ${workers} worker(s), ${summary.seconds.toFixed(1)} s); ${summary.failures.length} failed\n`,
+      await printResult(
+        format,
+        {
+          total: summary.total,
+          written: summary.succeeded,
+          out: options.out,
+          mode: options.mode,
+          workers,
+          seconds: summary.seconds,
+          failures: summary.failures,
+        },
+        () =>
+          `decode: ${summary.succeeded} of ${summary.total} written to ${options.out} (mode ${options.mode}, ${workers} worker(s), ${summary.seconds.toFixed(1)} s); ${summary.failures.length} failed\n`,
       );
       setExitCode(summary.failures.length === 0 ? 0 : 1);
     });

@@ -1,4 +1,5 @@
 import { type Command, CommanderError } from "commander";
+import { outputFormat, outputOption, printResult } from "./output.ts";
 
 interface EvaluateOptions {
   probs?: string;
@@ -6,6 +7,7 @@ interface EvaluateOptions {
   threshold: string;
   reduction: string;
   json?: boolean;
+  output?: string;
 }
 
 function usage(message: string): never {
@@ -24,12 +26,14 @@ export function registerEvaluateCommand(program: Command, setExitCode: (code: nu
     .option("--labels <file>", "CSV with cancer and prediction_id or patient_id + laterality")
     .option("--threshold <p>", "threshold of the submitted 0/1 values", "0.31")
     .option("--reduction <mean|max>", "how images of a breast are combined", "mean")
-    .option("--json", "print the metrics as JSON")
+    .option("--json", "print the metrics as JSON (the same as -o json)")
+    .addOption(outputOption())
     .exitOverride((error) => {
       if (error.exitCode === 0) throw error;
       throw new CommanderError(2, error.code, error.message);
     })
     .action(async (options: EvaluateOptions) => {
+      const format = options.json && options.output === undefined ? "json" : outputFormat(options.output, "evaluate");
       if (!options.probs) usage("required option '--probs <file>' not specified");
       if (!options.labels) usage("required option '--labels <file>' not specified");
       const threshold = Number(options.threshold);
@@ -46,18 +50,17 @@ export function registerEvaluateCommand(program: Command, setExitCode: (code: nu
         setExitCode(2);
         return;
       }
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(evaluation)}\n`);
-      } else {
-        const e = evaluation;
-        process.stdout.write(
+      const e = evaluation;
+      await printResult(
+        format,
+        evaluation,
+        () =>
           `breasts ${e.breasts} (${e.positives} positive)\n` +
-            `pF1              ${e.pF1.toFixed(6)}\n` +
-            `F1 @ ${e.threshold}       ${e.f1AtThreshold.toFixed(6)}\n` +
-            `best F1          ${e.bestF1.toFixed(6)} @ ${e.bestThreshold.toFixed(2)}\n` +
-            `ROC AUC          ${Number.isNaN(e.auc) ? "n/a (one class only)" : e.auc.toFixed(6)}\n`,
-        );
-      }
+          `pF1              ${e.pF1.toFixed(6)}\n` +
+          `F1 @ ${e.threshold}       ${e.f1AtThreshold.toFixed(6)}\n` +
+          `best F1          ${e.bestF1.toFixed(6)} @ ${e.bestThreshold.toFixed(2)}\n` +
+          `ROC AUC          ${Number.isNaN(e.auc) ? "n/a (one class only)" : e.auc.toFixed(6)}\n`,
+      );
       setExitCode(0);
     });
 }

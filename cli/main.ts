@@ -4,18 +4,34 @@ import { Command, CommanderError } from "commander";
 import { APP_ROOT } from "../jobs/contract/app-root.ts";
 import { registerDecodeCommand } from "./decode.ts";
 import { registerEvaluateCommand } from "./evaluate.ts";
+import { type OutputFormat, outputFormat, outputOption, printResult } from "./output.ts";
 import { registerPredictCommand } from "./predict.ts";
 
 // Each command loads what it runs when it runs (`import()` in its action): the API schemas, the
 // Kubernetes client, the codecs, sharp, ONNX Runtime and OpenCV.js are each a cost that `--help`,
 // `validate` or `decode` should not pay for the others.
 
-async function validateCommand(manifests: string[]): Promise<number> {
+async function validateCommand(manifests: string[], format: OutputFormat): Promise<number> {
   const { loadManifests } = await import("./manifests.ts");
   const { resources, errors, skipped } = await loadManifests(manifests);
-  for (const r of resources) process.stdout.write(`ok      ${r.kind.kind}/${r.resource.metadata.name}\n`);
-  for (const s of skipped) process.stdout.write(`skipped ${s}: not a mammoflow.io resource\n`);
+  // The errors go to stderr in every format (as a log would), and in the machine formats also
+  // into the document, so that a program reads one answer.
   for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
+  const valid = resources.map((r) => ({
+    kind: r.kind.kind,
+    name: r.resource.metadata.name,
+    ...(r.resource.metadata.namespace ? { namespace: r.resource.metadata.namespace } : {}),
+  }));
+  const text = () =>
+    [
+      ...valid.map((r) => `ok      ${r.kind}/${r.name}\n`),
+      ...skipped.map((s) => `skipped ${s}: not a mammoflow.io resource\n`),
+    ].join("");
+  await printResult(
+    format,
+    { valid: errors.length === 0, resources: valid, skipped, invalid: errors.map((e) => e.message) },
+    text,
+  );
   return errors.length === 0 ? 0 : 2;
 }
 
@@ -95,8 +111,9 @@ export async function main(argv: string[]): Promise<number> {
     .command("validate")
     .description("Validate manifests (files or folders, multi-document YAML) against the API schemas.")
     .argument("<manifest...>", "manifest files or folders")
-    .action(async (manifests: string[]) => {
-      exitCode = await validateCommand(manifests);
+    .addOption(outputOption())
+    .action(async (manifests: string[], options: { output?: string }) => {
+      exitCode = await validateCommand(manifests, outputFormat(options.output, "validate"));
     });
   program
     .command("run")
@@ -105,9 +122,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--storage <dir>", "storage root (default: config storage.root)")
     .option("--only <kind/name>", "run only this resource (its inputs must already be complete)")
     .option("--link-assets", "link the bundled assets/data and assets/samples into the storage root if it has none")
+    .addOption(outputOption())
     .action(async (manifests: string[], options) => {
+      const format = outputFormat(options.output, "run");
       const { runCommand } = await import("./run.ts");
-      exitCode = await runCommand(manifests, options);
+      exitCode = await runCommand(manifests, { ...options, output: format });
     });
   program
     .command("stage")
@@ -117,9 +136,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--storage-root <dir>", "storage root of the request's paths (default: $MAMMOFLOW_STORAGE_ROOT or .)")
     .option("--termination-log <file>", "where to write the compact result (default: $MAMMOFLOW_TERMINATION_LOG)")
     .option("--list", "list the stages this program runs")
+    .addOption(outputOption())
     .action(async (name: string | undefined, options) => {
+      const format = outputFormat(options.output, "stage");
       const { stageCommand } = await import("./stage.ts");
-      exitCode = await stageCommand(name, options);
+      exitCode = await stageCommand(name, { ...options, output: format });
     });
   program
     .command("operator")

@@ -37,6 +37,8 @@ export interface ManifestLoad {
   errors: ResourceValidationError[];
   /** Documents of other API groups (an Argo CD Application, a Kustomization), named `where (Kind)`. */
   skipped: string[];
+  /** Each resource as written, defaults not applied: what the local runner reads to tell a set value from a default. */
+  written: Map<ParsedResource, unknown>;
 }
 
 /** Folders of manifests mix kinds; only the mammoflow.io group is ours to validate. */
@@ -50,7 +52,7 @@ const resourceKey = (parsed: ParsedResource) =>
 
 /** Reads and validates every document of every manifest; one bad document does not hide the others. */
 export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
-  const load: ManifestLoad = { resources: [], errors: [], skipped: [] };
+  const load: ManifestLoad = { resources: [], errors: [], skipped: [], written: new Map() };
   // Where each resource was first defined: a second definition would silently replace it.
   const seen = new Map<string, string>();
   for (const file of await expandManifestPaths(inputs)) {
@@ -74,6 +76,7 @@ export async function loadManifests(inputs: string[]): Promise<ManifestLoad> {
         if (first) throw new ResourceValidationError(where, `${key} is already defined in ${first}`);
         seen.set(key, where);
         load.resources.push(parsed);
+        load.written.set(parsed, value);
       } catch (error) {
         if (error instanceof ResourceValidationError) load.errors.push(error);
         else throw error;

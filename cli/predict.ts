@@ -1,4 +1,5 @@
 import { type Command, CommanderError } from "commander";
+import { outputFormat, outputOption, printResult } from "./output.ts";
 
 // Only commander at load time: the stage code (ONNX Runtime, OpenCV.js, the codecs) is imported
 // when the command runs, and the operator image, which has none of it, still lists the command.
@@ -17,6 +18,7 @@ interface PredictOptions {
   batchSize: string;
   trtCache?: string;
   windowPrecision: string;
+  output?: string;
 }
 
 function usage(message: string): never {
@@ -81,6 +83,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       "window centre/width: float16-dali (the seed's test-time path for JPEG 2000/Lossless) or float64",
       "float16-dali",
     )
+    .addOption(outputOption())
     .exitOverride((error) => {
       if (error.exitCode === 0) throw error;
       throw new CommanderError(2, error.code, error.message);
@@ -89,6 +92,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       for (const name of ["csv", "images", "detector", "classifier", "out"] as const) {
         if (!options[name]) usage(`required option '--${name}' not specified`);
       }
+      const format = outputFormat(options.output, "predict");
       const threshold = Number(options.threshold);
       if (!(threshold >= 0 && threshold <= 1)) usage(`--threshold ${options.threshold} is not in [0, 1]`);
       if (!["float16-dali", "float64"].includes(options.windowPrecision)) {
@@ -151,9 +155,24 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       for (const id of submission.missingBreasts)
         process.stderr.write(`missing ${id}: no image could be scored; written as 0\n`);
       const seconds = (Date.now() - started) / 1000;
-      process.stdout.write(
-        `predict: ${scored} of ${results.length} images scored in ${seconds.toFixed(1)} s; ${submission.breasts.length} breasts, ` +
-          `${submission.breasts.filter((b) => b.probability > submission.threshold).length} positive at threshold ${submission.threshold}; wrote ${options.out}` +
+      const positive = submission.breasts.filter((b) => b.probability > submission.threshold).length;
+      await printResult(
+        format,
+        {
+          images: results.length,
+          scored,
+          seconds,
+          breasts: submission.breasts.length,
+          positive,
+          threshold: submission.threshold,
+          submission: options.out,
+          ...(options.probs ? { probs: options.probs } : {}),
+          failedImages: submission.failedImages.map((r) => ({ imageId: r.imageId, error: r.error })),
+          missingBreasts: submission.missingBreasts,
+        },
+        () =>
+          `predict: ${scored} of ${results.length} images scored in ${seconds.toFixed(1)} s; ${submission.breasts.length} breasts, ` +
+          `${positive} positive at threshold ${submission.threshold}; wrote ${options.out}` +
           `${options.probs ? ` and ${options.probs}` : ""}\n`,
       );
       setExitCode(scored > 0 || results.length === 0 ? 0 : 1);

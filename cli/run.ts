@@ -2,10 +2,19 @@ import { existsSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
 import { APP_ROOT } from "../jobs/contract/app-root.ts";
+import type { ParsedResource } from "../operator/api/index.ts";
 import { loadConfig } from "../operator/config/load.ts";
-import { executeLocalRun, LocalPlanError, LocalStageError, planLocalRun } from "../operator/executors/local/index.ts";
+import {
+  executeLocalRun,
+  hostHasGpu,
+  LocalPlanError,
+  LocalStageError,
+  planLocalRun,
+} from "../operator/executors/local/index.ts";
 import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
 import { loadManifests } from "./manifests.ts";
+import type { OutputFormat } from "./output.ts";
+import { printResult } from "./output.ts";
 
 /** The interpreter with mammoflow_jobs: $MAMMOFLOW_PYTHON, else the project's .venv, else python3. */
 function pythonInterpreter(): string {
@@ -31,22 +40,40 @@ async function linkBundledAssets(storageRoot: string, log: (line: string) => voi
   }
 }
 
+/** The `Kind/name` of the resources whose manifest sets the ensemble engine's export.tensorRT itself. */
+function engineAsked(resources: readonly ParsedResource[], written: ReadonlyMap<ParsedResource, unknown>): Set<string> {
+  const asked = new Set<string>();
+  for (const parsed of resources) {
+    const spec = (written.get(parsed) as { spec?: Record<string, unknown> } | undefined)?.spec;
+    // A Reproduction carries its EngineBuild's settings under spec.engine.
+    const settings = (parsed.kind.kind === "Reproduction" ? spec?.engine : spec) as
+      | { export?: { tensorRT?: unknown } }
+      | undefined;
+    if (settings?.export?.tensorRT !== undefined) asked.add(`${parsed.kind.kind}/${parsed.resource.metadata.name}`);
+  }
+  return asked;
+}
+
 /** `mammoflow run MANIFEST... [--storage DIR] [--only KIND/NAME]`: the local runner. */
 export async function runCommand(
   manifests: string[],
-  options: { storage?: string; only?: string; linkAssets?: boolean },
+  options: { storage?: string; only?: string; linkAssets?: boolean; output?: OutputFormat },
 ): Promise<number> {
+  const format = options.output ?? "text";
   const config = await loadConfig();
-  const { resources, errors } = await loadManifests(manifests);
+  const { resources, errors, written } = await loadManifests(manifests);
   for (const e of errors) process.stderr.write(`invalid ${e.message}\n`);
   if (errors.length > 0) return 2;
   const storageRoot = path.resolve(options.storage ?? config.storage.root);
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Progress lines are the results' preamble in text; in json/yaml stdout holds the document only.
+  const logTo = format === "text" ? process.stdout : process.stderr;
+  const log = (line: string) => logTo.write(`${line}\n`);
   try {
     if (options.linkAssets) await linkBundledAssets(storageRoot, log);
     const steps = planLocalRun(resources, {
       only: options.only,
       gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
+      ...(hostHasGpu() ? {} : { withoutGpu: { engineAsked: engineAsked(resources, written), note: log } }),
     });
     assertInputsPresent(steps, {
       root: storageRoot,
@@ -55,7 +82,7 @@ export async function runCommand(
         BUNDLED_ASSETS.some((folder) => relative.startsWith(`${folder}/`)) && existsSync(path.join(APP_ROOT, relative)),
     });
     const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
-    process.stdout.write(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}\n`);
+    log(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}`);
     const runs = await executeLocalRun(steps, {
       storageRoot,
       appRoot: APP_ROOT,
@@ -64,10 +91,27 @@ export async function runCommand(
     });
     const last = runs.at(-1);
     const ran = runs.filter((r) => r.outcome === "ran").length;
-    process.stdout.write(`mammoflow run: done (${ran} ran, ${runs.length - ran} already done)\n`);
-    for (const artifact of last?.result.artifacts ?? []) {
-      process.stdout.write(`  ${artifact.name}: ${path.join(storageRoot, artifact.path)}\n`);
-    }
+    const artifacts = (last?.result.artifacts ?? []).map((a) => ({
+      name: a.name,
+      path: path.join(storageRoot, a.path),
+    }));
+    await printResult(
+      format,
+      {
+        storageRoot,
+        stages: runs.map((r) => ({
+          resource: r.resource,
+          stage: r.stage,
+          ...(r.shard ? { shard: r.shard } : {}),
+          outcome: r.outcome,
+          seconds: r.seconds,
+        })),
+        artifacts,
+      },
+      () =>
+        `mammoflow run: done (${ran} ran, ${runs.length - ran} already done)\n` +
+        artifacts.map((a) => `  ${a.name}: ${a.path}\n`).join(""),
+    );
     return 0;
   } catch (error) {
     if (error instanceof LocalPlanError || error instanceof LocalStageError) {

@@ -1,14 +1,16 @@
 import { EXIT_PERMANENT_FAILURE } from "../jobs/contract/exit-codes.ts";
 import { runStage } from "../jobs/ts/runtime/index.ts";
 import { TS_STAGES } from "../jobs/ts/stages.ts";
+import { type OutputFormat, printResult } from "./output.ts";
 
 /** `mammoflow stage NAME --request FILE`: the TypeScript stage image's entry point. */
 export async function stageCommand(
   name: string | undefined,
-  options: { request?: string; storageRoot?: string; terminationLog?: string; list?: boolean },
+  options: { request?: string; storageRoot?: string; terminationLog?: string; list?: boolean; output?: OutputFormat },
 ): Promise<number> {
   if (options.list) {
-    process.stdout.write(`${Object.keys(TS_STAGES).sort().join("\n")}\n`);
+    const stages = Object.keys(TS_STAGES).sort();
+    await printResult(options.output ?? "text", { stages }, () => `${stages.join("\n")}\n`);
     return 0;
   }
   if (!name || !options.request) {

@@ -73,6 +73,23 @@ describe("mammoflow run (local runner)", () => {
     expect(stdout).toContain("(0 ran, 1 already done)");
   });
 
+  it("-o json prints only the result document on stdout (stages, artifacts), the progress on stderr", async () => {
+    const { code, stdout, stderr } = await mammoflow("run", manifest, "--storage", storage, "-o", "json");
+    expect(code).toBe(0);
+    expect(stderr).toContain("[1/1] RoiDetectorTraining/winner export-onnx: already done");
+    expect(JSON.parse(stdout)).toEqual({
+      storageRoot: storage,
+      stages: [{ resource: "RoiDetectorTraining/winner", stage: "export-onnx", outcome: "cached", seconds: 0 }],
+      artifacts: [
+        { name: "onnx", path: path.join(storage, "runs/local/RoiDetectorTraining/winner/export-onnx/detector.onnx") },
+        {
+          name: "modelCard",
+          path: path.join(storage, "runs/local/RoiDetectorTraining/winner/export-onnx/detector.json"),
+        },
+      ],
+    });
+  });
+
   it("names the stage, the request and the log when a stage fails", { timeout: 300_000 }, async () => {
     // A torch file without the YOLOX checkpoint's 'model' entry: export-onnx refuses it (BadInput).
     const script = "import sys, torch; torch.save({'weights': torch.zeros(1)}, sys.argv[1])";

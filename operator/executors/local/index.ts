@@ -1,2 +1,3 @@
+export { hostHasGpu } from "./gpu.ts";
 export { executeLocalRun, type LocalExecutorOptions, LocalStageError, type StageRun } from "./local-executor.ts";
-export { LOCAL_NAMESPACE, LocalPlanError, type LocalStep, planLocalRun } from "./local-plan.ts";
+export { LOCAL_NAMESPACE, LocalPlanError, type LocalStep, planLocalRun, type WithoutGpu } from "./local-plan.ts";

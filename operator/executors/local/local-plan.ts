@@ -25,6 +25,16 @@ interface Node {
   kind: string;
   name: string;
   spec: Spec;
+  /** The manifest's resource it comes from: itself, or the Reproduction that made it. */
+  origin: string;
+}
+
+/** How the local runner plans on a machine without a GPU (absent: as on a GPU machine). */
+export interface WithoutGpu {
+  /** Resources (`Kind/name` of the manifests) whose manifest sets the engine's `export.tensorRT` itself. */
+  engineAsked: ReadonlySet<string>;
+  /** Told once per EngineBuild whose TensorRT engine is left out. */
+  note: (line: string) => void;
 }
 
 const keyOf = (kind: string, name: string) => `${kind}/${name}`;
@@ -34,14 +44,15 @@ function expandReproductions(resources: readonly ParsedResource[]): Node[] {
   const nodes: Node[] = [];
   for (const { kind, resource } of resources) {
     const spec = resource.spec as Spec;
+    const origin = keyOf(kind.kind, resource.metadata.name);
     if (kind.kind !== "Reproduction") {
-      nodes.push({ kind: kind.kind, name: resource.metadata.name, spec });
+      nodes.push({ kind: kind.kind, name: resource.metadata.name, spec, origin });
       continue;
     }
     const children = reproductionChildren(LOCAL_NAMESPACE, resource.metadata.name, spec as never);
     for (const child of children) {
       const parsed = parseResource(ALL_KINDS, child, `Reproduction/${resource.metadata.name}`);
-      nodes.push({ kind: child.kind, name: child.metadata.name, spec: parsed.resource.spec as Spec });
+      nodes.push({ kind: child.kind, name: child.metadata.name, spec: parsed.resource.spec as Spec, origin });
     }
   }
   return nodes;
@@ -96,13 +107,28 @@ function closureOf(target: Node, nodes: Node[]): Set<string> {
 }
 
 /**
+ * Without a GPU, an engine nobody asked for is not built: TensorRT needs one, and ONNX Runtime runs
+ * the exported ONNX model on the CPU (a Submission's Auto provider picks the CPU there). The
+ * default of export.tensorRT (true) is for the cluster's GPU pools; a manifest that sets it keeps it.
+ */
+function withoutUnaskedEngine(node: Node, withoutGpu: WithoutGpu | undefined): Spec {
+  const exported = node.spec.export as { tensorRT?: boolean } | undefined;
+  if (!withoutGpu || node.kind !== "EngineBuild" || !exported?.tensorRT || withoutGpu.engineAsked.has(node.origin))
+    return node.spec;
+  withoutGpu.note(
+    `no GPU: ${keyOf(node.kind, node.name)} stays ONNX on the CPU (set export.tensorRT: true to build a TensorRT engine)`,
+  );
+  return { ...node.spec, export: { ...exported, tensorRT: false } };
+}
+
+/**
  * What a local run does, decided up front with the same pipeline code as the operator: every
  * resource (Reproductions expanded), ordered by dependencies, each with its stage plans. With
  * `only` (`Kind/name`), that resource runs and its dependencies are planned but not executed.
  */
 export function planLocalRun(
   resources: readonly ParsedResource[],
-  options: { only?: string; gpuTypeOf?: (pool: string) => string } = {},
+  options: { only?: string; gpuTypeOf?: (pool: string) => string; withoutGpu?: WithoutGpu } = {},
 ): LocalStep[] {
   const nodes = expandReproductions(resources);
   const ordered = topologicalOrder(nodes);
@@ -134,7 +160,7 @@ export function planLocalRun(
     }));
     const placement = node.spec.placement as { gpuPool?: string } | undefined;
     const gpuType = options.gpuTypeOf?.(placement?.gpuPool ?? DEFAULT_GPU_POOL) ?? "local";
-    const stages = planStages(resource, node.spec, { dependencies, gpuType });
+    const stages = planStages(resource, withoutUnaskedEngine(node, options.withoutGpu), { dependencies, gpuType });
     stageDirsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, s.outputDir])));
     stageDigestsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, stageDigest(s)])));
     steps.push({ resource, stages, execute: executed ? executed.has(key) : true });

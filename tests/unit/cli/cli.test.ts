@@ -4,12 +4,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { dicomFile } from "../../support/dicom-builder.ts";
 
 const execFileAsync = promisify(execFile);
 
 async function mammoflow(...args: string[]) {
+  return mammoflowWith({}, ...args);
+}
+
+async function mammoflowWith(env: NodeJS.ProcessEnv, ...args: string[]) {
   try {
-    const { stdout, stderr } = await execFileAsync("node", ["bin/mammoflow.js", ...args]);
+    const { stdout, stderr } = await execFileAsync("node", ["bin/mammoflow.js", ...args], {
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -138,6 +146,135 @@ describe("mammoflow CLI", () => {
     expect(debug.stderr).toMatch(
       /^mammoflow: cannot open \/nonexistent\/kubeconfig[^\n]*\nError: ENOENT[\s\S]*\n\s+at /,
     );
+  });
+
+  it("validate -o json|yaml prints one document on stdout with every resource, and the same values in both", async () => {
+    const json = await mammoflow("validate", "crds/samples/demo.yaml", "-o", "json");
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe("");
+    const expected = {
+      valid: true,
+      resources: [
+        { kind: "RoiDetectorTraining", name: "demo-detector" },
+        { kind: "EngineBuild", name: "demo-ensemble" },
+        { kind: "Submission", name: "demo" },
+      ],
+      skipped: [],
+      invalid: [],
+    };
+    expect(JSON.parse(json.stdout)).toEqual(expected);
+    const yaml = await mammoflow("validate", "crds/samples/demo.yaml", "--output", "yaml");
+    expect(yaml.code).toBe(0);
+    expect(parseYaml(yaml.stdout)).toEqual(expected);
+  });
+
+  it("validate -o json of an invalid manifest: the errors in the document and on stderr, exit 2", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
+    const file = path.join(dir, "bad.yaml");
+    await writeFile(file, "apiVersion: mammoflow.io/v1alpha1\nkind: Trainer\nmetadata: {name: t}\n");
+    const { code, stdout, stderr } = await mammoflow("validate", file, "-o", "json");
+    expect(code).toBe(2);
+    const message = `${file}: unknown kind "Trainer"; expected one of Reproduction, RoiDetectorTraining, ClassificationDataset, ClassifierFold, EngineBuild, Submission`;
+    expect(JSON.parse(stdout)).toEqual({ valid: false, resources: [], skipped: [], invalid: [message] });
+    expect(stderr).toBe(`invalid ${message}\n`);
+  });
+
+  it("evaluate -o json|yaml prints the exact metrics; --json stays the same as -o json", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
+    const probs = path.join(dir, "probs.csv");
+    const labels = path.join(dir, "labels.csv");
+    await writeFile(probs, "prediction_id,probability\n1_L,0.9\n1_R,0.1\n2_L,0.6\n2_R,0.2\n");
+    await writeFile(labels, "prediction_id,cancer\n1_L,1\n1_R,0\n2_L,0\n2_R,0\n");
+    // One positive (0.9) and one false positive above 0.31 (0.6): pF1 = 2·(0.9/1.8)·(0.9/1)/(0.5+0.9).
+    const expected = {
+      breasts: 4,
+      positives: 1,
+      pF1: (2 * 0.5 * 0.9) / 1.4,
+      f1AtThreshold: 2 / 3,
+      threshold: 0.31,
+      bestF1: 1,
+      bestThreshold: 0.6,
+      auc: 1,
+    };
+    for (const args of [["-o", "json"], ["--json"], ["--output", "yaml"]]) {
+      const { code, stdout, stderr } = await mammoflow("evaluate", "--probs", probs, "--labels", labels, ...args);
+      expect(code, stderr).toBe(0);
+      const metrics = args[1] === "yaml" ? parseYaml(stdout) : JSON.parse(stdout);
+      expect(Object.keys(metrics).sort()).toEqual(Object.keys(expected).sort());
+      for (const [key, value] of Object.entries(expected)) expect(metrics[key]).toBeCloseTo(value, 12);
+    }
+  });
+
+  it("stage --list -o json|yaml lists the TypeScript stages", async () => {
+    const expected = { stages: ["aggregate", "predict", "prepare-dataset", "roi-images"] };
+    expect(JSON.parse((await mammoflow("stage", "--list", "-o", "json")).stdout)).toEqual(expected);
+    expect(parseYaml((await mammoflow("stage", "--list", "-o", "yaml")).stdout)).toEqual(expected);
+    expect((await mammoflow("stage", "--list")).stdout).toBe(`${expected.stages.join("\n")}\n`);
+  });
+
+  it("decode -o yaml summarises the batch on stdout", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
+    const input = path.join(dir, "1.dcm");
+    await writeFile(
+      input,
+      dicomFile()
+        .rows(6)
+        .columns(8)
+        .pixels16(Array.from({ length: 48 }, (_, i) => i))
+        .build(),
+    );
+    const out = path.join(dir, "png");
+    const { code, stdout, stderr } = await mammoflow("decode", input, "--out", out, "--workers", "1", "-o", "yaml");
+    expect(code, stderr).toBe(0);
+    const summary = parseYaml(stdout);
+    expect(summary).toEqual({
+      total: 1,
+      written: 1,
+      out,
+      mode: "window",
+      workers: 1,
+      seconds: summary.seconds,
+      failures: [],
+    });
+    expect(summary.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it.each([
+    ["validate", "crds/samples/demo.yaml"],
+    ["run", "crds/samples/demo.yaml"],
+    ["stage", "--list"],
+    ["evaluate", "--probs", "a", "--labels", "b"],
+    ["decode", "x.dcm", "--out", "o"],
+    ["predict", ...["--csv", "x", "--images", "y", "--detector", "d", "--classifier", "c", "--out", "o"]],
+  ])("an unknown -o format of %s is a usage error before any work (exit 2)", async (command, ...args) => {
+    const { code, stdout, stderr } = await mammoflow(command, ...args, "-o", "xml");
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `error: --output xml is not one of text, json, yaml\n(mammoflow ${command} --help shows the usage)\n`,
+    );
+  });
+
+  it("run of the trained sample without a GPU plans no TensorRT build and says so in one line", async () => {
+    const storage = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
+    const note =
+      "no GPU: EngineBuild/rsna-trained-engine stays ONNX on the CPU (set export.tensorRT: true to build a TensorRT engine)\n";
+    // An empty storage root: the plan is made (and the note said), then the missing checkpoints stop the run.
+    const cpu = await mammoflowWith(
+      { MAMMOFLOW_LOCAL_GPU: "0" },
+      ...["run", "crds/samples/reproduction-trained.yaml", "--storage", storage],
+    );
+    expect(cpu.code).toBe(2);
+    expect(cpu.stdout).toBe(note);
+    expect(cpu.stderr).toContain(
+      "assets/trained/best_convnext_fold_0.pth.tar: read by EngineBuild/rsna-trained-engine",
+    );
+    const gpu = await mammoflowWith(
+      { MAMMOFLOW_LOCAL_GPU: "1" },
+      ...["run", "crds/samples/reproduction-trained.yaml", "--storage", storage],
+    );
+    expect(gpu.code).toBe(2);
+    expect(gpu.stdout).toBe("");
   });
 
   it("an unknown command fails with usage", async () => {

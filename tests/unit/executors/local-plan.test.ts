@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALL_KINDS, parseResource } from "../../../operator/api/index.ts";
-import { LocalPlanError, planLocalRun } from "../../../operator/executors/local/index.ts";
+import { hostHasGpu, LocalPlanError, planLocalRun } from "../../../operator/executors/local/index.ts";
 import { makeResource } from "../../support/manifests.ts";
 
 const parse = (kind: string, name: string, spec: Record<string, unknown>) =>
@@ -58,6 +58,34 @@ describe("local run plan", () => {
     expect(() => planLocalRun([detector], { only: "Submission/nope" })).toThrow(
       "--only Submission/nope: no such resource (known: RoiDetectorTraining/det)",
     );
+  });
+
+  it("without a GPU, the trained Reproduction's engine stays ONNX on the CPU and says so once", () => {
+    const trained = parse("Reproduction", "rsna-trained", { mode: "Trained" });
+    const notes: string[] = [];
+    const steps = planLocalRun([trained], { withoutGpu: { engineAsked: new Set(), note: (l) => notes.push(l) } });
+    const engineStages = (list: typeof steps) =>
+      list.find((s) => s.resource.kind === "EngineBuild")?.stages.map((p) => p.id);
+    expect(engineStages(steps)).toEqual(["export-onnx"]);
+    expect(notes).toEqual([
+      "no GPU: EngineBuild/rsna-trained-engine stays ONNX on the CPU (set export.tensorRT: true to build a TensorRT engine)",
+    ]);
+    // On a GPU machine (no withoutGpu) the default builds the engine, as on the cluster.
+    expect(engineStages(planLocalRun([trained]))).toEqual(["export-onnx", "build-engine"]);
+    // A manifest that asks for the engine gets it, GPU or not (build-engine then says it needs one).
+    const asked = planLocalRun([trained], {
+      withoutGpu: { engineAsked: new Set(["Reproduction/rsna-trained"]), note: (l) => notes.push(l) },
+    });
+    expect(engineStages(asked)).toEqual(["export-onnx", "build-engine"]);
+    expect(notes).toHaveLength(1);
+  });
+
+  it("decides GPU presence from $MAMMOFLOW_LOCAL_GPU, else from the driver's device node", () => {
+    const none = () => false;
+    expect(hostHasGpu({ MAMMOFLOW_LOCAL_GPU: "1" }, none)).toBe(true);
+    expect(hostHasGpu({ MAMMOFLOW_LOCAL_GPU: "false" }, () => true)).toBe(false);
+    expect(hostHasGpu({}, (file) => file === "/dev/nvidia0")).toBe(true);
+    expect(hostHasGpu({}, none)).toBe(false);
   });
 
   it("names a dependency that is not in the manifests", () => {
