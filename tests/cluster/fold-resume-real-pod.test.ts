@@ -43,6 +43,7 @@ const TOY_FOLD = {
   numFolds: 2,
   model: { architecture: "convnext_atto", inputHeight: 64, inputWidth: 32 },
   training: {
+    device: "Cpu", // the node has no GPU, and training never falls back to the CPU unasked
     batchSize: 4,
     validationBatchSize: 8,
     dataLoaderWorkers: 0,

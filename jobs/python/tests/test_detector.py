@@ -61,6 +61,7 @@ def detector_storage(tmp_path_factory):
     path.write_text(json.dumps(request))
     assert run_stage(STAGES, "roi-dataset", path, storage) == 0
     training = {
+        "device": "Cpu",
         "inputSize": 128,
         "epochs": 2,
         "warmupEpochs": 1,

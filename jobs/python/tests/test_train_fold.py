@@ -17,6 +17,7 @@ from mammoflow_jobs.training.loop import validation_name
 
 MODEL = {"architecture": "convnext_atto", "inputHeight": 64, "inputWidth": 32, "pretrained": None}
 TRAINING = {
+    "device": "Cpu",  # a toy run: the default (Cuda) refuses a machine without a GPU
     "batchSize": 4,
     "validationBatchSize": 8,
     "dataLoaderWorkers": 0,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defaulted, StoragePath } from "../common.ts";
 import { type Invariant, withInvariants } from "../rules.ts";
 import { DatasetName, SEED_EXTERNAL_TRAINING_ORDER } from "./datasets.ts";
+import { TrainingDevice } from "./training-device.ts";
 
 /** The classifier architecture (docs/seed-pipeline.md#classifier). */
 export const ClassifierModel = z
@@ -62,6 +63,7 @@ export const ClassifierTraining = z
       .default(0.9998)
       .describe("EMA decay; validation and checkpoints use the EMA weights."),
     mixedPrecision: z.boolean().default(true).describe("fp16 autocast with a gradient scaler on CUDA."),
+    device: TrainingDevice,
     seed: z.int().min(0).default(42).describe("Seed of torch, NumPy and random."),
     dataLoaderWorkers: z.int().min(0).max(64).default(8).describe("DataLoader worker processes."),
     sampler: defaulted(BalanceSampler),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { StoragePath } from "../common.ts";
+import { TrainingDevice } from "./training-device.ts";
 
 /**
  * YOLOX-nano breast-ROI training (docs/seed-pipeline.md#detector-training, `yolox_nano_bre_416.py` and
@@ -26,6 +27,7 @@ export const DetectorTraining = z
       .multipleOf(32)
       .default(416)
       .describe("Square input size of the detector in pixels (multiple of the largest stride, 32)."),
+    device: TrainingDevice,
     epochs: z.int().min(1).max(10000).default(400).describe("Training epochs."),
     warmupEpochs: z.int().min(0).max(10000).default(50).describe("Epochs of quadratic learning-rate warm-up."),
     noAugEpochs: z

@@ -80,6 +80,21 @@ describe("local run plan", () => {
     expect(notes).toHaveLength(1);
   });
 
+  it("passes training.device to the training stages as written, and nothing when absent (the default Cuda)", () => {
+    const parameterOf = (steps: ReturnType<typeof planLocalRun>, stage: string) =>
+      steps.flatMap((s) => s.stages).find((p) => p.stage === stage)?.parameters as { training: { device?: string } };
+    const toy = parse("Reproduction", "toy", {
+      mode: "FullReproduce",
+      detector: { training: { device: "Cpu" } },
+      classifier: { training: { device: "Cpu" } },
+    });
+    expect(parameterOf(planLocalRun([toy]), "train-detector").training.device).toBe("Cpu");
+    expect(parameterOf(planLocalRun([toy]), "train-fold").training.device).toBe("Cpu");
+    const seed = planLocalRun([parse("Reproduction", "seed", { mode: "FullReproduce" })]);
+    expect(parameterOf(seed, "train-detector").training).not.toHaveProperty("device");
+    expect(parameterOf(seed, "train-fold").training).not.toHaveProperty("device");
+  });
+
   it("decides GPU presence from $MAMMOFLOW_LOCAL_GPU, else from the driver's device node", () => {
     const none = () => false;
     expect(hostHasGpu({ MAMMOFLOW_LOCAL_GPU: "1" }, none)).toBe(true);

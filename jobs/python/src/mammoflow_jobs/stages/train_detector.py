@@ -14,6 +14,7 @@ from ..contract import StageFailure, write_json_atomic
 from ..models.yolox_nano import build_yolox_nano, load_pretrained_skipping_mismatch
 from ..runner import StageContext
 from ..training.detector import DetectorRun, DetectorTrainer
+from ..training.device import training_device
 from . import stage
 
 
@@ -62,7 +63,7 @@ def train_detector_stage(ctx: StageContext) -> None:
             raise StageFailure("MissingArtifact", f"pretrained detector not found: {pretrained}", str(pretrained))
         skipped = load_pretrained_skipping_mismatch(model, pretrained)
         ctx.metrics["pretrainedLayersSkipped"] = len(skipped)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = training_device(params.section(ctx.request.parameters, "training"), "train-detector")
     trainer = DetectorTrainer(run, coco, ctx.output_dir, model, device, ctx.request.digest)
     history = trainer.fit()
     trainer.finish()

@@ -12,14 +12,13 @@ Writes `checkpoint-{epoch}.pth.tar` (state_dict, state_dict_ema), `results/pred_
 import re
 from pathlib import Path
 
-import torch
-
 from .. import params, shutdown
 from ..contract import StageFailure
 from ..models.checkpoints import load_checkpoint_file
 from ..models.convnext import fold_weights
 from ..runner import StageContext
 from ..training.data import fold_tables
+from ..training.device import training_device
 from ..training.loop import FoldRun, FoldTrainer
 from ..training.sampler import sampler_problem
 from ..training.schedule import CosineSchedule
@@ -147,7 +146,7 @@ def train_fold_stage(ctx: StageContext) -> None:
             if not pretrained.is_file():
                 raise StageFailure("MissingArtifact", f"pretrained weights not found: {pretrained}", str(pretrained))
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = training_device(training, "train-fold")
     trainer = FoldTrainer(run, tables, ctx.output_dir, device, init, pretrained, ctx.request.digest)
     shutdown.cooperate()  # fit() saves and ends at the next step on SIGTERM
     progress = trainer.fit()
