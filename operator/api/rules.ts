@@ -61,6 +61,7 @@ export function nameLeavesRoomFor(longestSuffix: string): Invariant<{ metadata: 
   return {
     cel: `size(self.metadata.name) <= ${max}`,
     message: `metadata.name must be at most ${max} characters: the operator names Jobs <name>${longestSuffix} (at most ${LABEL_VALUE_MAX_LENGTH} characters, the limit of a label value)`,
+    fieldPath: ".metadata.name",
     holds: (resource) => resource.metadata.name.length <= max,
   };
 }

@@ -10,7 +10,8 @@ export function buildCrd(kind: KindDefinition, description?: string): Record<str
     properties: {
       apiVersion: { type: "string", description: "APIVersion of the object: mammoflow.io/v1alpha1." },
       kind: { type: "string", description: `Kind of the object: ${kind.kind}.` },
-      metadata: { type: "object" },
+      // Declared so that the root rule on the name can report it as the field (fieldPath).
+      metadata: { type: "object", properties: { name: { type: "string" } } },
       spec: structuralSchemaOf(kind.spec),
       status: structuralSchemaOf(kind.status),
     },

@@ -159,7 +159,7 @@ describe("names too long for their Jobs", () => {
     const error = await refusal(createResource(admin, ns, "RoiDetectorTraining", long, trainedDetector));
     expect(error.statusCode).toBe(422);
     expect(error.message).toBe(
-      `RoiDetectorTraining.mammoflow.io "${long}" is invalid: <nil>: Invalid value: metadata.name must be at most 41 characters: the operator names Jobs <name>-roidet-train-detector (at most 63 characters, the limit of a label value)`,
+      `RoiDetectorTraining.mammoflow.io "${long}" is invalid: metadata.name: Invalid value: metadata.name must be at most 41 characters: the operator names Jobs <name>-roidet-train-detector (at most 63 characters, the limit of a label value)`,
     );
     await createResource(admin, ns, "RoiDetectorTraining", "d".repeat(41), trainedDetector);
 
