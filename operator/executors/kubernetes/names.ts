@@ -25,7 +25,9 @@ const shortKind = (kind: string) => KINDS.find((k) => k.kind === kind)?.shortNam
 /**
  * The Job of one stage of one resource. Deterministic, so a restarted operator applies the
  * same object instead of creating a second one; at most 63 characters because the Job
- * controller copies it into a label value, with a hash suffix when it had to be shortened.
+ * controller copies it into a label value. The API refuses a resource name too long for its
+ * Jobs (api/rules.ts nameLeavesRoomFor), so the hashed short form only serves resources created
+ * before that rule.
  */
 export function stageJobName(kind: string, name: string, stageId: string): string {
   const full = `${name}-${shortKind(kind)}-${stageId}`;
