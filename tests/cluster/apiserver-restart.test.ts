@@ -21,6 +21,7 @@ import {
   jobUids,
   SUCCEED_ALL,
   untilSucceeded,
+  WHOLE_RUN_MS,
 } from "./support/trained-reproduction.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -67,59 +68,63 @@ describe("kube-apiserver restart", () => {
     await deleteNamespace(admin, ns);
   });
 
-  it("rides out a restart mid-reconcile: no crash, same leader, informers watch again, no duplicate Jobs", async () => {
-    await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
-    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config: { operator: OPERATOR } });
-    await createResource(admin, ns, "Reproduction", "r", {});
-    await waitFor(
-      "both first Jobs",
-      async () =>
-        Object.keys(await jobUids(admin, ns))
-          .sort()
-          .join() === FIRST_JOBS.join(),
-    );
-    const firstUids = await jobUids(admin, ns);
-    const holder = (await lease()).holderIdentity;
-    expect(holder).toBe(leaderIdentity(operator));
-
-    // Both first stages finish now: the Job controller, the operator's informers and its
-    // reconciles (status writes, the next stages' Jobs) are all at work when the API server goes.
-    await setBehaviour(admin, ns, SUCCEED_ALL);
-    const watchesFailedBefore = logged("watch failed").length;
-    const renewalsFailedBefore = logged("leader election attempt failed").length;
-    const restartedAt = Date.now();
-    // kube-apiserver stops accepting connections at once on SIGTERM but holds open watches until
-    // it is killed (processes.ts stopProcess, 10 s): it stays down until the operator has seen
-    // both, a renewal refused and its watches broken.
-    await restartApiServer(async () => {
+  it(
+    "rides out a restart mid-reconcile: no crash, same leader, informers watch again, no duplicate Jobs",
+    async () => {
+      await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
+      operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config: { operator: OPERATOR } });
+      await createResource(admin, ns, "Reproduction", "r", {});
       await waitFor(
-        "the operator to see the API server gone",
-        () =>
-          logged("watch failed").length > watchesFailedBefore &&
-          logged("leader election attempt failed").length > renewalsFailedBefore,
-        120_000,
-        () => logOf().slice(-5),
+        "both first Jobs",
+        async () =>
+          Object.keys(await jobUids(admin, ns))
+            .sort()
+            .join() === FIRST_JOBS.join(),
       );
-    });
-    console.info(`kube-apiserver restarted and ready again in ${Date.now() - restartedAt} ms`);
+      const firstUids = await jobUids(admin, ns);
+      const holder = (await lease()).holderIdentity;
+      expect(holder).toBe(leaderIdentity(operator));
 
-    const reproduction = await untilSucceeded(admin, ns);
-    await expectFinishedOnce(admin, ns, reproduction, firstUids);
+      // Both first stages finish now: the Job controller, the operator's informers and its
+      // reconciles (status writes, the next stages' Jobs) are all at work when the API server goes.
+      await setBehaviour(admin, ns, SUCCEED_ALL);
+      const watchesFailedBefore = logged("watch failed").length;
+      const renewalsFailedBefore = logged("leader election attempt failed").length;
+      const restartedAt = Date.now();
+      // kube-apiserver stops accepting connections at once on SIGTERM but holds open watches until
+      // it is killed (processes.ts stopProcess, 10 s): it stays down until the operator has seen
+      // both, a renewal refused and its watches broken.
+      await restartApiServer(async () => {
+        await waitFor(
+          "the operator to see the API server gone",
+          () =>
+            logged("watch failed").length > watchesFailedBefore &&
+            logged("leader election attempt failed").length > renewalsFailedBefore,
+          120_000,
+          () => logOf().slice(-5),
+        );
+      });
+      console.info(`kube-apiserver restarted and ready again in ${Date.now() - restartedAt} ms`);
 
-    // Still the same process and the same leader: nothing exited, the Lease never changed hands.
-    expect(await Promise.race([operator.exited, Promise.resolve("running")])).toBe("running");
-    expect(await lease()).toMatchObject({ holderIdentity: holder, leaseTransitions: 0 });
-    expect(
-      logOf()
-        .filter((l) => l.msg === "lost leadership" || l.msg === "became leader")
-        .map((l) => l.msg),
-    ).toEqual(["became leader"]);
-    // The Job informer noticed the outage; it watched again after it, or the Jobs created after
-    // the restart (build-engine, predict, aggregate) would never have been seen to complete.
-    expect(
-      logged("watch failed")
-        .slice(watchesFailedBefore)
-        .map((l) => l.informer),
-    ).toContain("Job");
-  });
+      const reproduction = await untilSucceeded(admin, ns);
+      await expectFinishedOnce(admin, ns, reproduction, firstUids);
+
+      // Still the same process and the same leader: nothing exited, the Lease never changed hands.
+      expect(await Promise.race([operator.exited, Promise.resolve("running")])).toBe("running");
+      expect(await lease()).toMatchObject({ holderIdentity: holder, leaseTransitions: 0 });
+      expect(
+        logOf()
+          .filter((l) => l.msg === "lost leadership" || l.msg === "became leader")
+          .map((l) => l.msg),
+      ).toEqual(["became leader"]);
+      // The Job informer noticed the outage; it watched again after it, or the Jobs created after
+      // the restart (build-engine, predict, aggregate) would never have been seen to complete.
+      expect(
+        logged("watch failed")
+          .slice(watchesFailedBefore)
+          .map((l) => l.informer),
+      ).toContain("Job");
+    },
+    WHOLE_RUN_MS,
+  );
 });

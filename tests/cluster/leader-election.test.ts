@@ -22,6 +22,7 @@ import {
   jobUids,
   SUCCEED_ALL,
   untilSucceeded,
+  WHOLE_RUN_MS,
 } from "./support/trained-reproduction.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -201,52 +202,56 @@ describe("leader election", () => {
     await succeeded(ns, "after");
   });
 
-  it("hands over on SIGTERM with stages in flight: the leader releases the Lease, the standby takes it long before it would expire, no Job twice", async () => {
-    const { ns, lease, holder, leader, standby } = await twoReplicas("handover", HANDOVER_LEASE);
-    await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
-    await createResource(admin, ns, "Reproduction", "r", {});
-    await waitFor(
-      "both first Jobs",
-      async () =>
-        Object.keys(await jobUids(admin, ns))
-          .sort()
-          .join() === FIRST_JOBS.join(),
-    );
-    const firstUids = await jobUids(admin, ns);
+  it(
+    "hands over on SIGTERM with stages in flight: the leader releases the Lease, the standby takes it long before it would expire, no Job twice",
+    async () => {
+      const { ns, lease, holder, leader, standby } = await twoReplicas("handover", HANDOVER_LEASE);
+      await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
+      await createResource(admin, ns, "Reproduction", "r", {});
+      await waitFor(
+        "both first Jobs",
+        async () =>
+          Object.keys(await jobUids(admin, ns))
+            .sort()
+            .join() === FIRST_JOBS.join(),
+      );
+      const firstUids = await jobUids(admin, ns);
 
-    // The first stages finish as the leader is asked to stop: their completions, the status
-    // writes and the next stages' Jobs fall to either replica, each exactly once.
-    const renewedBefore = Date.parse((await lease()).renewTime as string);
-    await setBehaviour(admin, ns, SUCCEED_ALL);
-    const terminatedAt = Date.now();
-    expect(await leader.stop("SIGTERM")).toBe(0);
-    const next = await newHolder(lease, holder);
-    const handOver = Date.now() - terminatedAt;
-    console.info(`hand-over on SIGTERM: the standby led ${handOver} ms after the signal`);
-    expect(leaderIdentity(standby)).toBe(next);
-    const taken = await lease();
-    expect(taken.leaseTransitions).toBe(1);
-    // Expiry would take a whole lease duration from the old holder's last renewal (which is no
-    // earlier than renewedBefore): a take-over within half of it came from the release.
-    expect(Date.parse(taken.acquireTime as string) - renewedBefore).toBeLessThan(
-      (HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2,
-    );
-    expect(handOver).toBeLessThan((HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2);
+      // The first stages finish as the leader is asked to stop: their completions, the status
+      // writes and the next stages' Jobs fall to either replica, each exactly once.
+      const renewedBefore = Date.parse((await lease()).renewTime as string);
+      await setBehaviour(admin, ns, SUCCEED_ALL);
+      const terminatedAt = Date.now();
+      expect(await leader.stop("SIGTERM")).toBe(0);
+      const next = await newHolder(lease, holder);
+      const handOver = Date.now() - terminatedAt;
+      console.info(`hand-over on SIGTERM: the standby led ${handOver} ms after the signal`);
+      expect(leaderIdentity(standby)).toBe(next);
+      const taken = await lease();
+      expect(taken.leaseTransitions).toBe(1);
+      // Expiry would take a whole lease duration from the old holder's last renewal (which is no
+      // earlier than renewedBefore): a take-over within half of it came from the release.
+      expect(Date.parse(taken.acquireTime as string) - renewedBefore).toBeLessThan(
+        (HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2,
+      );
+      expect(handOver).toBeLessThan((HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2);
 
-    // The old leader drained its reconciles, then released the Lease, and wrote nothing after.
-    const log = leader
-      .logs()
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as LogLine);
-    const released = log.find((l) => l.msg === "released the Lease");
-    expect(released, "the old leader's 'released the Lease' log line").toBeDefined();
-    const writesAfter = log.filter(
-      (l) => l.msg === "api write" && Date.parse(l.time) > Date.parse(released?.time as string),
-    );
-    expect(writesAfter).toEqual([]);
+      // The old leader drained its reconciles, then released the Lease, and wrote nothing after.
+      const log = leader
+        .logs()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as LogLine);
+      const released = log.find((l) => l.msg === "released the Lease");
+      expect(released, "the old leader's 'released the Lease' log line").toBeDefined();
+      const writesAfter = log.filter(
+        (l) => l.msg === "api write" && Date.parse(l.time) > Date.parse(released?.time as string),
+      );
+      expect(writesAfter).toEqual([]);
 
-    const reproduction = await untilSucceeded(admin, ns);
-    await expectFinishedOnce(admin, ns, reproduction, firstUids);
-  });
+      const reproduction = await untilSucceeded(admin, ns);
+      await expectFinishedOnce(admin, ns, reproduction, firstUids);
+    },
+    WHOLE_RUN_MS,
+  );
 });

@@ -35,6 +35,12 @@ const ALL_JOBS = [
   "r-submission-subm-predict",
 ].sort();
 
+/**
+ * A test's own limit: above the sum of its bounded waits (the reproduction alone may take 180 s
+ * on a loaded machine), so the wait that ran out names itself rather than vitest's 240 s default.
+ */
+export const WHOLE_RUN_MS = 480_000;
+
 /** Job name → uid in `namespace`. */
 export async function jobUids(admin: KubeClient, namespace: string): Promise<Record<string, string | undefined>> {
   return Object.fromEntries((await listJobs(admin, namespace)).map((j) => [j.metadata.name, j.metadata.uid]));
