@@ -30,6 +30,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 )
 
 const (
@@ -142,23 +143,34 @@ func registerNode(ctx context.Context, client kubernetes.Interface, name string,
 	if err != nil {
 		return err
 	}
-	// Exactly the node's own taints (an earlier run or an admission plugin may have added others).
-	if len(created.Spec.Taints) != len(node.Spec.Taints) {
-		created.Spec.Taints = node.Spec.Taints
-		if created, err = client.CoreV1().Nodes().Update(ctx, created, metav1.UpdateOptions{}); err != nil {
-			return err
+	// kube-controller-manager writes a new node too (the TTL controller annotates it at once), so
+	// an update here may meet a newer version: read the node again and redo it.
+	reread := false
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if reread {
+			if created, err = client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{}); err != nil {
+				return err
+			}
 		}
-	}
-	now := metav1.Now()
-	created.Status.Capacity = capacity
-	created.Status.Allocatable = capacity
-	created.Status.Phase = corev1.NodeRunning
-	created.Status.Conditions = []corev1.NodeCondition{{
-		Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
-		Message: "simulated by nodesim", LastHeartbeatTime: now, LastTransitionTime: now,
-	}}
-	_, err = client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
-	return err
+		reread = true
+		// Exactly the node's own taints (an earlier run or an admission plugin may have added others).
+		if len(created.Spec.Taints) != len(node.Spec.Taints) {
+			created.Spec.Taints = node.Spec.Taints
+			if created, err = client.CoreV1().Nodes().Update(ctx, created, metav1.UpdateOptions{}); err != nil {
+				return err
+			}
+		}
+		now := metav1.Now()
+		created.Status.Capacity = capacity
+		created.Status.Allocatable = capacity
+		created.Status.Phase = corev1.NodeRunning
+		created.Status.Conditions = []corev1.NodeCondition{{
+			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+			Message: "simulated by nodesim", LastHeartbeatTime: now, LastTransitionTime: now,
+		}}
+		_, err = client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+		return err
+	})
 }
 
 // advance moves every pod bound to a simulated node one step: Pending → Running → final.
