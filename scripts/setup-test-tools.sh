@@ -7,11 +7,13 @@ cd "$(dirname "$0")/.."
 # Test tools from Debian: lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua is Lua 5.1);
 # chromium renders report.html in its test (driven by playwright-core); python3-sklearn is
 # scikit-learn 1.2.1 (Debian 12) for /usr/bin/python3, the seed's version, which the CV split
-# test (jobs/python/tests/test_cv_split.py) runs to compute the seed's folds.
+# test (jobs/python/tests/test_cv_split.py) runs to compute the seed's folds; dcmtk's dcmcjpeg
+# writes the 12-bit lossy JPEG fixtures of the DICOM parity suite (GDCM cannot write them).
 DEBIAN_TOOLS=(lua5.1 chromium)
 missing=()
 for tool in "${DEBIAN_TOOLS[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 /usr/bin/python3 -I -c "import sklearn" 2>/dev/null || missing+=(python3-sklearn)
+command -v dcmcjpeg >/dev/null || missing+=(dcmtk)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup:test: apt-get install ${missing[*]}"

@@ -1,13 +1,16 @@
 """Small single-frame DICOM files whose codestreams GDCM writes, for the JPEG parity tests.
 
 Usage: make_small_jpeg.py OUT_DIR SYNTAX COUNT BITS
-SYNTAX is a gdcm.TransferSyntax name (JPEGLosslessProcess14_1, JPEGExtendedProcess2_4, ...).
+SYNTAX is a gdcm.TransferSyntax name (JPEGLosslessProcess14_1, JPEGExtendedProcess2_4, ...), or
+"dcmcjpeg OPTIONS" for DCMTK's encoder instead (e.g. "dcmcjpeg +ee": JPEG Extended, 8 or 12 bits,
+the 12-bit lossy JPEG GDCM itself cannot write; Debian's dcmtk package).
 Writes OUT_DIR/NNN.dcm and OUT_DIR/NNN.raw (the source pixels, little-endian, BitsAllocated wide).
 Sizes and contents come from a seeded generator, so every run writes the same pixels: images of
 2-39 rows and columns, alternately uniform noise and smooth rows (a random walk of steps -3..3),
 which end on a zero difference often enough that the JPEG Lossless last-sample case turns up.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,7 +76,10 @@ def main() -> None:
     for index in range(count):
         px = pixels(rng, index, bits)
         native_file(px, bits, index, source)
-        gdcm_convert(source, syntax, out / f"{index:03d}.dcm")
+        if syntax.startswith("dcmcjpeg"):
+            subprocess.run([*syntax.split(), str(source), str(out / f"{index:03d}.dcm")], check=True)
+        else:
+            gdcm_convert(source, syntax, out / f"{index:03d}.dcm")
         (out / f"{index:03d}.raw").write_bytes(px.tobytes())
     source.unlink()
 
