@@ -2,6 +2,7 @@ import { STAGE_CATALOGUE } from "../../jobs/contract/stages.ts";
 import { USER_ANNOTATIONS } from "../api/annotations.ts";
 import type { KindDefinition } from "../api/index.ts";
 import { API_GROUP_VERSION } from "../api/index.ts";
+import { LABEL_VALUE_MAX_LENGTH } from "../api/rules.ts";
 import { addMemory } from "../executors/kubernetes/quantity.ts";
 import type { OpenApiSchema } from "./structural-schema.ts";
 import { structuralSchemaOf } from "./structural-schema.ts";
@@ -123,6 +124,8 @@ export function renderApiReference(kinds: readonly KindDefinition[], description
       descriptions.get(kind.kind) ?? "",
       "",
       `Plural \`${kind.plural}\`, short names ${kind.shortNames.map((s) => `\`${s}\``).join(", ")}. Columns of \`kubectl get\`: ${kind.printerColumns.map((c) => c.name).join(", ")}.`,
+      "",
+      `Names are at most ${LABEL_VALUE_MAX_LENGTH - kind.longestDerivedSuffix.length} characters: the longest Job name the operator derives is \`<name>${kind.longestDerivedSuffix}\`, and a Job name is at most ${LABEL_VALUE_MAX_LENGTH} (the API server refuses a longer resource name).`,
       "",
       "### spec",
       "",
