@@ -51,13 +51,15 @@ async function reusableResult(file: string, digest: string): Promise<StageResult
   return undefined;
 }
 
+/** A full disk is OutOfSpace (retried once there is room); any other system error is Internal. */
+const reasonOf = (code: string | undefined): StageError["reason"] => (code === "ENOSPC" ? "OutOfSpace" : "Internal");
+
 function errorOf(failure: unknown): { error: StageError; code: number } {
   if (failure instanceof StageFailure) {
     return { error: failure.toError(), code: failure.permanent ? EXIT_PERMANENT_FAILURE : EXIT_RETRYABLE_FAILURE };
   }
   const systemError = failure as NodeJS.ErrnoException;
-  const reason = systemError?.code === "ENOSPC" ? "OutOfSpace" : "Internal";
-  const error: StageError = { reason, message: String(systemError?.stack ?? failure) };
+  const error: StageError = { reason: reasonOf(systemError?.code), message: String(systemError?.stack ?? failure) };
   if (systemError?.path) error.file = systemError.path;
   return { error, code: EXIT_RETRYABLE_FAILURE };
 }
@@ -143,7 +145,7 @@ export async function runStage(
       ...result,
       outcome: "Failed",
       error: {
-        reason: code === "ENOSPC" ? "OutOfSpace" : "Internal",
+        reason: reasonOf(code),
         message: failure ? `${failure.error.message}; then ${cause}` : cause,
         file: resultFile,
       },

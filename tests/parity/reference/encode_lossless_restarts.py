@@ -16,13 +16,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from pydicom.dataset import Dataset, FileMetaDataset
+from make_small_jpeg import secondary_capture
 from pydicom.encaps import encapsulate
 
 # Codes per length 1..16 for the categories 0..16 (canonical; Kraft sum < 1, so no all-ones code).
 BITS = [0, 1, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0]
 PRECISION = 16
-SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 
 def huffman_codes() -> dict[int, tuple[int, int]]:
@@ -93,17 +92,7 @@ def encode(px: np.ndarray, interval_rows: int) -> bytes:
 
 
 def write_file(path: Path, px: np.ndarray, stream: bytes, index: int) -> None:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.70"
-    ds.file_meta.MediaStorageSOPClassUID = SECONDARY_CAPTURE
-    ds.file_meta.MediaStorageSOPInstanceUID = f"1.2.826.0.1.3680043.10.2.{index + 1}"
-    ds.SOPClassUID = SECONDARY_CAPTURE
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.Rows, ds.Columns = px.shape
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds = secondary_capture(px, 16, index, "1.2.840.10008.1.2.4.70", "1.2.826.0.1.3680043.10.2")
     ds.PixelData = encapsulate([stream])
     ds["PixelData"].VR = "OB"
     ds.save_as(path, enforce_file_format=True)

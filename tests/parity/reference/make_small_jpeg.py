@@ -31,12 +31,13 @@ def pixels(rng: np.random.Generator, index: int, bits: int) -> np.ndarray:
     return np.clip(values, 0, 2**bits - 1).astype("<u2" if bits > 8 else "u1")
 
 
-def native_file(px: np.ndarray, bits: int, index: int, path: Path) -> None:
+def secondary_capture(px: np.ndarray, bits: int, index: int, syntax: str, uid_root: str) -> Dataset:
+    """A single-frame MONOCHROME2 Secondary Capture of `px` (pixel data left to the caller)."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.TransferSyntaxUID = syntax
     ds.file_meta.MediaStorageSOPClassUID = SECONDARY_CAPTURE
-    ds.file_meta.MediaStorageSOPInstanceUID = f"1.2.826.0.1.3680043.10.1.{index + 1}"
+    ds.file_meta.MediaStorageSOPInstanceUID = f"{uid_root}.{index + 1}"
     ds.SOPClassUID = SECONDARY_CAPTURE
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
     ds.Rows, ds.Columns = px.shape
@@ -46,6 +47,11 @@ def native_file(px: np.ndarray, bits: int, index: int, path: Path) -> None:
     ds.BitsStored = bits
     ds.HighBit = bits - 1
     ds.PixelRepresentation = 0
+    return ds
+
+
+def native_file(px: np.ndarray, bits: int, index: int, path: Path) -> None:
+    ds = secondary_capture(px, bits, index, ExplicitVRLittleEndian, "1.2.826.0.1.3680043.10.1")
     ds.PixelData = px.tobytes()
     ds.save_as(path, enforce_file_format=True)
 

@@ -103,6 +103,11 @@ def _emit(result: dict, termination_log: Path | None) -> None:
             log.warning("cannot write termination message to %s: %s", termination_log, error)
 
 
+def _reason_of(failure: OSError) -> str:
+    """A full disk is OutOfSpace (retried once there is room); any other OS error is Internal."""
+    return "OutOfSpace" if failure.errno == errno.ENOSPC else "Internal"
+
+
 def run_stage(
     stages: dict[str, StageFunction],
     name: str,
@@ -141,7 +146,7 @@ def run_stage(
         code = EXIT_PERMANENT_FAILURE if failure.permanent else EXIT_RETRYABLE_FAILURE
         log.error("stage %s failed: %s", name, failure.message)
     except OSError as failure:
-        reason = "OutOfSpace" if failure.errno == errno.ENOSPC else "Internal"
+        reason = _reason_of(failure)
         outcome, error, code = "Failed", {"reason": reason, "message": str(failure)}, EXIT_RETRYABLE_FAILURE
         if failure.filename:
             error["file"] = str(failure.filename)
@@ -170,7 +175,7 @@ def run_stage(
         # Without result.json the run is not done, whatever the stage did; the termination message
         # (another filesystem) still tells the operator why, e.g. OutOfSpace, and the retry runs it again.
         log.error("cannot write %s: %s", result_path, failure)
-        reason = "OutOfSpace" if failure.errno == errno.ENOSPC else "Internal"
+        reason = _reason_of(failure)
         message = f"cannot write {RESULT_FILE}: {failure.strerror or failure}"
         if error is not None:
             message = f"{error['message']}; then {message}"
