@@ -1,7 +1,10 @@
 """Python side of `npm run bench:decode`: decode the same files with pydicom 3 and one plugin
 (GDCM or pylibjpeg), in one process and in a pool of processes, and print images per second.
 
-Usage: decode_bench.py PLUGIN PROCESSES FILE...   → one JSON line {"plugin", "processes", "images", "seconds"}
+Usage: decode_bench.py [--once] PLUGIN PROCESSES FILE...   → one JSON line {"plugin", "processes", "images", "seconds"}
+
+--once decodes each file exactly once with no untimed warm-up: what a user's script does, for
+benchmarks that time the whole process (start-up included) from outside.
 """
 
 import json
@@ -22,8 +25,13 @@ def decode(args: tuple[str, str]) -> int:
 
 
 def main() -> None:
-    plugin, processes, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-    decode((files[0], plugin))  # load the plugin before timing
+    args = sys.argv[1:]
+    once = args[:1] == ["--once"]
+    if once:
+        args = args[1:]
+    plugin, processes, files = args[0], int(args[1]), args[2:]
+    if not once:
+        decode((files[0], plugin))  # load the plugin before timing
     start = time.perf_counter()
     if processes == 1:
         for f in files:

@@ -45,6 +45,13 @@ const studies = await benchmarkStudies();
 const j2k = studies.files.find((f) => f.syntax === "1.2.840.10008.1.2.4.90");
 if (!j2k) throw new Error("the benchmark studies have no JPEG 2000 file");
 const dicom = path.join(studies.dir, j2k.file);
+// The four mammograms of the fast-start issue: two JPEG 2000 and two JPEG Lossless, one per
+// variant and syntax. Both sides get two processes' worth of parallelism and decode each file once.
+const fourMammograms = ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70"].flatMap((syntax) =>
+  studies.files.filter((f) => f.syntax === syntax).map((f) => path.join(studies.dir, f.file)),
+);
+if (fourMammograms.length !== 4)
+  throw new Error(`expected 4 J2K/JPEG-LL benchmark files, found ${fourMammograms.length}`);
 const out = mkdtempSync(path.join(tmpdir(), "mammoflow-startup-bench-"));
 const mammoflow = (...args: string[]) => [process.execPath, path.join(REPO_ROOT, "bin/mammoflow.js"), ...args];
 
@@ -56,7 +63,15 @@ const rows: [string, string[]][] = [
   [`mammoflow decode (1 J2K, ${studies.size.join("×")})`, mammoflow("decode", dicom, "--out", out)],
   [
     "python: pydicom + GDCM decode (same file)",
-    [PYTHON, path.join(REPO_ROOT, "tests/bench/decode_bench.py"), "gdcm", "1", dicom],
+    [PYTHON, path.join(REPO_ROOT, "tests/bench/decode_bench.py"), "--once", "gdcm", "1", dicom],
+  ],
+  [
+    "mammoflow decode (4 files, 2 J2K + 2 JPEG-LL)",
+    mammoflow("decode", ...fourMammograms, "--out", out, "--workers", "2"),
+  ],
+  [
+    "python: pydicom + GDCM, 2 processes (same 4)",
+    [PYTHON, path.join(REPO_ROOT, "tests/bench/decode_bench.py"), "--once", "gdcm", "2", ...fourMammograms],
   ],
 ];
 
