@@ -1,5 +1,6 @@
 export * from "./canonical-json.ts";
 export * from "./exit-codes.ts";
+export * from "./progress.ts";
 export * from "./request.ts";
 export * from "./result.ts";
 export * from "./stages.ts";

@@ -1,6 +1,7 @@
 """train-fold on CPU: a small ConvNeXt on synthetic crops; outputs, stage-2 init, ONNX export."""
 
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,10 @@ def trained(tmp_path_factory):
     storage = tmp_path_factory.mktemp("storage")
     write_classification_data(storage)
     results = {}
+    events = Events()
+    progress_log = logging.getLogger("mammoflow.progress")
+    progress_log.addHandler(events)
+    progress_log.setLevel(logging.INFO)  # as configure_logging sets it for a stage process
     for name, request in {
         "s1": train_request("run/s1", STAGE_1),
         "s2": train_request(
@@ -78,7 +83,21 @@ def trained(tmp_path_factory):
         path = storage / f"{name}.json"
         path.write_text(_json.dumps(request, sort_keys=True))
         results[name] = run_stage(STAGES, "train-fold", path, storage)
+        results[f"{name}-progress"], events.seen = events.seen, []
+    progress_log.removeHandler(events)
+    progress_log.setLevel(logging.NOTSET)
     return storage, results
+
+
+class Events(logging.Handler):
+    """The progress events a run logs (logs.py writes each as a JSON line)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.progress)
 
 
 def test_stage_one_writes_the_seeds_files(trained):
@@ -106,6 +125,37 @@ def test_stage_one_writes_the_seeds_files(trained):
     assert not (out / "resume" / "state.pt").exists()
     result = json.loads((out / "result.json").read_text())
     assert result["metrics"]["epochs"] == 3
+
+
+def test_training_logs_epoch_step_loss_rate_eta_and_validation_pf1(trained):
+    storage, results = trained
+    events = results["s1-progress"]
+    summary = pd.read_csv(storage / "run/s1/summary.csv")
+    n = events[0]["steps"]
+    assert events[0] | {"rate": 0} == {
+        "stage": "train-fold",
+        "unit": "steps",
+        "done": 1,
+        "total": 3 * n,
+        "epoch": 1,
+        "epochs": 3,
+        "step": 1,
+        "steps": n,
+        "loss": events[0]["loss"],
+        "rate": 0,
+    }
+    # Each validation logs an event at once, with its pF1 (summary.csv's gbmean_best_pfbeta).
+    validated = [e for e in events if e["step"] == n or (e["epoch"] == 2 and e["step"] == n // 2 + 1)]
+    assert [(e["epoch"], e["step"], e["done"]) for e in validated] == [
+        (1, n, n),
+        (2, n // 2 + 1, n + n // 2 + 1),
+        (2, n, 2 * n),
+        (3, n, 3 * n),
+    ]
+    assert [e["pF1"] for e in validated] == pytest.approx(summary["gbmean_best_pfbeta"].tolist())
+    assert all(e["rate"] > 0 and e["etaSeconds"] >= 0 for e in events[1:])
+    assert validated[-1] == events[-1] and events[-1]["etaSeconds"] == 0
+    assert all(json.loads(json.dumps(e, allow_nan=False)) == e for e in events)
 
 
 def test_stage_two_starts_from_the_previous_runs_last_ema(trained):

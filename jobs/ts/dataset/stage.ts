@@ -3,7 +3,14 @@ import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { pixelConversionOptions } from "../dicom/index.ts";
 import { roiSelectionOptions } from "../roi/index.ts";
-import { type StageContext, StageFailure, type StageFunction, sha256File, writeFileAtomic } from "../runtime/index.ts";
+import {
+  ProgressReporter,
+  type StageContext,
+  StageFailure,
+  type StageFunction,
+  sha256File,
+  writeFileAtomic,
+} from "../runtime/index.ts";
 import { fullFrameFinder } from "./crop/box.ts";
 import { detectorModelFile, openRoiFinder } from "./crop/roi-finder.ts";
 import { type CropSettings, claimCropSettings, cropSettingsFile } from "./crop-settings.ts";
@@ -73,17 +80,17 @@ async function claimCrops(
   }
 }
 
-/** A progress line on stderr (the pod's log) every minute and at the end: a shard can take hours. */
+/** Progress events of a shard (images, images/s, ETA) in the stage's JSON log: a shard can take hours. */
 function progressLog(shard: { index: number; count: number }, total: number) {
-  let last = Date.now();
-  const counts = { cropped: 0, resumed: 0, failed: 0 };
-  return (done: number, record: ImageRecord) => {
-    counts[record.status] += 1;
-    if (done < total && Date.now() - last < 60_000) return;
-    last = Date.now();
-    process.stderr.write(
-      `prepare-dataset shard ${shard.index}/${shard.count}: ${done}/${total} images (${counts.cropped} cropped, ${counts.resumed} resumed, ${counts.failed} failed)\n`,
-    );
+  const reporter = new ProgressReporter({ stage: "prepare-dataset", unit: "images", total, shard });
+  let failed = 0;
+  reporter.update(0);
+  return {
+    count: (done: number, record: ImageRecord) => {
+      if (record.status === "failed") failed += 1;
+      reporter.update(done, failed > 0 ? { failed } : {});
+    },
+    finish: (done: number) => reporter.finish(done, failed > 0 ? { failed } : {}),
   };
 }
 
@@ -110,7 +117,9 @@ async function runShard(
   );
   let records: ImageRecord[];
   try {
-    records = await cropShard(slice, root, { finder, pixels: parameters.pixels }, progressLog(shard, slice.length));
+    const progress = progressLog(shard, slice.length);
+    records = await cropShard(slice, root, { finder, pixels: parameters.pixels }, progress.count);
+    progress.finish(records.length);
   } finally {
     await close();
   }

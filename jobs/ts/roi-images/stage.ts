@@ -5,7 +5,7 @@ import type { DecodeOutcome, DecodeTask } from "../dicom/batch/decode-one.ts";
 import { decodeTasks, writeFailures } from "../dicom/batch/run-batch.ts";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
-import { type StageContext, StageFailure, type StageFunction } from "../runtime/index.ts";
+import { ProgressReporter, type StageContext, StageFailure, type StageFunction } from "../runtime/index.ts";
 import { ImageListError, type ListedImage, readImageLists } from "./image-list.ts";
 
 /** Where the PNGs go, under the stage folder: roi-dataset's `images` input. */
@@ -50,17 +50,19 @@ const isFile = (file: string) =>
     () => false,
   );
 
-/** A progress line on stderr (the pod's log) every minute and at the end. */
+/** Progress events (images decoded, images/s, ETA) in the stage's JSON log: the pod's log, the local stage.log. */
 function progressLog(total: number) {
-  let last = Date.now();
+  const reporter = new ProgressReporter({ stage: "roi-images", unit: "images", total });
   let done = 0;
   let failed = 0;
-  return (outcome: DecodeOutcome) => {
-    done += 1;
-    if (!outcome.ok) failed += 1;
-    if (done < total && Date.now() - last < 60_000) return;
-    last = Date.now();
-    process.stderr.write(`roi-images: ${done}/${total} images decoded (${failed} failed)\n`);
+  reporter.update(0);
+  return {
+    count(outcome: DecodeOutcome) {
+      done += 1;
+      if (!outcome.ok) failed += 1;
+      reporter.update(done, failed > 0 ? { failed } : {});
+    },
+    finish: () => reporter.finish(done, failed > 0 ? { failed } : {}),
   };
 }
 
@@ -105,7 +107,7 @@ export const roiImagesStage: StageFunction = async (ctx) => {
   );
   const progress = progressLog(tasks.length);
   await decodeTasks(tasks, workers, (outcome) => {
-    progress(outcome);
+    progress.count(outcome);
     if (!outcome.ok) {
       // decodeOne's errors start with the file's base name; the failure names the whole path.
       const prefix = `${path.basename(outcome.file)}: `;
@@ -118,6 +120,7 @@ export const roiImagesStage: StageFunction = async (ctx) => {
       });
     }
   });
+  progress.finish();
   failures.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0));
 
   const report = await writeFailures(

@@ -6,7 +6,7 @@ import { inferenceRuntimeOptions } from "../onnx/options.ts";
 import { ModelLoadError } from "../onnx/session.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
 import { roiSelectionOptions } from "../roi/options.ts";
-import { type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
+import { ProgressReporter, type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
 import { evaluateAgainstLabels } from "./evaluate-files.ts";
 import type { Evaluation } from "./evaluation.ts";
 import { aggregationOptions } from "./options.ts";
@@ -46,6 +46,7 @@ export async function predictStage(context: StageContext): Promise<void> {
   ]);
   const { tensorrtEngineCacheDir, workers, ...runtime } = params.runtime;
   let results: Awaited<ReturnType<typeof runPredict>>;
+  let progress: ProgressReporter | undefined;
   try {
     results = await runPredict({
       csv,
@@ -56,10 +57,19 @@ export async function predictStage(context: StageContext): Promise<void> {
       roi: roiSelectionOptions(params.roi),
       workers: workers ?? cpuBudget(),
       // Auto may have fallen back to the CPU: say where the models run.
-      onReady: (info) =>
+      onReady: (info) => {
         process.stderr.write(
           `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize}); ${describeActiveDecoders()}\n`,
-        ),
+        );
+        progress = new ProgressReporter({
+          stage: "predict",
+          unit: "images",
+          total: info.images,
+          ...(context.request.shard ? { shard: context.request.shard } : {}),
+        });
+        progress.update(0);
+      },
+      onProgress: (done, _total, failed) => progress?.update(done, failed > 0 ? { failed } : {}),
       pixels: params.pixels,
       runtime: inferenceRuntimeOptions({
         ...runtime,
@@ -71,11 +81,13 @@ export async function predictStage(context: StageContext): Promise<void> {
   } catch (error) {
     throw asStageFailure(error);
   }
+  const failedImages = results.filter((r) => r.error !== undefined).length;
+  progress?.finish(results.length, failedImages > 0 ? { failed: failedImages } : {});
   const file = path.join(context.outputDir, PROBABILITIES_FILE);
   await writeFileAtomic(file, probabilitiesCsv(results));
   await context.addArtifact("probabilities", file);
   context.metrics.images = results.length;
-  context.metrics.failedImages = results.filter((r) => r.error !== undefined).length;
+  context.metrics.failedImages = failedImages;
   for (const branch of ["yolox", "otsu", "full"] as const) {
     context.metrics[`roi_${branch}`] = results.filter((r) => r.box?.branch === branch).length;
   }

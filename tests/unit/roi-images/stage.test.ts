@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { decode as decodePng } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { canonicalJson, progressOfLine, StageResult } from "../../../jobs/contract/index.ts";
 import { detectorTrainingUint8, yoloxInputUint8 } from "../../../jobs/ts/dicom/convert/paths.ts";
 import { readDicom } from "../../../jobs/ts/dicom/read-dicom.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
@@ -149,6 +149,10 @@ describe("roi-images", () => {
       ...["stage", "roi-images", "--request", file, "--storage-root", root],
     ]);
     expect(stderr).toContain("decoding with path C on 2 thread(s)");
+    // Progress events (JSON lines): the first at once, the last with every image counted.
+    const events = stderr.split("\n").flatMap((line) => progressOfLine(line) ?? []);
+    expect(events[0]).toEqual({ stage: "roi-images", unit: "images", done: 0, total: 3 });
+    expect(events.at(-1)).toMatchObject({ stage: "roi-images", unit: "images", done: 3, total: 3, etaSeconds: 0 });
     const result = StageResult.parse(JSON.parse(await readFile(path.join(root, "runs/cli/result.json"), "utf8")));
     // JPEG2000_MONOCHROME2 is in both lists and decoded once.
     expect(result.metrics).toEqual({ images: 3, written: 3, missing: 0, failed: 0 });

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from . import shutdown
-from .runner import configure_logging, run_stage
+from .logs import configure_logging
+from .runner import run_stage
 from .stages import STAGES
 
 

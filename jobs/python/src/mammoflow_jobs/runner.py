@@ -9,7 +9,6 @@ import errno
 import hashlib
 import json
 import logging
-import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -192,10 +191,3 @@ def _check_result(result: dict) -> None:
 
     jsonschema.validate(result, contract_schema("stage-result"))
 
-
-def configure_logging() -> None:
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO,
-        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":%(message)r}',
-    )

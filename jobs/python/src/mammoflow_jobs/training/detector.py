@@ -23,6 +23,7 @@ from yolox.data import COCODataset, TrainTransform, ValTransform
 from yolox.exp import Exp
 from yolox.utils import ModelEMA, postprocess
 
+from ..progress import ProgressReporter
 from .resume import clear_state, load_state, restore_rng_states, rng_states, save_atomic, save_state
 
 log = logging.getLogger("mammoflow.train-detector")
@@ -247,6 +248,23 @@ class DetectorTrainer:
     def fit(self) -> list[dict]:
         self.try_resume()
         run = self.run
+        reporter = ProgressReporter("train-detector", "steps", run.epochs * self.iterations)
+        losses: list[float] = []
+
+        def report(force: bool = False, ap: float | None = None) -> None:
+            event = reporter.update(
+                self.epoch * self.iterations + self.step,
+                force=force,
+                epoch=self.epoch + 1,
+                epochs=run.epochs,
+                step=self.step,
+                steps=self.iterations,
+                loss=sum(losses) / len(losses) if losses else None,
+                ap=ap if ap is not None else (self.best_ap if self.best_ap >= 0 else None),
+            )
+            if event is not None:
+                losses.clear()
+
         while self.epoch < run.epochs:
             self.model.train()
             # As the seed's Trainer: the L1 box loss from the epoch before the last no_aug_epochs.
@@ -260,13 +278,16 @@ class DetectorTrainer:
                 self.optimizer.step()
                 self.ema.update(self.model)
                 last_loss = float(loss.detach())
+                losses.append(last_loss)
                 self.step += 1
                 lr = self.scheduler.update_lr(self.epoch * self.iterations + self.step)
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
                 if self.step < self.iterations and self.step % run.checkpoint_every_steps == 0:
                     self.save()
+                report()
             ap = coco_ap(self.ema.ema, self.val_set, self.device)
+            report(force=True, ap=ap)
             self.history.append({"epoch": self.epoch, "ap50_95": ap, "loss": last_loss})
             self._checkpoint("latest_ckpt.pth", ap)
             if ap > self.best_ap:

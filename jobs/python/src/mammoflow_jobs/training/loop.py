@@ -16,6 +16,7 @@ from .. import shutdown
 from ..metrics.pfbeta import gbmean_best_pfbeta, pfbeta
 from ..metrics.selection import epoch_name
 from ..models.convnext import IMAGENET_MEAN, IMAGENET_STD, ClassifierSpec, create_classifier
+from ..progress import ProgressReporter
 from .augment import train_augmentation
 from .data import CropDataset, FoldTables, normalise
 from .loss import soft_positive_bce
@@ -244,7 +245,28 @@ class FoldTrainer:
     def fit(self) -> Progress:
         run = self.run
         self.try_resume()
-        while self.progress.epoch < run.schedule.total_epochs:
+        epochs = run.schedule.total_epochs
+        per_epoch = [len(self.epoch_indices[e]) // run.batch_size for e in range(epochs)]
+        reporter = ProgressReporter("train-fold", "steps", sum(per_epoch))
+        losses: list[float] = []
+        summary = self.progress.summary
+        pf1 = summary[-1]["gbmean_best_pfbeta"] if summary else None
+
+        def report(epoch: int, done: int, force: bool = False) -> None:
+            event = reporter.update(
+                sum(per_epoch[:epoch]) + done,
+                force=force,
+                epoch=epoch + 1,
+                epochs=epochs,
+                step=done,
+                steps=per_epoch[epoch],
+                loss=sum(losses) / len(losses) if losses else None,
+                pF1=pf1,
+            )
+            if event is not None:
+                losses.clear()
+
+        while self.progress.epoch < epochs:
             epoch = self.progress.epoch
             for group in self.optimizer.param_groups:
                 group["lr"] = run.schedule.at(epoch)
@@ -252,12 +274,14 @@ class FoldTrainer:
             interval = dense_interval(run, epoch, updates)
             self.model.train()
             for images, labels in self._batches(epoch, self.progress.step):
-                self._update(images, labels)
+                losses.append(self._update(images, labels))
                 self.progress.step += 1
                 done = self.progress.step
-                if interval is not None and done % interval == 0:
-                    self.validate(validation_name(epoch, done, updates))
+                validating = interval is not None and done % interval == 0
+                if validating:
+                    pf1 = self.validate(validation_name(epoch, done, updates))["gbmean_best_pfbeta"]
                     self.model.train()
+                report(epoch, done, force=validating)
                 # A SIGTERM (pod deleted or pre-empted) saves the state after this step and ends:
                 # the replacement pod resumes here, not up to checkpoint_every_steps back.
                 stopping = shutdown.stop_requested()
@@ -266,7 +290,8 @@ class FoldTrainer:
                 if stopping:
                     log.info("stopping on SIGTERM at epoch %d, update %d; resume state saved", epoch, done)
                     shutdown.exit_stopped()
-            self.validate(float(epoch))
+            pf1 = self.validate(float(epoch))["gbmean_best_pfbeta"]
+            report(epoch, updates, force=True)
             self.progress.epoch, self.progress.step = epoch + 1, 0
             self.save()
         return self.progress
