@@ -3,6 +3,7 @@ import path from "node:path";
 import { sha256File } from "../../contract/files.ts";
 import type { StageRequest } from "../../contract/request.ts";
 import type { ResultArtifact } from "../../contract/result.ts";
+import { resolveInput } from "./input-path.ts";
 import { StageFailure } from "./stage-failure.ts";
 
 /** What a stage function gets: the request, resolved paths, and the result it fills in. */
@@ -20,17 +21,14 @@ export class StageContext {
     return path.join(this.storageRoot, this.request.outputDir);
   }
 
-  /** Absolute path of a named input; a missing name or file is a permanent failure. */
+  /**
+   * Absolute path of a named input; a missing name or file, or a link out of the storage root
+   * that no read-only root allows (input-path.ts), is a permanent failure.
+   */
   async inputPath(name: string): Promise<string> {
     const relative = this.request.inputs[name];
     if (relative === undefined) throw new StageFailure("BadRequest", `request has no input named '${name}'`);
-    const absolute = path.join(this.storageRoot, relative);
-    const exists = await stat(absolute).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) throw new StageFailure("MissingArtifact", `input '${name}' does not exist: ${absolute}`, absolute);
-    return absolute;
+    return resolveInput(this.storageRoot, name, relative);
   }
 
   /** Records an output file (hashed) or folder, relative to the storage root. */

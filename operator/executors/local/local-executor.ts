@@ -115,6 +115,11 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
         const code = await runProcess(command, args, logFile, {
           ...process.env,
           MAMMOFLOW_STORAGE_ROOT: options.storageRoot,
+          // Inputs may reach the installation's assets/ through the links `--link-assets` makes
+          // (docs/decisions/0006-input-links-stay-in-the-storage-root.md); a user's own roots stay.
+          MAMMOFLOW_READ_ONLY_ROOTS: [process.env.MAMMOFLOW_READ_ONLY_ROOTS, path.join(options.appRoot, "assets")]
+            .filter((entry) => entry !== undefined && entry !== "")
+            .join(":"),
         });
         const result = await completedResult(folder, sha256Hex(text));
         if (code !== 0 || !result) {

@@ -25,6 +25,7 @@ from .contract import (
     write_json_atomic,
 )
 from .contract.request import contract_schema
+from .input_paths import resolve_input
 
 API_VERSION = "mammoflow.io/stage/v1"
 RESULT_FILE = "result.json"
@@ -59,13 +60,11 @@ class StageContext:
         return self.storage_root / self.request.output_dir
 
     def input_path(self, name: str) -> Path:
-        """The named input; a missing name or file is a permanent MissingArtifact failure."""
+        """The named input; a missing name or file, or a link out of the storage root that no
+        read-only root allows (input_paths.py), is a permanent failure."""
         if name not in self.request.inputs:
             raise StageFailure("BadRequest", f"request has no input named '{name}'")
-        path = self.storage_root / self.request.inputs[name]
-        if not path.exists():
-            raise StageFailure("MissingArtifact", f"input '{name}' does not exist: {path}", str(path))
-        return path
+        return resolve_input(self.storage_root, name, self.request.inputs[name])
 
     def add_artifact(self, name: str, path: Path) -> None:
         """Records an output file (hashed) or folder, relative to the storage root."""
