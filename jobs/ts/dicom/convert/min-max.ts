@@ -1,6 +1,6 @@
 import type { StoredPixels } from "../stored-values.ts";
 import { castToUint8 } from "./cast.ts";
-import { mapInt16 } from "./map-int16.ts";
+import { mapInt16, mapInt16ToUint8 } from "./map-int16.ts";
 import { minMax } from "./seed-int16.ts";
 
 const f32 = Math.fround;
@@ -21,7 +21,7 @@ export function minMaxScaleInt16(raw: Int16Array): Float32Array {
 }
 
 /** `minMaxTimes255Int16` of one int16 value, given the image's min and max. */
-function minMaxTimes255Of(min: number, max: number, invert: boolean): (x: number) => number {
+export function minMaxTimes255Of(min: number, max: number, invert: boolean): (x: number) => number {
   const span = wrapInt16(max - min);
   return (x) => {
     const y = max > min ? f32(f32(wrapInt16(x - min) / span) * 255) : 0;
@@ -36,6 +36,12 @@ function minMaxTimes255Of(min: number, max: number, invert: boolean): (x: number
 export function minMaxTimes255Int16(raw: Int16Array, invert: boolean): Float32Array {
   const range = minMax(raw);
   return mapInt16(raw, minMaxTimes255Of(range.min, range.max, invert), range);
+}
+
+/** `truncateToUint8(minMaxTimes255Int16(raw, invert))`, without the float image. */
+export function minMaxTimes255Uint8(raw: Int16Array, invert: boolean): Uint8Array {
+  const range = minMax(raw);
+  return mapInt16ToUint8(raw, minMaxTimes255Of(range.min, range.max, invert), range);
 }
 
 /**

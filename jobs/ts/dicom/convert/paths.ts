@@ -1,9 +1,9 @@
 import { DicomError } from "../errors.ts";
 import type { DicomImage } from "../read-dicom.ts";
-import { minMaxLegacyUint8, minMaxTimes255Int16, minMaxTimes255Int16Rows } from "./min-max.ts";
+import { minMaxLegacyUint8, minMaxTimes255Int16, minMaxTimes255Int16Rows, minMaxTimes255Uint8 } from "./min-max.ts";
 import { type PixelConversionOptions, pixelConversionOptions } from "./options.ts";
 import { toSeedInt16 } from "./seed-int16.ts";
-import { truncateToUint8, voiToFloat } from "./voi.ts";
+import { voiToFloat, voiToUint8 } from "./voi.ts";
 
 const GRAYSCALE = new Set(["MONOCHROME1", "MONOCHROME2"]);
 
@@ -60,18 +60,25 @@ export function windowedFloat(
   return voiToFloat(region, image.header, pixelConversionOptions(options), image.format.pixelRepresentation === 1);
 }
 
-/** Path B as the seed stores training crops: windowed float truncated to uint8 at crop resolution. */
+/**
+ * Path B as the seed stores training crops: windowed float truncated to uint8 at crop resolution
+ * (`truncateToUint8(windowedFloat(...))`, computed straight to 8 bits).
+ */
 export function windowedUint8(
   image: DicomImage,
   options: Partial<PixelConversionOptions> = {},
   box?: { x0: number; y0: number; x1: number; y1: number },
 ): Uint8Array {
-  return truncateToUint8(windowedFloat(image, options, box));
+  requireGray(image);
+  const raw = toSeedInt16(image.pixels);
+  const region = box ? cropInt16(raw, image.columns, box) : raw;
+  return voiToUint8(region, image.header, pixelConversionOptions(options), image.format.pixelRepresentation === 1);
 }
 
-/** Path A step 3 as 8 bits: the YOLOX input image truncated to uint8. */
+/** Path A step 3 as 8 bits: the YOLOX input image truncated to uint8 (`truncateToUint8(yoloxInputFloat(...))`). */
 export function yoloxInputUint8(image: DicomImage): Uint8Array {
-  return truncateToUint8(yoloxInputFloat(image));
+  requireGray(image);
+  return minMaxTimes255Uint8(toSeedInt16(image.pixels), image.header.invert);
 }
 
 /** Path C: the ROI-detector training image (legacy float64 min-max on the stored dtype, no window). */

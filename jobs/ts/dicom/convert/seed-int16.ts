@@ -6,6 +6,9 @@ import type { StoredPixels } from "../stored-values.ts";
  */
 export function toSeedInt16(pixels: StoredPixels): Int16Array {
   if (pixels instanceof Int16Array) return pixels;
+  // uint16 → int16 is a bit copy: a view of the same bytes gives the values a copy would, without
+  // a second 14 MB image. Callers only read the raw image (it may be the stored pixels themselves).
+  if (pixels instanceof Uint16Array) return new Int16Array(pixels.buffer, pixels.byteOffset, pixels.length);
   const out = new Int16Array(pixels.length);
   out.set(pixels);
   return out;
