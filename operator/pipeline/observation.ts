@@ -11,6 +11,9 @@ export interface CompactResult {
   truncated?: boolean;
 }
 
+/** Reason of a stage whose Job waits in a Kueue queue; the resource's phase is then Queued. */
+export const QUEUED = "Queued";
+
 /**
  * What an executor reports about one stage, independent of how it ran (a Job on a cluster, a
  * child process locally). Absent means the stage was never started.

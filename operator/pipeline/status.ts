@@ -3,7 +3,7 @@ import type { ConditionInput } from "./conditions.ts";
 import { setConditions } from "./conditions.ts";
 import type { Blocker } from "./dependencies.ts";
 import { shardDir } from "./layout.ts";
-import type { StageObservation } from "./observation.ts";
+import { QUEUED, type StageObservation } from "./observation.ts";
 import { type ChildrenStatusInput, reproductionStatus } from "./reproduction-status.ts";
 import { stageDigest } from "./request-digest.ts";
 import type { StagePlan } from "./stage-plan.ts";
@@ -368,9 +368,10 @@ function decideStages(input: StagesInput): Decision {
     reason = "ReplacingStage";
     message = `${progress}; stage ${replacing.id} starts for its new request once the Job of its previous request is deleted`;
   }
-  // A retried resource is not finished any more.
+  // A stage Kueue has not admitted (or evicted) runs nothing: the phase says Queued, so that
+  // `kubectl get` tells queued work from work that runs. A retried resource is not finished any more.
   const { finishedAt: _finished, ...status } = set(
-    "Running",
+    waiting?.observation?.reason === QUEUED ? "Queued" : "Running",
     [notBlocked, { type: "Ready", status: "False", reason, message }],
     common,
   );

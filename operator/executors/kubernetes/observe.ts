@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
-import type { CompactResult, StageObservation } from "../../pipeline/observation.ts";
+import { type CompactResult, QUEUED, type StageObservation } from "../../pipeline/observation.ts";
 import { STAGE_CONTAINER } from "./job.ts";
 import { failedCreateWait } from "./job-events.ts";
 import { KUEUE_QUEUE_LABEL, REQUEST_DIGEST_ANNOTATION, SUSPENDED_ANNOTATION } from "./names.ts";
@@ -91,7 +91,7 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly 
   } else if (suspended && !complete) {
     // With a queue label, Kueue holds the Job until its quota admits it: queued, not stopped.
     const queue = job.metadata?.labels?.[KUEUE_QUEUE_LABEL];
-    observation.reason = queue ? "Queued" : "Suspended";
+    observation.reason = queue ? QUEUED : "Suspended";
     observation.message = queue
       ? `Job ${job.metadata?.name ?? "?"} waits in Kueue queue ${queue} for admission`
       : `Job ${job.metadata?.name ?? "?"} is suspended`;
