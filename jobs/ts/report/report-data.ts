@@ -1,3 +1,6 @@
+import type { Provenance } from "./provenance.ts";
+import type { Selection } from "./selection.ts";
+
 /** Where the breast box came from (docs/seed-pipeline.md#box-selection-and-fallbacks): detector, Otsu fallback or full frame. */
 export type RoiBranch = "yolox" | "otsu" | "full";
 
@@ -12,8 +15,8 @@ export interface ReportBox {
 export interface ReportImage {
   imageId: string;
   view?: string;
-  /** PNG of the whole windowed image, downscaled; absent when the image could not be read. */
-  thumbnail?: { png: Uint8Array; width: number; height: number };
+  /** The whole image, small (thumbnails.ts); absent when the image could not be read. */
+  thumbnail?: { data: Uint8Array; mime: "image/jpeg" | "image/png"; width: number; height: number };
   /** Size of the full-resolution image the box refers to. */
   imageWidth?: number;
   imageHeight?: number;
@@ -43,9 +46,15 @@ export interface ReportMetrics {
 export interface ReportData {
   title: string;
   threshold: number;
+  /** Every breast: the charts and the summary count them all. */
   breasts: ReportBreast[];
+  /** The breasts the page shows with their images (all of a small set; selection.ts). */
+  selection: Selection<ReportBreast>;
+  /** File name of the full per-breast CSV beside the page. */
+  tableFile: string;
   metrics?: ReportMetrics;
+  provenance: Provenance;
   generatedAt: string;
-  /** Free-form facts shown in the header, e.g. the models used. */
+  /** Free-form facts shown in the header, e.g. the resource. */
   facts: Record<string, string>;
 }

@@ -7,16 +7,28 @@ import { parseCsv } from "../submit/csv.ts";
 import { evaluateBreasts } from "../submit/evaluation.ts";
 import { breastLabelsFromCsv } from "../submit/labels.ts";
 import { BREASTS_FILE, PROBABILITIES_FILE } from "../submit/stages.ts";
-import { locateImage, testImagesFromCsv } from "../submit/test-set.ts";
+import { locateImage, type TestImage, testImagesFromCsv } from "../submit/test-set.ts";
+import { breastTableCsv } from "./breast-table.ts";
+import { operatingPoint } from "./curves.ts";
+import { readModelsRecords } from "./models-record.ts";
+import { provenanceOf } from "./provenance.ts";
 import { renderReport } from "./render-report.ts";
-import type { ReportBreast, ReportData, ReportImage, ReportMetrics } from "./report-data.ts";
+import type { ReportBreast, ReportData, ReportImage } from "./report-data.ts";
+import { DEFAULT_LIMITS, selectBreasts } from "./selection.ts";
 import { dicomThumbnail } from "./thumbnail.ts";
+import { readThumbnailIndex, type ThumbnailEntry } from "./thumbnails.ts";
 
 export const REPORT_FILE = "report.html";
+/** The full per-breast table beside the page (which may show only some breasts). */
+export const REPORT_TABLE_FILE = "report-breasts.csv";
 
-const ReportParameters = z.object({
+const ReportParameters = z.strictObject({
   title: z.string().min(1).default("mammoflow submission"),
-  thumbnailWidth: z.int().min(32).max(1024).default(160),
+  /** Width of a thumbnail decoded here, for predictions made before predict wrote thumbnails. */
+  thumbnailWidth: z.int().min(32).max(1024).default(96),
+  showAllUpTo: z.int().min(0).default(DEFAULT_LIMITS.showAllUpTo),
+  worst: z.int().min(0).default(DEFAULT_LIMITS.worst),
+  sample: z.int().min(0).default(DEFAULT_LIMITS.sample),
 });
 
 /** Every probabilities.csv under the predict stage folder (one per shard), rows keyed by image. */
@@ -53,17 +65,64 @@ function imageOf(row: Record<string, string> | undefined, imageId: string): Repo
   return image;
 }
 
-function confusion(breasts: readonly ReportBreast[]): ReportMetrics["confusion"] {
-  const count = (decision: 0 | 1, label: 0 | 1) =>
-    breasts.filter((b) => b.decision === decision && b.label === label).length;
-  return { tp: count(1, 1), fp: count(1, 0), tn: count(0, 0), fn: count(0, 1) };
+/** Groups test.csv rows by breast, keeping their order. */
+function imagesByBreast(testImages: readonly TestImage[]): Map<string, TestImage[]> {
+  const groups = new Map<string, TestImage[]>();
+  for (const test of testImages) {
+    const group = groups.get(test.predictionId);
+    if (group) group.push(test);
+    else groups.set(test.predictionId, [test]);
+  }
+  return groups;
+}
+
+/**
+ * Thumbnails of the breasts the page shows: the ones predict made, else (predictions from before
+ * it made them) decoded here from the DICOM file, for these breasts only.
+ */
+async function attachThumbnails(
+  context: StageContext,
+  breasts: readonly ReportBreast[],
+  tests: ReadonlyMap<string, TestImage[]>,
+  made: ReadonlyMap<string, ThumbnailEntry>,
+  width: number,
+): Promise<void> {
+  // Resolved on first need: with predict's thumbnails the test images are never touched.
+  let imagesDir: Promise<string> | undefined;
+  const images = () => {
+    imagesDir ??= context.inputPath("images");
+    return imagesDir;
+  };
+  for (const breast of breasts) {
+    for (const [k, image] of breast.images.entries()) {
+      const entry = made.get(image.imageId);
+      try {
+        if (entry) {
+          const data = await readFile(entry.file);
+          image.thumbnail = { data, mime: "image/jpeg", width: entry.width, height: entry.height };
+          image.imageWidth = entry.imageWidth;
+          image.imageHeight = entry.imageHeight;
+        } else if (context.request.inputs.images !== undefined && image.error === undefined) {
+          const test = tests.get(breast.predictionId)?.[k] as TestImage;
+          const decoded = await dicomThumbnail(await locateImage(await images(), test), width);
+          image.thumbnail = { data: decoded.png, mime: "image/png", width: decoded.width, height: decoded.height };
+          image.imageWidth = decoded.imageWidth;
+          image.imageHeight = decoded.imageHeight;
+        }
+      } catch (error) {
+        image.error = image.error ?? (error as Error).message;
+        context.addProblem(image.imageId, `no thumbnail: ${(error as Error).message}`);
+      }
+    }
+  }
 }
 
 /**
  * report.html of a submission, written by the aggregate stage into its own folder next to
- * submission.csv when the request names the `images`: per breast, its images with the breast
- * box and the branch that found it, the fold probabilities, the breast score and the decision;
- * with labels, pF1, AUC, best-threshold F1 and the confusion at the threshold.
+ * submission.csv: metrics, ROC/PR curves and score histograms with the threshold, the breasts
+ * with their thumbnails, boxes and branches (all of a small set; the worst mistakes and a sample
+ * of a large one), the models' digests and versions, a banner for demo models; and
+ * report-breasts.csv with every breast.
  */
 export async function writeSubmissionReport(context: StageContext): Promise<void> {
   const parsed = ReportParameters.safeParse(context.request.parameters.report ?? {});
@@ -73,10 +132,10 @@ export async function writeSubmissionReport(context: StageContext): Promise<void
   if (threshold === undefined) throw new Error("the report needs the aggregate's threshold");
   const breastsFile = path.join(context.outputDir, BREASTS_FILE);
   const breastTable = parseCsv(await readFile(breastsFile, "utf8"), breastsFile);
-  const imageRows = await readImageRows(await context.inputPath("predictions"));
+  const predictionsDir = await context.inputPath("predictions");
+  const imageRows = await readImageRows(predictionsDir);
   const csvFile = await context.inputPath("csv");
-  const testImages = testImagesFromCsv(await readFile(csvFile, "utf8"), csvFile);
-  const imagesDir = await context.inputPath("images");
+  const tests = imagesByBreast(testImagesFromCsv(await readFile(csvFile, "utf8"), csvFile));
   const labels =
     context.request.inputs.labels !== undefined
       ? breastLabelsFromCsv(
@@ -85,35 +144,37 @@ export async function writeSubmissionReport(context: StageContext): Promise<void
         )
       : undefined;
 
-  const breasts: ReportBreast[] = [];
-  for (const row of breastTable.rows) {
+  const breasts: ReportBreast[] = breastTable.rows.map((row) => {
     const predictionId = row.prediction_id ?? "";
     const probability = row.probability === "" ? 0 : Number(row.probability);
-    const images: ReportImage[] = [];
-    for (const test of testImages.filter((t) => t.predictionId === predictionId)) {
-      const image = imageOf(imageRows.get(test.imageId), test.imageId);
-      try {
-        const thumbnail = await dicomThumbnail(await locateImage(imagesDir, test), params.thumbnailWidth);
-        image.thumbnail = { png: thumbnail.png, width: thumbnail.width, height: thumbnail.height };
-        image.imageWidth = thumbnail.imageWidth;
-        image.imageHeight = thumbnail.imageHeight;
-      } catch (error) {
-        image.error = image.error ?? (error as Error).message;
-        context.addProblem(test.imageId, `no thumbnail: ${(error as Error).message}`);
-      }
-      images.push(image);
-    }
+    const images = (tests.get(predictionId) ?? []).map((test) => imageOf(imageRows.get(test.imageId), test.imageId));
     const breast: ReportBreast = { predictionId, images, probability, decision: probability > threshold ? 1 : 0 };
     const label = labels?.get(predictionId);
     if (label !== undefined) breast.label = label;
-    breasts.push(breast);
-  }
+    return breast;
+  });
+  const selection = selectBreasts(breasts, params);
+  await attachThumbnails(
+    context,
+    selection.groups.flatMap((g) => g.breasts),
+    tests,
+    await readThumbnailIndex(predictionsDir),
+    params.thumbnailWidth,
+  );
 
+  const generatedAt = new Date().toISOString();
+  const digests = {
+    ...(context.requestDigest ? { requestDigest: context.requestDigest } : {}),
+    ...(context.request.inputDigests ? { inputDigests: context.request.inputDigests } : {}),
+  };
   const data: ReportData = {
     title: params.title,
     threshold,
     breasts,
-    generatedAt: new Date().toISOString(),
+    selection,
+    tableFile: REPORT_TABLE_FILE,
+    provenance: provenanceOf(await readModelsRecords(predictionsDir), digests, generatedAt),
+    generatedAt,
     facts: { resource: `${context.request.owner.kind}/${context.request.owner.name}` },
   };
   if (labels) {
@@ -122,14 +183,21 @@ export async function writeSubmissionReport(context: StageContext): Promise<void
       labels,
       threshold,
     );
+    const { tp, fp, tn, fn } = operatingPoint(
+      breasts.map((b) => ({ score: b.probability, label: b.label ?? 0 })),
+      threshold,
+    );
     data.metrics = {
       pF1: evaluation.pF1,
       auc: evaluation.auc,
       bestF1: evaluation.bestF1,
       bestThreshold: evaluation.bestThreshold,
-      confusion: confusion(breasts),
+      confusion: { tp, fp, tn, fn },
     };
   }
+  const table = path.join(context.outputDir, REPORT_TABLE_FILE);
+  await writeFileAtomic(table, breastTableCsv(breasts));
+  await context.addArtifact("reportTable", table);
   const file = path.join(context.outputDir, REPORT_FILE);
   await writeFileAtomic(file, renderReport(data));
   await context.addArtifact("report", file);

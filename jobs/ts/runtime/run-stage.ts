@@ -95,7 +95,7 @@ export async function runStage(
     log(`no TypeScript stage named '${name}' (known: ${Object.keys(stages).sort().join(", ") || "none"})`);
     return EXIT_PERMANENT_FAILURE;
   }
-  const context = new StageContext(request, options.storageRoot);
+  const context = new StageContext(request, options.storageRoot, digest);
   const resultFile = path.join(context.outputDir, RESULT_FILE);
   const emit = async (result: StageResult) => {
     const compact = compactResult(result);

@@ -15,6 +15,8 @@ export class StageContext {
   constructor(
     readonly request: StageRequest,
     readonly storageRoot: string,
+    /** SHA-256 of the request file's bytes (its identity, recorded in result.json); report provenance shows it. */
+    readonly requestDigest?: string,
   ) {}
 
   get outputDir(): string {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type ClassifierImage, resizeAndPad } from "../classify/classifier-input.ts";
 import type { ClassifierEnsemble } from "../classify/ensemble.ts";
 import { type PixelConversionOptions, readDicom, windowedFloat, yoloxInputRows } from "../dicom/index.ts";
+import type { ResizedView } from "../report/thumbnails.ts";
 import type { BreastRoiDetector } from "../roi/detector.ts";
 import type { RoiSelectionOptions } from "../roi/options.ts";
 import { type BreastBox, fullFrame } from "../roi/select-box.ts";
@@ -27,6 +28,11 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number, failed: number) => void;
   /** Called when ROI detection failed and the full frame was used instead (the seed does the same). */
   onWarning?: (image: TestImage, message: string) => void;
+  /**
+   * Given each image's whole view as the detector input has it (fit-resized, ~416 px), with the
+   * image's size: the report's thumbnails are made from it rather than by decoding again.
+   */
+  onResized?: (image: TestImage, view: ResizedView, rows: number, columns: number) => void;
 }
 
 function reason(error: unknown): string {
@@ -64,6 +70,7 @@ function prepareHere(models: InferenceModels, options: PredictOptions): Prepare 
     const dicom = await readDicom(await readFile(file));
     const { rows, columns } = dicom;
     const input = buildYoloxInput(yoloxInputRows(dicom), rows, columns, detector.inputHeight, detector.inputWidth);
+    options.onResized?.(image, { pixels: input.resized, ...input.fit }, rows, columns);
     const box = await findBox(models, input, rows, columns, file, image, options);
     const crop = windowedFloat(dicom, options.pixels, box);
     const canvas = resizeAndPad(crop, box.y1 - box.y0, box.x1 - box.x0, classifier.inputHeight, classifier.inputWidth);
@@ -76,6 +83,7 @@ function prepareOnWorkers(pool: PreparePool, models: InferenceModels, options: P
   const { detector, classifier } = models;
   return async (index, file, image) => {
     const loaded = await pool.load(index, file, detector.inputHeight, detector.inputWidth);
+    options.onResized?.(image, { pixels: loaded.input.resized, ...loaded.input.fit }, loaded.rows, loaded.columns);
     let box: BreastBox;
     try {
       box = await findBox(models, loaded.input, loaded.rows, loaded.columns, file, image, options);

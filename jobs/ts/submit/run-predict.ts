@@ -5,7 +5,7 @@ import type { InferenceRuntimeOptions } from "../onnx/options.ts";
 import { BreastRoiDetector } from "../roi/detector.ts";
 import type { RoiSelectionOptions } from "../roi/options.ts";
 import { CLASSIFIER_HINTS, DETECTOR_HINTS, resolveOnnxModel } from "./models.ts";
-import { predictImages } from "./predict-images.ts";
+import { type PredictOptions, predictImages } from "./predict-images.ts";
 import type { ImageResult } from "./probabilities-file.ts";
 import { shardOf, type TestImage, testImagesFromCsv } from "./test-set.ts";
 
@@ -23,6 +23,8 @@ export interface PredictRun {
   workers: number;
   onProgress?: (done: number, total: number, failed: number) => void;
   onWarning?: (image: TestImage, message: string) => void;
+  /** Each image's detector view, for thumbnails (PredictOptions.onResized). */
+  onResized?: PredictOptions["onResized"];
   /** Told which providers the sessions got, once they are open. */
   onReady?: (info: { detector: string; classifier: string; batchSize: number; images: number }) => void;
 }
@@ -54,6 +56,7 @@ export async function runPredict(run: PredictRun): Promise<ImageResult[]> {
         workers: run.workers,
         onProgress: run.onProgress,
         onWarning: run.onWarning,
+        onResized: run.onResized,
       };
       return await predictImages(images, run.images, { detector, classifier }, options);
     } finally {

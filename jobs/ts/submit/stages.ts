@@ -5,6 +5,8 @@ import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { inferenceRuntimeOptions } from "../onnx/options.ts";
 import { ModelLoadError } from "../onnx/session.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
+import { recordForReport } from "../report/predict-record.ts";
+import { ThumbnailWriter } from "../report/thumbnails.ts";
 import { roiSelectionOptions } from "../roi/options.ts";
 import { ProgressReporter, type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
 import { evaluateAgainstLabels } from "./evaluate-files.ts";
@@ -45,6 +47,8 @@ export async function predictStage(context: StageContext): Promise<void> {
     context.inputPath("engine"),
   ]);
   const { tensorrtEngineCacheDir, workers, ...runtime } = params.runtime;
+  // Thumbnails for report.html, made once here from the detector's view of each image.
+  const thumbnails = new ThumbnailWriter(context.outputDir);
   let results: Awaited<ReturnType<typeof runPredict>>;
   let progress: ProgressReporter | undefined;
   try {
@@ -56,6 +60,7 @@ export async function predictStage(context: StageContext): Promise<void> {
       ...(context.request.shard ? { shard: context.request.shard } : {}),
       roi: roiSelectionOptions(params.roi),
       workers: workers ?? cpuBudget(),
+      onResized: (image, view, rows, columns) => thumbnails.add(image.imageId, view, rows, columns),
       // Auto may have fallen back to the CPU: say where the models run.
       onReady: (info) => {
         process.stderr.write(
@@ -86,6 +91,7 @@ export async function predictStage(context: StageContext): Promise<void> {
   const file = path.join(context.outputDir, PROBABILITIES_FILE);
   await writeFileAtomic(file, probabilitiesCsv(results));
   await context.addArtifact("probabilities", file);
+  await recordForReport(context, thumbnails, detector, engine);
   context.metrics.images = results.length;
   context.metrics.failedImages = failedImages;
   for (const branch of ["yolox", "otsu", "full"] as const) {
