@@ -15,6 +15,7 @@ import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
 import { loadManifests } from "./manifests.ts";
 import type { OutputFormat } from "./output.ts";
 import { printResult } from "./output.ts";
+import { progressDisplay } from "./progress-display.ts";
 
 /** The interpreter with mammoflow_jobs: $MAMMOFLOW_PYTHON, else the project's .venv, else python3. */
 function pythonInterpreter(): string {
@@ -88,6 +89,8 @@ export async function runCommand(
       appRoot: APP_ROOT,
       python: pythonInterpreter(),
       log,
+      // Live progress of each stage: a bar where stderr is a terminal, a line every 30 s elsewhere.
+      progress: await progressDisplay(process.stderr, log),
     });
     const last = runs.at(-1);
     const ran = runs.filter((r) => r.outcome === "ran").length;

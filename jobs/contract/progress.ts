@@ -76,6 +76,12 @@ function figure(value: number): string {
  * `train-fold: epoch 2/4, step 300/1000, loss 0.421, 12.5 steps/s, ETA 1h02m, val pF1 0.451`.
  */
 export function progressSummary(event: StageProgress): string {
+  const shard = event.shard ? ` shard ${event.shard.index + 1}/${event.shard.count}` : "";
+  return `${event.stage}${shard}: ${progressDetails(event)}`;
+}
+
+/** The summary without the stage's name, for a display that names the stage already. */
+export function progressDetails(event: StageProgress): string {
   const parts: string[] = [];
   if (event.epoch !== undefined) parts.push(`epoch ${event.epoch}${event.epochs ? `/${event.epochs}` : ""}`);
   if (event.step !== undefined) parts.push(`step ${event.step}${event.steps !== undefined ? `/${event.steps}` : ""}`);
@@ -90,6 +96,5 @@ export function progressSummary(event: StageProgress): string {
   if (event.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(event.etaSeconds)}`);
   if (event.pF1 !== undefined) parts.push(`val pF1 ${figure(event.pF1)}`);
   if (event.ap !== undefined) parts.push(`val AP ${figure(event.ap)}`);
-  const shard = event.shard ? ` shard ${event.shard.index + 1}/${event.shard.count}` : "";
-  return `${event.stage}${shard}: ${parts.join(", ")}`;
+  return parts.join(", ");
 }

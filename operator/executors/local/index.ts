@@ -1,3 +1,9 @@
 export { hostHasGpu } from "./gpu.ts";
-export { executeLocalRun, type LocalExecutorOptions, LocalStageError, type StageRun } from "./local-executor.ts";
+export {
+  executeLocalRun,
+  type LocalExecutorOptions,
+  LocalStageError,
+  type ProgressDisplay,
+  type StageRun,
+} from "./local-executor.ts";
 export { LOCAL_NAMESPACE, LocalPlanError, type LocalStep, planLocalRun, type WithoutGpu } from "./local-plan.ts";

@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
+import { writeSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
 import { writeFileAtomic } from "../../../jobs/contract/files.ts";
+import { progressOfLine, type StageProgress } from "../../../jobs/contract/progress.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { StageResult } from "../../../jobs/contract/result.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
@@ -17,6 +19,15 @@ export interface LocalExecutorOptions {
   /** Python interpreter with mammoflow_jobs installed. */
   python: string;
   log: (line: string) => void;
+  /** Shows a running stage's progress events (a bar on a terminal, periodic lines elsewhere). */
+  progress?: ProgressDisplay;
+}
+
+/** Where a running stage's progress goes: started with the stage, stopped before its outcome is logged. */
+export interface ProgressDisplay {
+  start(label: string): void;
+  update(event: StageProgress): void;
+  stop(): void;
 }
 
 export interface StageRun {
@@ -62,14 +73,33 @@ async function tail(file: string, lines: number): Promise<string> {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-async function runProcess(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Runs the stage with its stdout and stderr appended to its log file; the stderr lines also go
+ * through `onLine` on the way (the progress events the runner shows live).
+ */
+async function runProcess(
+  command: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+): Promise<number> {
   const log = await open(logFile, "a");
   try {
     await log.write(`\n$ ${[command, ...args].join(" ")}\n`);
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(command, args, { stdio: ["ignore", log.fd, log.fd], env });
+      const child = spawn(command, args, { stdio: ["ignore", log.fd, "pipe"], env });
       child.on("error", reject);
-      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      // The pipe's last bytes arrive before "close" (not always before "exit").
+      child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      let partial = "";
+      child.stderr?.setEncoding("utf8");
+      child.stderr?.on("data", (chunk: string) => {
+        writeSync(log.fd, chunk);
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) onLine(line);
+      });
     });
   } finally {
     await log.close();
@@ -108,19 +138,30 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
             `${label} has not run with these settings (no matching ${path.join(folder, RESULT_FILE)}); run ${resource} first (without --only)`,
           );
         }
-        options.log(`[${index}/${total}] ${label}: running`);
+        const logFile = path.join(folder, LOG_FILE);
+        options.log(`[${index}/${total}] ${label}: running, log ${logFile}`);
         await writeFileAtomic(requestFile, text);
         const [command, args] = commandOf(request, requestFile, options);
-        const logFile = path.join(folder, LOG_FILE);
-        const code = await runProcess(command, args, logFile, {
-          ...process.env,
-          MAMMOFLOW_STORAGE_ROOT: options.storageRoot,
-          // Inputs may reach the installation's assets/ through the links `--link-assets` makes
-          // (docs/decisions/0006-input-links-stay-in-the-storage-root.md); a user's own roots stay.
-          MAMMOFLOW_READ_ONLY_ROOTS: [process.env.MAMMOFLOW_READ_ONLY_ROOTS, path.join(options.appRoot, "assets")]
-            .filter((entry) => entry !== undefined && entry !== "")
-            .join(":"),
-        });
+        const showProgress = (line: string) => {
+          const event = progressOfLine(line);
+          if (event) options.progress?.update(event);
+        };
+        options.progress?.start(`[${index}/${total}] ${label}`);
+        const code = await runProcess(
+          command,
+          args,
+          logFile,
+          {
+            ...process.env,
+            MAMMOFLOW_STORAGE_ROOT: options.storageRoot,
+            // Inputs may reach the installation's assets/ through the links `--link-assets` makes
+            // (docs/decisions/0006-input-links-stay-in-the-storage-root.md); a user's own roots stay.
+            MAMMOFLOW_READ_ONLY_ROOTS: [process.env.MAMMOFLOW_READ_ONLY_ROOTS, path.join(options.appRoot, "assets")]
+              .filter((entry) => entry !== undefined && entry !== "")
+              .join(":"),
+          },
+          showProgress,
+        ).finally(() => options.progress?.stop());
         const result = await completedResult(folder, sha256Hex(text));
         if (code !== 0 || !result) {
           throw new LocalStageError(
