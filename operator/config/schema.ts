@@ -95,6 +95,13 @@ export const MammoflowConfig = z.object({
       retryPeriodSeconds: z.int().min(1).default(2).describe("How often the Lease is acquired or renewed."),
       workers: z.int().min(1).max(64).default(4).describe("Concurrent reconciles per kind."),
       resyncSeconds: z.int().min(0).default(600),
+      progressSeconds: z
+        .int()
+        .min(0)
+        .default(30)
+        .describe(
+          "How often a running stage's latest progress event is read from its pod's log into the resource's status (so at most one status write per resource per period); 0 turns it off.",
+        ),
     })
     .prefault({}),
 });

@@ -5,7 +5,7 @@ import { observeJob } from "../executors/kubernetes/observe.ts";
 import type { StageObservation } from "../pipeline/observation.ts";
 import { stageDigest } from "../pipeline/request-digest.ts";
 import type { StagePlan } from "../pipeline/stage-plan.ts";
-import type { Caches, JobObject } from "./caches.ts";
+import type { Caches, JobObject, PodObject } from "./caches.ts";
 
 export interface StageObserving {
   /** Whether this replica deleted the Job (the cache may show it a moment longer). */
@@ -13,6 +13,8 @@ export interface StageObserving {
   /** The Job's Events; read only for a running Job without pods (quota, webhook refusals). */
   events: (job: JobObject) => Promise<CoreV1Event[]>;
   now: () => number;
+  /** The progress words of a running stage from its pods' logs (stage-progress.ts); absent: not read. */
+  progress?: { of: (pods: readonly PodObject[]) => string | undefined; intervalMs: number };
 }
 
 export interface StageObservations {
@@ -56,7 +58,17 @@ export async function observeStages(
       result.recheckAfterMs = Math.min(result.recheckAfterMs ?? after, after);
     }
     const explain = podless && podlessLongEnough(job, observing.now());
-    result.observations[plan.id] = observeJob(job, pods, explain ? await observing.events(job) : []);
+    const observation = observeJob(job, pods, explain ? await observing.events(job) : []);
+    if (observing.progress && observation.phase === "Running" && !observation.reason && !observation.held) {
+      const words = observing.progress.of(pods);
+      if (words) observation.progress = words;
+      // Pods write progress without an event the informers see: look again in an interval.
+      result.recheckAfterMs = Math.min(
+        result.recheckAfterMs ?? observing.progress.intervalMs,
+        observing.progress.intervalMs,
+      );
+    }
+    result.observations[plan.id] = observation;
     result.jobs[plan.id] = job;
   }
   return result;

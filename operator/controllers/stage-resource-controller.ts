@@ -1,5 +1,6 @@
 import { retryRequest } from "../api/annotations.ts";
 import { stageJobName } from "../executors/kubernetes/names.ts";
+import { PROGRESS_LOG_QUERY } from "../executors/kubernetes/pod-progress.ts";
 import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
@@ -12,7 +13,7 @@ import { type ControllerContext, splitKey } from "./context.ts";
 import { DeletedJobs } from "./deleted-jobs.ts";
 import { viewDependencies } from "./dependency-views.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
-import { kindType } from "./resource-types.ts";
+import { kindType, POD_TYPE } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
 import {
   deleteFailedJob,
@@ -22,8 +23,21 @@ import {
   startStage,
 } from "./stage-actions.ts";
 import { observeStages } from "./stage-observations.ts";
+import { StagePodProgress } from "./stage-progress.ts";
 import { StartExpectations } from "./start-expectations.ts";
 import { WrittenStatus } from "./written-status.ts";
+
+/** Reads running stages' progress from their pods' logs, every `operator.progressSeconds` (0: never). */
+function podProgress(context: ControllerContext): StagePodProgress | undefined {
+  const seconds = context.config.operator.progressSeconds;
+  if (seconds === 0) return undefined;
+  const read = (namespace: string, pod: string) =>
+    context.client.text(resourcePath(POD_TYPE, namespace, pod, "log"), PROGRESS_LOG_QUERY, PROGRESS_READ_TIMEOUT_MS);
+  return new StagePodProgress(read, seconds * 1000, () => context.now().getTime());
+}
+
+/** A log read that takes longer is dropped (tried again next interval): its node is in trouble. */
+const PROGRESS_READ_TIMEOUT_MS = 5_000;
 
 /**
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
@@ -35,6 +49,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
   const expectations = new StartExpectations();
   const deleted = new DeletedJobs();
   const written = new WrittenStatus<ResourceStatus>();
+  const progress = podProgress(context);
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
     const resource = context.caches.kind(kind).get(namespace, name);
@@ -62,6 +77,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       deleted: (uid) => deleted.has(uid),
       events: (job) => failedCreateEvents(context, job),
       now: () => context.now().getTime(),
+      ...(progress ? { progress: { of: (pods) => progress.progressOf(pods), intervalMs: progress.intervalMs } } : {}),
     });
     const retry = retryRequest(resource.metadata.annotations);
     const input: StagesInput = {

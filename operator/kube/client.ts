@@ -208,6 +208,37 @@ export class KubeClient {
     return this.request<T>("GET", path);
   }
 
+  /**
+   * A GET whose answer is text, not JSON: a pod's log (`pods/NAME/log`). Bounded by the query's
+   * limits (tailLines, limitBytes) and by `timeoutMs`: a node that does not answer costs no more.
+   */
+  async text(path: string, query: Query, timeoutMs: number): Promise<string> {
+    const requestOptions = await this.open("GET", withQuery(path, query), { Accept: "text/plain" }, timeoutMs);
+    this.count("get");
+    return new Promise<string>((resolve, reject) => {
+      const req = https.request(requestOptions, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(text);
+          let s: { reason?: string; message?: string } = {};
+          try {
+            s = JSON.parse(text);
+          } catch {
+            s = { message: text.slice(0, 512) };
+          }
+          reject(new KubeApiError(status, s.reason ?? "Unknown", s.message ?? `GET ${path}: HTTP ${status}`));
+        });
+      });
+      req.on("timeout", () => req.destroy(new Error(`GET ${path}: timed out`)));
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
   list<T>(path: string, query: Query = {}): Promise<KubeList<T>> {
     return this.request<KubeList<T>>("GET", path, { query, verb: "list" });
   }

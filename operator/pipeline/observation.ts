@@ -37,6 +37,11 @@ export interface StageObservation {
   /** Reason of a failure (e.g. PodFailurePolicy, BackoffLimitExceeded) or of a wait. */
   reason?: string;
   message?: string;
+  /**
+   * The latest progress of a running stage, in words (jobs/contract/progress.ts progressSummary):
+   * from the stage's log, read by the executor. The status shows it while nothing else is said.
+   */
+  progress?: string;
   /** Results of the finished shards (one entry, shard undefined, for unsharded stages). */
   results: { shard?: number; result: CompactResult }[];
 }

@@ -142,7 +142,11 @@ function stageStatus(plan: StagePlan, digest: string, observation: StageObservat
     ...(observation.runName ? { jobName: observation.runName } : {}),
     ...(observation.startedAt ? { startedAt: observation.startedAt } : {}),
     ...(observation.finishedAt ? { finishedAt: observation.finishedAt } : {}),
-    ...(observation.message ? { message: observation.message.slice(0, 4096) } : {}),
+    ...(observation.message
+      ? { message: observation.message.slice(0, 4096) }
+      : observation.progress
+        ? { message: observation.progress.slice(0, 4096) }
+        : {}),
     requestDigest: digest,
   };
 }
@@ -361,9 +365,15 @@ function decideStages(input: StagesInput): Decision {
         observation?.phase === "Running" && observation.reason && !observation.held && !supersede.includes(plan.id),
     );
   let reason = waiting?.observation?.reason ?? "StagesRunning";
+  // A running stage's latest progress event (read from its log) says how far it is.
+  const live = input.plans
+    .map((plan) => input.observations[plan.id])
+    .find((observation) => observation?.phase === "Running" && observation.progress !== undefined);
   let message = waiting
     ? `${progress}; stage ${waiting.plan.id} waits: ${waiting.observation?.reason}: ${waiting.observation?.message ?? ""}`
-    : progress;
+    : live
+      ? `${progress}: ${live.progress}`
+      : progress;
   if (replacing && !waiting) {
     reason = "ReplacingStage";
     message = `${progress}; stage ${replacing.id} starts for its new request once the Job of its previous request is deleted`;
