@@ -41,16 +41,21 @@ async function linkBundledAssets(storageRoot: string, log: (line: string) => voi
   }
 }
 
-/** The `Kind/name` of the resources whose manifest sets the ensemble engine's export.tensorRT itself. */
+/**
+ * The `Kind/name` of the resources whose manifest sets a TensorRT switch itself: the ensemble
+ * engine's export.tensorRT (a Reproduction's also builds its detector's engine) or a
+ * RoiDetectorTraining's tensorRT.
+ */
 function engineAsked(resources: readonly ParsedResource[], written: ReadonlyMap<ParsedResource, unknown>): Set<string> {
   const asked = new Set<string>();
   for (const parsed of resources) {
     const spec = (written.get(parsed) as { spec?: Record<string, unknown> } | undefined)?.spec;
     // A Reproduction carries its EngineBuild's settings under spec.engine.
     const settings = (parsed.kind.kind === "Reproduction" ? spec?.engine : spec) as
-      | { export?: { tensorRT?: unknown } }
+      | { export?: { tensorRT?: unknown }; tensorRT?: unknown }
       | undefined;
-    if (settings?.export?.tensorRT !== undefined) asked.add(`${parsed.kind.kind}/${parsed.resource.metadata.name}`);
+    const switched = parsed.kind.kind === "RoiDetectorTraining" ? settings?.tensorRT : settings?.export?.tensorRT;
+    if (switched !== undefined) asked.add(`${parsed.kind.kind}/${parsed.resource.metadata.name}`);
   }
   return asked;
 }

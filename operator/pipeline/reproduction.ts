@@ -33,12 +33,17 @@ export function reproductionChildren(namespace: string, name: string, spec: Spec
     // Always stated, false included, so that resuming the reproduction is a change its children see.
     spec: { ...childSpec, placement: spec.placement, suspend: spec.suspend },
   });
+  // engine.export.tensorRT builds both engines the seed ran (docs/seed-pipeline.md#stages: J2/J2'
+  // a TensorRT engine of the detector, fp16 batch 1; J7 the ensemble's): one switch, so the local
+  // runner without a GPU leaves both out by the same rule.
+  const tensorRT = spec.engine.export.tensorRT;
   const detector =
     spec.mode === "FullReproduce"
-      ? child("RoiDetectorTraining", "detector", { source: "Train", training: spec.detector.training })
+      ? child("RoiDetectorTraining", "detector", { source: "Train", training: spec.detector.training, tensorRT })
       : child("RoiDetectorTraining", "detector", {
           source: "Trained",
           checkpoint: `${spec.trainedAssets}/yolox_nano_416_roi_torch.pth`,
+          tensorRT,
         });
   const engineSettings = { model: spec.classifier.model, export: spec.engine.export };
   const submission = child("Submission", "submission", {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
 import { CvSplit, DatasetSource, seedDatasetSources } from "../settings/datasets.ts";
+import { CropDetectorRuntime } from "../settings/detector-precision.ts";
 import { PixelConversion } from "../settings/pixels.ts";
 import { RoiSelection } from "../settings/roi.ts";
 import { BaseStatus } from "../status.ts";
@@ -13,7 +14,9 @@ import { defineKind, stageJobSuffix } from "./define.ts";
  */
 export const ClassificationDatasetSpec = z
   .object({
-    detector: LocalRef.describe("The RoiDetectorTraining whose ONNX detector crops the breasts."),
+    detector: LocalRef.describe(
+      "The RoiDetectorTraining whose detector crops the breasts (its fp16 TensorRT engine's folder when it built one, else its ONNX export).",
+    ),
     datasets: z
       .array(DatasetSource)
       .min(1)
@@ -24,6 +27,7 @@ export const ClassificationDatasetSpec = z
       )
       .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
     roi: defaulted(RoiSelection),
+    runtime: defaulted(CropDetectorRuntime),
     pixels: defaulted(PixelConversion),
     cvSplit: defaulted(CvSplit),
     shards: z

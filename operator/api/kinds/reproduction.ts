@@ -88,7 +88,9 @@ export const ReproductionSpec = withInvariants(
       engine: defaulted(
         z
           .object({ selection: defaulted(ReproductionSelection), export: defaulted(EnsembleExport) })
-          .describe("Checkpoint selection and export settings."),
+          .describe(
+            "Checkpoint selection and export settings. export.tensorRT also builds the detector's fp16 TensorRT engine (batch 1), as the seed did, which the dataset crops and the submission then read.",
+          ),
       ),
       submission: defaulted(
         SubmissionSpec.omit({ detector: true, engine: true, placement: true, suspend: true }).describe(

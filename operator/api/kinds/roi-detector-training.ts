@@ -27,7 +27,7 @@ export const RoiDetectorTrainingSpec = withInvariants(
         .boolean()
         .default(false)
         .describe(
-          "Also build an fp16 TensorRT engine (batch 1) on the pool's GPU type, as the seed did. ONNX is always written.",
+          "Also build an fp16 TensorRT engine (batch 1) on the pool's GPU type, as the seed did (stage build-engine, as the classifier's engine). ONNX is always written; ClassificationDatasets and Submissions read the detector from the engine's folder when it is built.",
         ),
       placement: defaulted(Placement),
       suspend: Suspend,

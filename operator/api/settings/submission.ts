@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { StoragePath } from "../common.ts";
+import { withInvariants } from "../rules.ts";
+import { DetectorPrecision, detectorPrecisionRunsOn, EXECUTION_PROVIDERS } from "./detector-precision.ts";
 
 /** The images to score (competition layout: test.csv + {patient_id}/{image_id}.dcm). */
 export const TestSet = z
@@ -44,19 +46,23 @@ export const Aggregation = z
   .describe("Aggregation of image probabilities into breast predictions.");
 export type Aggregation = z.infer<typeof Aggregation>;
 
-export const InferenceRuntime = z
-  .object({
-    executionProvider: z
-      .enum(["Auto", "Cpu", "Cuda", "TensorRT"])
-      .default("Auto")
-      .describe("ONNX Runtime execution provider. Auto picks TensorRT, then CUDA, when the pod has a GPU, else CPU."),
-    batchSize: z.int().min(1).max(256).default(2).describe("Classifier batch size (the seed used 2)."),
-    shards: z
-      .int()
-      .min(1)
-      .max(1000)
-      .default(1)
-      .describe("Parallel shards of the predict stage (an Indexed Job's completions)."),
-  })
-  .describe("How inference runs.");
+export const InferenceRuntime = withInvariants(
+  z
+    .object({
+      executionProvider: z
+        .enum(EXECUTION_PROVIDERS)
+        .default("Auto")
+        .describe("ONNX Runtime execution provider. Auto picks TensorRT, then CUDA, when the pod has a GPU, else CPU."),
+      detectorPrecision: DetectorPrecision,
+      batchSize: z.int().min(1).max(256).default(2).describe("Classifier batch size (the seed used 2)."),
+      shards: z
+        .int()
+        .min(1)
+        .max(1000)
+        .default(1)
+        .describe("Parallel shards of the predict stage (an Indexed Job's completions)."),
+    })
+    .describe("How inference runs."),
+  [detectorPrecisionRunsOn("the predict stage")],
+);
 export type InferenceRuntime = z.infer<typeof InferenceRuntime>;

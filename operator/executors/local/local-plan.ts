@@ -31,9 +31,12 @@ interface Node {
 
 /** How the local runner plans on a machine without a GPU (absent: as on a GPU machine). */
 export interface WithoutGpu {
-  /** Resources (`Kind/name` of the manifests) whose manifest sets the engine's `export.tensorRT` itself. */
+  /**
+   * Resources (`Kind/name` of the manifests) whose manifest asks for TensorRT engines itself: an
+   * EngineBuild's or a Reproduction's `export.tensorRT`, a RoiDetectorTraining's `tensorRT`.
+   */
   engineAsked: ReadonlySet<string>;
-  /** Told once per EngineBuild whose TensorRT engine is left out. */
+  /** Told once per EngineBuild or RoiDetectorTraining whose TensorRT engine is left out. */
   note: (line: string) => void;
 }
 
@@ -106,19 +109,35 @@ function closureOf(target: Node, nodes: Node[]): Set<string> {
   return needed;
 }
 
+/** Where each kind that builds a TensorRT engine keeps its switch, read from and written to its spec. */
+const ENGINE_SWITCHES: Record<string, { field: string; get: (spec: Spec) => unknown; off: (spec: Spec) => Spec }> = {
+  EngineBuild: {
+    field: "export.tensorRT",
+    get: (spec) => (spec.export as { tensorRT?: boolean } | undefined)?.tensorRT,
+    off: (spec) => ({ ...spec, export: { ...(spec.export as object), tensorRT: false } }),
+  },
+  RoiDetectorTraining: {
+    field: "tensorRT",
+    get: (spec) => spec.tensorRT,
+    off: (spec) => ({ ...spec, tensorRT: false }),
+  },
+};
+
 /**
  * Without a GPU, an engine nobody asked for is not built: TensorRT needs one, and ONNX Runtime runs
- * the exported ONNX model on the CPU (a Submission's Auto provider picks the CPU there). The
- * default of export.tensorRT (true) is for the cluster's GPU pools; a manifest that sets it keeps it.
+ * the exported ONNX model on the CPU (a Submission's Auto provider picks the CPU there, and the
+ * detector's Auto precision then float32). One rule for the ensemble's and the detector's engine:
+ * the default of a Reproduction's export.tensorRT (true) is for the cluster's GPU pools; a manifest
+ * that sets the switch itself keeps it.
  */
 function withoutUnaskedEngine(node: Node, withoutGpu: WithoutGpu | undefined): Spec {
-  const exported = node.spec.export as { tensorRT?: boolean } | undefined;
-  if (!withoutGpu || node.kind !== "EngineBuild" || !exported?.tensorRT || withoutGpu.engineAsked.has(node.origin))
+  const engine = ENGINE_SWITCHES[node.kind];
+  if (!withoutGpu || !engine || engine.get(node.spec) !== true || withoutGpu.engineAsked.has(node.origin))
     return node.spec;
   withoutGpu.note(
-    `no GPU: ${keyOf(node.kind, node.name)} stays ONNX on the CPU (set export.tensorRT: true to build a TensorRT engine)`,
+    `no GPU: ${keyOf(node.kind, node.name)} stays ONNX on the CPU (set ${engine.field}: true to build a TensorRT engine)`,
   );
-  return { ...node.spec, export: { ...exported, tensorRT: false } };
+  return engine.off(node.spec);
 }
 
 /**

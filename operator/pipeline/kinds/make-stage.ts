@@ -7,6 +7,11 @@ export interface StageOptions {
   inputs?: Record<string, string>;
   parameters?: Record<string, unknown>;
   shards?: number;
+  /**
+   * Whether its pods get the pool's GPUs when the catalogue's default does not fit the request
+   * (prepare-dataset runs its detector on a GPU provider only when asked).
+   */
+  gpu?: boolean;
 }
 
 /** A stage of `resource`: its folder from the layout, GPUs only where the catalogue says so. */
@@ -23,7 +28,7 @@ export function makeStage(
     id,
     stage,
     shards: catalogue.sharded ? (options.shards ?? 1) : 1,
-    gpusPerPod: catalogue.gpu ? placement.gpusPerPod : 0,
+    gpusPerPod: (options.gpu ?? catalogue.gpu) ? placement.gpusPerPod : 0,
     gpuPool: placement.gpuPool,
     ...(resources ? { resources } : {}),
     inputs: options.inputs ?? {},
@@ -41,4 +46,13 @@ export function dependencyStageDir(
   const dir = dependencies.get(role)?.[stageId];
   if (!dir) throw new Error(`dependency ${role} has no stage ${stageId}`);
   return dir;
+}
+
+/**
+ * The folder a dependency's model is deployed from: its TensorRT engine's (build-engine, which
+ * also holds the ONNX model it was built from) when it built one, else its ONNX export. The
+ * classifier ensemble (EngineBuild) and the ROI detector (RoiDetectorTraining) are read alike.
+ */
+export function deployableModelDir(dependencies: ReadonlyMap<string, Record<string, string>>, role: string): string {
+  return dependencies.get(role)?.["build-engine"] ?? dependencyStageDir(dependencies, role, "export-onnx");
 }

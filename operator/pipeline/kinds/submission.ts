@@ -2,16 +2,10 @@ import { engineBuildKind } from "../../api/kinds/engine-build.ts";
 import { roiDetectorTrainingKind } from "../../api/kinds/roi-detector-training.ts";
 import { type Submission, submissionKind } from "../../api/kinds/submission.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
-import { dependencyStageDir, makeStage } from "./make-stage.ts";
+import { deployableModelDir, makeStage } from "./make-stage.ts";
 import { registerKind } from "./registered-kind.ts";
 
 type Spec = Submission["spec"];
-
-/** The engine's deployable model: the TensorRT engine when it built one, else the ONNX model. */
-function engineDir(dependencies: ReadonlyMap<string, Record<string, string>>): string {
-  const engine = dependencies.get("engine") ?? {};
-  return engine["build-engine"] ?? dependencyStageDir(dependencies, "engine", "export-onnx");
-}
 
 /** predict (sharded over runtime.shards) then aggregate into submission.csv. */
 export function planSubmission(
@@ -21,8 +15,10 @@ export function planSubmission(
 ): StagePlan[] {
   const predict = makeStage(resource, spec.placement, "predict", "predict", {
     inputs: {
-      detector: dependencyStageDir(dependencies, "detector", "export-onnx"),
-      engine: engineDir(dependencies),
+      // Both models from their TensorRT engine's folder when one was built (the seed's J8 ran the
+      // detector's fp16 engine and the ensemble's fp32 one), else from their ONNX export.
+      detector: deployableModelDir(dependencies, "detector"),
+      engine: deployableModelDir(dependencies, "engine"),
       csv: spec.testSet.csv,
       images: spec.testSet.images,
     },

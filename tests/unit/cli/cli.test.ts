@@ -255,9 +255,10 @@ describe("mammoflow CLI", () => {
     );
   });
 
-  it("run of the trained sample without a GPU plans no TensorRT build and says so in one line", async () => {
+  it("run of the trained sample without a GPU plans no TensorRT build and says so in one line per engine", async () => {
     const storage = await mkdtemp(path.join(tmpdir(), "mammoflow-cli-"));
     const note =
+      "no GPU: RoiDetectorTraining/rsna-trained-detector stays ONNX on the CPU (set tensorRT: true to build a TensorRT engine)\n" +
       "no GPU: EngineBuild/rsna-trained-engine stays ONNX on the CPU (set export.tensorRT: true to build a TensorRT engine)\n";
     // An empty storage root: the plan is made (and the note said), then the missing checkpoints stop the run.
     const cpu = await mammoflowWith(

@@ -60,7 +60,7 @@ describe("local run plan", () => {
     );
   });
 
-  it("without a GPU, the trained Reproduction's engine stays ONNX on the CPU and says so once", () => {
+  it("without a GPU, the trained Reproduction's engines stay ONNX on the CPU and it says so once for each", () => {
     const trained = parse("Reproduction", "rsna-trained", { mode: "Trained" });
     const notes: string[] = [];
     const steps = planLocalRun([trained], { withoutGpu: { engineAsked: new Set(), note: (l) => notes.push(l) } });
@@ -68,6 +68,7 @@ describe("local run plan", () => {
       list.find((s) => s.resource.kind === "EngineBuild")?.stages.map((p) => p.id);
     expect(engineStages(steps)).toEqual(["export-onnx"]);
     expect(notes).toEqual([
+      "no GPU: RoiDetectorTraining/rsna-trained-detector stays ONNX on the CPU (set tensorRT: true to build a TensorRT engine)",
       "no GPU: EngineBuild/rsna-trained-engine stays ONNX on the CPU (set export.tensorRT: true to build a TensorRT engine)",
     ]);
     // On a GPU machine (no withoutGpu) the default builds the engine, as on the cluster.
@@ -77,7 +78,7 @@ describe("local run plan", () => {
       withoutGpu: { engineAsked: new Set(["Reproduction/rsna-trained"]), note: (l) => notes.push(l) },
     });
     expect(engineStages(asked)).toEqual(["export-onnx", "build-engine"]);
-    expect(notes).toHaveLength(1);
+    expect(notes).toHaveLength(2);
   });
 
   it("passes training.device to the training stages as written, and nothing when absent (the default Cuda)", () => {
