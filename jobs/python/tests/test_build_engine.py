@@ -27,6 +27,7 @@ from mammoflow_jobs.engines.tensorrt import (
     ort_tensorrt_options,
 )
 from mammoflow_jobs.engines.tensorrt_build import fp16_onnx
+from mammoflow_jobs.models.yolox_nano import build_yolox_nano
 from mammoflow_jobs.runner import run_stage
 from mammoflow_jobs.stages import STAGES
 
@@ -386,3 +387,49 @@ def test_without_tensorrt_build_engine_fails_permanently_naming_the_package(
     error = json.loads((storage / "engine/result.json").read_text())["error"]
     assert error["reason"] == "BadRequest"
     assert "'tensorrt' (tensorrt-cu13)" in error["message"] and "GPU stage image" in error["message"]
+
+
+def test_detector_engine_as_the_plan_asks_builds_the_seeds_fp16_batch1_engine_with_mock_tensorrt(
+    storage, write_request, monkeypatch
+):
+    """RoiDetectorTraining's build-engine request (operator/pipeline/kinds/roi-detector-training.ts:
+    the export-onnx folder of the detector, export Fp16 batch 1/1/1) builds what the seed ran
+    (docs/seed-pipeline.md#detector-output): one fp16 engine, batch 1, from the float16 graph with
+    float32 input and output; the folder keeps detector.onnx, which predict and prepare-dataset open."""
+    torch.manual_seed(0)
+    (storage / "ckpt").mkdir()
+    torch.save({"model": build_yolox_nano().state_dict()}, storage / "ckpt/best_ckpt.pth")
+    export = make_request(
+        "export-onnx",
+        inputs={"checkpoint": "ckpt"},
+        parameters={"model": "yolox-nano", "inputSize": 256},
+        outputDir="export",
+    )
+    assert run_stage(STAGES, "export-onnx", write_request(export), storage) == 0
+    trt = mock_tensorrt()
+    monkeypatch.setattr(
+        "mammoflow_jobs.stages.build_engine.gpu_availability", lambda _cuda: gpu_availability(True, {}, [])
+    )
+    monkeypatch.setitem(sys.modules, "tensorrt", trt)
+    request = make_request(
+        "build-engine",
+        inputs={"onnx": "export"},
+        parameters={"export": {"precision": "Fp16", "minBatch": 1, "optBatch": 1, "maxBatch": 1}, "gpuType": "a100"},
+        outputDir="engine",
+    )
+    assert run_stage(STAGES, "build-engine", write_request(request), storage) == 0
+    assert trt.calls[-2:] == [
+        ("add_optimization_profile", ("images", (1, 3, 256, 256), (1, 3, 256, 256), (1, 3, 256, 256))),
+        ("build_serialized_network", ["images"]),
+    ]
+    (parsed,) = trt.parsed
+    model = onnx.load_from_string(parsed)
+    weights = [t for t in model.graph.initializer if t.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16)]
+    assert weights and all(t.data_type == onnx.TensorProto.FLOAT16 for t in weights)
+    io_types = {v.name: v.type.tensor_type.elem_type for v in [*model.graph.input, *model.graph.output]}
+    assert io_types == {"images": onnx.TensorProto.FLOAT, "output": onnx.TensorProto.FLOAT}
+    out = storage / "engine"
+    (engine,) = json.loads((out / "engines.json").read_text())["engines"]
+    assert engine["engine"] == "detector_a100_fp16_batch1.engine" and engine["settings"]["fp16"] is True
+    assert (out / "detector_a100_fp16_batch1.engine").is_file()
+    assert sorted(p.name for p in out.glob("*.onnx")) == ["detector.onnx"]

@@ -9,6 +9,11 @@ export interface CropSettings {
   roi: Record<string, unknown>;
   /** SHA-256 of the detector ONNX, or null for the full frame. */
   detectorSha256: string | null;
+  /**
+   * Present only when the detector ran as an fp16 TensorRT engine, whose boxes can differ from the
+   * float32 graph's; absent for float32, so folders cropped before the field existed stay valid.
+   */
+  detectorPrecision?: "Fp16";
 }
 
 export const cropSettingsFile = (root: string) => path.join(root, "crop-settings.json");

@@ -23,6 +23,14 @@ export const PrepareDatasetParameters = z
     datasets: z.array(DatasetSourceParameter).min(1),
     pixels: PixelParameters.default({}),
     roi: RoiParameters.default({}),
+    // The API's CropDetectorRuntime (operator/api/settings/detector-precision.ts): where the detector runs.
+    runtime: z
+      .object({
+        executionProvider: z.enum(["Auto", "Cpu", "Cuda", "TensorRT"]),
+        detectorPrecision: z.enum(["Auto", "Fp32", "Fp16"]),
+      })
+      .partial()
+      .default({}),
     // 0: any bad image or label row stops the stage, as the seed; above 0 is the explicit tolerance.
     maxErrorFraction: z.number().min(0).max(1).default(0),
     merge: z.boolean().default(false),

@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { pixelConversionOptions } from "../dicom/index.ts";
+import { ExecutionProviderUnavailable, PrecisionUnsupported } from "../onnx/session.ts";
 import { roiSelectionOptions } from "../roi/index.ts";
 import {
   ProgressReporter,
@@ -59,16 +60,36 @@ async function detectorModel(ctx: StageContext): Promise<string | undefined> {
   }
 }
 
-/** Refuses to reuse crops a request with other pixel, ROI or detector settings made in this folder. */
+/** The request's detector on its provider; a provider or precision it cannot have fails the request. */
+async function openDetector(model: string, parameters: PrepareDatasetParameters) {
+  try {
+    return await openRoiFinder(model, parameters.roi, parameters.runtime);
+  } catch (error) {
+    if (error instanceof PrecisionUnsupported) {
+      throw new StageFailure("BadRequest", `parameters.runtime.detectorPrecision: ${error.message}`);
+    }
+    if (error instanceof ExecutionProviderUnavailable) {
+      throw new StageFailure("BadRequest", `parameters.runtime.executionProvider: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Refuses to reuse crops a request with other pixel, ROI or detector settings made in this folder;
+ * `fp16`: how the detector opened (Auto precision depends on the provider the pod got).
+ */
 async function claimCrops(
   root: string,
   parameters: PrepareDatasetParameters,
   model: string | undefined,
+  fp16: boolean,
 ): Promise<void> {
   const settings: CropSettings = {
     pixels: { ...pixelConversionOptions(parameters.pixels) },
     roi: { ...roiSelectionOptions(parameters.roi) },
     detectorSha256: model === undefined ? null : await sha256File(model),
+    ...(fp16 ? { detectorPrecision: "Fp16" as const } : {}),
   };
   const other = await claimCropSettings(root, settings);
   if (other) {
@@ -108,12 +129,17 @@ async function runShard(
   const shard = ctx.request.shard ?? { index: 0, count: 1 };
   const slice = shardSlice(items, shard);
   const model = await detectorModel(ctx);
-  await claimCrops(root, parameters, model);
-  const { finder, close } = model
-    ? await openRoiFinder(model, parameters.roi)
-    : { finder: fullFrameFinder, close: async () => {} };
+  const { finder, fp16, close } = model
+    ? await openDetector(model, parameters)
+    : { finder: fullFrameFinder, fp16: false, close: async () => {} };
+  try {
+    await claimCrops(root, parameters, model, fp16);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   process.stderr.write(
-    `prepare-dataset shard ${shard.index}/${shard.count}: ${slice.length} images; ${describeActiveDecoders({ threads: true })}\n`,
+    `prepare-dataset shard ${shard.index}/${shard.count}: ${slice.length} images; detector ${model ? (fp16 ? "fp16" : "fp32") : "none (full frame)"}; ${describeActiveDecoders({ threads: true })}\n`,
   );
   let records: ImageRecord[];
   try {

@@ -1,9 +1,16 @@
 import * as ort from "onnxruntime-node";
 import type { InferenceRuntimeOptions } from "../onnx/options.ts";
-import { inputImageSize, openSession, type ResolvedProvider } from "../onnx/session.ts";
+import {
+  ExecutionProviderUnavailable,
+  inputImageSize,
+  type LoadedSession,
+  openSession,
+  type ResolvedProvider,
+} from "../onnx/session.ts";
 import { loadOpenCv, type OpenCv } from "./opencv.ts";
 import type { RoiSelectionOptions } from "./options.ts";
 import { otsuBreastRegion } from "./otsu.ts";
+import { type DetectorPrecision, detectorFp16Attempts } from "./precision.ts";
 import { type BreastBox, detectionToImageBox, fullFrame, resizedToImageBox } from "./select-box.ts";
 import { topYoloxDetection, type YoloxGrid, yoloxGrid } from "./yolox-decode.ts";
 import { buildYoloxInput, type YoloxInput } from "./yolox-input.ts";
@@ -23,6 +30,8 @@ export class BreastRoiDetector {
     private readonly session: ort.InferenceSession,
     private readonly cv: OpenCv,
     readonly provider: ResolvedProvider,
+    /** Whether it runs as an fp16 TensorRT engine (else the ONNX model's float32). */
+    readonly fp16: boolean,
     readonly inputHeight: number,
     readonly inputWidth: number,
     private readonly grid: YoloxGrid,
@@ -31,20 +40,51 @@ export class BreastRoiDetector {
   ) {}
 
   /**
-   * `precision.fp16` runs the detector as the seed's fp16 TensorRT engine (TensorRT only, see
-   * InferenceRuntimeOptions.fp16), apart from the runtime it shares with the classifier.
+   * `precision` (the API's detectorPrecision; Fp32 unless given) decides whether the detector runs
+   * as the seed's fp16 TensorRT engine (TensorRT only, see InferenceRuntimeOptions.fp16), apart
+   * from the runtime it shares with the classifier.
    */
   static async open(
     file: string,
     runtime: InferenceRuntimeOptions,
-    precision: { fp16?: boolean } = {},
+    precision: DetectorPrecision = "Fp32",
   ): Promise<BreastRoiDetector> {
-    const options = { ...runtime, fp16: precision.fp16 ?? false };
-    const [{ session, provider }, { cv }] = await Promise.all([openSession(file, options), loadOpenCv()]);
+    const [[{ session, provider }, fp16], { cv }] = await Promise.all([
+      BreastRoiDetector.openSession(file, runtime, precision),
+      loadOpenCv(),
+    ]);
     const { height, width } = inputImageSize(session, file);
     const inputName = session.inputNames[0] as string;
     const outputName = session.outputNames[0] as string;
-    return new BreastRoiDetector(session, cv, provider, height, width, yoloxGrid(height, width), inputName, outputName);
+    return new BreastRoiDetector(
+      session,
+      cv,
+      provider,
+      fp16,
+      height,
+      width,
+      yoloxGrid(height, width),
+      inputName,
+      outputName,
+    );
+  }
+
+  /** The first of the precision's attempts that a provider can load; the last failure otherwise. */
+  private static async openSession(
+    file: string,
+    runtime: InferenceRuntimeOptions,
+    precision: DetectorPrecision,
+  ): Promise<[LoadedSession, boolean]> {
+    let unavailable: unknown;
+    for (const fp16 of detectorFp16Attempts(precision, runtime.executionProvider)) {
+      try {
+        return [await openSession(file, { ...runtime, fp16 }), fp16];
+      } catch (error) {
+        if (!(error instanceof ExecutionProviderUnavailable)) throw error;
+        unavailable = error;
+      }
+    }
+    throw unavailable;
   }
 
   /** Raw `[1, A, 6]` output for a prepared input tensor. */

@@ -4,6 +4,7 @@ import type { PixelConversionOptions } from "../dicom/index.ts";
 import type { InferenceRuntimeOptions } from "../onnx/options.ts";
 import { BreastRoiDetector } from "../roi/detector.ts";
 import type { RoiSelectionOptions } from "../roi/options.ts";
+import type { DetectorPrecision } from "../roi/precision.ts";
 import { CLASSIFIER_HINTS, DETECTOR_HINTS, resolveOnnxModel } from "./models.ts";
 import { type PredictOptions, predictImages } from "./predict-images.ts";
 import type { ImageResult } from "./probabilities-file.ts";
@@ -19,6 +20,8 @@ export interface PredictRun {
   roi: RoiSelectionOptions;
   pixels: Partial<PixelConversionOptions>;
   runtime: InferenceRuntimeOptions;
+  /** The ROI detector's precision (Fp32 when absent: the ONNX model as exported). */
+  detectorPrecision?: DetectorPrecision;
   /** Worker threads decoding and preparing images; 0 = on the main thread. */
   workers: number;
   onProgress?: (done: number, total: number, failed: number) => void;
@@ -26,7 +29,13 @@ export interface PredictRun {
   /** Each image's detector view, for thumbnails (PredictOptions.onResized). */
   onResized?: PredictOptions["onResized"];
   /** Told which providers the sessions got, once they are open. */
-  onReady?: (info: { detector: string; classifier: string; batchSize: number; images: number }) => void;
+  onReady?: (info: {
+    detector: string;
+    detectorFp16: boolean;
+    classifier: string;
+    batchSize: number;
+    images: number;
+  }) => void;
 }
 
 /**
@@ -40,12 +49,13 @@ export async function runPredict(run: PredictRun): Promise<ImageResult[]> {
     resolveOnnxModel(run.detector, DETECTOR_HINTS),
     resolveOnnxModel(run.classifier, CLASSIFIER_HINTS),
   ]);
-  const detector = await BreastRoiDetector.open(detectorFile, run.runtime);
+  const detector = await BreastRoiDetector.open(detectorFile, run.runtime, run.detectorPrecision);
   try {
     const classifier = await ClassifierEnsemble.open(classifierFile, run.runtime);
     try {
       run.onReady?.({
         detector: detector.provider,
+        detectorFp16: detector.fp16,
         classifier: classifier.provider,
         batchSize: classifier.batchSize,
         images: images.length,

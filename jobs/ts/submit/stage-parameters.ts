@@ -8,6 +8,8 @@ import { RoiParameters } from "../roi/parameters.ts";
 export const RuntimeParameters = z
   .object({
     executionProvider: z.enum(["Auto", "Cpu", "Cuda", "TensorRT"]),
+    /** The ROI detector's precision (roi/precision.ts); the classifier runs its engine's own. */
+    detectorPrecision: z.enum(["Auto", "Fp32", "Fp16"]),
     batchSize: z.int().min(1).max(256),
     shards: z.int().min(1),
     threads: z.int().min(0),

@@ -3,7 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { inferenceRuntimeOptions } from "../onnx/options.ts";
-import { ModelLoadError } from "../onnx/session.ts";
+import { ModelLoadError, PrecisionUnsupported } from "../onnx/session.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
 import { recordForReport } from "../report/predict-record.ts";
 import { ThumbnailWriter } from "../report/thumbnails.ts";
@@ -30,6 +30,10 @@ function parameters<T extends z.ZodType>(schema: T, context: StageContext): z.in
 
 /** Errors about the inputs themselves (a retry cannot fix them) become permanent failures. */
 function asStageFailure(error: unknown): unknown {
+  // fp16 asked of a provider that cannot run it: the request must change (the API refuses it too).
+  if (error instanceof PrecisionUnsupported) {
+    return new StageFailure("BadRequest", `parameters.runtime.detectorPrecision: ${error.message}`);
+  }
   if (!isBadInputError(error)) return error;
   return new StageFailure("BadInput", error.message, error instanceof ModelLoadError ? error.file : undefined);
 }
@@ -46,7 +50,7 @@ export async function predictStage(context: StageContext): Promise<void> {
     context.inputPath("detector"),
     context.inputPath("engine"),
   ]);
-  const { tensorrtEngineCacheDir, workers, ...runtime } = params.runtime;
+  const { tensorrtEngineCacheDir, workers, detectorPrecision, ...runtime } = params.runtime;
   // Thumbnails for report.html, made once here from the detector's view of each image.
   const thumbnails = new ThumbnailWriter(context.outputDir);
   let results: Awaited<ReturnType<typeof runPredict>>;
@@ -59,12 +63,14 @@ export async function predictStage(context: StageContext): Promise<void> {
       classifier: engine,
       ...(context.request.shard ? { shard: context.request.shard } : {}),
       roi: roiSelectionOptions(params.roi),
+      // Absent from a request: the API's default, the seed's fp16 wherever TensorRT runs it.
+      detectorPrecision: detectorPrecision ?? "Auto",
       workers: workers ?? cpuBudget(),
       onResized: (image, view, rows, columns) => thumbnails.add(image.imageId, view, rows, columns),
       // Auto may have fallen back to the CPU: say where the models run.
       onReady: (info) => {
         process.stderr.write(
-          `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize}); ${describeActiveDecoders()}\n`,
+          `predict: ${info.images} images; detector on ${info.detector} (${info.detectorFp16 ? "fp16" : "fp32"}), classifier on ${info.classifier} (batch ${info.batchSize}); ${describeActiveDecoders()}\n`,
         );
         progress = new ProgressReporter({
           stage: "predict",

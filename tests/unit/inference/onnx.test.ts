@@ -50,9 +50,7 @@ describe("fp16 (the seed's TensorRT fp16 detector engine)", () => {
       const failure = BreastRoiDetector.open(
         path.join(dir, "detector.onnx"),
         inferenceRuntimeOptions({ executionProvider }),
-        {
-          fp16: true,
-        },
+        "Fp16",
       );
       await expect(failure).rejects.toBeInstanceOf(PrecisionUnsupported);
       await expect(failure).rejects.toThrow(refusal(executionProvider));

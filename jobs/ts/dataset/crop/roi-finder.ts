@@ -1,7 +1,12 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { inferenceRuntimeOptions } from "../../onnx/options.ts";
-import { BreastRoiDetector, type RoiSelectionOptions, roiSelectionOptions } from "../../roi/index.ts";
+import { type ExecutionProvider, inferenceRuntimeOptions } from "../../onnx/options.ts";
+import {
+  BreastRoiDetector,
+  type DetectorPrecision,
+  type RoiSelectionOptions,
+  roiSelectionOptions,
+} from "../../roi/index.ts";
 import type { BoxFinder } from "./box.ts";
 
 /** The detector ONNX: the file itself, or the one `*.onnx` in a folder (the export-onnx stage's output). */
@@ -14,17 +19,27 @@ export async function detectorModelFile(detector: string): Promise<string> {
   return path.join(detector, models[0] as string);
 }
 
+/** Where the detector runs (the request's `runtime`); absent fields are the API's defaults. */
+export interface RoiFinderRuntime {
+  executionProvider?: ExecutionProvider;
+  detectorPrecision?: DetectorPrecision;
+}
+
 /**
  * The seed's ROI step (docs/seed-pipeline.md#breast-roi-detection: YOLOX-nano, Otsu fallback, full frame) as a
- * BoxFinder, on the CPU: the shards are CPU pods. The full frame comes back as "no box".
+ * BoxFinder, on the CPU unless the request names a GPU provider (the shards are CPU pods then),
+ * in fp16 where the detector runs on TensorRT unless the request says otherwise (the seed cropped
+ * with its fp16 TensorRT engine). The full frame comes back as "no box"; `fp16` says how it ran.
  */
 export async function openRoiFinder(
   modelFile: string,
   selection: Partial<RoiSelectionOptions>,
-): Promise<{ finder: BoxFinder; close: () => Promise<void> }> {
+  runtime: RoiFinderRuntime = {},
+): Promise<{ finder: BoxFinder; fp16: boolean; close: () => Promise<void> }> {
   const detector = await BreastRoiDetector.open(
     modelFile,
-    inferenceRuntimeOptions({ executionProvider: "Cpu", threads: 1 }),
+    inferenceRuntimeOptions({ executionProvider: runtime.executionProvider ?? "Cpu", threads: 1 }),
+    runtime.detectorPrecision ?? "Auto",
   );
   const options = roiSelectionOptions(selection);
   const finder: BoxFinder = async (image, rows, columns) => {
@@ -32,5 +47,5 @@ export async function openRoiFinder(
     if (box.branch === "full") return { source: "full" };
     return { source: box.branch, box: { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 } };
   };
-  return { finder, close: () => detector.close() };
+  return { finder, fp16: detector.fp16, close: () => detector.close() };
 }

@@ -1,0 +1,125 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { inferenceRuntimeOptions } from "../../../jobs/ts/onnx/options.ts";
+import { ExecutionProviderUnavailable, PrecisionUnsupported } from "../../../jobs/ts/onnx/session.ts";
+import { BreastRoiDetector, detectorFp16Attempts } from "../../../jobs/ts/roi/index.ts";
+import { runStage } from "../../../jobs/ts/runtime/index.ts";
+import { predictStage } from "../../../jobs/ts/submit/stages.ts";
+
+// The API's detectorPrecision (Auto, the default: the seed's fp16 TensorRT engine wherever the
+// detector runs on TensorRT) reaching the ROI detector. This machine has no GPU and
+// onnxruntime-node without its GPU providers, so what runs here is the real refusal and the real
+// fallback; an fp16 TensorRT session itself needs a GPU node.
+
+const REPO = path.resolve(import.meta.dirname, "../../..");
+/** The random-weight YOLOX-nano export the dataset tests make too (tmp/ is ignored, kept across runs). */
+const DETECTOR_DIR = path.join(REPO, "tmp/test-models/yolox-nano-random");
+const DETECTOR = path.join(DETECTOR_DIR, "detector.onnx");
+
+beforeAll(() => {
+  if (!existsSync(DETECTOR)) {
+    execFileSync(path.join(REPO, ".venv/bin/python"), [
+      path.join(REPO, "tests/unit/dataset/support/make_detector.py"),
+      DETECTOR_DIR,
+    ]);
+  }
+}, 300_000);
+
+describe("which precision the detector opens with", () => {
+  it("Auto is fp16 on TensorRT, fp16 then float32 on Auto, float32 on the CPU and CUDA; Fp16 and Fp32 as asked", () => {
+    expect(detectorFp16Attempts("Auto", "TensorRT")).toEqual([true]);
+    expect(detectorFp16Attempts("Auto", "Auto")).toEqual([true, false]);
+    expect(detectorFp16Attempts("Auto", "Cuda")).toEqual([false]);
+    expect(detectorFp16Attempts("Auto", "Cpu")).toEqual([false]);
+    for (const provider of ["Auto", "Cpu", "Cuda", "TensorRT"] as const) {
+      expect(detectorFp16Attempts("Fp16", provider)).toEqual([true]);
+      expect(detectorFp16Attempts("Fp32", provider)).toEqual([false]);
+    }
+  });
+
+  it("Auto on the CPU runs the float32 graph", async () => {
+    const detector = await BreastRoiDetector.open(
+      DETECTOR,
+      inferenceRuntimeOptions({ executionProvider: "Cpu" }),
+      "Auto",
+    );
+    expect([detector.provider, detector.fp16]).toEqual(["Cpu", false]);
+    await detector.close();
+  });
+
+  it("Auto on the Auto provider of a host without TensorRT falls back to the float32 graph on the CPU", async () => {
+    const detector = await BreastRoiDetector.open(
+      DETECTOR,
+      inferenceRuntimeOptions({ executionProvider: "Auto" }),
+      "Auto",
+    );
+    expect([detector.provider, detector.fp16]).toEqual(["Cpu", false]);
+    await detector.close();
+  });
+
+  it("Fp16 on a host without TensorRT fails, saying fp16 needs TensorRT; on the CPU provider it is refused", async () => {
+    const auto = BreastRoiDetector.open(DETECTOR, inferenceRuntimeOptions({ executionProvider: "Auto" }), "Fp16");
+    await expect(auto).rejects.toBeInstanceOf(ExecutionProviderUnavailable);
+    await expect(auto).rejects.toThrow(/^the TensorRT \(for fp16\) execution provider is not available/);
+    const cpu = BreastRoiDetector.open(DETECTOR, inferenceRuntimeOptions({ executionProvider: "Cpu" }), "Fp16");
+    await expect(cpu).rejects.toBeInstanceOf(PrecisionUnsupported);
+  });
+});
+
+describe("the predict stage passes runtime.detectorPrecision to the detector", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "mammoflow-predict-precision-"));
+    // Copies: a stage reads only what lies in its storage root.
+    await cp(path.join(REPO, "assets/samples/test.csv"), path.join(root, "samples/test.csv"));
+    await cp(path.join(REPO, "assets/samples/test_images"), path.join(root, "samples/test_images"), {
+      recursive: true,
+    });
+    await cp(DETECTOR, path.join(root, "detector/detector.onnx"));
+  });
+
+  const predict = async (runtime: Record<string, unknown>) => {
+    const request = {
+      apiVersion: "mammoflow.io/stage/v1",
+      stage: "predict",
+      owner: { kind: "Submission", namespace: "local", name: "sub" },
+      // The detector is opened before the classifier: its refusal comes first, so any ONNX file
+      // serves as the engine input here.
+      inputs: { csv: "samples/test.csv", images: "samples/test_images", detector: "detector", engine: "detector" },
+      parameters: { runtime },
+      outputDir: `runs/${runtime.executionProvider}-${runtime.detectorPrecision}`,
+    };
+    const file = path.join(root, `${request.outputDir.replace("/", "-")}.json`);
+    await writeFile(file, canonicalJson(request));
+    const code = await runStage({ predict: predictStage }, "predict", file, {
+      storageRoot: root,
+      log: () => {},
+      print: () => {},
+    });
+    const result = StageResult.parse(
+      JSON.parse(await readFile(path.join(root, request.outputDir, "result.json"), "utf8")),
+    );
+    return { code, result };
+  };
+
+  it("Fp16 on the CPU provider fails the request, naming the parameter", async () => {
+    const { code, result } = await predict({ executionProvider: "Cpu", detectorPrecision: "Fp16" });
+    expect(code).toBe(2);
+    expect(result.error).toMatchObject({
+      reason: "BadRequest",
+      message:
+        "parameters.runtime.detectorPrecision: fp16 needs the TensorRT execution provider, which builds an fp16 engine as the seed's detector engine was; the Cpu provider runs the model's own float32 graph: choose TensorRT (or Auto on a TensorRT host), or leave fp16 off",
+    });
+  });
+
+  it("Auto on the TensorRT provider asks TensorRT for fp16 (not available on this host)", async () => {
+    const { code, result } = await predict({ executionProvider: "TensorRT", detectorPrecision: "Auto" });
+    expect(code).toBe(2);
+    expect(result.error?.message).toMatch(/^the TensorRT \(for fp16\) execution provider is not available/);
+  });
+});
