@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { DecodeOutcome, DecodeTask } from "./decode-one.ts";
 import { listInputs, planOutputs } from "./inputs.ts";
+import type { DecodeOutcome, DecodeTask } from "./outcome.ts";
 import { progressBar } from "./progress.ts";
 import type { DecodeMode } from "./render.ts";
 import { runOnWorkers } from "./worker-pool.ts";
-import { writeFileAtomic } from "./write-file.ts";
+import { writeFileAtomic, writeRendered } from "./write-file.ts";
 
 export interface DecodeBatchOptions {
   inputs: string[];
@@ -65,12 +65,20 @@ export async function decodeTasks(
   workers: number,
   onOutcome: (outcome: DecodeOutcome) => void,
 ): Promise<void> {
+  // The codecs load in the thread that decodes: here, or in each worker only. Sharp loads in
+  // this thread only, when it writes the first PNG.
   if (workers <= 1 || tasks.length <= 1) {
-    // The codecs load in the thread that decodes: here, or in each worker only.
-    const { decodeOne } = await import("./decode-one.ts");
-    for (const task of tasks) onOutcome(await decodeOne(task));
+    const { renderOne } = await import("./decode-one.ts");
+    // Each PNG is encoded (on libuv's threads) and written while the next file decodes.
+    let writing: Promise<void> = Promise.resolve();
+    for (const task of tasks) {
+      const rendered = await renderOne(task);
+      await writing;
+      writing = writeRendered(task, rendered).then(onOutcome);
+    }
+    await writing;
   } else {
-    await runOnWorkers(tasks, workers, onOutcome);
+    await runOnWorkers(tasks, workers, writeRendered, onOutcome);
   }
 }
 

@@ -1,8 +1,10 @@
-// worker_threads entry of the decode pool: one task at a time, answered on the same port.
+// worker_threads entry of the decode pool: one task at a time, answered on the same port. It
+// decodes and renders only; the 8-bit pixels move (transferred, not copied) to the main thread,
+// which writes the PNG, so that sharp loads once per process rather than once per thread.
 import { parentPort } from "node:worker_threads";
-import { type DecodeTask, decodeOne } from "./decode-one.ts";
+import { type DecodeTask, renderOne } from "./decode-one.ts";
 
 parentPort?.on("message", async (message: { id: number; task: DecodeTask }) => {
-  const outcome = await decodeOne(message.task);
-  parentPort?.postMessage({ id: message.id, outcome });
+  const rendered = await renderOne(message.task);
+  parentPort?.postMessage({ id: message.id, rendered }, rendered.ok ? [rendered.pixels.buffer as ArrayBuffer] : []);
 });
