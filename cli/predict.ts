@@ -32,20 +32,25 @@ function positiveInteger(value: string | undefined, name: string): number | unde
   return n;
 }
 
-/** A one-line progress display on a terminal; nothing when stderr is a file or a pipe. */
-function progressLine(): { update: (done: number, total: number, failed: number) => void; end: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, end: () => {} };
-  const started = Date.now();
-  let shown = false;
+/**
+ * Progress of `mammoflow predict` on stderr: images done/total, failed, images/s and ETA, as a
+ * cli-progress bar on a terminal and as a line every 30 s (first and last always) elsewhere.
+ */
+async function progressOnStderr(): Promise<{
+  update: (done: number, total: number, failed: number) => void;
+  end: () => void;
+}> {
+  const { ProgressMeter } = await import("../jobs/contract/progress.ts");
+  const { progressDisplay } = await import("./progress-display.ts");
+  const meter = new ProgressMeter("predict", "images");
+  const display = await progressDisplay(process.stderr, (line) => process.stderr.write(`${line}\n`));
+  display.start("predict");
+  let ended = false;
   return {
-    update: (done, total, failed) => {
-      const seconds = (Date.now() - started) / 1000;
-      const rate = seconds > 0 ? done / seconds : 0;
-      process.stderr.write(`\rpredict: ${done}/${total} images, ${failed} failed, ${rate.toFixed(2)} images/s   `);
-      shown = true;
-    },
+    update: (done, total, failed) => display.update(meter.read(done, total, failed > 0 ? { failed } : {})),
     end: () => {
-      if (shown) process.stderr.write("\n");
+      if (!ended) display.stop();
+      ended = true;
     },
   };
 }
@@ -115,7 +120,7 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       const { scoreTestSet, isBadInputError } = await import("../jobs/ts/submit/score-test-set.ts");
       const { SEED_ROI_SELECTION } = await import("../jobs/ts/roi/options.ts");
       const { aggregationOptions } = await import("../jobs/ts/submit/options.ts");
-      const progress = progressLine();
+      const progress = await progressOnStderr();
       const started = Date.now();
       let score: Awaited<ReturnType<typeof scoreTestSet>>;
       try {

@@ -31,6 +31,37 @@ export const StageProgress = z
   .describe("One progress event of a long stage.");
 export type StageProgress = z.infer<typeof StageProgress>;
 
+/**
+ * Rate and ETA of a count over time: units done since the first reading over the time since
+ * then, so units a resumed run found done do not count as done in no time.
+ */
+export class ProgressMeter {
+  private started?: { at: number; done: number };
+
+  constructor(
+    private readonly stage: string,
+    private readonly unit: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The event for `done` of `total` units now, with the stage's own fields. */
+  read(done: number, total?: number, fields: Partial<StageProgress> = {}): StageProgress {
+    const at = this.now();
+    this.started ??= { at, done };
+    const seconds = (at - this.started.at) / 1000;
+    const rate = seconds > 0 ? Math.max(0, done - this.started.done) / seconds : undefined;
+    return {
+      stage: this.stage,
+      unit: this.unit,
+      done,
+      ...(total !== undefined ? { total } : {}),
+      ...fields,
+      ...(rate !== undefined ? { rate: Math.round(rate * 1000) / 1000 } : {}),
+      ...(rate && total !== undefined ? { etaSeconds: Math.round(Math.max(0, total - done) / rate) } : {}),
+    };
+  }
+}
+
 /** The key of a JSON log line that holds a progress event. */
 export const PROGRESS_KEY = "progress";
 

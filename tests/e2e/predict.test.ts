@@ -105,6 +105,14 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
     expect(run.stderr).toContain("missing 777_L: no image could be scored; written as 0");
     expect(run.code, run.stderr).toBe(0);
     const total = set.rows.length;
+    // Not a terminal: progress lines (the first at once, the last at the end) with rate and ETA.
+    const progress = run.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("predict: ") && line.includes(" images ("));
+    expect(progress[0]).toMatch(new RegExp(`^predict: 1/${total} images \\(\\d+%\\)`));
+    expect(progress.at(-1)).toMatch(
+      new RegExp(`^predict: ${total}/${total} images \\(100%\\), 2 failed, [\\d.]+ images/s, ETA 0s$`),
+    );
     expect(run.stdout).toContain(`predict: ${total - 2} of ${total} images scored`);
 
     const submission = (await readFile(out, "utf8")).trimEnd().split("\n");

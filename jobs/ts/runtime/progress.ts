@@ -1,5 +1,5 @@
 import { type Logger, pino } from "pino";
-import { PROGRESS_KEY, progressSummary, type StageProgress } from "../../contract/progress.ts";
+import { PROGRESS_KEY, ProgressMeter, progressSummary, type StageProgress } from "../../contract/progress.ts";
 
 /**
  * The JSON log of a TypeScript stage (stderr: the pod's log, the local runner's stage.log):
@@ -44,7 +44,7 @@ export class ProgressReporter {
   private readonly now: () => number;
   private readonly interval: number;
   private readonly logger: Logger;
-  private started?: { at: number; done: number };
+  private readonly meter: ProgressMeter;
   private lastAt = Number.NEGATIVE_INFINITY;
   private lastDone = -1;
 
@@ -52,45 +52,29 @@ export class ProgressReporter {
     this.now = options.now ?? Date.now;
     this.interval = options.intervalMs ?? PROGRESS_INTERVAL_MS;
     this.logger = options.logger ?? stageLogger();
+    this.meter = new ProgressMeter(options.stage, options.unit, this.now);
   }
 
   /** Counts `done` units; writes an event when the interval has passed since the last one. */
   update(done: number, fields: ProgressFields = {}): StageProgress | undefined {
-    const at = this.now();
-    this.started ??= { at, done };
-    if (at - this.lastAt < this.interval) return undefined;
-    return this.write(at, done, fields);
+    const event = this.meter.read(done, this.options.total, fields);
+    if (this.now() - this.lastAt < this.interval) return undefined;
+    return this.write(event);
   }
 
   /** Writes the last event (unless the last one written already says the same count). */
   finish(done: number, fields: ProgressFields = {}): StageProgress | undefined {
-    const at = this.now();
-    this.started ??= { at, done };
+    const event = this.meter.read(done, this.options.total, fields);
     if (done === this.lastDone && Object.keys(fields).length === 0) return undefined;
-    return this.write(at, done, fields);
+    return this.write(event);
   }
 
-  private write(at: number, done: number, fields: ProgressFields): StageProgress {
-    this.lastAt = at;
-    this.lastDone = done;
-    const { stage, unit, total, shard } = this.options;
-    const started = this.started as { at: number; done: number };
-    const seconds = (at - started.at) / 1000;
-    const rate = seconds > 0 ? Math.max(0, done - started.done) / seconds : undefined;
-    const event: StageProgress = {
-      stage,
-      unit,
-      done,
-      ...(total !== undefined ? { total } : {}),
-      ...fields,
-      ...(rate !== undefined ? { rate: round(rate) } : {}),
-      ...(rate && total !== undefined ? { etaSeconds: Math.round(Math.max(0, total - done) / rate) } : {}),
-      ...(shard ? { shard } : {}),
-    };
+  private write(reading: StageProgress): StageProgress {
+    this.lastAt = this.now();
+    this.lastDone = reading.done;
+    const { shard } = this.options;
+    const event: StageProgress = { ...reading, ...(shard ? { shard } : {}) };
     this.logger.info({ [PROGRESS_KEY]: event }, progressSummary(event));
     return event;
   }
 }
-
-/** Three decimals: a rate in a log line needs no more. */
-const round = (value: number) => Math.round(value * 1000) / 1000;
