@@ -4,6 +4,7 @@ import { listInputs, planOutputs } from "./inputs.ts";
 import type { DecodeOutcome, DecodeTask } from "./outcome.ts";
 import { progressBar } from "./progress.ts";
 import type { DecodeMode } from "./render.ts";
+import { costliestFirst } from "./schedule.ts";
 import { runOnWorkers } from "./worker-pool.ts";
 import { writeFileAtomic, writeRendered } from "./write-file.ts";
 
@@ -59,7 +60,10 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
   };
 }
 
-/** Decodes the tasks in this thread (one worker or one task) or on worker threads; outcomes arrive as they finish. */
+/**
+ * Decodes the tasks in this thread (one worker or one task) or on worker threads, there the
+ * costliest (JPEG 2000) first; outcomes arrive as they finish.
+ */
 export async function decodeTasks(
   tasks: readonly DecodeTask[],
   workers: number,
@@ -78,7 +82,7 @@ export async function decodeTasks(
     }
     await writing;
   } else {
-    await runOnWorkers(tasks, workers, writeRendered, onOutcome);
+    await runOnWorkers(await costliestFirst(tasks), workers, writeRendered, onOutcome);
   }
 }
 
