@@ -74,11 +74,19 @@ describe("the demo (crds/samples/demo.yaml)", () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`file://${path.join(aggregateDir(), "report.html")}`);
-      expect(await page.locator("section.breast").count()).toBe(8);
+      expect(await page.locator("tr.breast").count()).toBe(8);
       expect(await page.locator("figure img").count()).toBe(16);
       expect(await page.locator("rect.box").count()).toBe(16);
       expect(await page.locator("#metrics").textContent()).toMatch(/pF1 at the threshold.*ROC AUC/s);
       expect(await page.locator("#summary").textContent()).toMatch(/^8 breasts, \d predicted cancer/);
+      // The demo's models are marked as such, with the digests of the ONNX files the run exported.
+      expect(await page.locator("#demo-banner").textContent()).toContain("the bundled demo models");
+      const exported = JSON.parse(
+        await readFile(path.join(storage, "runs/local/EngineBuild/demo-ensemble/export-onnx/result.json"), "utf8"),
+      ) as { artifacts: { name: string; sha256?: string }[] };
+      const onnx = exported.artifacts.find((a) => a.name === "onnx")?.sha256 ?? "no onnx artifact";
+      expect(await page.locator("#provenance").textContent()).toContain(`sha256 ${onnx}`);
+      expect(await page.locator("svg#roc path.curve").count()).toBe(1);
       await mkdir("tmp/artifacts", { recursive: true });
       await page.screenshot({ path: "tmp/artifacts/demo-report.png", fullPage: true });
     } finally {
