@@ -7,6 +7,7 @@ import logging
 import math
 
 import pytest
+from conftest import make_request
 
 from mammoflow_jobs.logs import configure_logging
 from mammoflow_jobs.progress import ProgressReporter, format_duration, progress_summary
@@ -147,3 +148,26 @@ def test_summaries_match_the_typescript_contract_words():
         "1h00m",
         "3h07m",
     ]
+
+
+def test_a_stage_process_writes_only_json_lines_on_stderr(storage, write_request):
+    """`python -m mammoflow_jobs` end to end: a request naming a missing input fails the stage,
+    and every line it logs (the failure with its quotes and path) parses with json.loads."""
+    import subprocess
+    import sys
+
+    request = write_request(make_request(inputs={"dataset": "no/such 'file'.csv"}))
+    run = subprocess.run(
+        [sys.executable, "-m", "mammoflow_jobs", "cv-split", "--request", str(request), "--storage-root", str(storage)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = [json.loads(line) for line in run.stderr.splitlines()]
+    assert lines, run.stderr
+    failure = lines[-1]
+    assert failure["level"] == "error" and failure["logger"] == "mammoflow.stage"
+    assert failure["msg"].startswith("stage cv-split failed: ")
+    assert "no/such 'file'.csv" in failure["msg"]
+    assert json.loads(run.stdout)["outcome"] == "Failed"
