@@ -86,4 +86,21 @@ describe("mammoflow run shows each stage's log file and progress", () => {
       etaSeconds: 0,
     });
   }, 120_000);
+
+  it("draws a bar on a terminal and leaves the last event as a line", async () => {
+    // A fresh storage root (the first test's run is done), and `script` gives the run a
+    // pseudo-terminal, as a person's shell would.
+    const fresh = `${storage}-tty`;
+    await mkdir(path.join(fresh, "assets/trained"), { recursive: true });
+    await writeFile(path.join(fresh, "assets/trained/yolox_nano_416_roi_torch.pth"), "not read by the fake stage");
+    const command = `node bin/mammoflow.js run ${manifest} --storage ${fresh}`;
+    const { stdout } = await run("script", ["-qfec", command, "/dev/null"], {
+      env: { ...process.env, MAMMOFLOW_PYTHON: python },
+    });
+    expect(stdout).toMatch(/\[1\/1\] RoiDetectorTraining\/winner export-onnx \[[█░]{24}\] \d\/3 images/);
+    // The bar's line is cleared (ESC [2K), then the last event stays as a plain line.
+    expect(stdout).toContain(
+      "\u001b[2K[1/1] RoiDetectorTraining/winner export-onnx: 3/3 images (100%), 1.5 images/s, ETA 0s\r\n",
+    );
+  }, 120_000);
 });
