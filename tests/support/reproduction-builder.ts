@@ -44,6 +44,24 @@ export class ReproductionBuilder {
     return this;
   }
 
+  /** The datasets to prepare, by name (their other fields defaulted). */
+  datasets(...names: string[]): this {
+    this.section("dataset").datasets = names.map((name) => ({ name }));
+    return this;
+  }
+
+  splitDataset(name: string): this {
+    const dataset = this.section("dataset");
+    dataset.cvSplit = { ...(dataset.cvSplit as object | undefined), dataset: name };
+    return this;
+  }
+
+  externalDatasets(...names: string[]): this {
+    const classifier = this.section("classifier");
+    classifier.training = { ...(classifier.training as object | undefined), externalDatasets: names };
+    return this;
+  }
+
   candidates(...candidates: { fold: number; epochs: number[] }[]): this {
     this.section("engine").selection = { candidates };
     return this;

@@ -67,7 +67,9 @@ def detector_storage(tmp_path_factory):
         "warmupEpochs": 1,
         "noAugEpochs": 1,
         "batchSize": 4,
-        "pretrained": None,
+        # Random: the COCO file, absent from this storage, is not read (a toy run's detector).
+        "init": "Random",
+        "pretrained": "assets/public_pretrains/yolox_nano.pth",
     }
     request = make_request(
         "train-detector",
@@ -122,6 +124,27 @@ def test_train_detector_checkpoints_and_exports(detector_storage, write_request)
     assert actual.shape == (1, 16 * 16 + 8 * 8 + 4 * 4, 6)
     assert np.abs(actual[..., 4:] - expected[..., 4:]).max() <= 1e-4
     assert np.abs(actual[..., :4] - expected[..., :4]).max() <= 1e-3
+
+
+@pytest.mark.parametrize(
+    ("init", "reason", "message"),
+    [
+        ({}, "MissingArtifact", "pretrained detector not found: "),
+        ({"init": "Coco"}, "MissingArtifact", "pretrained detector not found: "),
+        ({"init": "Imagenet"}, "BadRequest", "parameters.training.init must be one of ['Coco', 'Random']"),
+    ],
+)
+def test_detector_starting_from_coco_needs_the_pretrained_file(detector_storage, write_request, init, reason, message):
+    storage, _ = detector_storage
+    training = {"device": "Cpu", "inputSize": 128, "epochs": 2, "warmupEpochs": 1, "noAugEpochs": 1, **init}
+    training["pretrained"] = "assets/public_pretrains/yolox_nano.pth"
+    request = make_request(
+        "train-detector", inputs={"roiDataset": "run/roi"}, parameters={"training": training}, outputDir="run/coco"
+    )
+    assert run_stage(STAGES, "train-detector", write_request(request), storage) == 2
+    error = json.loads((storage / "run/coco/result.json").read_text())["error"]
+    assert error["reason"] == reason
+    assert message in error["message"]
 
 
 def test_missing_images_are_a_permanent_failure(tmp_path, write_request):

@@ -46,6 +46,9 @@ const retrains = "self.mode == 'Trained'";
 const candidates = "self.engine.selection.candidates";
 const stages = "self.classifier.stages";
 const precomputed = "self.classifier.training.sampler.precomputedEpochs";
+const externals = "self.classifier.training.externalDatasets";
+const prepared = "self.dataset.datasets";
+const splitDataset = "self.dataset.cvSplit.dataset";
 
 /**
  * A whole run of the published pipeline in one of the seed's three modes. The controller
@@ -141,6 +144,24 @@ export const ReproductionSpec = withInvariants(
           Boolean,
         );
       },
+    },
+    {
+      cel: `${retrains} || ${prepared}.exists(d, d.name == ${splitDataset})`,
+      message:
+        "dataset.cvSplit.dataset must be one of dataset.datasets: the split dataset is prepared like the others (e.g. datasets: [{name: rsna-breast-cancer-detection}] to train on the RSNA data alone)",
+      fieldPath: ".dataset.cvSplit.dataset",
+      holds: (s) => s.mode === "Trained" || s.dataset.datasets.some((d) => d.name === s.dataset.cvSplit.dataset),
+    },
+    {
+      cel: `${retrains} || ${externals}.all(n, n != ${splitDataset} && ${prepared}.exists(d, d.name == n))`,
+      message:
+        "classifier.training.externalDatasets must name only datasets of dataset.datasets other than dataset.cvSplit.dataset: train-fold reads their prepared crops (set externalDatasets: [] to train on the split dataset alone)",
+      fieldPath: ".classifier.training.externalDatasets",
+      holds: (s) =>
+        s.mode === "Trained" ||
+        s.classifier.training.externalDatasets.every(
+          (n) => n !== s.dataset.cvSplit.dataset && s.dataset.datasets.some((d) => d.name === n),
+        ),
     },
   ],
 );

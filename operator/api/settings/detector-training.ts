@@ -3,6 +3,17 @@ import { StoragePath } from "../common.ts";
 import { TrainingDevice } from "./training-device.ts";
 
 /**
+ * Where the detector's weights start. Absent means Coco and, like training.device, no default is
+ * written into the spec: the train-detector requests (and digests) of existing resources stay.
+ */
+export const DetectorInit = z
+  .enum(["Coco", "Random"])
+  .optional()
+  .describe(
+    "Coco (what absent means): start from the COCO-pretrained checkpoint in pretrained, as the seed. Random: YOLOX-nano's own initialisation, no pretrained file read, for trial runs at toy size.",
+  );
+
+/**
  * YOLOX-nano breast-ROI training (docs/seed-pipeline.md#detector-training, `yolox_nano_bre_416.py` and
  * `train_and_convert_yolox_trt.sh`). Defaults are the seed's experiment.
  */
@@ -18,8 +29,9 @@ export const DetectorTraining = z
       "The RSNA training DICOM folder (train_images/{patient_id}/{image_id}.dcm). When set, a roi-images stage decodes the labelled images with path C (min-max, MONOCHROME1 inverted, 8 bits) for roi-dataset and images is not read.",
     ),
     pretrained: StoragePath.default("assets/public_pretrains/yolox_nano.pth").describe(
-      "COCO-pretrained YOLOX-nano checkpoint to start from (class layers are re-initialised).",
+      "COCO-pretrained YOLOX-nano checkpoint to start from (class layers are re-initialised); not read when init is Random.",
     ),
+    init: DetectorInit,
     inputSize: z
       .int()
       .min(32)

@@ -32,8 +32,11 @@ function parameterPaths(plan: StagePlan): { path: string; field: string }[] {
         : [];
     }
     case "train-detector": {
+      // train-detector reads the COCO weights only when it starts from them (init absent or Coco).
       const pretrained = at(p, "training", "pretrained");
-      return typeof pretrained === "string" ? [{ path: pretrained, field: "parameters.training.pretrained" }] : [];
+      return at(p, "training", "init") !== "Random" && typeof pretrained === "string"
+        ? [{ path: pretrained, field: "parameters.training.pretrained" }]
+        : [];
     }
     case "prepare-dataset":
       return ((at(p, "datasets") ?? []) as { name: string; rawPath?: string }[]).map((d, i) => ({

@@ -11,6 +11,9 @@ const reproductionSampler =
   "classifier.training.sampler.precomputedEpochs must exceed the epochs of every training stage";
 const foldSampler = "training.sampler.precomputedEpochs must exceed the epochs of every training stage";
 const engineFolds = "spec.selection.candidates must name each fold of spec.folds";
+const externalsPrepared =
+  "classifier.training.externalDatasets must name only datasets of dataset.datasets other than dataset.cvSplit.dataset";
+const splitPrepared = "dataset.cvSplit.dataset must be one of dataset.datasets";
 const threeCandidates = [0, 1, 2].map((fold) => ({ fold, epochs: [2] }));
 
 // Each case: a spec, and the rule message that must refuse it (undefined: accepted). The same
@@ -177,6 +180,41 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
       .obj(),
   },
   { kind: "Reproduction", spec: makeReproduction("Trained").precomputedEpochs(3).obj() },
+  // The RSNA data alone: only the split dataset prepared, no external dataset in training.
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("FullReproduce").datasets("rsna-breast-cancer-detection").externalDatasets().obj(),
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce").datasets("rsna-breast-cancer-detection").obj(),
+    refusedWith: externalsPrepared,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .datasets("rsna-breast-cancer-detection", "cmmd")
+      .externalDatasets("cmmd")
+      .obj(),
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("PartialReproduce")
+      .datasets("rsna-breast-cancer-detection", "cmmd")
+      .externalDatasets("cmmd", "rsna-breast-cancer-detection")
+      .obj(),
+    refusedWith: externalsPrepared,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("FullReproduce").datasets("cmmd").externalDatasets().obj(),
+    refusedWith: splitPrepared,
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("FullReproduce").datasets("cmmd").splitDataset("cmmd").externalDatasets().obj(),
+  },
+  { kind: "Reproduction", spec: makeReproduction("Trained").datasets("cmmd").obj() },
   {
     kind: "ClassifierFold",
     spec: { dataset: { name: "d" }, fold: 2, training: { sampler: { precomputedEpochs: 30 } } },

@@ -49,15 +49,17 @@ describe("local run preflight", () => {
     );
   });
 
-  it("checks no stage output of the run, and no ImageNet weights for folds that start from random weights", () => {
+  it("checks no stage output of the run, and no pretrained weights for models that start from random weights", () => {
     const spec = {
       ...toySpec(),
+      detector: { training: { init: "Random" } },
       classifier: { training: { externalDatasets: [] }, stages: [makeTrainingStage({ epochs: 2 })] },
     };
     const steps = planLocalRun([parse("Reproduction", "toy", spec)]);
     const paths = requiredPaths(steps).map((r) => r.path);
     expect(paths.some((p) => p.startsWith("runs/"))).toBe(false);
     expect(paths).not.toContain("assets/public_pretrains/convnext_small.fb_in22k_ft_in1k_384.safetensors");
+    expect(paths).not.toContain("assets/public_pretrains/yolox_nano.pth");
     expect(() => assertInputsPresent(steps, storageWith(paths))).not.toThrow();
   });
 

@@ -2,8 +2,8 @@
 
 Request (operator/pipeline/kinds/roi-detector-training.ts): input `roiDataset` (the roi-dataset
 folder with `coco_format/`), parameters `training` (DetectorTraining; `pretrained` is a storage
-path, null for random initialisation), optional `checkpointEverySteps`, `dataLoaderWorkers`,
-`deterministic`. `best_ckpt.pth` and `latest_ckpt.pth` are YOLOX checkpoints
+path, null or `init: Random` for random initialisation), optional `checkpointEverySteps`,
+`dataLoaderWorkers`, `deterministic`. `best_ckpt.pth` and `latest_ckpt.pth` are YOLOX checkpoints
 ({"model": EMA state_dict, "start_epoch", "best_ap", ...}) that export-onnx reads.
 """
 
@@ -56,14 +56,17 @@ def train_detector_stage(ctx: StageContext) -> None:
             raise StageFailure("MissingArtifact", f"roi dataset has no {name}", str(coco / name))
     torch.manual_seed(run.seed)
     model = build_yolox_nano()
-    relative = params.section(ctx.request.parameters, "training").get("pretrained")
+    training = params.section(ctx.request.parameters, "training")
+    init = params.text(training, "init", "Coco", where="training", choices={"Coco", "Random"})
+    # Random: YOLOX's own initialisation (a toy run without the COCO file); pretrained is not read.
+    relative = training.get("pretrained") if init == "Coco" else None
     if relative:
         pretrained = ctx.storage_root / relative
         if not pretrained.is_file():
             raise StageFailure("MissingArtifact", f"pretrained detector not found: {pretrained}", str(pretrained))
         skipped = load_pretrained_skipping_mismatch(model, pretrained)
         ctx.metrics["pretrainedLayersSkipped"] = len(skipped)
-    device = training_device(params.section(ctx.request.parameters, "training"), "train-detector")
+    device = training_device(training, "train-detector")
     trainer = DetectorTrainer(run, coco, ctx.output_dir, model, device, ctx.request.digest)
     history = trainer.fit()
     trainer.finish()
