@@ -68,6 +68,35 @@ describe("report.html from the predict and aggregate stages", () => {
     if (storage) await rm(storage, { recursive: true, force: true });
   });
 
+  it("predictions from before predict made thumbnails: the shown breasts' images are decoded here", async () => {
+    await mkdir(path.join(storage, "runs/predict-old"));
+    await copyFile(
+      path.join(storage, "runs/predict/probabilities.csv"),
+      path.join(storage, "runs/predict-old/probabilities.csv"),
+    );
+    const file = path.join(storage, "aggregate-old.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...common,
+        stage: "aggregate",
+        inputs: { predictions: "runs/predict-old", csv: "test.csv", images: "test_images", labels: "labels.csv" },
+        parameters: { aggregation: { threshold: 0.5 } },
+        outputDir: "runs/aggregate-old",
+      }),
+    );
+    const code = await runStage(TS_STAGES, "aggregate", file, {
+      storageRoot: storage,
+      log: (l) => logs.push(l),
+      print: () => {},
+    });
+    expect(code, logs.join("\n")).toBe(0);
+    const html = await readFile(path.join(storage, "runs/aggregate-old/report.html"), "utf8");
+    expect(html.match(/src="data:image\/png;base64,/g)).toHaveLength(16);
+    expect(html).toContain("the predictions carry no models.json (made before it was recorded): models unknown");
+    expect(html).not.toContain('id="demo-banner"');
+  }, 120_000);
+
   it("predict writes one small thumbnail per image and the models' digests", async () => {
     const result = JSON.parse(await readFile(path.join(storage, "runs/predict/result.json"), "utf8"));
     expect(result.artifacts.map((a: { name: string }) => a.name)).toEqual(["probabilities", "thumbnails", "models"]);
