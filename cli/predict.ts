@@ -18,8 +18,12 @@ interface PredictOptions {
   batchSize: string;
   trtCache?: string;
   windowPrecision: string;
+  detectorPrecision: string;
   output?: string;
 }
+
+/** `auto|fp32|fp16` as typed → the API's detectorPrecision (operator/api/settings/detector-precision.ts). */
+const DETECTOR_PRECISIONS = { auto: "Auto", fp32: "Fp32", fp16: "Fp16" } as const;
 
 function usage(message: string): never {
   throw new CommanderError(2, "mammoflow.predict.usage", `error: ${message}`);
@@ -84,6 +88,11 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
     .option("--batch-size <n>", "classifier batch size", "2")
     .option("--trt-cache <dir>", "TensorRT engine cache folder (built on first use, reused after)")
     .option(
+      "--detector-precision <mode>",
+      "ROI detector precision: auto (fp16 where it runs on TensorRT, as the seed's engine), fp32, or fp16 (TensorRT only)",
+      "auto",
+    )
+    .option(
       "--window-precision <mode>",
       "window centre/width: float16-dali (the seed's test-time path for JPEG 2000/Lossless) or float64",
       "float16-dali",
@@ -109,6 +118,15 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
         executionProvider = parseExecutionProvider(options.provider);
       } catch (error) {
         usage((error as Error).message);
+      }
+      const detectorPrecision =
+        DETECTOR_PRECISIONS[options.detectorPrecision.toLowerCase() as keyof typeof DETECTOR_PRECISIONS];
+      if (!detectorPrecision) usage(`--detector-precision ${options.detectorPrecision} is not auto, fp32 or fp16`);
+      // Refused before any work, as the API refuses detectorPrecision Fp16 with these providers.
+      if (detectorPrecision === "Fp16" && (executionProvider === "Cpu" || executionProvider === "Cuda")) {
+        usage(
+          `--detector-precision fp16 needs --provider tensorrt (or auto on a TensorRT host): the ${options.provider} provider runs the detector's float32 graph`,
+        );
       }
       const runtime = inferenceRuntimeOptions({
         executionProvider,
@@ -137,12 +155,13 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
             windowParamPrecision: options.windowPrecision === "float64" ? "Float64" : "Float16ForDaliSyntaxes",
           },
           runtime,
+          detectorPrecision,
           ...(workers !== undefined ? { workers } : {}),
           onProgress: progress.update,
           onWarning: (_image, message) => process.stderr.write(`\nwarning ${message}\n`),
           onReady: (info) =>
             process.stderr.write(
-              `predict: ${info.images} images; detector on ${info.detector}, classifier on ${info.classifier} (batch ${info.batchSize})\n`,
+              `predict: ${info.images} images; detector on ${info.detector} (${info.detectorFp16 ? "fp16" : "fp32"}), classifier on ${info.classifier} (batch ${info.batchSize})\n`,
             ),
         });
       } catch (error) {

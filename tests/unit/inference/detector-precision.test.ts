@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
 import { inferenceRuntimeOptions } from "../../../jobs/ts/onnx/options.ts";
@@ -121,5 +122,25 @@ describe("the predict stage passes runtime.detectorPrecision to the detector", (
     const { code, result } = await predict({ executionProvider: "TensorRT", detectorPrecision: "Auto" });
     expect(code).toBe(2);
     expect(result.error?.message).toMatch(/^the TensorRT \(for fp16\) execution provider is not available/);
+  });
+});
+
+describe("mammoflow predict --detector-precision", () => {
+  it("fp16 on the auto provider asks TensorRT for the fp16 engine (not available on this host) and exits 2", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "mammoflow-predict-cli-"));
+    const args = [
+      ...["bin/mammoflow.js", "predict", "--provider", "auto", "--detector-precision", "fp16"],
+      ...["--csv", "assets/samples/test.csv", "--images", "assets/samples/test_images"],
+      // The detector opens first and fails: the classifier is only looked up.
+      ...["--detector", DETECTOR, "--classifier", DETECTOR, "--out", path.join(out, "submission.csv")],
+    ];
+    const failure = await promisify(execFile)("node", args, { cwd: REPO }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toMatch(
+      /^mammoflow predict: the TensorRT \(for fp16\) execution provider is not available/m,
+    );
   });
 });
