@@ -14,7 +14,7 @@ export interface StageObserving {
   events: (job: JobObject) => Promise<CoreV1Event[]>;
   now: () => number;
   /** The progress words of a running stage from its pods' logs (stage-progress.ts); absent: not read. */
-  progress?: { of: (pods: readonly PodObject[]) => string | undefined; intervalMs: number };
+  progress?: { of: (pods: readonly PodObject[]) => { words?: string; watch: boolean }; intervalMs: number };
 }
 
 export interface StageObservations {
@@ -60,13 +60,13 @@ export async function observeStages(
     const explain = podless && podlessLongEnough(job, observing.now());
     const observation = observeJob(job, pods, explain ? await observing.events(job) : []);
     if (observing.progress && observation.phase === "Running" && !observation.reason && !observation.held) {
-      const words = observing.progress.of(pods);
+      const { words, watch } = observing.progress.of(pods);
       if (words) observation.progress = words;
       // Pods write progress without an event the informers see: look again in an interval.
-      result.recheckAfterMs = Math.min(
-        result.recheckAfterMs ?? observing.progress.intervalMs,
-        observing.progress.intervalMs,
-      );
+      if (watch) {
+        const after = observing.progress.intervalMs;
+        result.recheckAfterMs = Math.min(result.recheckAfterMs ?? after, after);
+      }
     }
     result.observations[plan.id] = observation;
     result.jobs[plan.id] = job;

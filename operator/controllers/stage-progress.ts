@@ -34,10 +34,16 @@ export class StagePodProgress {
     this.prunedAt = now();
   }
 
-  /** The progress words of a stage from its pods (undefined before any event was read). */
-  progressOf(pods: readonly V1Pod[]): string | undefined {
+  /**
+   * The progress words of a stage from its pods (undefined before any event was read), and
+   * whether to look again in an interval: while a running pod has written events or has not
+   * been read yet. A stage that writes none (export-onnx) or whose node does not answer is not
+   * polled; a later reconcile (its Job, its pods, the resync) reads it again.
+   */
+  progressOf(pods: readonly V1Pod[]): { words?: string; watch: boolean } {
     const now = this.now();
     const events: StageProgress[] = [];
+    let watch = false;
     for (const pod of podsWithRunningStage(pods)) {
       const namespace = pod.metadata?.namespace ?? "";
       const name = pod.metadata?.name ?? "";
@@ -52,9 +58,11 @@ export class StagePodProgress {
         this.start(entry, namespace, name, now);
       }
       if (entry.event) events.push(entry.event);
+      if (entry.event || entry.reading || entry.readAt === Number.NEGATIVE_INFINITY) watch = true;
     }
     this.prune(now);
-    return stageProgressText(events.sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0)));
+    const words = stageProgressText(events.sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0)));
+    return { ...(words ? { words } : {}), watch };
   }
 
   /** Resolves when the reads in flight have finished (tests, shutdown). */

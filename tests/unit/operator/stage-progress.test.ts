@@ -1,7 +1,10 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { StageProgress } from "../../../jobs/contract/index.ts";
+import type { Caches } from "../../../operator/controllers/caches.ts";
+import { observeStages } from "../../../operator/controllers/stage-observations.ts";
 import { StagePodProgress } from "../../../operator/controllers/stage-progress.ts";
+import { stageJobName } from "../../../operator/executors/kubernetes/names.ts";
 import {
   PROGRESS_LOG_QUERY,
   podsWithRunningStage,
@@ -10,7 +13,7 @@ import {
 import { mergePatchBetween } from "../../../operator/kube/status-writer.ts";
 import type { StageObservation } from "../../../operator/pipeline/observation.ts";
 import { decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
-import { makePlan } from "../../support/operator-builders.ts";
+import { makeJobObject, makePlan } from "../../support/operator-builders.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 
@@ -79,17 +82,20 @@ describe("a stage pod's progress, read from its log", () => {
     const progress = new StagePodProgress(log.read, 30_000, () => clock.now);
     const pods = [pod("p-0")];
     log.write("p-0", "plain", line(predict(10, { rate: 5, etaSeconds: 18 })));
-    expect(progress.progressOf(pods)).toBeUndefined(); // the read has only started
+    expect(progress.progressOf(pods)).toEqual({ watch: true }); // the read has only started
     await progress.settled();
     expect(log.reads).toEqual(["ns/p-0"]);
     clock.now = 10_000;
     log.write("p-0", line(predict(60, { rate: 5, etaSeconds: 8 })));
-    expect(progress.progressOf(pods)).toBe("predict: 10/100 images (10%), 5 images/s, ETA 18s");
+    expect(progress.progressOf(pods)).toEqual({
+      words: "predict: 10/100 images (10%), 5 images/s, ETA 18s",
+      watch: true,
+    });
     expect(log.reads).toHaveLength(1); // within the interval: no read
     clock.now = 30_000;
     progress.progressOf(pods);
     await progress.settled();
-    expect(progress.progressOf(pods)).toBe("predict: 60/100 images (60%), 5 images/s, ETA 8s");
+    expect(progress.progressOf(pods).words).toBe("predict: 60/100 images (60%), 5 images/s, ETA 8s");
     // A tail without an event, then a node that does not answer: the last event stays.
     log.write("p-0", "validating", "still validating");
     clock.now = 60_000;
@@ -99,8 +105,22 @@ describe("a stage pod's progress, read from its log", () => {
     clock.now = 90_000;
     progress.progressOf(pods);
     await progress.settled();
-    expect(progress.progressOf(pods)).toBe("predict: 60/100 images (60%), 5 images/s, ETA 8s");
+    expect(progress.progressOf(pods).words).toBe("predict: 60/100 images (60%), 5 images/s, ETA 8s");
     expect(log.reads).toHaveLength(4);
+  });
+
+  it("stops polling a pod that writes no event or whose node does not answer", async () => {
+    const log = logs();
+    const progress = new StagePodProgress(log.read, 30_000, () => 0);
+    log.write("p-0", "exporting the detector", "no progress events in this stage");
+    expect(progress.progressOf([pod("p-0")])).toEqual({ watch: true });
+    await progress.settled();
+    expect(progress.progressOf([pod("p-0")])).toEqual({ watch: false });
+    log.fail(true);
+    progress.progressOf([pod("p-1")]);
+    await progress.settled();
+    expect(progress.progressOf([pod("p-1")])).toEqual({ watch: false });
+    expect(progress.progressOf([pod("p-2", "waiting", "Pending")])).toEqual({ watch: false });
   });
 
   it("keeps at most four reads in flight: the others wait for a later reconcile", async () => {
@@ -163,7 +183,7 @@ describe("progress in the status", () => {
     for (let second = 0; second < 600; second += 1) {
       clock.now = second * 1000;
       log.write("p-0", line(predict(second % 100, { rate: 1, etaSeconds: 100 - (second % 100) })));
-      const words = progress.progressOf([pod("p-0")]);
+      const { words } = progress.progressOf([pod("p-0")]);
       await progress.settled();
       const { status } = decideStatus({
         generation: 1,
@@ -177,5 +197,49 @@ describe("progress in the status", () => {
     }
     // The first status, then one per 30 s read (20 reads in 600 s).
     expect(writes).toBe(21);
+  });
+});
+
+describe("observing a running stage's progress", () => {
+  const plan = makePlan("predict", "predict").outputDir("runs/ns/Submission/s/predict").obj();
+  const jobName = stageJobName("Submission", "s", "predict");
+  const job = makeJobObject(jobName).runs(plan).started(T0).active(1).obj();
+  const running = {
+    ...pod(`${jobName}-0`),
+    metadata: {
+      ...pod(`${jobName}-0`).metadata,
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: jobName, uid: job.metadata?.uid ?? "" }],
+    },
+  };
+  const caches = {
+    jobs: { get: (_namespace: string, name: string) => (name === jobName ? job : undefined) },
+    pods: { list: () => [running] },
+  } as unknown as Caches;
+  const observe = (result: { words?: string; watch: boolean }, seen: unknown[] = []) =>
+    observeStages(caches, "Submission", "ns", "s", [plan], {
+      deleted: () => false,
+      events: async () => [],
+      now: () => 0,
+      progress: {
+        of: (pods) => {
+          seen.push(...pods.map((p) => p.metadata?.name));
+          return result;
+        },
+        intervalMs: 30_000,
+      },
+    });
+
+  it("puts the words on the observation and looks again in an interval while the pods write events", async () => {
+    const seen: unknown[] = [];
+    const observed = await observe({ words: "predict: 40/100 images (40%)", watch: true }, seen);
+    expect(seen).toEqual([`${jobName}-0`]);
+    expect(observed.observations.predict).toMatchObject({ phase: "Running", progress: "predict: 40/100 images (40%)" });
+    expect(observed.recheckAfterMs).toBe(30_000);
+  });
+
+  it("does not look again for a stage that writes no events", async () => {
+    const observed = await observe({ watch: false });
+    expect(observed.observations.predict?.progress).toBeUndefined();
+    expect(observed.recheckAfterMs).toBeUndefined();
   });
 });
