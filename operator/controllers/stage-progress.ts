@@ -9,6 +9,8 @@ interface PodEntry {
   event?: StageProgress;
   readAt: number;
   reading: boolean;
+  /** Whether the last read got an answer (the node serves the pod's log). */
+  answered: boolean;
   seenAt: number;
 }
 
@@ -36,9 +38,9 @@ export class StagePodProgress {
 
   /**
    * The progress words of a stage from its pods (undefined before any event was read), and
-   * whether to look again in an interval: while a running pod has written events or has not
-   * been read yet. A stage that writes none (export-onnx) or whose node does not answer is not
-   * polled; a later reconcile (its Job, its pods, the resync) reads it again.
+   * whether to look again in an interval: while a running pod's log can be read (a stage may
+   * load its models for a while before its first event). A pod whose node does not answer is
+   * not polled; a later reconcile (its Job, its pods, the resync) tries it again.
    */
   progressOf(pods: readonly V1Pod[]): { words?: string; watch: boolean } {
     const now = this.now();
@@ -50,7 +52,7 @@ export class StagePodProgress {
       const key = pod.metadata?.uid ?? `${namespace}/${name}`;
       let entry = this.pods.get(key);
       if (!entry) {
-        entry = { readAt: Number.NEGATIVE_INFINITY, reading: false, seenAt: now };
+        entry = { readAt: Number.NEGATIVE_INFINITY, reading: false, answered: true, seenAt: now };
         this.pods.set(key, entry);
       }
       entry.seenAt = now;
@@ -58,7 +60,7 @@ export class StagePodProgress {
         this.start(entry, namespace, name, now);
       }
       if (entry.event) events.push(entry.event);
-      if (entry.event || entry.reading || entry.readAt === Number.NEGATIVE_INFINITY) watch = true;
+      if (entry.answered || entry.reading) watch = true;
     }
     this.prune(now);
     const words = stageProgressText(events.sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0)));
@@ -78,9 +80,11 @@ export class StagePodProgress {
         (text) => {
           // A tail without an event (a long validation, other lines) keeps the last one read.
           entry.event = lastProgress(text) ?? entry.event;
+          entry.answered = true;
         },
         () => {
-          // Unreachable node, pod gone, no permission: no progress now; tried again next interval.
+          // Unreachable node, pod gone, no permission: no progress now, and no polling.
+          entry.answered = false;
         },
       )
       .finally(() => {
