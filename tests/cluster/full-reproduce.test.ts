@@ -3,6 +3,8 @@
 // nodesim.go), which plays the kubelet: it marks pods Running and then Succeeded with the
 // termination message the test configured for that stage (what a real stage prints).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StageRequest } from "../../jobs/contract/request.ts";
+import { REQUEST_DIGEST_ANNOTATION } from "../../operator/executors/kubernetes/names.ts";
 import type { KubeClient } from "../../operator/kube/client.ts";
 import {
   adminClient,
@@ -179,7 +181,8 @@ describe("FullReproduce on a real control plane", () => {
     const order: [string, string][] = [
       ["r-detector-roidet-roi-dataset", "r-detector-roidet-train-detector"],
       ["r-detector-roidet-train-detector", "r-detector-roidet-export-onnx"],
-      ["r-detector-roidet-export-onnx", "r-dataset-clsdata-prepare-dataset"],
+      ["r-detector-roidet-export-onnx", "r-detector-roidet-build-engine"],
+      ["r-detector-roidet-build-engine", "r-dataset-clsdata-prepare-dataset"],
       ["r-dataset-clsdata-prepare-dataset", "r-dataset-clsdata-cv-split"],
       ["r-dataset-clsdata-cv-split", "r-fold-0-fold-train-fold-1"],
       ["r-fold-0-fold-train-fold-1", "r-fold-0-fold-train-fold-2"],
@@ -188,11 +191,40 @@ describe("FullReproduce on a real control plane", () => {
       ["r-engine-engine-select-checkpoints", "r-engine-engine-export-onnx"],
       ["r-engine-engine-export-onnx", "r-engine-engine-build-engine"],
       ["r-engine-engine-build-engine", "r-submission-subm-predict"],
+      ["r-detector-roidet-build-engine", "r-submission-subm-predict"],
       ["r-submission-subm-predict", "r-submission-subm-aggregate"],
     ];
     for (const [before, after] of order)
       expect(created(after), `${after} after ${before}`).toBeGreaterThanOrEqual(completed(before));
-    expect(jobs).toHaveLength(3 + 2 + 6 + 3 + 2);
+    expect(jobs).toHaveLength(4 + 2 + 6 + 3 + 2);
+    const detector = await getResource(admin, ns, "RoiDetectorTraining", "r-detector");
+    expect(detector.status?.stages?.map((s) => s.name)).toEqual([
+      "roi-dataset",
+      "train-detector",
+      "export-onnx",
+      "build-engine",
+    ]);
+    // Every shard of prepare-dataset and of predict reads the detector from its engine's folder,
+    // linked to the request of the build-engine Job that wrote it.
+    const engineDir = `runs/${ns}/RoiDetectorTraining/r-detector/build-engine`;
+    const engineDigest = job("r-detector-roidet-build-engine").metadata.annotations?.[REQUEST_DIGEST_ANNOTATION];
+    expect(engineDigest).toMatch(/^[0-9a-f]{64}$/);
+    for (const [name, stage] of [
+      ["r-dataset-clsdata-prepare-dataset", "prepare-dataset"],
+      ["r-submission-subm-predict", "predict"],
+    ] as const) {
+      const digest = job(name).metadata.annotations?.[REQUEST_DIGEST_ANNOTATION] ?? "";
+      const configMap = await admin.get<{ data?: Record<string, string> }>(
+        `/api/v1/namespaces/${ns}/configmaps/${name}-${digest.slice(0, 10)}`,
+      );
+      const requests = Object.values(configMap.data ?? {}).map((text) => JSON.parse(text) as StageRequest);
+      expect(requests, name).toHaveLength(2);
+      for (const request of requests) {
+        expect(request.stage, name).toBe(stage);
+        expect(request.inputs.detector, name).toBe(engineDir);
+        expect(request.inputDigests?.detector, name).toBe(engineDigest);
+      }
+    }
 
     // Pod specs: GPU stages on A100 nodes with one GPU; CPU stages off the GPU pool.
     const pods = await listPods(admin, ns);

@@ -72,7 +72,8 @@ describe("operator restarts", () => {
       ),
     );
 
-    // 2. A new operator picks the result up and goes on; stop it gracefully mid-engine.
+    // 2. A new operator picks the result up and goes on: the detector builds its TensorRT engine
+    //    (engine.export.tensorRT, on by default) and succeeds; stop it gracefully mid-engine.
     start();
     const detector = await waitFor("the detector to succeed", async () => {
       const d = await getResource(admin, ns, "RoiDetectorTraining", "r-detector");
@@ -84,18 +85,24 @@ describe("operator restarts", () => {
         path: `runs/${ns}/RoiDetectorTraining/r-detector/export-onnx/model.onnx`,
         sha256: "ab".repeat(32),
       },
+      {
+        name: "model.engine",
+        path: `runs/${ns}/RoiDetectorTraining/r-detector/build-engine/model.engine`,
+        sha256: "ab".repeat(32),
+      },
     ]);
     await waitFor("the engine's build-engine Job", async () =>
       (await listJobs(admin, ns)).some((j) => j.metadata.name === "r-engine-engine-build-engine"),
     );
     const secondUids = await jobUids();
     for (const name of exports) expect(secondUids[name], name).toBe(firstUids[name]);
-    expect(Object.keys(secondUids).sort()).toEqual([...exports, "r-engine-engine-build-engine"].sort());
+    const detectorEngine = "r-detector-roidet-build-engine";
+    expect(Object.keys(secondUids).sort()).toEqual([...exports, detectorEngine, "r-engine-engine-build-engine"].sort());
     expect(await operator?.stop("SIGTERM")).toBe(0);
 
     // 3. While it is down, the finished Jobs are deleted (as their TTL would) and the engine
     //    finishes; a third operator must not re-run the deleted stages.
-    for (const name of exports) {
+    for (const name of [...exports, detectorEngine]) {
       await admin.delete(`/apis/batch/v1/namespaces/${ns}/jobs/${name}`, "Background");
     }
     await setBehaviour(admin, ns, succeedAll);

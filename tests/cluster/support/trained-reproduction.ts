@@ -28,8 +28,10 @@ export const HOLD_FIRST_JOBS: Record<string, Behaviour> = {
   ...Object.fromEntries(FIRST_JOBS.map((name) => [name, { hold: true }])),
 };
 
+// Both the detector and the engine build a TensorRT engine (engine.export.tensorRT, on by default).
 const ALL_JOBS = [
   ...FIRST_JOBS,
+  "r-detector-roidet-build-engine",
   "r-engine-engine-build-engine",
   "r-submission-subm-aggregate",
   "r-submission-subm-predict",
@@ -89,7 +91,7 @@ export async function expectFinishedOnce(
   for (const name of FIRST_JOBS) expect(uids[name], name).toBe(firstUids[name]);
 
   const expected: [string, string, string[]][] = [
-    ["RoiDetectorTraining", "r-detector", ["export-onnx"]],
+    ["RoiDetectorTraining", "r-detector", ["export-onnx", "build-engine"]],
     ["EngineBuild", "r-engine", ["export-onnx", "build-engine"]],
     ["Submission", "r-submission", ["predict", "aggregate"]],
   ];
