@@ -13,6 +13,7 @@ import {
 } from "../operator/executors/local/index.ts";
 import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
 import { loadManifests } from "./manifests.ts";
+import { metricsLine } from "./metrics-line.ts";
 import type { OutputFormat } from "./output.ts";
 import { printResult } from "./output.ts";
 import { progressDisplay } from "./progress-display.ts";
@@ -98,6 +99,7 @@ export async function runCommand(
       progress: await progressDisplay(process.stderr, log),
     });
     const last = runs.at(-1);
+    const scored = metricsLine(last?.result.metrics);
     const ran = runs.filter((r) => r.outcome === "ran").length;
     const artifacts = (last?.result.artifacts ?? []).map((a) => ({
       name: a.name,
@@ -115,10 +117,12 @@ export async function runCommand(
           seconds: r.seconds,
         })),
         artifacts,
+        metrics: last?.result.metrics ?? {},
       },
       () =>
         `mammoflow run: done (${ran} ran, ${runs.length - ran} already done)\n` +
-        artifacts.map((a) => `  ${a.name}: ${a.path}\n`).join(""),
+        artifacts.map((a) => `  ${a.name}: ${a.path}\n`).join("") +
+        (scored ? `${scored}\n` : ""),
     );
     return 0;
   } catch (error) {

@@ -31,12 +31,17 @@ describe("the demo (crds/samples/demo.yaml)", () => {
     output = await mammoflow("run", "crds/samples/demo.yaml", "--storage", storage, "--link-assets");
   }, 1_200_000);
 
-  it("runs every stage and names the CSV and the report", () => {
+  it("runs every stage and names the CSV and the report", async () => {
     expect(output.stderr).toBe("");
     expect(output.code).toBe(0);
     expect(output.stdout).toContain("Submission/demo aggregate: done");
     expect(output.stdout).toContain(`submission: ${path.join(aggregateDir(), "submission.csv")}`);
     expect(output.stdout).toContain(`report: ${path.join(aggregateDir(), "report.html")}`);
+    // The run ends with the score against labels.csv, which the aggregate stage also recorded.
+    const result = JSON.parse(await readFile(path.join(aggregateDir(), "result.json"), "utf8"));
+    expect(output.stdout).toContain(
+      `scored against the labels (8 breasts): ROC AUC ${result.metrics.auc.toFixed(3)}, pF1 ${result.metrics.pF1.toFixed(3)} at threshold 0.31\n`,
+    );
   });
 
   it("writes one row per prediction_id of test.csv, header prediction_id,cancer", async () => {
