@@ -1,8 +1,12 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { buildRequestConfigMap, buildStageJob } from "../executors/kubernetes/job.ts";
 import { FAILED_CREATE } from "../executors/kubernetes/job-events.ts";
-import { jobSuspensionPatch } from "../executors/kubernetes/job-suspension.ts";
-import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
+import {
+  jobSuspensionPatch,
+  KUEUE_JOB_UID_LABEL,
+  workloadActivationPatch,
+} from "../executors/kubernetes/job-suspension.ts";
+import { FIELD_MANAGER, KUEUE_QUEUE_LABEL } from "../executors/kubernetes/names.ts";
 import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
 import { stageRequests } from "../pipeline/request.ts";
 import type { ResourceId, StagePlan } from "../pipeline/stage-plan.ts";
@@ -70,10 +74,24 @@ export async function deleteSupersededJob(context: ControllerContext, job: JobOb
 
 /**
  * Suspends or resumes a running stage Job in place (its resource's spec.suspend): the same Job,
- * so resuming continues its request. A Job already gone (404) has nothing left to hold.
+ * so resuming continues its request. A Job already gone (404) has nothing left to hold. A Job in
+ * a Kueue queue is held through its Workload as well (job-suspension.ts), first, so that a
+ * failure leaves the Job's mark as it was and the next reconcile tries again.
  */
 export async function setJobSuspended(context: ControllerContext, job: JobObject, suspend: boolean): Promise<void> {
-  const { namespace = "", name } = job.metadata;
+  const { namespace = "", name, uid = "" } = job.metadata;
+  if (job.metadata.labels?.[KUEUE_QUEUE_LABEL] !== undefined) {
+    const workloads = `/apis/kueue.x-k8s.io/v1beta2/namespaces/${encodeURIComponent(namespace)}/workloads`;
+    try {
+      const list = await context.client.list<KubeObject>(workloads, { labelSelector: `${KUEUE_JOB_UID_LABEL}=${uid}` });
+      for (const workload of list.items) {
+        await context.client.mergePatch(`${workloads}/${workload.metadata.name}`, workloadActivationPatch(suspend));
+      }
+    } catch (error) {
+      // 404: Kueue is not installed (its API is absent) or the Workload went away.
+      if ((error as KubeApiError).statusCode !== 404) throw error;
+    }
+  }
   try {
     await context.client.mergePatch(resourcePath(JOB_TYPE, namespace, name), jobSuspensionPatch(job, suspend));
   } catch (error) {

@@ -83,8 +83,10 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly 
   if (failed) {
     observation.reason = failed.reason ?? "Failed";
     observation.message = [failed.message, failedMessage].filter(Boolean).join(": ");
-  } else if (job.metadata?.annotations?.[SUSPENDED_ANNOTATION] && !complete) {
-    // Suspended by us for its resource's spec.suspend (or being resumed): held, not queued.
+  } else if (job.metadata?.annotations?.[SUSPENDED_ANNOTATION] && job.spec?.suspend && !complete) {
+    // Suspended by us for its resource's spec.suspend (or being resumed): held, not queued. One
+    // that runs again in spite of the mark (Kueue admitted its new Workload) is not held, so the
+    // operator suspends it again.
     observation.held = true;
     observation.reason = "Suspended";
     observation.message = `Job ${job.metadata?.name ?? "?"} is suspended (spec.suspend of its resource)`;

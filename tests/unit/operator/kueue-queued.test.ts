@@ -3,6 +3,7 @@
 // the operator neither resumes nor re-creates that Job, and once Kueue admits it the phase is
 // Running again. The spec.suspend of the resource still wins over Kueue's hold.
 import { describe, expect, it } from "vitest";
+import { jobSuspensionPatch, workloadActivationPatch } from "../../../operator/executors/kubernetes/job-suspension.ts";
 import { observeJob } from "../../../operator/executors/kubernetes/observe.ts";
 import type { StageObservation } from "../../../operator/pipeline/observation.ts";
 import { type Decision, decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
@@ -85,5 +86,34 @@ describe("a stage Job Kueue holds", () => {
   it("is Suspended when the resource's spec.suspend is true: the user's hold is what the phase says", () => {
     const queued = makeObservation("Running", "train-fold").ranRequestOf(trainPlan).reason("Queued", "q").obj();
     expect(decide(queued, undefined, true).status.phase).toBe("Suspended");
+  });
+});
+
+describe("spec.suspend of a Job in a Kueue queue", () => {
+  const queuedJob = makeJobObject("e-engine-build-engine").queue("stages").obj();
+
+  it("deactivates its Workload and suspends and marks the Job; resuming activates the Workload and only clears the mark", () => {
+    expect(workloadActivationPatch(true)).toEqual({ spec: { active: false } });
+    expect(jobSuspensionPatch(queuedJob, true)).toEqual({
+      metadata: { uid: "uid-e-engine-build-engine", annotations: { "mammoflow.io/suspended-by-resource": "true" } },
+      spec: { suspend: true },
+    });
+    // Kueue unsuspends the Job once it admits the Workload again; unsuspended before, the Job
+    // would start pods outside the queue's quota.
+    expect(workloadActivationPatch(false)).toEqual({ spec: { active: true } });
+    expect(jobSuspensionPatch(queuedJob, false)).toEqual({
+      metadata: { uid: "uid-e-engine-build-engine", annotations: { "mammoflow.io/suspended-by-resource": null } },
+    });
+  });
+
+  it("is not held once it runs in spite of the mark (Kueue admitted it), so the operator suspends it again", () => {
+    const marked = makeJobObject("j").queue("stages").started(T0).suspendedByResource().obj();
+    expect(observeJob(marked, []).held).toBe(true);
+    const restarted = structuredClone(marked);
+    if (restarted.spec) restarted.spec.suspend = false;
+    const observation = observeJob(restarted, []);
+    expect(observation.held).toBeUndefined();
+    expect(observation.reason).toBeUndefined();
+    expect(actions(decide(observation, undefined, true))).toEqual({ suspend: ["train-fold"] });
   });
 });
