@@ -3,12 +3,13 @@
 // As root with containerd installed (`npm run setup:test`), it also starts the real node
 // kubelet-0 and loads the stage images `npm run images:build` made, so pods really run;
 // `--no-real-node` leaves it out. `preload` builds the stage images and imports them into the
-// real node's containerd ahead of a test run (harness/preload.ts).
+// real node's containerd ahead of a test run (harness/preload.ts), and builds Kueue meanwhile.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CLUSTER_DIR, controlPlaneBinary } from "./binary.ts";
 import { startControlPlane } from "./control-plane.ts";
+import { kueueBinary } from "./kueue-binary.ts";
 import { stopDetachedNode } from "./node-lock.ts";
 import { preloadStageImages } from "./preload.ts";
 import { stopProcess } from "./processes.ts";
@@ -99,7 +100,10 @@ const commands: Record<string, () => Promise<number>> = {
   up: () => up(process.argv.slice(3)),
   down,
   preload: async () => {
-    await preloadStageImages();
+    // Kueue compiles (CPU, about 5 min cold) while the images build and load (downloads, disk):
+    // its `go install` is spawned first, since the image build blocks this process meanwhile.
+    const outcomes = await Promise.allSettled([kueueBinary(), preloadStageImages()]);
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     return 0;
   },
   build: async () => {
