@@ -1,63 +1,65 @@
-import ExcelJS from "exceljs";
-import { type Cell, Frame } from "./pandas-values.ts";
+import readXlsxFile, { readSheet as readSheetData, type SheetData, SheetNotFoundError } from "read-excel-file/node";
+import { type Cell, cellText, Frame } from "./pandas-values.ts";
 
-/** Python's `str()` of a datetime the way pandas shows a Timestamp read from a sheet. */
+/**
+ * Python's `str()` of the pandas Timestamp that openpyxl's datetime becomes. read-excel-file
+ * floors the serial's milliseconds where openpyxl rounds them, so a time stored as a whole
+ * second can come back 1 ms early: ".999" is taken as the next second.
+ */
 function timestampText(date: Date): string {
-  return date
+  const time = date.getTime();
+  const text = new Date(((time % 1000) + 1000) % 1000 === 999 ? time + 1 : time)
     .toISOString()
     .replace("T", " ")
-    .replace(/\.000Z$/, "")
     .replace("Z", "");
+  return text.endsWith(".000") ? text.slice(0, -4) : `${text}000`;
 }
 
-/** An exceljs cell value as the typed cell pandas (openpyxl) would hold. */
-function toCell(value: ExcelJS.CellValue): Cell {
+/** A read-excel-file cell as the typed cell pandas (openpyxl) would hold. */
+function toCell(value: unknown): Cell {
   if (value === null || value === undefined) return null;
-  if (typeof value === "number" || typeof value === "boolean") return value;
-  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "string") return value;
   if (value instanceof Date) return timestampText(value);
-  if ("richText" in value) return value.richText.map((part) => part.text).join("");
-  if ("error" in value) return null;
-  if ("result" in value) return toCell((value.result ?? null) as ExcelJS.CellValue);
-  if ("text" in value) return String(value.text);
-  return null;
+  throw new Error(`unexpected cell value ${String(value)}`);
 }
 
 /** pandas' names for header cells: "Unnamed: i" for empty ones, ".1", ".2" for repeats. */
 function headerNames(cells: readonly Cell[]): string[] {
   const seen = new Map<string, number>();
   return cells.map((cell, i) => {
-    const base = cell === null ? `Unnamed: ${i}` : typeof cell === "string" ? cell : String(cell);
+    const base = cell === null ? `Unnamed: ${i}` : cellText(cell);
     const count = seen.get(base) ?? 0;
     seen.set(base, count + 1);
     return count === 0 ? base : `${base}.${count}`;
   });
 }
 
-/**
- * Reads one sheet (by name, or the first) as `pandas.read_excel` sees it: the first row names
- * the columns, cells keep their type (numbers, text, booleans), empty cells are missing, and
- * trailing empty rows are dropped.
- */
-export async function readSheet(file: string, sheet?: string): Promise<Frame> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(file);
-  const worksheet = sheet === undefined ? workbook.worksheets[0] : workbook.getWorksheet(sheet);
-  if (!worksheet) {
-    const names = workbook.worksheets.map((w) => w.name).join(", ");
+/** The sheet's rows, or an error naming the file and the sheets it has. */
+async function sheetRows(file: string, sheet?: string): Promise<SheetData> {
+  try {
+    // trim: false keeps text as openpyxl does; without it read-excel-file strips spaces.
+    return await readSheetData(file, sheet ?? 1, { trim: false });
+  } catch (error) {
+    if (!(error instanceof SheetNotFoundError)) throw new Error(`${file}: ${(error as Error).message}`);
+    const names = (await readXlsxFile(file)).map((s) => s.sheet).join(", ");
     throw new Error(`${file}: no sheet ${sheet === undefined ? "at all" : `'${sheet}'`} (sheets: ${names})`);
   }
-  const grid: Cell[][] = [];
-  worksheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
-    const values = row.values as ExcelJS.CellValue[];
-    const cells: Cell[] = [];
-    for (let c = 1; c < values.length; c++) cells.push(toCell(values[c] ?? null));
-    grid[rowNumber - 1] = cells;
-  });
-  const [header = [], ...body] = Array.from(grid, (row) => row ?? []);
-  while (header.length > 0 && header[header.length - 1] === null) header.pop();
-  while (body.length > 0 && (body[body.length - 1] as Cell[]).every((c) => c === null)) body.pop();
-  const names = headerNames(header);
+}
+
+/**
+ * Reads one sheet (by name, or the first) as `pandas.read_excel` sees it: the first row names
+ * the columns, cells keep their type (numbers, text, booleans, dates as Timestamp text, a
+ * formula's saved result), empty and error cells are missing (read-excel-file reports an error
+ * cell as empty, so unlike pandas a trailing row holding only errors is dropped), trailing empty rows are dropped,
+ * and the columns reach as far right as any row's last cell (pandas pads the others).
+ */
+export async function readSheet(file: string, sheet?: string): Promise<Frame> {
+  const grid = (await sheetRows(file, sheet)).map((row) => row.map(toCell));
+  const lengths = grid.map((row) => row.findLastIndex((c) => c !== null) + 1);
+  const rows = grid.slice(0, lengths.findLastIndex((n) => n > 0) + 1);
+  const width = Math.max(0, ...lengths);
+  const [header = [], ...body] = rows;
+  const names = headerNames(Array.from({ length: width }, (_, i) => header[i] ?? null));
   return Frame.fromRows(
     names,
     body.map((row) => names.map((_, i) => row[i] ?? null)),

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import ExcelJS from "exceljs";
 import { encode as encodePng } from "fast-png";
 import sharp from "sharp";
 
 const PYTHON = path.resolve(import.meta.dirname, "../../../../.venv/bin/python");
 const WRITE_DICOMS = path.resolve(import.meta.dirname, "write_dicoms.py");
+const WRITE_WORKBOOKS = path.resolve(import.meta.dirname, "write_workbooks.py");
 
 /** A small uncompressed DICOM the test writes with pydicom (see write_dicoms.py). */
 export interface DicomSpec {
@@ -58,13 +58,21 @@ export async function writeGray8Jpeg(file: string, rows: number, columns: number
     .toFile(file);
 }
 
-/** An xlsx with one sheet per entry, written by exceljs (null = empty cell). */
-export async function writeWorkbook(file: string, sheets: Record<string, (string | number | null)[][]>): Promise<void> {
+/** A cell of a test workbook; see write_workbooks.py for the object kinds (dates, rich text, formulas). */
+export type WorkbookCell =
+  | string
+  | number
+  | boolean
+  | null
+  | { date: string }
+  | { rich: string[] }
+  | { formula: string; cached: string | number | boolean }
+  | { error: string; cached: string };
+
+/** An xlsx with one sheet per entry, written by XlsxWriter (write_workbooks.py; null = empty cell). */
+export async function writeWorkbook(file: string, sheets: Record<string, WorkbookCell[][]>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const workbook = new ExcelJS.Workbook();
-  for (const [name, rows] of Object.entries(sheets)) {
-    const sheet = workbook.addWorksheet(name);
-    for (const row of rows) sheet.addRow(row);
-  }
-  await workbook.xlsx.writeFile(file);
+  const spec = [{ path: file, sheets: Object.entries(sheets) }];
+  const run = spawnSync(PYTHON, [WRITE_WORKBOOKS], { input: JSON.stringify(spec), encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`write_workbooks.py failed: ${run.stderr}`);
 }
