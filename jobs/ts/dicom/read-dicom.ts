@@ -128,10 +128,13 @@ async function decodeFrame(
     if (element.encapsulatedPixelData) {
       throw new DicomError("inconsistent-size", `pixel data is encapsulated but ${syntax.name} stores it natively`);
     }
-    if (format.photometricInterpretation === "YBR_FULL_422") {
+    // Native YBR is colour stored as YCbCr: the references hand it out converted to RGB, and the
+    // pipeline converts grayscale only, so it is refused here rather than given as stored values.
+    if (format.photometricInterpretation.startsWith("YBR_")) {
+      const subsampled = format.photometricInterpretation === "YBR_FULL_422" ? " (chroma-subsampled)" : "";
       throw new DicomError(
         "unsupported-pixel-format",
-        "native YBR_FULL_422 (chroma-subsampled) pixel data is not supported; it is not a grayscale format",
+        `native ${format.photometricInterpretation}${subsampled} pixel data is not supported; it is not a grayscale format`,
       );
     }
     const width = format.bitsAllocated / 8;

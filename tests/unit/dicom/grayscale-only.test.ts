@@ -44,7 +44,7 @@ function refusal(run: () => unknown): { code: string; message: string } {
 describe("only grayscale images are converted to the pipeline's pixels", () => {
   it.each([
     ["PALETTE COLOR", `PhotometricInterpretation PALETTE COLOR is not supported; ${ONLY_GRAY}`],
-    ["YBR_FULL", `PhotometricInterpretation YBR_FULL is not supported; ${ONLY_GRAY}`],
+    ["RGB", `PhotometricInterpretation RGB is not supported; ${ONLY_GRAY}`],
     ["", `the file has no PhotometricInterpretation (0028,0004); ${ONLY_GRAY}`],
   ])(
     "one sample per pixel, PhotometricInterpretation %j: every conversion refuses it",
@@ -59,6 +59,18 @@ describe("only grayscale images are converted to the pipeline's pixels", () => {
           name,
         ).toEqual({ code: "unsupported-pixel-format", message });
       }
+    },
+  );
+
+  it.each(["YBR_FULL", "YBR_FULL_422"])(
+    "native %s is refused when read, before any conversion",
+    async (photometric) => {
+      const file = dicomFile().bits(8, 8).photometric(photometric).pixels(Uint8Array.from(VALUES)).build();
+      const subsampled = photometric === "YBR_FULL_422" ? " (chroma-subsampled)" : "";
+      await expect(readDicom(file)).rejects.toMatchObject({
+        code: "unsupported-pixel-format",
+        message: `native ${photometric}${subsampled} pixel data is not supported; it is not a grayscale format`,
+      });
     },
   );
 

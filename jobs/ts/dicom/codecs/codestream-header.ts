@@ -7,6 +7,12 @@ export interface CodestreamHeader {
   height: number;
   components: number;
   precision: number;
+  /**
+   * JPEG (SOFn) with three components: whether libjpeg takes the samples as RGB rather than
+   * YCbCr, from the markers it reads (an Adobe APP14 transform 0, or component ids 'R','G','B'
+   * without a JFIF or Adobe marker). Absent for other codestreams.
+   */
+  jpegSaysRgb?: boolean;
 }
 
 /**
@@ -110,11 +116,27 @@ function readSiz(bytes: Uint8Array): CodestreamHeader {
 
 const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf, 0xf7]);
 
+const ADOBE = [0x41, 0x64, 0x6f, 0x62, 0x65]; // "Adobe", the APP14 segment's identifier
+const JFIF = [0x4a, 0x46, 0x49, 0x46, 0x00]; // "JFIF\0", the APP0 segment's identifier
+
+function startsWith(bytes: Uint8Array, at: number, id: readonly number[]): boolean {
+  return id.every((c, i) => bytes[at + i] === c);
+}
+
+/** libjpeg's colour-space guess for three components (jdapimin.c's default_decompress_parms). */
+function libjpegSaysRgb(jfif: boolean, adobeTransform: number | undefined, ids: readonly number[]): boolean {
+  if (jfif) return false;
+  if (adobeTransform !== undefined) return adobeTransform === 0;
+  return ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42;
+}
+
 function readSof(bytes: Uint8Array, encoding: PixelEncoding): CodestreamHeader {
   if (bytes.length < 4 || u16(bytes, 0) !== 0xffd8) {
     throw new DicomError("codec-failed", `not a ${encoding} codestream: no SOI marker (FFD8) at its start`);
   }
   let at = 2;
+  let adobeTransform: number | undefined;
+  let jfif = false;
   while (at + 4 <= bytes.length) {
     if (bytes[at] !== 0xff) {
       throw new DicomError("codec-failed", `${encoding} codestream: expected a marker at byte ${at}`);
@@ -125,13 +147,21 @@ function readSof(bytes: Uint8Array, encoding: PixelEncoding): CodestreamHeader {
       continue;
     }
     const length = u16(bytes, at + 2);
+    if (marker === 0xe0 && length >= 7 && startsWith(bytes, at + 4, JFIF)) jfif = true;
+    if (marker === 0xee && length >= 14 && at + 16 <= bytes.length && startsWith(bytes, at + 4, ADOBE)) {
+      adobeTransform = bytes[at + 15] as number;
+    }
     if (SOF_MARKERS.has(marker)) {
       if (at + 10 > bytes.length) break;
+      const components = bytes[at + 9] as number;
+      const ids =
+        components === 3 && at + 17 <= bytes.length ? [0, 1, 2].map((k) => bytes[at + 10 + 3 * k] as number) : [];
       return {
         precision: bytes[at + 4] as number,
         height: u16(bytes, at + 5),
         width: u16(bytes, at + 7),
-        components: bytes[at + 9] as number,
+        components,
+        ...(components === 3 ? { jpegSaysRgb: libjpegSaysRgb(jfif, adobeTransform, ids) } : {}),
       };
     }
     if (marker === 0xda || marker === 0xd9) break;

@@ -75,6 +75,7 @@ export async function decodeCodestream(
 }
 
 function checkAgainstDicom(encoding: PixelEncoding, header: CodestreamHeader, format: PixelFormat): void {
+  refuseRgbTakenAsYcbcr(encoding, header, format);
   if (
     header.width !== format.columns ||
     header.height !== format.rows ||
@@ -89,6 +90,22 @@ function checkAgainstDicom(encoding: PixelEncoding, header: CodestreamHeader, fo
     throw new DicomError(
       "inconsistent-size",
       `${encoding} codestream has ${header.precision}-bit samples, more than BitsAllocated ${format.bitsAllocated}`,
+    );
+  }
+}
+
+/**
+ * A lossy JPEG the DICOM header calls RGB but whose markers make libjpeg take it as YCbCr (no
+ * JFIF or Adobe marker, component ids other than 'R','G','B'): libjpeg-turbo would convert it
+ * to other values than the references, which go by the header. Refused with the reason; the
+ * pipeline converts grayscale images only.
+ */
+function refuseRgbTakenAsYcbcr(encoding: PixelEncoding, header: CodestreamHeader, format: PixelFormat): void {
+  const lossy = encoding === "jpeg-baseline" || encoding === "jpeg-extended";
+  if (lossy && header.jpegSaysRgb === false && format.photometricInterpretation === "RGB") {
+    throw new DicomError(
+      "unsupported-pixel-format",
+      `${encoding} codestream: the DICOM header says RGB but the JPEG markers say YCbCr (no JFIF or Adobe marker, component ids not R,G,B), which this decoder would colour-convert; only grayscale images are converted`,
     );
   }
 }
