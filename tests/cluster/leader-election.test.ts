@@ -92,10 +92,18 @@ describe("leader election", () => {
       `${name} to succeed`,
       async () => (await getResource(admin, ns, "RoiDetectorTraining", name)).status?.phase === "Succeeded",
     );
-  const eventsOf = async (ns: string, name: string) =>
-    (await admin.list<EventObject>(`/api/v1/namespaces/${ns}/events`)).items.filter(
-      (e) => e.involvedObject.name === name,
-    );
+  // The recorder posts Events after the status write it reports, so a resource can read Succeeded
+  // before its Succeeded Event exists: wait for that Event, then take all of the resource's.
+  const eventsOf = async (ns: string, name: string) => {
+    const list = async () =>
+      (await admin.list<EventObject>(`/api/v1/namespaces/${ns}/events`)).items.filter(
+        (e) => e.involvedObject.name === name,
+      );
+    return waitFor(`${name}'s Succeeded event`, async () => {
+      const events = await list();
+      return events.some((e) => e.reason === "Succeeded") ? events : undefined;
+    });
+  };
   const newHolder = (lease: () => Promise<LeaseSpec>, old: string) =>
     waitFor("a new leader", async () => {
       const h = (await lease()).holderIdentity;
