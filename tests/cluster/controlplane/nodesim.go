@@ -6,11 +6,12 @@ package main
 // the ConfigMap "nodesim" in the pod's namespace, so a test decides every outcome:
 //
 //	data["<job-name>"] or data["<stage label>"] or data["default"] = JSON behaviour
-//	{"exitCode": 0, "message": "<termination message>", "hold": false, "disruptOnce": false}
+//	{"exitCode": 0, "message": "<termination message>", "hold": false, "disruptOnce": false, "seconds": 0}
 //
-// hold keeps the pod Running until the entry changes; disruptOnce fails the job's first pod
-// the way a pre-emption does (DisruptionTarget condition, exit 137) and runs the replacement
-// normally. Without any entry a pod stays Running. Polling (not watching) keeps this small;
+// hold keeps the pod Running until the entry changes; seconds keeps it Running that long after
+// its start (a stage's duration, for the makespan bench), then ends it as the entry says;
+// disruptOnce fails the job's first pod the way a pre-emption does (DisruptionTarget condition,
+// exit 137) and runs the replacement normally. Without any entry a pod stays Running. Polling (not watching) keeps this small;
 // the interval bounds how fast a simulated pod finishes.
 
 import (
@@ -28,6 +29,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
@@ -45,12 +47,22 @@ type behaviour struct {
 	Message     string `json:"message"`
 	Hold        bool   `json:"hold"`
 	DisruptOnce bool   `json:"disruptOnce"`
+	// Seconds the container runs before it ends (0: at the next step).
+	Seconds float64 `json:"seconds"`
+}
+
+// running says whether a pod started at started still runs at now under behaviour b.
+func (b behaviour) running(started, now time.Time) bool {
+	return b.Hold || now.Sub(started) < time.Duration(b.Seconds*float64(time.Second))
 }
 
 type simulator struct {
 	client    kubernetes.Interface
 	nodes     map[string]bool // names of the simulated nodes
 	disrupted map[string]bool // job names whose first pod was already disrupted
+	// When this process started each pod: the pod's startTime is serialised to whole seconds,
+	// too coarse for durations of a second or two.
+	started map[types.UID]time.Time
 }
 
 func runNodeSimulator(args []string) int {
@@ -93,7 +105,7 @@ func runNodeSimulator(args []string) int {
 		}
 	}
 	fmt.Println("nodesim: nodes registered:", *nodes, *cpuNodes)
-	sim := &simulator{client: client, nodes: map[string]bool{}, disrupted: map[string]bool{}}
+	sim := &simulator{client: client, nodes: map[string]bool{}, disrupted: map[string]bool{}, started: map[types.UID]time.Time{}}
 	for _, name := range strings.Split(*nodes+","+*cpuNodes, ",") {
 		sim.nodes[name] = true
 	}
@@ -186,6 +198,7 @@ func (s *simulator) advance(ctx context.Context) error {
 			continue
 		}
 		if pod.DeletionTimestamp != nil {
+			delete(s.started, pod.UID)
 			// A kubelet stops the containers of a deleted pod (the pod ends Failed, which lets
 			// the Job controller drop its tracking finalizer), then confirms the deletion.
 			if pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {
@@ -246,6 +259,9 @@ func (s *simulator) start(ctx context.Context, pod *corev1.Pod) error {
 		})
 	}
 	_, err := s.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+	if err == nil {
+		s.started[pod.UID] = now.Time
+	}
 	return err
 }
 
@@ -265,10 +281,20 @@ func (s *simulator) finish(ctx context.Context, pod *corev1.Pod, data map[string
 	if err := json.Unmarshal([]byte(raw), &b); err != nil {
 		return fmt.Errorf("behaviour for %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
-	if b.Hold {
+	started, ok := s.started[pod.UID]
+	if !ok && pod.Status.StartTime != nil {
+		started = pod.Status.StartTime.Time // started by an earlier nodesim process
+	} else if !ok {
+		started = time.Now()
+	}
+	if b.running(started, time.Now()) {
 		return nil
 	}
-	return s.terminate(ctx, pod, b)
+	if err := s.terminate(ctx, pod, b); err != nil {
+		return err
+	}
+	delete(s.started, pod.UID)
+	return nil
 }
 
 // terminate ends the pod's containers as behaviour b says and reports the final phase.

@@ -110,6 +110,8 @@ export interface Behaviour {
   message?: string;
   hold?: boolean;
   disruptOnce?: boolean;
+  /** Seconds the pod stays Running before it ends as the rest says (a stage's duration). */
+  seconds?: number;
 }
 
 export async function setBehaviour(admin: KubeClient, namespace: string, behaviours: Record<string, Behaviour>) {
