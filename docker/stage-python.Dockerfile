@@ -18,7 +18,8 @@ ARG PIP_CONFIG_FILE
 ENV PIP_NO_CACHE_DIR=${PIP_NO_CACHE_DIR} PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY jobs/python/requirements.lock ./jobs/python/requirements.lock
-RUN pip install -r jobs/python/requirements.lock \
+# The runtime lock only (no test tools), every file checked against its sha256 in the lock.
+RUN pip install --require-hashes -r jobs/python/requirements.lock \
  && if [ -n "$TENSORRT_PACKAGE" ]; then pip install "$TENSORRT_PACKAGE"; fi
 # yolox 0.3.0 goes in as scripts/setup.sh installs it: without its metadata dependencies (it pins
 # onnx==1.8.1, which does not build on Python 3.11; the real ones are in the lock) and against the

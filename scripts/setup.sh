@@ -19,8 +19,11 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv
 fi
-echo "setup: installing jobs/python (pinned: jobs/python/requirements.lock)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r jobs/python/requirements.lock
+# requirements-test.lock is requirements.lock (what the stage image runs) plus the test tools;
+# every file is checked against its sha256 in the lock (scripts/lock-python.sh writes both).
+echo "setup: installing jobs/python (pinned, hashed: jobs/python/requirements-test.lock)"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+  -r jobs/python/requirements-test.lock
 # yolox 0.3.0 pins onnx==1.8.1 (does not build on Python 3.11), so it goes in without its metadata
 # dependencies (the real ones are in the lock); it compiles one C++ op against the installed torch.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation yolox==0.3.0

@@ -1,5 +1,5 @@
 // A host folder holding the files the stage-python build installs (the wheels of
-// jobs/python/requirements.lock, yolox's source archive) and a pip.conf that points pip at it
+// jobs/python/requirements.lock, the runtime lock with hashes, yolox's source archive) and a pip.conf that points pip at it
 // alone (no-index): the build mounts it and sets PIP_CONFIG_FILE. pip's own HTTP cache cannot do
 // this here: this network's proxy drops the caching headers, so every cold build would download
 // the ~4 GB of torch and CUDA wheels again. The wheels are fetched by the Python base image's own
@@ -55,30 +55,33 @@ export async function syncWheelhouse(pythonBase: string, extraWheels: string[], 
     writeFileSync(pipConf, "# wheelhouse incomplete: pip uses the index\n");
     process.stderr.write(`images: fetching the files of ${LOCK} into ${WHEELHOUSE} (only those it lacks)\n`);
     try {
-      await podmanStreamed(
-        [
-          "run",
-          "--rm",
-          "--volume",
-          `${WHEELHOUSE}:${WHEELHOUSE_MOUNT}`,
-          "--volume",
-          `${path.join(REPO_ROOT, LOCK)}:/requirements.lock:ro`,
-          pythonBase,
-          "pip",
-          "download",
-          "--quiet",
-          "--disable-pip-version-check",
-          "--no-cache-dir",
-          "--no-deps",
-          "--only-binary=:all:",
-          "--dest",
-          WHEELHOUSE_MOUNT,
-          "-r",
-          "/requirements.lock",
-          ...extraWheels,
-        ],
-        "wheelhouse",
-      );
+      // Two downloads: the lock carries hashes, and pip then demands one for every requirement
+      // on its command line, which the extra wheels (specs without hashes) do not have.
+      for (const requirements of [["-r", "/requirements.lock"], extraWheels]) {
+        if (requirements.length === 0) continue;
+        await podmanStreamed(
+          [
+            "run",
+            "--rm",
+            "--volume",
+            `${WHEELHOUSE}:${WHEELHOUSE_MOUNT}`,
+            "--volume",
+            `${path.join(REPO_ROOT, LOCK)}:/requirements.lock:ro`,
+            pythonBase,
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            WHEELHOUSE_MOUNT,
+            ...requirements,
+          ],
+          "wheelhouse",
+        );
+      }
       for (const spec of sdists) await fetchSdist(spec);
       writeFileSync(stampFile, `${new Date().toISOString()}\n`);
     } catch (error) {

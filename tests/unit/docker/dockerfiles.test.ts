@@ -193,6 +193,19 @@ describe("docker/stage-python.Dockerfile", () => {
     expect(yolox).toMatch(/apt-get purge -y --auto-remove/);
   });
 
+  it("installs the runtime lock alone, every file checked against its hash, and no test tool", () => {
+    expect(run.some((r) => r.startsWith("pip install --require-hashes -r jobs/python/requirements.lock "))).toBe(true);
+    expect(instructions.some((i) => i.args.includes("requirements-test"))).toBe(false);
+    const lock = readFileSync("jobs/python/requirements.lock", "utf8");
+    const pins = lock.split("\n").filter((line) => /^[A-Za-z0-9]/.test(line));
+    expect(pins.length).toBeGreaterThan(0);
+    expect(pins.every((line) => / \\$/.test(line))).toBe(true);
+    expect(lock).toMatch(/^torch==2\.15\.0 \\\n {4}--hash=sha256:[0-9a-f]{64}/m);
+    for (const tool of ["pytest", "ruff", "openpyxl", "xlsxwriter", "pydicom"]) {
+      expect(lock).not.toMatch(new RegExp(`^${tool}==`, "m"));
+    }
+  });
+
   it("installs TensorRT only when TENSORRT_PACKAGE is set, and keeps pip's cache out of the image", () => {
     expect(run.some((r) => r.includes('if [ -n "$TENSORRT_PACKAGE" ]; then pip install "$TENSORRT_PACKAGE"'))).toBe(
       true,
