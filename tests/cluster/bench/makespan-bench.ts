@@ -12,7 +12,7 @@ import { Informer } from "../../../operator/kube/informer.ts";
 import { createLogger } from "../../../operator/log/logger.ts";
 import { GPUS_PER_NODE, SIMULATED_GPU_NODES, startControlPlane } from "../harness/control-plane.ts";
 import { createNamespace, createResource, getResource, setBehaviour, stageMessage } from "../support/cluster.ts";
-import { startOperatorProcess } from "../support/operator-process.ts";
+import { type OperatorProcess, startOperatorProcess } from "../support/operator-process.ts";
 
 const SECONDS_PER_HOUR = Number(process.argv[2] ?? 1);
 const DATASET_SHARDS = 16; // crds/samples/reproduction-full.yaml
@@ -237,6 +237,9 @@ function criticalPath(times: Map<string, JobTimes>): string[] {
 
 printDurations();
 const plane = await startControlPlane({ withNodes: true });
+// Aborted on every exit, so an error ends the process instead of leaving the watches retrying.
+const stopWatching = new AbortController();
+let operator: OperatorProcess | undefined;
 try {
   const admin = plane.admin;
   const ns = await createNamespace(admin, "makespan");
@@ -253,10 +256,9 @@ try {
       ]),
     ),
   );
-  const operator = startOperatorProcess({ kubeconfig: plane.kubeconfig, namespace: ns, config: { logLevel: "info" } });
+  operator = startOperatorProcess({ kubeconfig: plane.kubeconfig, namespace: ns, config: { logLevel: "info" } });
   for (let i = 0; i < 600 && !operator.logs().includes('"controllers started"'); i++)
     await new Promise((r) => setTimeout(r, 100));
-  const stopWatching = new AbortController();
   const times = recordJobTimes(admin, ns, stopWatching.signal);
   await new Promise((r) => setTimeout(r, 1000)); // the watches' initial lists
 
@@ -272,6 +274,8 @@ try {
   while (Date.now() < deadline) {
     phase = (await getResource(admin, ns, "Reproduction", "r")).status?.phase;
     if (phase === "Succeeded" || phase === "Failed") break;
+    // A stall shows: the Reproduction's phase and the Jobs seen, every 10 s, on stderr.
+    if ((Date.now() - created) % 10_000 < 100) process.stderr.write(`${phase ?? "-"}, ${times.size} Jobs\n`);
     const unknown = [...times.keys()].filter((job) => !DURATIONS.some((d) => d.job === job));
     // Without a behaviour its pods would run forever: the table must name every Job.
     if (unknown.length > 0) throw new Error(`Jobs without a duration in the table: ${unknown.join(", ")}`);
@@ -329,7 +333,12 @@ try {
   process.stdout.write(
     `the path's own hours (a pod's share of each stage): ${ownSum.toFixed(2)} h = ${((100 * ownSum) / serialHours).toFixed(1)} % of the serial sum\n`,
   );
-  await operator.stop();
+} catch (error) {
+  process.stderr.write(`bench:makespan failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
 } finally {
+  stopWatching.abort();
+  // A running operator child would keep this process alive.
+  await operator?.stop();
   await plane.stop();
 }
