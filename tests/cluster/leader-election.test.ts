@@ -104,6 +104,9 @@ describe("leader election", () => {
       return events.some((e) => e.reason === "Succeeded") ? events : undefined;
     });
   };
+  // A replica writes the Lease before it logs that it leads: wait for the line, then compare.
+  const leadsAs = (replica: OperatorProcess) =>
+    waitFor("the new leader's log line", async () => leaderIdentity(replica));
   const newHolder = (lease: () => Promise<LeaseSpec>, old: string) =>
     waitFor("a new leader", async () => {
       const h = (await lease()).holderIdentity;
@@ -122,7 +125,7 @@ describe("leader election", () => {
     // The leader crashes (no graceful release): the standby waits for the Lease to expire.
     await leader.stop("SIGKILL");
     const next = await newHolder(lease, holder);
-    expect(leaderIdentity(standby)).toBe(next);
+    expect(await leadsAs(standby)).toBe(next);
     expect((await lease()).leaseTransitions).toBe(1);
 
     await train(ns, "second");
@@ -173,7 +176,7 @@ describe("leader election", () => {
       next = await newHolder(lease, holder);
       polling = false;
       await poll;
-      expect(leaderIdentity(standby)).toBe(next);
+      expect(await leadsAs(standby)).toBe(next);
       const taken = await lease();
       expect(taken.leaseTransitions).toBe(1);
       // Expiry judged on the standby's clock from when it saw the last renewal: never earlier
@@ -234,7 +237,7 @@ describe("leader election", () => {
       const next = await newHolder(lease, holder);
       const handOver = Date.now() - terminatedAt;
       console.info(`hand-over on SIGTERM: the standby led ${handOver} ms after the signal`);
-      expect(leaderIdentity(standby)).toBe(next);
+      expect(await leadsAs(standby)).toBe(next);
       const taken = await lease();
       expect(taken.leaseTransitions).toBe(1);
       // Expiry would take a whole lease duration from the old holder's last renewal (which is no
