@@ -9,7 +9,7 @@ ARG NODE_IMAGE=node:22.21.1-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 # The packages cli/, operator/ and jobs/contract import (tests/unit/docker/images-build.test.ts
 # compares this list with their imports).
-ARG OPERATOR_PACKAGES="@kubernetes/client-node commander pino prom-client yaml zod"
+ARG OPERATOR_PACKAGES="@kubernetes/client-node cli-progress commander pino prom-client yaml zod"
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only, install scripts skipped (no operator package needs one); then every

@@ -87,7 +87,10 @@ describe("mammoflow run (local runner)", () => {
           path: path.join(storage, "runs/local/RoiDetectorTraining/winner/export-onnx/detector.json"),
         },
       ],
+      // The last stage's own metrics: export-onnx compares ONNX Runtime's output with PyTorch's.
+      metrics: { maxAbsDiffOnnxVsTorch: expect.any(Number) },
     });
+    expect(JSON.parse(stdout).metrics.maxAbsDiffOnnxVsTorch).toBeLessThan(1e-4);
   });
 
   it("names the stage, the request and the log when a stage fails", { timeout: 300_000 }, async () => {
