@@ -189,4 +189,3 @@ def _check_result(result: dict) -> None:
     import jsonschema
 
     jsonschema.validate(result, contract_schema("stage-result"))
-
