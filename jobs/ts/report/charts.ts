@@ -70,6 +70,27 @@ function marker(u: number, v: number, threshold: number): string {
   );
 }
 
+/**
+ * A curve through [x, y] points on the unit square: axes, the line a random scorer draws (from
+ * (0, chanceFrom) to (1, chanceTo)), the curve in its colour and the operating point.
+ */
+function curveChart(
+  id: "roc" | "pr",
+  title: string,
+  labels: [string, string],
+  chance: [number, number],
+  curve: readonly [number, number][],
+  operating: [number, number],
+  threshold: number,
+): string {
+  const body =
+    axes(...labels) +
+    `<line x1="${x(0)}" y1="${y(chance[0])}" x2="${x(1)}" y2="${y(chance[1])}" class="chance"/>` +
+    `<path class="curve" d="${pathThrough(curve)}" fill="none" stroke="${CHART_COLOURS[id]}" stroke-width="2.5"/>` +
+    marker(operating[0], operating[1], threshold);
+  return svg(id, title, body);
+}
+
 /** ROC curve with the chance diagonal and the submission's operating point. */
 export function rocChart(
   points: readonly RocPoint[],
@@ -77,12 +98,15 @@ export function rocChart(
   threshold: number,
   auc: number,
 ): string {
-  const body =
-    axes("false positive rate", "true positive rate") +
-    `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" class="chance"/>` +
-    `<path class="curve" d="${pathThrough(points.map((p) => [p.fpr, p.tpr]))}" fill="none" stroke="${CHART_COLOURS.roc}" stroke-width="2.5"/>` +
-    marker(operating.fpr, operating.tpr, threshold);
-  return svg("roc", `ROC curve, AUC ${auc.toFixed(4)}`, body);
+  return curveChart(
+    "roc",
+    `ROC curve, AUC ${auc.toFixed(4)}`,
+    ["false positive rate", "true positive rate"],
+    [0, 1],
+    points.map((p) => [p.fpr, p.tpr]),
+    [operating.fpr, operating.tpr],
+    threshold,
+  );
 }
 
 /** Precision-recall curve with the prevalence line (a random scorer) and the operating point. */
@@ -93,12 +117,15 @@ export function prChart(
   prevalence: number,
   ap: number,
 ): string {
-  const body =
-    axes("recall", "precision") +
-    `<line x1="${x(0)}" y1="${y(prevalence)}" x2="${x(1)}" y2="${y(prevalence)}" class="chance"/>` +
-    `<path class="curve" d="${pathThrough(points.map((p) => [p.recall, p.precision]))}" fill="none" stroke="${CHART_COLOURS.pr}" stroke-width="2.5"/>` +
-    marker(operating.tpr, operating.precision, threshold);
-  return svg("pr", `precision-recall curve, average precision ${ap.toFixed(4)}`, body);
+  return curveChart(
+    "pr",
+    `precision-recall curve, average precision ${ap.toFixed(4)}`,
+    ["recall", "precision"],
+    [prevalence, prevalence],
+    points.map((p) => [p.recall, p.precision]),
+    [operating.tpr, operating.precision],
+    threshold,
+  );
 }
 
 /** One bar series of a histogram: counts per bin, drawn as a share of `total`. */
