@@ -49,12 +49,22 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
       // The codecs and sharp load only for this command (the codecs in the worker threads).
       const { runDecodeBatch } = await import("../jobs/ts/dicom/batch/run-batch.ts");
       const { InputError } = await import("../jobs/ts/dicom/batch/inputs.ts");
+      const { countProgress } = await import("./progress-display.ts");
+      const progress = await countProgress("decode", "images");
       let summary: Awaited<ReturnType<typeof runDecodeBatch>>;
       try {
-        summary = await runDecodeBatch({ inputs, outDir: options.out, mode: options.mode as DecodeMode, workers });
+        summary = await runDecodeBatch({
+          inputs,
+          outDir: options.out,
+          mode: options.mode as DecodeMode,
+          workers,
+          onProgress: progress.update,
+        });
       } catch (error) {
         if (error instanceof InputError) usage(error.message);
         throw error;
+      } finally {
+        progress.end();
       }
       for (const f of summary.failures) process.stderr.write(`failed  ${f.error}\n`);
       await printResult(

@@ -37,29 +37,6 @@ function positiveInteger(value: string | undefined, name: string): number | unde
 }
 
 /**
- * Progress of `mammoflow predict` on stderr: images done/total, failed, images/s and ETA, as a
- * cli-progress bar on a terminal and as a line every 30 s (first and last always) elsewhere.
- */
-async function progressOnStderr(): Promise<{
-  update: (done: number, total: number, failed: number) => void;
-  end: () => void;
-}> {
-  const { ProgressMeter } = await import("../jobs/contract/progress.ts");
-  const { progressDisplay } = await import("./progress-display.ts");
-  const meter = new ProgressMeter("predict", "images");
-  const display = await progressDisplay(process.stderr, (line) => process.stderr.write(`${line}\n`));
-  display.start("predict");
-  let ended = false;
-  return {
-    update: (done, total, failed) => display.update(meter.read(done, total, failed > 0 ? { failed } : {})),
-    end: () => {
-      if (!ended) display.stop();
-      ended = true;
-    },
-  };
-}
-
-/**
  * `mammoflow predict`: the seed's submission (J8) on this machine: test.csv + DICOM folder +
  * the two ONNX models → submission.csv (and the per-image probabilities). Bad files are reported
  * and skipped; exit 1 only when no image could be scored.
@@ -138,7 +115,8 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
       const { scoreTestSet, isBadInputError } = await import("../jobs/ts/submit/score-test-set.ts");
       const { SEED_ROI_SELECTION } = await import("../jobs/ts/roi/options.ts");
       const { aggregationOptions } = await import("../jobs/ts/submit/options.ts");
-      const progress = await progressOnStderr();
+      const { countProgress } = await import("./progress-display.ts");
+      const progress = await countProgress("predict", "images");
       const started = Date.now();
       let score: Awaited<ReturnType<typeof scoreTestSet>>;
       try {

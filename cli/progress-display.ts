@@ -1,5 +1,5 @@
 import type { SingleBar } from "cli-progress";
-import { progressDetails, type StageProgress } from "../jobs/contract/progress.ts";
+import { ProgressMeter, progressDetails, type StageProgress } from "../jobs/contract/progress.ts";
 import type { ProgressDisplay } from "../operator/executors/local/index.ts";
 
 /** A plain line at most this often: a CI log or a file gets a heartbeat, not a line per event. */
@@ -108,4 +108,34 @@ export async function progressDisplay(
       }),
     print,
   );
+}
+
+/** Progress of a command that counts items (images done of total, failed). */
+export interface CountProgress {
+  update: (done: number, total: number, failed: number) => void;
+  /** Clears the bar (or prints the pending line); safe to call twice. */
+  end: () => void;
+}
+
+/**
+ * A command's own progress on `stream` (predict, decode): items done/total, failed, items/s and
+ * ETA, as a cli-progress bar on a terminal and as a line every 30 s (first and last always)
+ * elsewhere, like the local runner's stages.
+ */
+export async function countProgress(
+  stage: string,
+  unit: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): Promise<CountProgress> {
+  const meter = new ProgressMeter(stage, unit);
+  const display = await progressDisplay(stream, (line) => stream.write(`${line}\n`));
+  display.start(stage);
+  let ended = false;
+  return {
+    update: (done, total, failed) => display.update(meter.read(done, total, failed > 0 ? { failed } : {})),
+    end: () => {
+      if (!ended) display.stop();
+      ended = true;
+    },
+  };
 }

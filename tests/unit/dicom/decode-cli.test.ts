@@ -72,6 +72,10 @@ describe("mammoflow decode", () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/^decode: 3 of 5 written to .* \(mode window, 2 worker\(s\), [\d.]+ s\); 2 failed\n$/);
     expect(stderr).toContain('failed  garbage.dcm: not a DICOM Part-10 file: no "DICM" prefix at byte 128');
+    // Not a terminal: the first file's line at once, the last one when the batch ends (with rate and ETA).
+    const progress = stderr.split("\n").filter((line) => line.startsWith("decode: "));
+    expect(progress[0]).toMatch(/^decode: 1\/5 images \(20%\)/);
+    expect(progress.at(-1)).toMatch(/^decode: 5\/5 images \(100%\), 2 failed, [\d.]+ images\/s, ETA 0s$/);
     expect((await readdir(out)).sort()).toEqual(["failures.jsonl", "linear.png", "mono1-sigmoid.png", "nowindow.png"]);
     for (const [name, bytes] of Object.entries(good)) {
       const image = await readDicom(bytes);

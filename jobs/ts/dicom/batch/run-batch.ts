@@ -2,7 +2,6 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { listInputs, planOutputs } from "./inputs.ts";
 import type { DecodeOutcome, DecodeTask } from "./outcome.ts";
-import { progressBar } from "./progress.ts";
 import type { DecodeMode } from "./render.ts";
 import { costliestFirst } from "./schedule.ts";
 import { runOnWorkers } from "./worker-pool.ts";
@@ -13,7 +12,8 @@ export interface DecodeBatchOptions {
   outDir: string;
   mode: DecodeMode;
   workers: number;
-  progress?: NodeJS.WriteStream;
+  /** Called after each file with the files done so far, of all, and how many of them failed. */
+  onProgress?: (done: number, total: number, failed: number) => void;
 }
 
 export interface DecodeBatchSummary {
@@ -32,11 +32,12 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
   const files = await listInputs(options.inputs);
   await mkdir(options.outDir, { recursive: true });
   const planned = planOutputs(files);
-  const bar = progressBar(planned.length, options.progress);
   const outcomes: DecodeOutcome[] = [];
+  let failed = 0;
   const record = (outcome: DecodeOutcome) => {
     outcomes.push(outcome);
-    bar.tick(outcome.ok);
+    if (!outcome.ok) failed++;
+    options.onProgress?.(outcomes.length, planned.length, failed);
   };
   const tasks: DecodeTask[] = [];
   for (const p of planned) {
@@ -45,7 +46,6 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
     else tasks.push({ file: p.file, output: path.join(options.outDir, p.output), mode: options.mode });
   }
   await decodeTasks(tasks, options.workers, record);
-  bar.finish();
   const order = new Map(files.map((f, i) => [f, i]));
   const failures = outcomes
     .filter((o): o is Extract<DecodeOutcome, { ok: false }> => !o.ok)
