@@ -1,3 +1,4 @@
+import type { Phase } from "../api/status.ts";
 import { setConditions } from "./conditions.ts";
 import { type ChildView, type ReproductionSummary, reproductionArtifacts, summarizeChildren } from "./reproduction.ts";
 import type { ResourceStatus, StatusBaseInput } from "./status.ts";
@@ -11,6 +12,8 @@ export interface ChildrenStatusInput extends StatusBaseInput {
   /** spec.suspend, which the children were given: an unfinished reproduction shows Suspended. */
   suspend?: boolean;
 }
+
+const HELD: readonly Phase[] = ["Pending", "Suspended", "Queued"];
 
 /**
  * A Reproduction's status: the phase and conditions its children's phases give, one progress
@@ -30,7 +33,8 @@ export function reproductionStatus(input: ChildrenStatusInput): ResourceStatus {
     conditions: setConditions(previous.conditions ?? [], summary.conditions, now, generation),
     children,
     progress: { stagesSucceeded: done, stagesTotal: children.length, summary: `${done}/${children.length}` },
-    ...(summary.phase !== "Pending" && summary.phase !== "Suspended" ? { startedAt: previous.startedAt ?? now } : {}),
+    // Held work has not started: a reproduction queued from the outset gets its start when a child runs.
+    ...(!HELD.includes(summary.phase) ? { startedAt: previous.startedAt ?? now } : {}),
     ...(summary.phase === "Succeeded" || summary.phase === "Failed" ? { finishedAt: previous.finishedAt ?? now } : {}),
     ...(submission && submissionStatus?.artifacts
       ? { artifacts: reproductionArtifacts(submission.namespace, submission.name, submissionStatus) }

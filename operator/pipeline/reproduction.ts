@@ -97,7 +97,6 @@ export interface ReproductionSummary {
   conditions: ConditionInput[];
 }
 
-/** A reproduction's phase from its children's: failed if one failed, done when all are. */
 /** A Reproduction failed because of one child: Failed, not Ready, not Succeeded, for one reason. */
 function failedSummary(reason: string, message: string): ReproductionSummary {
   return {
@@ -110,6 +109,11 @@ function failedSummary(reason: string, message: string): ReproductionSummary {
   };
 }
 
+/**
+ * A reproduction's phase from its children's: failed if one failed (or was refused), done when
+ * all are, Queued when children wait in Kueue and none runs, else Running (Pending before any
+ * child has a phase past Pending).
+ */
 export function summarizeChildren(children: readonly ChildView[]): ReproductionSummary {
   const rejected = children.find((c) => c.rejected !== undefined);
   if (rejected) {
@@ -131,7 +135,17 @@ export function summarizeChildren(children: readonly ChildView[]): ReproductionS
       ],
     };
   }
-  const message = `${done}/${children.length} resources succeeded`;
+  const progress = `${done}/${children.length} resources succeeded`;
+  // A child Kueue holds runs nothing: when no child runs, the reproduction is Queued as its
+  // children are (kubectl get and Argo CD tell waiting from progress); when some run, the
+  // message still names those that wait.
+  const queued = children.filter((c) => c.phase === "Queued").map((c) => `${c.kind}/${c.name}`);
+  const waits = `${queued.join(", ")} ${queued.length === 1 ? "waits" : "wait"} in a Kueue queue for admission`;
+  if (queued.length > 0 && !children.some((c) => c.phase === "Running")) {
+    const message = `${progress}; nothing runs: ${waits}`;
+    return { phase: "Queued", conditions: [{ type: "Ready", status: "False", reason: "ChildrenQueued", message }] };
+  }
+  const message = queued.length > 0 ? `${progress}; ${waits}` : progress;
   const started = children.some((c) => c.phase !== undefined && c.phase !== "Pending");
   return {
     phase: started ? "Running" : "Pending",
