@@ -51,6 +51,11 @@ elseif phase == "Suspended" then
   -- spec.suspend holds it (no stage starts, the running Job is suspended): the user's choice.
   hs.status = "Suspended"
   hs.message = describe(condition("Suspended"), "Suspended")
+elseif phase == "Queued" then
+  -- Kueue holds its Job (or, for a Reproduction, its children's): waiting for quota is progress
+  -- the cluster makes by itself, and the Ready message says which Job or child waits in which queue.
+  hs.status = "Progressing"
+  hs.message = describe(condition("Ready"), "Queued")
 elseif phase == "Blocked" then
   -- Waiting for an input resource (a detector, a dataset, folds): an external event.
   hs.status = "Suspended"

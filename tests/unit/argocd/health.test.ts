@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { decideStatus } from "../../../operator/pipeline/status.ts";
 
 // Argo CD evaluates health checks with gopher-lua (Lua 5.1); Debian's lua5.1 runs them here.
 const LUA = "lua5.1";
@@ -104,6 +105,52 @@ describe("Argo CD health check", () => {
     });
   });
 
+  it("is Progressing with the Ready message while Kueue holds the stage's Job", () => {
+    const waits =
+      "running stage train-fold (0/2 done); stage train-fold waits: Queued: Job f-train-fold waits in Kueue queue stages for admission";
+    const status = {
+      phase: "Queued",
+      observedGeneration: 1,
+      progress: { stagesSucceeded: 0, stagesTotal: 2, summary: "0/2" },
+      conditions: [condition("Blocked", "InputsReady"), { ...condition("Ready", "Queued", waits), status: "False" }],
+    };
+    expect(health(fold(status))).toEqual({ status: "Progressing", message: `Queued: ${waits}` });
+    expect(health(fold({ phase: "Queued", observedGeneration: 1 }))).toEqual({
+      status: "Progressing",
+      message: "Queued",
+    });
+  });
+
+  it("gives a Reproduction the health of the status the operator decides: Queued is Progressing, Suspended is Suspended", () => {
+    const reproduction = (suspend: boolean) => {
+      const children = [
+        { kind: "RoiDetectorTraining", name: "r-detector", phase: "Queued" as const },
+        { kind: "EngineBuild", name: "r-engine", phase: "Queued" as const },
+        { kind: "Submission", name: "r-submission", phase: "Blocked" as const },
+      ];
+      const status = decideStatus({
+        generation: 1,
+        now: "2026-11-29T07:00:00Z",
+        previous: undefined,
+        children,
+        suspend,
+      }).status;
+      return {
+        apiVersion: "mammoflow.io/v1alpha1",
+        kind: "Reproduction",
+        metadata: { name: "r", generation: 1 },
+        status,
+      };
+    };
+    const waits =
+      "0/3 resources succeeded; nothing runs: RoiDetectorTraining/r-detector, EngineBuild/r-engine wait in a Kueue queue for admission";
+    expect(health(reproduction(false))).toEqual({ status: "Progressing", message: `ChildrenQueued: ${waits}` });
+    expect(health(reproduction(true))).toEqual({
+      status: "Suspended",
+      message: `Suspended: spec.suspend is true: its children are suspended (${waits})`,
+    });
+  });
+
   it("ships the same script for every kind in the argocd-cm patch", () => {
     const patch = parse(readFileSync("charts/mammoflow/argocd/argocd-cm-health.yaml", "utf8")) as {
       data: Record<string, string>;
@@ -122,5 +169,7 @@ describe("Argo CD health check", () => {
     const shipped = patch.data["resource.customizations.health.mammoflow.io_ClassifierFold"] ?? "";
     const status = { phase: "Failed", observedGeneration: 1, conditions: [condition("Failed", "Disk", "full")] };
     expect(health(fold(status), shipped)).toEqual({ status: "Degraded", message: "Disk: full" });
+    const queued = { phase: "Queued", observedGeneration: 1, conditions: [condition("Ready", "Queued", "waits")] };
+    expect(health(fold(queued), shipped)).toEqual({ status: "Progressing", message: "Queued: waits" });
   });
 });
