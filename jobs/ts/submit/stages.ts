@@ -107,7 +107,11 @@ export async function predictStage(context: StageContext): Promise<void> {
 }
 
 /** The shard files of a predict stage: `<dir>/<i>/probabilities.csv`, or `<dir>/probabilities.csv` unsharded. */
-async function readShardProbabilities(dir: string, shards: number): Promise<ProbabilityRow[]> {
+async function readShardProbabilities(
+  dir: string,
+  shards: number,
+  onShard: (read: number) => void,
+): Promise<ProbabilityRow[]> {
   const rows: ProbabilityRow[] = [];
   for (let i = 0; i < shards; i++) {
     const candidates = [
@@ -133,6 +137,7 @@ async function readShardProbabilities(dir: string, shards: number): Promise<Prob
     } catch (error) {
       throw asStageFailure(error);
     }
+    onShard(i + 1);
   }
   return rows;
 }
@@ -143,7 +148,13 @@ async function readShardProbabilities(dir: string, shards: number): Promise<Prob
  */
 export async function aggregateStage(context: StageContext): Promise<void> {
   const params = parameters(AggregateParameters, context);
-  const rows = await readShardProbabilities(await context.inputPath("predictions"), params.shards);
+  // Quick next to predict, but a test set of thousands of shards' rows still gets a line to watch.
+  const progress = new ProgressReporter({ stage: "aggregate", unit: "shards", total: params.shards });
+  progress.update(0);
+  const rows = await readShardProbabilities(await context.inputPath("predictions"), params.shards, (read) =>
+    progress.update(read),
+  );
+  progress.finish(params.shards);
   const submission = buildSubmission(rows, aggregationOptions(params.aggregation));
   const submissionFile = path.join(context.outputDir, SUBMISSION_FILE);
   const breastsFile = path.join(context.outputDir, BREASTS_FILE);
