@@ -127,6 +127,9 @@ export class LeaderElector {
     if (action.action === "wait") {
       // Another replica holds it: a leader that sees this stops now rather than at its deadline.
       this.deadline = Math.min(this.deadline, this.clock.now());
+      // Each wait is logged (debug), so a standby that does not take over shows what it saw.
+      const expiresInMs = Math.round(action.until - this.clock.now());
+      this.log.debug({ holder: action.holder, expiresInMs }, "the Lease is held by another replica");
       return false;
     }
     const spec = leaseRecordFor(action, lease?.spec ?? {}, identity, leaseDurationSeconds, this.clock.wallNow());
@@ -159,7 +162,9 @@ export class LeaderElector {
       return true;
     } catch (error) {
       // A 409 means another replica wrote the Lease first: not leading this round.
-      if (!(error instanceof KubeApiError && error.statusCode === 409)) {
+      if (error instanceof KubeApiError && error.statusCode === 409) {
+        this.log.debug({ err: error.message }, "the Lease changed under this attempt");
+      } else {
         this.log.warn({ err: (error as Error).message }, "leader election attempt failed");
       }
       return false;
@@ -176,6 +181,8 @@ export class LeaderElector {
   async acquire(signal: AbortSignal, onLost: () => void): Promise<boolean> {
     const { retryPeriodSeconds, renewDeadlineSeconds } = this.options;
     const stop = AbortSignal.any([signal, this.renewing.signal]);
+    const { namespace, name, identity } = this.options;
+    this.log.info({ identity, lease: `${namespace}/${name}` }, "attempting to acquire the Lease");
     while (!stop.aborted) {
       // A candidate's attempt must end in time too: it leads only until its start + the deadline.
       if ((await this.attempt(this.clock.now() + renewDeadlineSeconds * 1000, stop)) && this.mayAct()) break;

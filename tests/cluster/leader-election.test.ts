@@ -2,7 +2,7 @@
 // identity as reportingInstance); when it dies, the standby takes the Lease and carries on; when
 // it is paused past its deadline, it writes nothing more once resumed and exits; when it is
 // stopped gracefully mid-run, it releases the Lease and the standby finishes the run at once.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { KubeClient } from "../../operator/kube/client.ts";
 import {
   adminClient,
@@ -38,8 +38,10 @@ interface EventObject {
   involvedObject: { name: string };
 }
 interface LogLine {
+  level: string;
   time: string;
   msg: string;
+  holder?: string;
   method?: string;
   path?: string;
   deadline?: string;
@@ -51,6 +53,39 @@ const LEASE = { leaseDurationSeconds: 8, renewDeadlineSeconds: 5, retryPeriodSec
 // For the graceful hand-over, a lease far longer than a release takes, so that a take-over by
 // expiry cannot pass for one by release on a slow machine.
 const HANDOVER_LEASE = { leaseDurationSeconds: 60, renewDeadlineSeconds: 40, retryPeriodSeconds: 1 };
+
+// A line still being written when the file is read does not parse yet: it is left out.
+const parsed = (line: string): LogLine | undefined => {
+  try {
+    return line.startsWith("{") ? (JSON.parse(line) as LogLine) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const logLines = (replica: OperatorProcess) =>
+  replica
+    .logs()
+    .split("\n")
+    .map(parsed)
+    .filter((line) => line !== undefined);
+
+// The election's log lines (debug included: the test's replicas log at debug), warnings and
+// anything that is not a log line (a crash's stack): what explains a take-over that did not come.
+const ELECTION = /Lease|leader|caches synced|stopping/;
+const electionLines = (replica: OperatorProcess) =>
+  replica
+    .logs()
+    .split("\n")
+    .filter((line) => {
+      const entry = parsed(line);
+      if (!entry) return line.trim() !== "";
+      return ELECTION.test(entry.msg) || (entry.level !== "debug" && entry.level !== "info");
+    });
+const replicaStates = (pair: OperatorProcess[]) => pair.map((r) => `pid ${r.pid} ${r.state()}, log ${r.logFile}`);
+const replicaReport = (pair: OperatorProcess[]) =>
+  pair
+    .map((r) => `replica pid ${r.pid} (${r.state()}), log ${r.logFile}:\n  ${electionLines(r).slice(-60).join("\n  ")}`)
+    .join("\n");
 
 describe("leader election", () => {
   let admin: KubeClient;
@@ -75,14 +110,33 @@ describe("leader election", () => {
     const config = { operator: { metricsPort: 0, healthPort: 0, resyncSeconds: 30, ...timings } };
     const pair = [0, 1].map(() => startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config }));
     replicas.push(...pair);
+    // Any failure of this test prints what each replica did in the election (their logs are
+    // files in a temporary folder, which may be gone when someone looks).
+    onTestFailed(() => console.error(`leader election in ${ns}:\n${replicaReport(pair)}`));
+    const states = () => replicaStates(pair);
     const lease = async () =>
       (await admin.get<{ spec: LeaseSpec }>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/mammoflow-operator`))
         .spec;
-    const holder = await waitFor("a leader", async () => (await lease()).holderIdentity || undefined);
-    const leader = await waitFor("the leader's log line", () => pair.find((r) => leaderIdentity(r) === holder));
+    const holder = await waitFor("a leader", async () => (await lease()).holderIdentity || undefined, 90_000, states);
+    const leader = await waitFor(
+      "the leader's log line",
+      () => pair.find((r) => leaderIdentity(r) === holder),
+      90_000,
+      states,
+    );
     const standby = pair.find((r) => r !== leader) as OperatorProcess;
     expect(leaderIdentity(standby)).toBeUndefined();
-    return { ns, lease, holder, leader, standby };
+    // A standby exists only once it has read the Lease and waits on it (it could have died at its
+    // start, or still be syncing its caches): without one, killing the leader proves nothing.
+    await waitFor(
+      "the standby to read the Lease held by the leader",
+      () =>
+        logLines(standby).some((l) => l.msg === "the Lease is held by another replica" && l.holder === holder) &&
+        standby.state() === "running",
+      90_000,
+      states,
+    );
+    return { ns, lease, holder, leader, standby, states };
   }
 
   const train = (ns: string, name: string) =>
@@ -105,16 +159,21 @@ describe("leader election", () => {
     });
   };
   // A replica writes the Lease before it logs that it leads: wait for the line, then compare.
-  const leadsAs = (replica: OperatorProcess) =>
-    waitFor("the new leader's log line", async () => leaderIdentity(replica));
-  const newHolder = (lease: () => Promise<LeaseSpec>, old: string) =>
-    waitFor("a new leader", async () => {
-      const h = (await lease()).holderIdentity;
-      return h && h !== old ? h : undefined;
-    });
+  const leadsAs = (replica: OperatorProcess, states: () => string[]) =>
+    waitFor("the new leader's log line", async () => leaderIdentity(replica), 90_000, states);
+  const newHolder = (lease: () => Promise<LeaseSpec>, old: string, states: () => string[]) =>
+    waitFor(
+      "a new leader",
+      async () => {
+        const h = (await lease()).holderIdentity;
+        return h && h !== old ? h : undefined;
+      },
+      90_000,
+      states,
+    );
 
   it("lets only the leader act, and hands over when the leader dies", async () => {
-    const { ns, lease, holder, leader, standby } = await twoReplicas("leader");
+    const { ns, lease, holder, leader, standby, states } = await twoReplicas("leader");
 
     await train(ns, "first");
     await succeeded(ns, "first");
@@ -124,8 +183,8 @@ describe("leader election", () => {
 
     // The leader crashes (no graceful release): the standby waits for the Lease to expire.
     await leader.stop("SIGKILL");
-    const next = await newHolder(lease, holder);
-    expect(await leadsAs(standby)).toBe(next);
+    const next = await newHolder(lease, holder, states);
+    expect(await leadsAs(standby, states)).toBe(next);
     expect((await lease()).leaseTransitions).toBe(1);
 
     await train(ns, "second");
@@ -134,13 +193,8 @@ describe("leader election", () => {
   });
 
   it("fences a paused leader: the standby takes over a lease duration after its last renewal, the old leader writes nothing after its deadline and exits 1", async () => {
-    const { ns, lease, holder, leader, standby } = await twoReplicas("fence");
-    const logOf = (replica: OperatorProcess) =>
-      replica
-        .logs()
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as LogLine);
+    const { ns, lease, holder, leader, standby, states } = await twoReplicas("fence");
+    const logOf = logLines;
     const writesOf = (replica: OperatorProcess) => logOf(replica).filter((l) => l.msg === "api write");
 
     await train(ns, "before");
@@ -173,10 +227,10 @@ describe("leader election", () => {
     let next: string;
     try {
       await train(ns, "while-paused");
-      next = await newHolder(lease, holder);
+      next = await newHolder(lease, holder, states);
       polling = false;
       await poll;
-      expect(await leadsAs(standby)).toBe(next);
+      expect(await leadsAs(standby, states)).toBe(next);
       const taken = await lease();
       expect(taken.leaseTransitions).toBe(1);
       // Expiry judged on the standby's clock from when it saw the last renewal: never earlier
@@ -216,7 +270,7 @@ describe("leader election", () => {
   it(
     "hands over on SIGTERM with stages in flight: the leader releases the Lease, the standby takes it long before it would expire, no Job twice",
     async () => {
-      const { ns, lease, holder, leader, standby } = await twoReplicas("handover", HANDOVER_LEASE);
+      const { ns, lease, holder, leader, standby, states } = await twoReplicas("handover", HANDOVER_LEASE);
       await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
       await createResource(admin, ns, "Reproduction", "r", {});
       await waitFor(
@@ -234,10 +288,10 @@ describe("leader election", () => {
       await setBehaviour(admin, ns, SUCCEED_ALL);
       const terminatedAt = Date.now();
       expect(await leader.stop("SIGTERM")).toBe(0);
-      const next = await newHolder(lease, holder);
+      const next = await newHolder(lease, holder, states);
       const handOver = Date.now() - terminatedAt;
       console.info(`hand-over on SIGTERM: the standby led ${handOver} ms after the signal`);
-      expect(await leadsAs(standby)).toBe(next);
+      expect(await leadsAs(standby, states)).toBe(next);
       const taken = await lease();
       expect(taken.leaseTransitions).toBe(1);
       // Expiry would take a whole lease duration from the old holder's last renewal (which is no
@@ -248,11 +302,7 @@ describe("leader election", () => {
       expect(handOver).toBeLessThan((HANDOVER_LEASE.leaseDurationSeconds * 1000) / 2);
 
       // The old leader drained its reconciles, then released the Lease, and wrote nothing after.
-      const log = leader
-        .logs()
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as LogLine);
+      const log = logLines(leader);
       const released = log.find((l) => l.msg === "released the Lease");
       expect(released, "the old leader's 'released the Lease' log line").toBeDefined();
       const writesAfter = log.filter(

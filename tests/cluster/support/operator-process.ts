@@ -14,6 +14,8 @@ export interface OperatorProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
   exited: Promise<number | null>;
   logs: () => string;
+  /** "running", or how it ended (for failure messages). */
+  state: () => string;
 }
 
 /**
@@ -67,6 +69,10 @@ export function startOperatorProcess(options: {
       return exited;
     },
     logs: () => readFileSync(logFile, "utf8"),
+    state: () => {
+      if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+      return child.signalCode !== null ? `killed by ${child.signalCode}` : "running";
+    },
   };
 }
 

@@ -162,17 +162,21 @@ interface StoredLease {
   spec: LeaseRecord;
 }
 
-/** The Lease endpoint of an API server, in memory; `stall` makes updates wait until aborted. */
+/**
+ * The Lease endpoint of an API server, in memory; `stall` makes updates wait until aborted,
+ * `stallAll` every request (an API server that accepts connections and never answers).
+ */
 class FakeLeaseApi {
   lease: StoredLease | undefined;
   stall = false;
+  stallAll = false;
   readonly sent: { method: string; at: number; aborted?: number }[] = [];
   private version = 0;
 
   async request<T>(method: string, _path: string, options: { body?: unknown; signal?: AbortSignal } = {}) {
     const sent: { method: string; at: number; aborted?: number } = { method, at: Date.now() };
     this.sent.push(sent);
-    if (this.stall && method === "PUT") {
+    if ((this.stall && method === "PUT") || this.stallAll) {
       return new Promise<T>((_, reject) =>
         options.signal?.addEventListener("abort", () => {
           sent.aborted = Date.now();
@@ -283,6 +287,36 @@ describe("LeaderElector", () => {
     // Seen at its first read after the change (reads come 1 to 2.2 s apart), then 4 s.
     expect(tookOverAt - lastRenewal).toBeGreaterThanOrEqual(4_000);
     expect(tookOverAt - lastRenewal).toBeLessThanOrEqual(4_000 + 2 * 2_200);
+  });
+
+  it("keeps trying while its requests hang, each attempt aborted at the renew deadline, and takes over once the API answers", async () => {
+    api.renewBy("other");
+    const standby = elector("standby");
+    const stop = new AbortController();
+    let led: boolean | undefined;
+    void standby
+      .acquire(stop.signal, () => {})
+      .then((result) => {
+        led = result;
+      });
+    // The first read saw the holder; from now on nothing answers (the holder is gone too).
+    api.stallAll = true;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(led).toBeUndefined();
+    const hung = api.sent.slice(1);
+    // An attempt every 3 s (its bound) + 1 to 2.2 s (the jittered retry period): 5 to 7 in 30 s,
+    // each one a read that was aborted exactly at its bound, none left hanging longer.
+    expect(hung.length).toBeGreaterThanOrEqual(5);
+    expect(hung.every((r) => r.method === "GET")).toBe(true);
+    expect(hung.filter((r) => r.aborted !== undefined).map((r) => (r.aborted as number) - r.at)).toEqual(
+      Array(hung.length - (hung.at(-1)?.aborted === undefined ? 1 : 0)).fill(3_000),
+    );
+    api.stallAll = false;
+    // The attempt in flight ends within 3 s, the next starts within 2.2 s more.
+    await vi.advanceTimersByTimeAsync(5_200);
+    stop.abort();
+    expect(led).toBe(true);
+    expect(api.lease?.spec).toMatchObject({ holderIdentity: "standby", leaseTransitions: 3 });
   });
 
   it("releases the Lease on shutdown so a standby takes it at once", async () => {
