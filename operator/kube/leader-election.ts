@@ -57,6 +57,8 @@ export class LeaderElector {
   private lease: Lease | undefined;
   /** Monotonic ms until which this replica may act as the leader; 0 while it may not. */
   private deadline = 0;
+  /** Monotonic ms at which the last successful attempt started (the deadline is counted from it). */
+  private succeededAttemptAt = 0;
   private readonly renewing = new AbortController();
   private renewLoop: Promise<void> | undefined;
 
@@ -159,6 +161,7 @@ export class LeaderElector {
     try {
       if (!(await this.tryAcquireOrRenew(bound.signal))) return false;
       this.deadline = leadingUntil(startedAt, this.options.renewDeadlineSeconds);
+      this.succeededAttemptAt = startedAt;
       return true;
     } catch (error) {
       // A 409 means another replica wrote the Lease first: not leading this round.
@@ -196,7 +199,9 @@ export class LeaderElector {
 
   private async renew(stop: AbortSignal, onLost: () => void): Promise<void> {
     const retryMs = this.options.retryPeriodSeconds * 1000;
-    let last = this.clock.now();
+    // Renewals come a retry period after the start of the last attempt, the acquisition included:
+    // counted from its end, a slow acquisition would put the first renewal past the deadline.
+    let last = this.succeededAttemptAt;
     while (!stop.aborted) {
       await sleep(Math.max(0, last + retryMs - this.clock.now()), stop);
       if (stop.aborted) return;

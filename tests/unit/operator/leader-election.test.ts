@@ -170,6 +170,8 @@ class FakeLeaseApi {
   lease: StoredLease | undefined;
   stall = false;
   stallAll = false;
+  /** How long each write takes to be answered (a loaded API server). */
+  writeMs = 0;
   readonly sent: { method: string; at: number; aborted?: number }[] = [];
   private version = 0;
 
@@ -184,6 +186,7 @@ class FakeLeaseApi {
         }),
       );
     }
+    if (this.writeMs > 0 && method !== "GET") await new Promise((r) => setTimeout(r, this.writeMs));
     const body = options.body as StoredLease;
     if (method === "GET") {
       if (!this.lease) throw new KubeApiError(404, "NotFound", "not found");
@@ -264,6 +267,27 @@ describe("LeaderElector", () => {
     // One create, then ten updates without a read (the fast path).
     expect(api.sent.map((r) => r.method)).toEqual(["GET", "POST", ...Array(10).fill("PUT")]);
     expect(api.lease?.spec).toMatchObject({ holderIdentity: "me", leaseTransitions: 0 });
+  });
+
+  it("renews a retry period after its slow acquisition started, not after it ended, so it keeps the Lease", async () => {
+    // Created at 0, answered at 2.5 s: it may act until 3 s (its start + the renew deadline).
+    api.writeMs = 2_500;
+    const me = elector("me");
+    const lost = vi.fn();
+    const acquired = me.acquire(new AbortController().signal, lost);
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(await acquired).toBe(true);
+    api.writeMs = 0;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(lost).not.toHaveBeenCalled();
+    expect(me.mayAct()).toBe(true);
+    // The first renewal went out at once (2.5 s is past 0 + the 1 s retry period: the next timer
+    // tick, 1 ms under fake timers), then one a second.
+    const [create, ...renewals] = api.sent.filter((r) => r.method !== "GET");
+    expect(create).toMatchObject({ method: "POST", at: Date.parse("2026-01-01") });
+    expect(renewals[0].at - create.at).toBeGreaterThanOrEqual(2_500);
+    expect(renewals[0].at - create.at).toBeLessThanOrEqual(2_501);
+    expect(renewals[1].at - renewals[0].at).toBe(1_000);
   });
 
   it("takes over from a silent holder a lease duration after it saw the last change", async () => {
