@@ -5,7 +5,8 @@
 // two finished; a ClusterQueue stopped with HoldAndDrain evicts a running stage, whose Job Kueue
 // suspends in place (the resource shows Queued, not Failed, and no second Job appears), and
 // lifting the stop resumes that same Job to the end; a resource's spec.suspend holds its
-// admitted Job (the operator deactivates the Workload, else Kueue would start the Job again).
+// admitted Job (the operator deactivates the Workload, else Kueue would start the Job again). A
+// Reproduction whose children's Jobs wait in the stopped queue shows Queued, not Running.
 import type { CoreV1Event, V1Job } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCE_LABEL, STAGE_ID_LABEL, STAGE_LABEL } from "../../operator/executors/kubernetes/names.ts";
@@ -332,6 +333,28 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
     // The stop holds: a while later the Job is still the one, still suspended.
     await new Promise((r) => setTimeout(r, 5_000));
     expect((await drainJobs()).map((j) => [j.metadata.uid, j.spec?.suspend])).toEqual([[admitted.metadata.uid, true]]);
+
+    // A Reproduction whose children's Jobs the stopped queue does not admit runs nothing: it is
+    // Queued, naming them, not Running. Deleted before the stop is lifted, its Jobs never run.
+    await createResource(admin, ns, "Reproduction", "waits", {});
+    const waits = await waitFor(
+      "Reproduction/waits Queued with both children named",
+      async () => {
+        const r = await getResource(admin, ns, "Reproduction", "waits");
+        return r.status?.phase === "Queued" && condition(r, "Ready")?.message?.includes("EngineBuild") ? r : undefined;
+      },
+      120_000,
+      async () => (await getResource(admin, ns, "Reproduction", "waits")).status,
+    );
+    expect(condition(waits, "Ready")).toMatchObject({
+      status: "False",
+      reason: "ChildrenQueued",
+      message:
+        "0/3 resources succeeded; nothing runs: RoiDetectorTraining/waits-detector, EngineBuild/waits-engine wait in a Kueue queue for admission",
+    });
+    await admin.delete(resourceUrl(ns, "Reproduction", "waits"), "Background");
+    const waitsJobs = async () => (await listJobs(admin, ns)).filter((j) => j.metadata.name?.startsWith("waits-"));
+    await waitFor("the Reproduction's Jobs deleted", async () => (await waitsJobs()).length === 0, 120_000, waitsJobs);
 
     // The program now finishes; lifting the stop lets Kueue admit the same Job again.
     await behave({ [jobName]: exported });
