@@ -1,19 +1,9 @@
 import { z } from "zod";
-import { withInvariants } from "./rules.ts";
-import { StageResourcesByStage } from "./settings/stage-resources.ts";
 
-/**
- * A path relative to the storage root (the shared volume on a cluster, a folder locally).
- * Absolute paths and `..` segments are refused so that no spec can reach outside the root.
- */
-export const StoragePath = withInvariants(z.string().min(1).max(1024).describe("Path relative to the storage root."), [
-  {
-    cel: "!self.startsWith('/') && !('/' + self + '/').contains('/../')",
-    message: "must be relative to the storage root and must not contain '..'",
-    holds: (path) => !path.startsWith("/") && !`/${path}/`.includes("/../"),
-  },
-]);
-export type StoragePath = z.infer<typeof StoragePath>;
+// Shared with the stage parameters, which live in the contract.
+export { defaulted, StoragePath } from "../../jobs/contract/parameters/storage-path.ts";
+
+import { StageResourcesByStage } from "./settings/stage-resources.ts";
 
 /** A DNS-1123 subdomain, the name of a Kubernetes object. */
 export const ObjectName = z
@@ -73,9 +63,3 @@ export const Suspend = z
   .describe(
     "While true, no new stage starts and the running stage's Job is suspended (its pods are stopped, as for a suspended batch/v1 Job); setting it back to false resumes the same Job. Finished stages are kept and nothing counts as failed. The status shows phase Suspended and a Suspended condition.",
   );
-
-/** Objects nested in a spec default to their own defaults when omitted. */
-export function defaulted<S extends z.ZodObject>(schema: S) {
-  const defaultedSchema = schema.prefault({} as z.input<S>);
-  return schema.description ? defaultedSchema.describe(schema.description) : defaultedSchema;
-}

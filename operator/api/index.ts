@@ -6,6 +6,13 @@ import { reproductionKind } from "./kinds/reproduction.ts";
 import { roiDetectorTrainingKind } from "./kinds/roi-detector-training.ts";
 import { submissionKind } from "./kinds/submission.ts";
 
+export * from "../../jobs/contract/parameters/classifier.ts";
+export * from "../../jobs/contract/parameters/datasets.ts";
+export * from "../../jobs/contract/parameters/detector-training.ts";
+export * from "../../jobs/contract/parameters/engine.ts";
+export * from "../../jobs/contract/parameters/pixels.ts";
+export * from "../../jobs/contract/parameters/roi.ts";
+export * from "../../jobs/contract/parameters/submission.ts";
 export * from "./common.ts";
 export * from "./group.ts";
 export * from "./kinds/classification-dataset.ts";
@@ -15,13 +22,6 @@ export * from "./kinds/engine-build.ts";
 export * from "./kinds/reproduction.ts";
 export * from "./kinds/roi-detector-training.ts";
 export * from "./kinds/submission.ts";
-export * from "./settings/classifier.ts";
-export * from "./settings/datasets.ts";
-export * from "./settings/detector-training.ts";
-export * from "./settings/engine.ts";
-export * from "./settings/pixels.ts";
-export * from "./settings/roi.ts";
-export * from "./settings/submission.ts";
 export * from "./status.ts";
 
 /** Every kind, in pipeline order (a kind only waits for kinds listed before it). */

@@ -1,49 +1,8 @@
-import type { z } from "zod";
+import type { Invariant } from "../../jobs/contract/invariants.ts";
 
-/**
- * An invariant stated once and enforced twice: as a CEL rule the API server evaluates
- * (`x-kubernetes-validations` in the generated CRD) and as a zod refinement the local runner
- * and the operator evaluate. Both sides must agree; tests check them on the same objects.
- */
-export interface Invariant<T> {
-  /** CEL expression evaluated with `self` bound to the object the rule is attached to. */
-  cel: string;
-  /** Message shown by the API server and by zod when the rule does not hold. */
-  message: string;
-  /** JSON path (relative to `self`) the error is reported on, e.g. `.checkpoint`. */
-  fieldPath?: string;
-  /** The same rule in TypeScript. */
-  holds: (value: T) => boolean;
-}
-
-export interface CelRule {
-  rule: string;
-  message: string;
-  fieldPath?: string;
-}
-
-export function toCelRule<T>(invariant: Invariant<T>): CelRule {
-  const rule: CelRule = { rule: invariant.cel, message: invariant.message };
-  if (invariant.fieldPath) rule.fieldPath = invariant.fieldPath;
-  return rule;
-}
-
-/** Attaches invariants to an object schema (as CEL metadata and as zod refinements). */
-export function withInvariants<S extends z.ZodType>(schema: S, invariants: Invariant<z.output<S>>[]): S {
-  const withMeta = schema.meta({
-    ...(schema.meta() ?? {}),
-    ...(schema.description ? { description: schema.description } : {}),
-    "x-kubernetes-validations": invariants.map(toCelRule),
-  }) as S;
-  return withMeta.superRefine((value, ctx) => {
-    for (const invariant of invariants) {
-      if (!invariant.holds(value as z.output<S>)) {
-        const path = invariant.fieldPath ? invariant.fieldPath.replace(/^\./, "").split(".") : [];
-        ctx.addIssue({ code: "custom", message: invariant.message, path });
-      }
-    }
-  }) as S;
-}
+// The invariant machinery lives in the contract, beside the stage parameters that use it; the API
+// states its own rules (names) with it and re-exports it for its kinds.
+export { type CelRule, type Invariant, toCelRule, withInvariants } from "../../jobs/contract/invariants.ts";
 
 /** Kubernetes' limit on a label value and on a Job's name (the Job controller copies it into a label). */
 export const LABEL_VALUE_MAX_LENGTH = 63;

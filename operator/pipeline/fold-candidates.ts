@@ -1,6 +1,6 @@
+import { seedTrainingStages } from "../../jobs/contract/parameters/classifier.ts";
+import { SEED_CANDIDATE_EPOCHS } from "../../jobs/contract/parameters/engine.ts";
 import type { Reproduction } from "../api/kinds/reproduction.ts";
-import { seedTrainingStages } from "../api/settings/classifier.ts";
-import { SEED_CANDIDATE_EPOCHS } from "../api/settings/engine.ts";
 
 type Spec = Reproduction["spec"];
 export type FoldCandidateEpochs = { fold: number; epochs: number[] };

@@ -1,4 +1,4 @@
-import type { TrainingStage } from "../../operator/api/settings/classifier.ts";
+import type { TrainingStage } from "../../jobs/contract/parameters/classifier.ts";
 
 type Stage = Partial<TrainingStage> & Pick<TrainingStage, "epochs">;
 

@@ -6,7 +6,7 @@ import { PixelParameters } from "../dicom/convert/parameters.ts";
 import { RoiParameters } from "../roi/parameters.ts";
 import { DATASET_NAMES, type DatasetInput } from "./types.ts";
 
-/** One dataset to prepare; mirrors the API's DatasetSource (operator/api/settings/datasets.ts). */
+/** One dataset to prepare; mirrors the API's DatasetSource (jobs/contract/parameters/datasets.ts). */
 const DatasetSourceParameter = z.object({
   name: z.enum(DATASET_NAMES),
   rawPath: RelativePath.optional(),
@@ -23,7 +23,7 @@ export const PrepareDatasetParameters = z
     datasets: z.array(DatasetSourceParameter).min(1),
     pixels: PixelParameters.default({}),
     roi: RoiParameters.default({}),
-    // The API's CropDetectorRuntime (operator/api/settings/detector-precision.ts): where the detector runs.
+    // The API's CropDetectorRuntime (jobs/contract/parameters/detector-precision.ts): where the detector runs.
     runtime: z
       .object({
         executionProvider: z.enum(["Auto", "Cpu", "Cuda", "TensorRT"]),

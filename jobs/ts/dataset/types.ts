@@ -1,6 +1,6 @@
 /**
  * The vocabulary of prepare-dataset. Dataset names mirror the API's DatasetName
- * (operator/api/settings/datasets.ts); stages do not import the operator.
+ * (jobs/contract/parameters/datasets.ts); stages do not import the operator.
  */
 
 export const DATASET_NAMES = ["rsna-breast-cancer-detection", "vindr", "miniddsm", "cmmd", "cddcesm", "bmcd"] as const;

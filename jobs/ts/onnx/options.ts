@@ -1,5 +1,5 @@
 /**
- * How ONNX Runtime runs (the API's `InferenceRuntime`, operator/api/settings/submission.ts,
+ * How ONNX Runtime runs (the API's `InferenceRuntime`, jobs/contract/parameters/submission.ts,
  * mirrored here because stages do not import the operator).
  */
 export type ExecutionProvider = "Auto" | "Cpu" | "Cuda" | "TensorRT";

@@ -1,6 +1,6 @@
 /**
  * How the breast box is chosen (docs/seed-pipeline.md#box-decoding). The same names as the API's
- * `RoiSelection` (operator/api/settings/roi.ts), defined here because stages do not import the
+ * `RoiSelection` (jobs/contract/parameters/roi.ts), defined here because stages do not import the
  * operator; the defaults are the seed's.
  */
 export interface RoiSelectionOptions {

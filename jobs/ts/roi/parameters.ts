@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** The API's RoiSelection (operator/api/settings/roi.ts) as stage parameters, every field optional. */
+/** The API's RoiSelection (jobs/contract/parameters/roi.ts) as stage parameters, every field optional. */
 export const RoiParameters = z
   .object({
     confidenceThreshold: z.number().min(0).max(1),

@@ -1,7 +1,7 @@
 import type { ExecutionProvider } from "../onnx/options.ts";
 
 /**
- * The ROI detector's precision as the API names it (operator/api/settings/detector-precision.ts,
+ * The ROI detector's precision as the API names it (jobs/contract/parameters/detector-precision.ts,
  * mirrored here because stages do not import the operator): Auto is the seed's fp16 TensorRT
  * engine wherever the detector runs on TensorRT (docs/seed-pipeline.md#detector-output), and the
  * ONNX model's float32 elsewhere.

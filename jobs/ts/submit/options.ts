@@ -1,6 +1,6 @@
 /**
  * From image probabilities to the CSV (docs/seed-pipeline.md#aggregation): the API's `Aggregation`
- * (operator/api/settings/submission.ts) mirrored, with the seed's defaults.
+ * (jobs/contract/parameters/submission.ts) mirrored, with the seed's defaults.
  */
 export interface AggregationOptions {
   /** A breast is positive when its probability is strictly greater than this. */

@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { CvSplit, DatasetSource, seedDatasetSources } from "../../../jobs/contract/parameters/datasets.ts";
+import { CropDetectorRuntime } from "../../../jobs/contract/parameters/detector-precision.ts";
+import { PixelConversion } from "../../../jobs/contract/parameters/pixels.ts";
+import { RoiSelection } from "../../../jobs/contract/parameters/roi.ts";
 import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
-import { CvSplit, DatasetSource, seedDatasetSources } from "../settings/datasets.ts";
-import { CropDetectorRuntime } from "../settings/detector-precision.ts";
-import { PixelConversion } from "../settings/pixels.ts";
-import { RoiSelection } from "../settings/roi.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind, stageJobSuffix } from "./define.ts";
 

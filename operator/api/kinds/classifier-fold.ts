@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
-import { withInvariants } from "../rules.ts";
 import {
   ClassifierModel,
   ClassifierTraining,
   seedLongestStageEpochs,
   seedLongestStageEpochsCel,
   TrainingSchedule,
-} from "../settings/classifier.ts";
+} from "../../../jobs/contract/parameters/classifier.ts";
+import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
+import { withInvariants } from "../rules.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind, stageJobSuffix } from "./define.ts";
 

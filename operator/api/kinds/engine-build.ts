@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { defaulted, LocalRef, Placement, StoragePath, Suspend } from "../common.ts";
-import { withInvariants } from "../rules.ts";
-import { ClassifierModel } from "../settings/classifier.ts";
+import { ClassifierModel } from "../../../jobs/contract/parameters/classifier.ts";
 import {
   CheckpointSelection,
   candidatesCoverFolds,
   candidatesCoverFoldsCel,
   EnsembleExport,
-} from "../settings/engine.ts";
+} from "../../../jobs/contract/parameters/engine.ts";
+import { defaulted, LocalRef, Placement, StoragePath, Suspend } from "../common.ts";
+import { withInvariants } from "../rules.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind, stageJobSuffix } from "./define.ts";
 

@@ -1,20 +1,20 @@
 import { z } from "zod";
-import { defaulted, Placement, StoragePath, Suspend } from "../common.ts";
-import { withInvariants } from "../rules.ts";
 import {
   ClassifierModel,
   ClassifierTraining,
   seedLongestStageEpochs,
   TrainingSchedule,
-} from "../settings/classifier.ts";
-import { DetectorTraining } from "../settings/detector-training.ts";
+} from "../../../jobs/contract/parameters/classifier.ts";
+import { DetectorTraining } from "../../../jobs/contract/parameters/detector-training.ts";
 import {
   CheckpointSelection,
   candidatesCoverFolds,
   candidatesCoverFoldsCel,
   EnsembleExport,
   FoldCandidates,
-} from "../settings/engine.ts";
+} from "../../../jobs/contract/parameters/engine.ts";
+import { defaulted, Placement, StoragePath, Suspend } from "../common.ts";
+import { withInvariants } from "../rules.ts";
 import { BaseStatus, Phase } from "../status.ts";
 import { ClassificationDatasetSpec, classificationDatasetKind } from "./classification-dataset.ts";
 import { classifierFoldKind } from "./classifier-fold.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { DetectorTraining } from "../../../jobs/contract/parameters/detector-training.ts";
 import { defaulted, Placement, StoragePath, Suspend } from "../common.ts";
 import { withInvariants } from "../rules.ts";
-import { DetectorTraining } from "../settings/detector-training.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind, stageJobSuffix } from "./define.ts";
 

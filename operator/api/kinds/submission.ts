@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { PixelConversion } from "../../../jobs/contract/parameters/pixels.ts";
+import { RoiSelection } from "../../../jobs/contract/parameters/roi.ts";
+import { Aggregation, InferenceRuntime, TestSet } from "../../../jobs/contract/parameters/submission.ts";
 import { defaulted, LocalRef, Placement, Suspend } from "../common.ts";
-import { PixelConversion } from "../settings/pixels.ts";
-import { RoiSelection } from "../settings/roi.ts";
-import { Aggregation, InferenceRuntime, TestSet } from "../settings/submission.ts";
 import { BaseStatus } from "../status.ts";
 import { defineKind, stageJobSuffix } from "./define.ts";
 

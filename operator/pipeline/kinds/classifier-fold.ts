@@ -1,6 +1,6 @@
+import { seedTrainingStages } from "../../../jobs/contract/parameters/classifier.ts";
 import { classificationDatasetKind } from "../../api/kinds/classification-dataset.ts";
 import { type ClassifierFold, classifierFoldKind } from "../../api/kinds/classifier-fold.ts";
-import { seedTrainingStages } from "../../api/settings/classifier.ts";
 import type { ResourceId, StagePlan } from "../stage-plan.ts";
 import { dependencyStageDir, makeStage } from "./make-stage.ts";
 import { registerKind } from "./registered-kind.ts";

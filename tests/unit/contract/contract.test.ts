@@ -35,10 +35,14 @@ describe("stage contract", () => {
   });
 
   it("knows which image runs each stage", () => {
-    expect(STAGE_CATALOGUE["train-fold"]).toMatchObject({ language: "python", gpu: true });
+    expect(STAGE_CATALOGUE["train-fold"]).toMatchObject({ language: "python", image: "pythonStage", gpu: true });
     expect(STAGE_CATALOGUE.predict).toMatchObject({ language: "typescript", sharded: true });
-    expect(STAGE_CATALOGUE["roi-images"]).toEqual({
+    expect(STAGE_CATALOGUE["roi-images"]).toMatchObject({
+      name: "roi-images",
       language: "typescript",
+      image: "typescriptStage",
+      inputs: { labels: "required", dicom: "required" },
+      artifacts: ["images", "failures"],
       sharded: false,
       gpu: false,
       seedJob: "J1",

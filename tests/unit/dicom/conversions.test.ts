@@ -212,7 +212,7 @@ describe("voiToFloat options the seed does not use", () => {
 
 describe("the API's PixelConversion and the stage options are one shape", () => {
   it("PixelConversion's defaults are the seed's options", async () => {
-    const { PixelConversion } = await import("../../../operator/api/settings/pixels.ts");
+    const { PixelConversion } = await import("../../../jobs/contract/parameters/pixels.ts");
     const fromApi: PixelConversionOptions = PixelConversion.parse({});
     expect(fromApi).toEqual(SEED_PIXEL_CONVERSION);
   });

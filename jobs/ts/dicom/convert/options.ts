@@ -1,6 +1,6 @@
 /**
  * How raw stored values become 8-bit pixels. The same shape as the API's `PixelConversion`
- * (operator/api/settings/pixels.ts), defined here because stages do not import the operator.
+ * (jobs/contract/parameters/pixels.ts), defined here because stages do not import the operator.
  * The defaults reproduce the seed (docs/seed-pipeline.md#dicom-decoding).
  */
 export interface PixelConversionOptions {

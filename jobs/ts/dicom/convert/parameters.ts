@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The API's PixelConversion (operator/api/settings/pixels.ts) as stage parameters: every field
+ * The API's PixelConversion (jobs/contract/parameters/pixels.ts) as stage parameters: every field
  * optional, the conversion functions fill the seed's defaults.
  */
 export const PixelParameters = z

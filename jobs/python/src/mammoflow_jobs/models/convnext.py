@@ -20,7 +20,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclass(frozen=True)
 class ClassifierSpec:
-    """The `model` parameters (operator/api/settings/classifier.ts ClassifierModel)."""
+    """The `model` parameters (jobs/contract/parameters/classifier.ts ClassifierModel)."""
 
     architecture: str = "convnext_small.fb_in22k_ft_in1k_384"
     global_pool: str = "max"

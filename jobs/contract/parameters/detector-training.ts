@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { StoragePath } from "../common.ts";
+import { StoragePath } from "./storage-path.ts";
 import { TrainingDevice } from "./training-device.ts";
 
 /**

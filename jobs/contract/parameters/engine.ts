@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Invariant, withInvariants } from "../rules.ts";
+import { type Invariant, withInvariants } from "../invariants.ts";
 
 export const FoldCandidates = z
   .object({

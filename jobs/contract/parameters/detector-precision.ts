@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Invariant, withInvariants } from "../rules.ts";
+import { type Invariant, withInvariants } from "../invariants.ts";
 
 /** ONNX Runtime's execution providers, as Submission and ClassificationDataset name them. */
 export const EXECUTION_PROVIDERS = ["Auto", "Cpu", "Cuda", "TensorRT"] as const;

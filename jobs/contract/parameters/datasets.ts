@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { StoragePath } from "../common.ts";
+import { StoragePath } from "./storage-path.ts";
 
 /** The datasets the seed knows, by their folder names under `datasets/raw/` (docs/seed-pipeline.md#classification-datasets). */
 export const DatasetName = z

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { StoragePath } from "../common.ts";
-import { withInvariants } from "../rules.ts";
+import { withInvariants } from "../invariants.ts";
 import { DetectorPrecision, detectorPrecisionRunsOn, EXECUTION_PROVIDERS } from "./detector-precision.ts";
+import { StoragePath } from "./storage-path.ts";
 
 /** The images to score (competition layout: test.csv + {patient_id}/{image_id}.dcm). */
 export const TestSet = z

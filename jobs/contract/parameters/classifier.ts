@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defaulted, StoragePath } from "../common.ts";
-import { type Invariant, withInvariants } from "../rules.ts";
+import { type Invariant, withInvariants } from "../invariants.ts";
 import { DatasetName, SEED_EXTERNAL_TRAINING_ORDER } from "./datasets.ts";
+import { defaulted, StoragePath } from "./storage-path.ts";
 import { TrainingDevice } from "./training-device.ts";
 
 /** The classifier architecture (docs/seed-pipeline.md#classifier). */

@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { defineStage } from "./stage-definition.ts";
+
+/** Decodes the labelled DICOMs into the detector's training PNGs (path C), as the seed's J1. */
+export const roiImages = defineStage({
+  name: "roi-images",
+  language: "typescript",
+  seedJob: "J1",
+  inputs: { labels: "required", dicom: "required" },
+  parameters: z.object({}),
+  artifacts: ["images", "failures"],
+  sharded: false,
+  gpu: false,
+  sizing: { cpu: "4", memory: "8Gi", ephemeralStorage: "4Gi", shm: "256Mi", deadlineHours: 6 },
+});
