@@ -1,4 +1,4 @@
-export { hostHasGpu } from "./gpu.ts";
+export { hostHasGpu, hostHasTensorRT } from "./gpu.ts";
 export {
   executeLocalRun,
   type LocalExecutorOptions,

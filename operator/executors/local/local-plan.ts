@@ -14,6 +14,8 @@ export interface LocalStep {
   stages: StagePlan[];
   /** Whether this run executes the stages (false: a dependency of `--only`, which must be complete). */
   execute: boolean;
+  /** `Kind/name` of the manifest it comes from: itself, or the Reproduction that made it. */
+  origin: string;
 }
 
 export class LocalPlanError extends Error {
@@ -182,7 +184,7 @@ export function planLocalRun(
     const stages = planStages(resource, withoutUnaskedEngine(node, options.withoutGpu), { dependencies, gpuType });
     stageDirsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, s.outputDir])));
     stageDigestsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, stageDigest(s)])));
-    steps.push({ resource, stages, execute: executed ? executed.has(key) : true });
+    steps.push({ resource, stages, execute: executed ? executed.has(key) : true, origin: node.origin });
   }
   return steps;
 }

@@ -1,5 +1,6 @@
 import type { StagePlan } from "../../pipeline/stage-plan.ts";
 import { LocalPlanError, type LocalStep } from "./local-plan.ts";
+import { manifestField, specField } from "./manifest-field.ts";
 
 /** A storage-relative path a stage of the run reads, and the request field that names it. */
 export interface RequiredPath {
@@ -8,6 +9,8 @@ export interface RequiredPath {
   reader: string;
   /** Where the stage's request names it: `inputs.<name>` or a parameter path. */
   field: string;
+  /** `Kind/name spec.<field>` of the manifest that sets it; absent for another stage's output. */
+  manifestField?: string;
 }
 
 /** The value at `keys` inside a request's parameters, if there is one. */
@@ -65,7 +68,11 @@ export function requiredPaths(steps: readonly LocalStep[]): RequiredPath[] {
         ...parameterPaths(plan),
       ];
       for (const { path, field } of named) {
-        if (path !== "" && !written.some((folder) => inside(path, folder))) required.push({ path, reader, field });
+        if (path === "" || written.some((folder) => inside(path, folder))) continue;
+        const spec = specField(step.resource.kind, plan.stage, field);
+        const origin = step.origin;
+        const set = spec && manifestField(step.resource.kind, step.resource.name, origin, spec);
+        required.push({ path, reader, field, ...(set ? { manifestField: set } : {}) });
       }
     }
   }
@@ -78,24 +85,35 @@ export class LocalPreflightError extends LocalPlanError {
 
 /**
  * Refuses a run, before its first stage, when any path it needs is absent, naming all of them at
- * once with the stages and fields that need them; paths the bundled assets provide say so.
+ * once with the stages and fields that need them and the manifest field that sets each; paths the
+ * bundled assets provide say so. `gpu` holds the lines of gpuProblems (gpu-preflight.ts), refused
+ * in the same message.
  */
 export function assertInputsPresent(
   steps: readonly LocalStep[],
   storage: { root: string; exists: (path: string) => boolean; bundled: (path: string) => boolean },
+  gpu: readonly string[] = [],
 ): void {
   const missing = new Map<string, RequiredPath[]>();
   for (const need of requiredPaths(steps)) {
     if (storage.exists(need.path)) continue;
     missing.set(need.path, [...(missing.get(need.path) ?? []), need]);
   }
-  if (missing.size === 0) return;
+  if (missing.size === 0 && gpu.length === 0) return;
   const lines = [...missing.entries()].map(([path, needs]) => {
     const readers = needs.map((n) => `${n.reader} (${n.field})`).join(", ");
-    const hint = storage.bundled(path) ? "; bundled with mammoflow: run with --link-assets" : "";
-    return `  ${path}: read by ${readers}${hint}`;
+    const fields = [...new Set(needs.flatMap((n) => (n.manifestField ? [n.manifestField] : [])))];
+    const set = fields.length > 0 ? `; named by ${fields.join(", ")}` : "";
+    const hint = storage.bundled(path)
+      ? "; bundled with mammoflow: run with --link-assets"
+      : fields.length > 0
+        ? "; put it there or change that field"
+        : "";
+    return `  ${path}: read by ${readers}${set}${hint}`;
   });
-  throw new LocalPreflightError(
-    `${missing.size} input(s) missing under ${storage.root}; nothing was started:\n${lines.join("\n")}`,
-  );
+  const found = [
+    ...(missing.size > 0 ? [`${missing.size} input(s) missing under ${storage.root}`] : []),
+    ...(gpu.length > 0 ? [`${gpu.length} setting(s) need a GPU or TensorRT this machine lacks`] : []),
+  ];
+  throw new LocalPreflightError(`${found.join(" and ")}; nothing was started:\n${[...lines, ...gpu].join("\n")}`);
 }

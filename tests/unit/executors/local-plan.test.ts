@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALL_KINDS, parseResource } from "../../../operator/api/index.ts";
-import { hostHasGpu, LocalPlanError, planLocalRun } from "../../../operator/executors/local/index.ts";
+import { hostHasGpu, hostHasTensorRT, LocalPlanError, planLocalRun } from "../../../operator/executors/local/index.ts";
 import { makeResource } from "../../support/manifests.ts";
 
 const parse = (kind: string, name: string, spec: Record<string, unknown>) =>
@@ -102,6 +102,15 @@ describe("local run plan", () => {
     expect(hostHasGpu({ MAMMOFLOW_LOCAL_GPU: "false" }, () => true)).toBe(false);
     expect(hostHasGpu({}, (file) => file === "/dev/nvidia0")).toBe(true);
     expect(hostHasGpu({}, none)).toBe(false);
+  });
+
+  it("decides TensorRT from $MAMMOFLOW_LOCAL_TENSORRT, else from the stages' Python", () => {
+    const python = process.env.MAMMOFLOW_PYTHON ?? ".venv/bin/python";
+    expect(hostHasTensorRT(python, { MAMMOFLOW_LOCAL_TENSORRT: "true" }, () => false)).toBe(true);
+    expect(hostHasTensorRT(python, { MAMMOFLOW_LOCAL_TENSORRT: "0" }, () => true)).toBe(false);
+    expect(hostHasTensorRT(python, {}, (p) => p === python)).toBe(true);
+    // The real probe: a Python without the package, and no Python at all.
+    expect(hostHasTensorRT("python3-that-does-not-exist", {})).toBe(false);
   });
 
   it("names a dependency that is not in the manifests", () => {
