@@ -4,14 +4,17 @@ import path from "node:path";
 import { APP_ROOT } from "../jobs/contract/app-root.ts";
 import type { ParsedResource } from "../operator/api/index.ts";
 import { loadConfig } from "../operator/config/load.ts";
+import { gpuProblems } from "../operator/executors/local/gpu-preflight.ts";
 import {
   executeLocalRun,
   hostHasGpu,
+  hostHasTensorRT,
   LocalPlanError,
   LocalStageError,
   planLocalRun,
 } from "../operator/executors/local/index.ts";
 import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
+import { skippedItems, skippedLines } from "../operator/executors/local/run-summary.ts";
 import { loadManifests } from "./manifests.ts";
 import { metricsLine } from "./metrics-line.ts";
 import type { OutputFormat } from "./output.ts";
@@ -77,17 +80,23 @@ export async function runCommand(
   const log = (line: string) => logTo.write(`${line}\n`);
   try {
     if (options.linkAssets) await linkBundledAssets(storageRoot, log);
+    const gpu = hostHasGpu();
     const steps = planLocalRun(resources, {
       only: options.only,
       gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
-      ...(hostHasGpu() ? {} : { withoutGpu: { engineAsked: engineAsked(resources, written), note: log } }),
+      ...(gpu ? {} : { withoutGpu: { engineAsked: engineAsked(resources, written), note: log } }),
     });
-    assertInputsPresent(steps, {
-      root: storageRoot,
-      exists: (relative) => existsSync(path.join(storageRoot, relative)),
-      bundled: (relative) =>
-        BUNDLED_ASSETS.some((folder) => relative.startsWith(`${folder}/`)) && existsSync(path.join(APP_ROOT, relative)),
-    });
+    assertInputsPresent(
+      steps,
+      {
+        root: storageRoot,
+        exists: (relative) => existsSync(path.join(storageRoot, relative)),
+        bundled: (relative) =>
+          BUNDLED_ASSETS.some((folder) => relative.startsWith(`${folder}/`)) &&
+          existsSync(path.join(APP_ROOT, relative)),
+      },
+      gpuProblems(steps, { gpu, tensorRT: () => hostHasTensorRT(pythonInterpreter()) }),
+    );
     const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
     log(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}`);
     const runs = await executeLocalRun(steps, {
@@ -101,6 +110,7 @@ export async function runCommand(
     const last = runs.at(-1);
     const scored = metricsLine(last?.result.metrics);
     const ran = runs.filter((r) => r.outcome === "ran").length;
+    const skipped = skippedItems(runs, storageRoot);
     const artifacts = (last?.result.artifacts ?? []).map((a) => ({
       name: a.name,
       path: path.join(storageRoot, a.path),
@@ -118,11 +128,15 @@ export async function runCommand(
         })),
         artifacts,
         metrics: last?.result.metrics ?? {},
+        skipped,
       },
       () =>
         `mammoflow run: done (${ran} ran, ${runs.length - ran} already done)\n` +
         artifacts.map((a) => `  ${a.name}: ${a.path}\n`).join("") +
-        (scored ? `${scored}\n` : ""),
+        (scored ? `${scored}\n` : "") +
+        skippedLines(skipped)
+          .map((line) => `${line}\n`)
+          .join(""),
     );
     return 0;
   } catch (error) {

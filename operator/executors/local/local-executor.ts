@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { writeSync } from "node:fs";
-import { open, readFile } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
 import { writeFileAtomic } from "../../../jobs/contract/files.ts";
@@ -9,6 +9,8 @@ import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { StageResult } from "../../../jobs/contract/result.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import { stageRequests } from "../../pipeline/request.ts";
+import { attemptLogName, nextAttempt } from "./attempt-log.ts";
+import { describeExit } from "./exit-status.ts";
 import type { LocalStep } from "./local-plan.ts";
 
 export interface LocalExecutorOptions {
@@ -35,6 +37,8 @@ export interface StageRun {
   stage: string;
   shard?: string;
   outcome: "ran" | "cached";
+  /** Absolute folder of the stage's (or shard's) request and result. */
+  folder: string;
   seconds: number;
   result: StageResult;
 }
@@ -45,7 +49,6 @@ export class LocalStageError extends Error {
 
 const REQUEST_FILE = "request.json";
 const RESULT_FILE = "result.json";
-const LOG_FILE = "stage.log";
 
 /** The process that runs a stage: the same entry points as the stage images (DESIGN.md §4). */
 function commandOf(request: StageRequest, requestFile: string, options: LocalExecutorOptions): [string, string[]] {
@@ -73,9 +76,15 @@ async function tail(file: string, lines: number): Promise<string> {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
+/** How a stage process ended: its exit code, or the signal that killed it. */
+interface ProcessEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /**
- * Runs the stage with its stdout and stderr appended to its log file; the stderr lines also go
- * through `onLine` on the way (the progress events the runner shows live).
+ * Runs the stage with its stdout and stderr written to this attempt's log file; the stderr lines
+ * also go through `onLine` on the way (the progress events the runner shows live).
  */
 async function runProcess(
   command: string,
@@ -83,15 +92,15 @@ async function runProcess(
   logFile: string,
   env: NodeJS.ProcessEnv,
   onLine: (line: string) => void,
-): Promise<number> {
+): Promise<ProcessEnd> {
   const log = await open(logFile, "a");
   try {
     await log.write(`\n$ ${[command, ...args].join(" ")}\n`);
-    return await new Promise<number>((resolve, reject) => {
+    return await new Promise<ProcessEnd>((resolve, reject) => {
       const child = spawn(command, args, { stdio: ["ignore", log.fd, "pipe"], env });
       child.on("error", reject);
       // The pipe's last bytes arrive before "close" (not always before "exit").
-      child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      child.on("close", (code, signal) => resolve({ code, signal }));
       let partial = "";
       child.stderr?.setEncoding("utf8");
       child.stderr?.on("data", (chunk: string) => {
@@ -130,7 +139,7 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
         const cached = await completedResult(folder, sha256Hex(text));
         if (cached) {
           if (step.execute) options.log(`[${index}/${total}] ${label}: already done`);
-          runs.push({ resource, stage: plan.id, shard, outcome: "cached", seconds: 0, result: cached });
+          runs.push({ resource, stage: plan.id, shard, outcome: "cached", seconds: 0, folder, result: cached });
           continue;
         }
         if (!step.execute) {
@@ -138,7 +147,9 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
             `${label} has not run with these settings (no matching ${path.join(folder, RESULT_FILE)}); run ${resource} first (without --only)`,
           );
         }
-        const logFile = path.join(folder, LOG_FILE);
+        // Each attempt its own log: a retry's excerpt is not mixed with the attempt before it.
+        const attempt = nextAttempt(await readdir(folder).catch(() => []));
+        const logFile = path.join(folder, attemptLogName(attempt));
         options.log(`[${index}/${total}] ${label}: running, log ${logFile}`);
         await writeFileAtomic(requestFile, text);
         const [command, args] = commandOf(request, requestFile, options);
@@ -147,7 +158,7 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
           if (event) options.progress?.update(event);
         };
         options.progress?.start(`[${index}/${total}] ${label}`);
-        const code = await runProcess(
+        const end = await runProcess(
           command,
           args,
           logFile,
@@ -163,10 +174,10 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
           showProgress,
         ).finally(() => options.progress?.stop());
         const result = await completedResult(folder, sha256Hex(text));
-        if (code !== 0 || !result) {
+        if (end.code !== 0 || !result) {
           throw new LocalStageError(
             [
-              `stage ${plan.stage} of ${resource}${shard ? ` (${shard})` : ""} failed (exit ${code})`,
+              `stage ${plan.stage} of ${resource}${shard ? ` (${shard})` : ""} failed (${describeExit(end.code, end.signal)})`,
               `  request: ${requestFile}`,
               `  log:     ${logFile}`,
               "  end of the log:",
@@ -176,7 +187,7 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
         }
         const seconds = (Date.now() - started) / 1000;
         options.log(`[${index}/${total}] ${label}: done in ${seconds.toFixed(1)} s`);
-        runs.push({ resource, stage: plan.id, shard, outcome: "ran", seconds, result });
+        runs.push({ resource, stage: plan.id, shard, outcome: "ran", seconds, folder, result });
       }
     }
   }

@@ -309,11 +309,16 @@ describe("mammoflow CLI", () => {
       "assets/trained/best_convnext_fold_0.pth.tar: read by EngineBuild/rsna-trained-engine",
     );
     const gpu = await mammoflowWith(
-      { MAMMOFLOW_LOCAL_GPU: "1" },
+      { MAMMOFLOW_LOCAL_GPU: "1", MAMMOFLOW_LOCAL_TENSORRT: "0" },
       ...["run", "crds/samples/reproduction-trained.yaml", "--storage", storage],
     );
     expect(gpu.code).toBe(2);
     expect(gpu.stdout).toBe("");
+    // A GPU without TensorRT: the engines the sample asks for are refused with the missing files.
+    expect(gpu.stderr).toContain("and 1 setting(s) need a GPU or TensorRT this machine lacks; nothing was started:\n");
+    expect(gpu.stderr).toContain(
+      "  Reproduction/rsna-trained spec.engine.export.tensorRT: RoiDetectorTraining/rsna-trained-detector build-engine, EngineBuild/rsna-trained-engine build-engine need(s) TensorRT (the Python package tensorrt), which this machine lacks; set it to false (the ONNX model then runs on the CPU)\n",
+    );
   });
 
   it("an unknown command fails with usage", async () => {
