@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type Invariant, withInvariants } from "../invariants.ts";
+import { ClassifierArchitecture } from "./classifier-architectures.ts";
 import { DatasetName, SEED_EXTERNAL_TRAINING_ORDER } from "./datasets.ts";
 import { defaulted, StoragePath } from "./storage-path.ts";
 import { TrainingDevice } from "./training-device.ts";
@@ -7,12 +8,9 @@ import { TrainingDevice } from "./training-device.ts";
 /** The classifier architecture (docs/seed-pipeline.md#classifier). */
 export const ClassifierModel = z
   .object({
-    architecture: z
-      .string()
-      .min(1)
-      .max(128)
-      .default("convnext_small.fb_in22k_ft_in1k_384")
-      .describe("timm model name."),
+    architecture: ClassifierArchitecture.default("convnext_small.fb_in22k_ft_in1k_384").describe(
+      "timm model name: a ConvNeXt (v1 or v2) of the locked timm, optionally with one of its pretrained tags.",
+    ),
     pretrained: StoragePath.default("assets/public_pretrains/convnext_small.fb_in22k_ft_in1k_384.safetensors").describe(
       "ImageNet weights of the architecture (timm cannot download them on the cluster); used when a stage starts from ImageNet.",
     ),

@@ -15,6 +15,7 @@ const externalsPrepared =
   "classifier.training.externalDatasets must name only datasets of dataset.datasets other than dataset.cvSplit.dataset";
 const splitPrepared = "dataset.cvSplit.dataset must be one of dataset.datasets";
 const threeCandidates = [0, 1, 2].map((fold) => ({ fold, epochs: [2] }));
+const unknownArchitecture = "model.architecture must be a ConvNeXt timm builds";
 
 // Each case: a spec, and the rule message that must refuse it (undefined: accepted). The same
 // spec goes through zod and through the generated CEL rules after API-server defaulting; both
@@ -215,6 +216,41 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
     spec: makeReproduction("FullReproduce").datasets("cmmd").splitDataset("cmmd").externalDatasets().obj(),
   },
   { kind: "Reproduction", spec: makeReproduction("Trained").datasets("cmmd").obj() },
+  // Classifier names: a ConvNeXt of timm, with or without one of its own pretrained tags.
+  { kind: "ClassifierFold", spec: { dataset: { name: "d" }, fold: 0, model: { architecture: "convnext_atto" } } },
+  {
+    kind: "ClassifierFold",
+    spec: { dataset: { name: "d" }, fold: 0, model: { architecture: "convnextv2_nano.fcmae" } },
+  },
+  {
+    kind: "ClassifierFold",
+    spec: { dataset: { name: "d" }, fold: 0, model: { architecture: "resnet50" } },
+    refusedWith: unknownArchitecture,
+  },
+  {
+    kind: "ClassifierFold",
+    spec: { dataset: { name: "d" }, fold: 0, model: { architecture: "convnext_atto.fb_in22k" } },
+    refusedWith: unknownArchitecture,
+  },
+  {
+    kind: "ClassifierFold",
+    spec: { dataset: { name: "d" }, fold: 0, model: { architecture: "convnext_small.fb_in22k_ft_in1k_384x" } },
+    refusedWith: unknownArchitecture,
+  },
+  {
+    kind: "EngineBuild",
+    spec: { source: "Trained", model: { architecture: "xconvnext_small" } },
+    refusedWith: unknownArchitecture,
+  },
+  {
+    kind: "Reproduction",
+    spec: { ...makeReproduction("Trained").obj(), classifier: { model: { architecture: "convnext_tiny." } } },
+    refusedWith: unknownArchitecture,
+  },
+  {
+    kind: "Reproduction",
+    spec: { ...makeReproduction("Trained").obj(), classifier: { model: { architecture: "convnext_tiny.in12k" } } },
+  },
   {
     kind: "ClassifierFold",
     spec: { dataset: { name: "d" }, fold: 2, training: { sampler: { precomputedEpochs: 30 } } },
