@@ -16,6 +16,10 @@ export interface LocalStep {
   execute: boolean;
   /** `Kind/name` of the manifest it comes from: itself, or the Reproduction that made it. */
   origin: string;
+  /** spec.suspend is true on it (a Reproduction's passes to its children): no stage may start (suspension.ts). */
+  suspend?: true;
+  /** `Kind/name` of the resources whose outputs it reads, which a suspension holds it behind. */
+  needs?: string[];
 }
 
 export class LocalPlanError extends Error {
@@ -184,7 +188,14 @@ export function planLocalRun(
     const stages = planStages(resource, withoutUnaskedEngine(node, options.withoutGpu), { dependencies, gpuType });
     stageDirsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, s.outputDir])));
     stageDigestsOf.set(key, Object.fromEntries(stages.map((s) => [s.id, stageDigest(s)])));
-    steps.push({ resource, stages, execute: executed ? executed.has(key) : true, origin: node.origin });
+    steps.push({
+      resource,
+      stages,
+      execute: executed ? executed.has(key) : true,
+      origin: node.origin,
+      ...(node.spec.suspend === true ? { suspend: true as const } : {}),
+      ...(dependencies.length > 0 ? { needs: dependencies.map((d) => keyOf(d.kind, d.name)) } : {}),
+    });
   }
   return steps;
 }
