@@ -9,6 +9,11 @@ import { JOB_TYPE, KIND_TYPES, POD_TYPE } from "./resource-types.ts";
 export type JobObject = V1Job & KubeObject;
 export type PodObject = V1Pod & KubeObject;
 
+/** The pods index: a pod under the uids of the Jobs that own it. */
+export const BY_JOB = "job";
+const ownerJobs = (pod: PodObject) =>
+  (pod.metadata.ownerReferences ?? []).filter((o) => o.kind === "Job").map((o) => o.uid);
+
 /** The informers of the operator: every mammoflow kind, and the Jobs and pods it created. */
 export class Caches {
   readonly kinds = new Map<string, Informer<KubeObject>>();
@@ -31,6 +36,12 @@ export class Caches {
       { path: path(POD_TYPE), labelSelector: managed, name: "Pod", transform: podAsObserved },
       log,
     );
+    this.pods.addIndex(BY_JOB, ownerJobs);
+  }
+
+  /** The pods a Job owns, from the index (not a pass over every pod). */
+  podsOf(job: JobObject): PodObject[] {
+    return job.metadata.uid ? this.pods.byIndex(BY_JOB, job.metadata.uid) : [];
   }
 
   kind(kind: string): Informer<KubeObject> {

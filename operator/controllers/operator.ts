@@ -76,7 +76,8 @@ export async function startOperator(
     metrics.registry,
     { health: config.operator.healthPort, metrics: config.operator.metricsPort },
     () => {
-      for (const [verb, n] of client.requestCounts) metrics.apiRequests.set({ verb }, n);
+      for (const { verb, resource, count } of client.requestCountsByResource.values())
+        metrics.apiRequests.set({ verb, resource }, count);
       for (const [kind, controller] of controllers)
         metrics.queue.inProgress(kind, controller.queue.inProgressSeconds());
       metrics.resources.reset();

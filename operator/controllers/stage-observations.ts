@@ -48,10 +48,7 @@ export async function observeStages(
       if (job.metadata.annotations?.[REQUEST_DIGEST_ANNOTATION] !== stageDigest(plan)) result.leaving.push(plan.id);
       continue;
     }
-    const uid = job.metadata.uid;
-    const pods = caches.pods
-      .list(namespace)
-      .filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid && o.kind === "Job"));
+    const pods = caches.podsOf(job);
     const podless = needsJobEvents(job, pods);
     if (podless) {
       const after = podlessRecheckMs(job, observing.now());

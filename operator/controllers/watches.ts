@@ -7,6 +7,24 @@ import type { Caches } from "./caches.ts";
 
 export type Enqueue = (kind: string, key: string) => void;
 
+/** Each resource filed under the resources it depends on ("namespace/Kind/name"). */
+const BY_DEPENDENCY = "dependency";
+
+/**
+ * The dependencies a resource's spec names, read once when the informer stores it (not for
+ * every change of every resource of the namespace). A spec the schema refuses waits for
+ * nothing: it is InvalidSpec until edited.
+ */
+function dependencyKeys(kind: string) {
+  const registered = registeredKind(kind);
+  return (object: KubeObject): string[] => {
+    const reading = registered.read(object.spec ?? {});
+    if (!reading.ok) return [];
+    const namespace = object.metadata.namespace ?? "";
+    return reading.spec.dependencies.map((d) => `${namespace}/${d.kind}/${d.name}`);
+  };
+}
+
 /**
  * Which reconciles a change triggers: the object's own; its dependants' (a Ready detector
  * unblocks its datasets and submissions); its reproduction's; for Jobs and pods, the resource
@@ -14,20 +32,21 @@ export type Enqueue = (kind: string, key: string) => void;
  */
 export function wireWatches(caches: Caches, enqueue: Enqueue): void {
   for (const [kind, informer] of caches.kinds) {
+    if ([...caches.kinds.keys()].some((k) => dependantKinds(k).includes(kind))) {
+      informer.addIndex(BY_DEPENDENCY, dependencyKeys(kind));
+    }
+  }
+  for (const [kind, informer] of caches.kinds) {
     informer.onChange((object) => {
       enqueue(kind, objectKey(object));
       const namespace = object.metadata.namespace ?? "";
       const reproduction = object.metadata.labels?.[REPRODUCTION_LABEL];
       if (reproduction && kind !== "Reproduction") enqueue("Reproduction", `${namespace}/${reproduction}`);
-      // A dependant whose spec the schema refuses waits for nothing: it is InvalidSpec until edited.
       for (const dependantKind of dependantKinds(kind)) {
-        const registered = registeredKind(dependantKind);
-        for (const dependant of caches.kind(dependantKind).list(namespace)) {
-          const reading = registered.read(dependant.spec ?? {});
-          const deps = reading.ok ? reading.spec.dependencies : [];
-          if (deps.some((d) => d.kind === kind && d.name === object.metadata.name)) {
-            enqueue(dependantKind, objectKey(dependant));
-          }
+        for (const dependant of caches
+          .kind(dependantKind)
+          .byIndex(BY_DEPENDENCY, `${namespace}/${kind}/${object.metadata.name}`)) {
+          enqueue(dependantKind, objectKey(dependant));
         }
       }
     });

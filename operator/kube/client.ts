@@ -1,5 +1,5 @@
 import https from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import { type Connection, loadConnection } from "./kubeconfig.ts";
 
 /** A Kubernetes object as the API returns it; kinds are validated where they are used. */
 export interface KubeObject {
@@ -60,6 +60,17 @@ export function resourcePath(type: ResourceType, namespace?: string, name?: stri
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * The resource (and subresource) a request path names: "jobs", "roidetectortrainings/status",
+ * "pods/log" (for counting requests, not routing them).
+ */
+export function resourceOfPath(path: string): string {
+  const parts = (path.split("?")[0] ?? "").split("/").filter((p) => p !== "");
+  const rest = parts[0] === "api" ? parts.slice(2) : parts.slice(3);
+  const named = rest[0] === "namespaces" && rest.length > 2 ? rest.slice(2) : rest;
+  return named.length > 2 ? `${named[0]}/${named[2]}` : (named[0] ?? "");
+}
+
 /** A request that changes something (any method but GET), as `beforeWrite` sees it. */
 export interface Write {
   method: string;
@@ -81,6 +92,8 @@ function withQuery(path: string, query: Query = {}): string {
  */
 export class KubeClient {
   readonly requestCounts = new Map<string, number>();
+  /** The same per verb and resource ("patch", "roidetectortrainings/status"): writes of Events and the Lease apart from the rest. */
+  readonly requestCountsByResource = new Map<string, { verb: string; resource: string; count: number }>();
   /**
    * Called synchronously when a write's bytes are about to leave (its connection is ready);
    * throwing refuses it. A leader sets it so that nothing it writes leaves after its Lease
@@ -89,38 +102,40 @@ export class KubeClient {
   beforeWrite: ((write: Write) => void) | undefined;
   private readonly server: URL;
 
-  constructor(private readonly config: KubeConfig) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster");
-    this.server = new URL(cluster.server);
+  constructor(private readonly connection: Connection) {
+    this.server = connection.server;
   }
 
+  /** The client of a kubeconfig file (else $KUBECONFIG, ~/.kube/config, the pod's service account). */
   static fromFile(file?: string): KubeClient {
-    const config = new KubeConfig();
-    if (file) config.loadFromFile(file);
-    else config.loadFromDefault();
-    return new KubeClient(config);
+    return new KubeClient(loadConnection(file));
   }
 
   /** The user name of the kubeconfig's current context (for messages). */
   get user(): string {
-    return this.config.getCurrentUser()?.name ?? "unknown";
+    return this.connection.user || "unknown";
   }
 
-  private count(verb: string): void {
+  private count(verb: string, path: string): void {
     this.requestCounts.set(verb, (this.requestCounts.get(verb) ?? 0) + 1);
+    const resource = resourceOfPath(path);
+    const key = `${verb} ${resource}`;
+    const entry = this.requestCountsByResource.get(key);
+    if (entry) entry.count += 1;
+    else this.requestCountsByResource.set(key, { verb, resource, count: 1 });
   }
 
   private async open(method: string, path: string, headers: Record<string, string>, timeoutMs: number) {
     const options: https.RequestOptions = {
       method,
-      hostname: this.server.hostname,
+      // URL keeps an IPv6 address in brackets; the socket wants it bare.
+      hostname: this.server.hostname.replace(/^\[(.*)\]$/, "$1"),
       port: this.server.port || 443,
       path,
       headers,
       timeout: timeoutMs,
     };
-    await this.config.applyToHTTPSOptions(options);
+    await this.connection.authorize(options);
     return options;
   }
 
@@ -150,7 +165,7 @@ export class KubeClient {
     const requestOptions = await this.open(method, withQuery(path, options.query), headers, 30_000);
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      this.count(options.verb ?? method.toLowerCase());
+      this.count(options.verb ?? method.toLowerCase(), path);
       const req = https.request(requestOptions, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -214,7 +229,7 @@ export class KubeClient {
    */
   async text(path: string, query: Query, timeoutMs: number): Promise<string> {
     const requestOptions = await this.open("GET", withQuery(path, query), { Accept: "text/plain" }, timeoutMs);
-    this.count("get");
+    this.count("get", path);
     return new Promise<string>((resolve, reject) => {
       const req = https.request(requestOptions, (res) => {
         const chunks: Buffer[] = [];
@@ -274,7 +289,7 @@ export class KubeClient {
    * `signal` ends it early (resolves).
    */
   async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal) {
-    this.count("watch");
+    this.count("watch", path);
     const requestOptions = await this.open(
       "GET",
       withQuery(path, { ...query, watch: true }),

@@ -22,7 +22,12 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
    * handlers see it. Defaults to dropping server-side bookkeeping (managedFields).
    */
   transform?: (object: T) => T;
+  /** Objects per page of a full list (`limit`, then `continue`), so no answer holds them all. */
+  pageSize?: number;
 }
+
+/** The values an object is filed under in an index (e.g. the uids of its owners). */
+export type IndexFunction<T> = (object: T) => readonly string[];
 
 export const objectKey = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 
@@ -36,6 +41,9 @@ class ResourceExpired extends Error {}
  */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  /** The cache again, by namespace: a namespace's objects without a pass over all of them. */
+  private readonly byNamespace = new Map<string, Map<string, T>>();
+  private readonly indexes = new Map<string, { of: IndexFunction<T>; entries: Map<string, Map<string, T>> }>();
   private readonly keep: (object: T) => T;
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion: string | undefined;
@@ -62,8 +70,46 @@ export class Informer<T extends KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.cache.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  /** Files every object (those cached and those to come) under the values `of` gives (client-go's indexers). */
+  addIndex(name: string, of: IndexFunction<T>): void {
+    const entries = new Map<string, Map<string, T>>();
+    this.indexes.set(name, { of, entries });
+    for (const [key, object] of this.cache) fileUnder(entries, of(object), key, object);
+  }
+
+  /** The objects an index files under `value`. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer ${this.options.name}: no index ${name}`);
+    return [...(index.entries.get(value)?.values() ?? [])];
+  }
+
+  /** Caches an object; one it replaces keeps its place in every listing (Map order). */
+  private store(key: string, object: T): T | undefined {
+    const old = this.cache.get(key);
+    this.cache.set(key, object);
+    fileUnder(this.byNamespace, [object.metadata.namespace ?? ""], key, object);
+    for (const { of, entries } of this.indexes.values()) {
+      const values = of(object);
+      if (old)
+        unfile(
+          entries,
+          of(old).filter((v) => !values.includes(v)),
+          key,
+        );
+      fileUnder(entries, values, key, object);
+    }
+    return old;
+  }
+
+  private unstore(key: string, old: T): void {
+    this.cache.delete(key);
+    unfile(this.byNamespace, [old.metadata.namespace ?? ""], key);
+    for (const { of, entries } of this.indexes.values()) unfile(entries, of(old), key);
   }
 
   get hasSynced(): boolean {
@@ -78,26 +124,47 @@ export class Informer<T extends KubeObject> {
     for (const handler of this.handlers) handler(object, change);
   }
 
+  /**
+   * One consistent list, page by page (each page is transformed and dropped before the next
+   * arrives). A continue token that expired mid-way (410) lists again in one piece, as client-go's
+   * pager does.
+   */
+  private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
+    const { path, labelSelector, pageSize = 500 } = this.options;
+    const items: T[] = [];
+    let next: string | undefined;
+    try {
+      do {
+        const page = await this.client.list<T>(path, { labelSelector, limit: pageSize, continue: next });
+        for (const listed of page.items) items.push(this.keep(listed));
+        next = page.metadata.continue || undefined;
+        if (!next) return { items, resourceVersion: page.metadata.resourceVersion };
+      } while (next);
+    } catch (error) {
+      if (!(next && error instanceof KubeApiError && error.statusCode === 410)) throw error;
+    }
+    const whole = await this.client.list<T>(path, { labelSelector });
+    return { items: whole.items.map((listed) => this.keep(listed)), resourceVersion: whole.metadata.resourceVersion };
+  }
+
   private async relist(): Promise<void> {
-    const list = await this.client.list<T>(this.options.path, { labelSelector: this.options.labelSelector });
+    const list = await this.listAll();
     this.relists += 1;
     const seen = new Set<string>();
-    for (const listed of list.items) {
-      const item = this.keep(listed);
+    for (const item of list.items) {
       const key = objectKey(item);
       seen.add(key);
-      const old = this.cache.get(key);
-      this.cache.set(key, item);
+      const old = this.store(key, item);
       if (!old) this.emit(item, "add");
       else if (old.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit(item, "update");
     }
     for (const [key, old] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.unstore(key, old);
         this.emit(old, "delete");
       }
     }
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.resourceVersion = list.resourceVersion;
     this.markSynced();
   }
 
@@ -118,12 +185,12 @@ export class Informer<T extends KubeObject> {
     const object = this.keep(event.object);
     const key = objectKey(object);
     if (event.type === "DELETED") {
-      this.cache.delete(key);
+      const old = this.cache.get(key);
+      if (old) this.unstore(key, old);
       this.emit(object, "delete");
     } else {
-      const existed = this.cache.has(key);
-      this.cache.set(key, object);
-      this.emit(object, existed ? "update" : "add");
+      const old = this.store(key, object);
+      this.emit(object, old ? "update" : "add");
     }
   }
 
@@ -173,9 +240,9 @@ export class Informer<T extends KubeObject> {
         this.log.warn({ informer: this.options.name, err: (error as Error).message, delayMs: delay }, "watch failed");
         await sleep(delay, signal);
         delay = Math.min(delay * 2, max);
-        // After an error the cache may have missed events that a plain re-watch would replay
-        // only if the version is still retained; re-listing is always correct.
-        this.resourceVersion = undefined;
+        // The watch resumes from the last version it applied: the server replays what came
+        // after it while it still holds that version, and answers 410 (a re-list) once it does
+        // not. A re-list of 10,000 objects after every broken connection is what this saves.
       }
     }
   }
@@ -192,4 +259,23 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+function fileUnder<T>(index: Map<string, Map<string, T>>, values: readonly string[], key: string, object: T): void {
+  for (const value of values) {
+    let bucket = index.get(value);
+    if (!bucket) {
+      bucket = new Map();
+      index.set(value, bucket);
+    }
+    bucket.set(key, object);
+  }
+}
+
+function unfile<T>(index: Map<string, Map<string, T>>, values: readonly string[], key: string): void {
+  for (const value of values) {
+    const bucket = index.get(value);
+    bucket?.delete(key);
+    if (bucket?.size === 0) index.delete(value);
+  }
 }

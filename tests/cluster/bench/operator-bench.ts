@@ -5,6 +5,7 @@
 // the bench plays the Job controller), → Succeeded. Prints reconcile latency p50/p99 per change,
 // API requests per state change (from the operator's own counters) and its peak memory (RSS).
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { API_GROUP_VERSION } from "../../../operator/api/index.ts";
 import type { KubeClient, KubeObject } from "../../../operator/kube/client.ts";
 import { Informer } from "../../../operator/kube/informer.ts";
@@ -41,25 +42,53 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 
 const scrape = async (metricsPort: number) => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
 
+/** The operator's requests, by "verb resource" ("patch events", "apply jobs"), from its own counters. */
 function operatorRequests(text: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const m of text.matchAll(/^mammoflow_api_requests\{verb="([a-z]+)"\} (\d+)/gm))
-    counts[m[1] as string] = Number(m[2]);
+  for (const m of text.matchAll(/^mammoflow_api_requests\{verb="([a-z]+)",resource="([^"]*)"\} (\d+)/gm))
+    counts[`${m[1]} ${m[2]}`] = Number(m[3]);
   return counts;
 }
 
+const WRITE_VERBS = new Set(["apply", "patch", "post", "update", "put", "delete"]);
+
+/** Requests sent between two scrapes, summed over the keys `which` accepts. */
+function sent(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  which: (verb: string, resource: string) => boolean,
+) {
+  return Object.keys(after).reduce((sum, key) => {
+    const [verb = "", resource = ""] = key.split(" ");
+    return which(verb, resource) ? sum + (after[key] ?? 0) - (before[key] ?? 0) : sum;
+  }, 0);
+}
+
 /**
- * A quantile of a Prometheus histogram of one label set, from its cumulative buckets: the upper
- * bound of the first bucket holding that share of observations (as histogram_quantile does
- * without interpolation), in ms.
+ * A quantile of a Prometheus histogram of one label set, from its cumulative buckets, as
+ * histogram_quantile computes it: linear within the bucket that holds that share of
+ * observations (its upper bound when that is the last finite one), in ms.
  */
 function histogramQuantileMs(text: string, metric: string, labels: string, q: number): number {
   const buckets = [...text.matchAll(new RegExp(`^${metric}_bucket\\{le="([^"]+)",${labels}\\} (\\d+)`, "gm"))].map(
     (m) => ({ le: m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]), count: Number(m[2]) }),
   );
   const total = buckets.at(-1)?.count ?? 0;
-  const bucket = buckets.find((b) => b.count >= q * total);
-  return bucket ? bucket.le * 1000 : Number.NaN;
+  const rank = q * total;
+  const i = buckets.findIndex((b) => b.count >= rank);
+  const bucket = buckets[i];
+  if (!bucket || total === 0) return Number.NaN;
+  const below = buckets[i - 1] ?? { le: 0, count: 0 };
+  if (bucket.le === Number.POSITIVE_INFINITY) return below.le * 1000;
+  const share = bucket.count === below.count ? 1 : (rank - below.count) / (bucket.count - below.count);
+  return Math.round((below.le + (bucket.le - below.le) * share) * 1000);
+}
+
+/** A histogram's mean (its _sum over its _count), in ms. */
+function histogramMeanMs(text: string, metric: string, labels: string): number {
+  const value = (suffix: string) =>
+    Number(text.match(new RegExp(`^${metric}_${suffix}\\{${labels}\\} ([0-9.e+-]+)`, "m"))?.[1] ?? Number.NaN);
+  return Math.round((value("sum") / value("count")) * 1000);
 }
 
 /**
@@ -123,6 +152,7 @@ try {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(operator.pid))), 200);
   const before = operatorRequests(await scrape(metricsPort));
 
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const names = Array.from({ length: count }, (_, i) => `det-${i}`);
   const created = new Map<string, number>();
   const stopWatching = new AbortController();
@@ -181,18 +211,21 @@ try {
   const histogram = (metric: string, labels: string) => ({
     p50: histogramQuantileMs(finalMetrics, metric, labels, 0.5),
     p99: histogramQuantileMs(finalMetrics, metric, labels, 0.99),
+    mean: histogramMeanMs(finalMetrics, metric, labels),
   });
 
   const toRunning = names.map((n) => (running.get(n) ?? 0) - (created.get(n) ?? 0));
   const toSucceeded = names.map((n) => (succeeded.get(n) ?? 0) - (completedAt.get(n) ?? 0));
-  const writes = ["apply", "patch", "post", "update", "put", "delete"].reduce(
-    (sum, verb) => sum + ((after[verb] ?? 0) - (before[verb] ?? 0)),
-    0,
-  );
-  const allRequests = Object.keys(after).reduce((sum, verb) => sum + ((after[verb] ?? 0) - (before[verb] ?? 0)), 0);
+  const writes = sent(before, after, (verb) => WRITE_VERBS.has(verb));
+  const eventWrites = sent(before, after, (verb, resource) => WRITE_VERBS.has(verb) && resource === "events");
+  const leaseWrites = sent(before, after, (verb, resource) => WRITE_VERBS.has(verb) && resource === "leases");
+  const allRequests = sent(before, after, () => true);
   const stateChanges = 2 * count;
+  const perChange = (n: number) => Number((n / stateChanges).toFixed(2));
   const report = {
     resources: count,
+    // The API server and etcd share the machine's cores with the operator and this process.
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => Number(l.toFixed(2))) },
     createdToRunningSeconds: createPhaseSeconds,
     reconcileLatencyMs: {
       createdToRunning: { p50: percentile(toRunning, 50), p99: percentile(toRunning, 99) },
@@ -205,14 +238,18 @@ try {
       "workqueue_queue_duration_seconds",
       'name="RoiDetectorTraining",controller="RoiDetectorTraining"',
     ),
-    apiRequests: Object.fromEntries(Object.keys(after).map((v) => [v, (after[v] ?? 0) - (before[v] ?? 0)])),
-    apiRequestsPerStateChange: Number((allRequests / stateChanges).toFixed(2)),
-    writesPerStateChange: Number((writes / stateChanges).toFixed(2)),
-    // The operator POSTs nothing but Events (children are server-side applied, status is patched,
-    // the Lease is updated): without them, what the state changes themselves cost.
-    writesPerStateChangeWithoutEvents: Number(
-      ((writes - ((after.post ?? 0) - (before.post ?? 0))) / stateChanges).toFixed(2),
+    apiRequests: Object.fromEntries(
+      Object.keys(after)
+        .map((key) => [key, (after[key] ?? 0) - (before[key] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
     ),
+    apiRequestsPerStateChange: perChange(allRequests),
+    writesPerStateChange: perChange(writes),
+    // Events (created, and patched when they repeat) are best effort and never awaited: without
+    // them, what the state changes cost; without the Lease's renewals too (they come with time,
+    // not with changes), what the reconciles themselves write.
+    writesPerStateChangeWithoutEvents: perChange(writes - eventWrites),
+    writesPerStateChangeWithoutEventsAndLease: perChange(writes - eventWrites - leaseWrites),
     operatorPeakRssMiB: Math.round(peakRss),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -213,7 +213,7 @@ describe("observing a running stage's progress", () => {
   };
   const caches = {
     jobs: { get: (_namespace: string, name: string) => (name === jobName ? job : undefined) },
-    pods: { list: () => [running] },
+    podsOf: (owner: typeof job) => (owner.metadata?.uid === job.metadata?.uid ? [running] : []),
   } as unknown as Caches;
   const observe = (result: { words?: string; watch: boolean }, seen: unknown[] = []) =>
     observeStages(caches, "Submission", "ns", "s", [plan], {
