@@ -36,6 +36,9 @@ export interface ElectionClock {
 
 const systemClock: ElectionClock = { now: () => performance.now(), wallNow: () => new Date() };
 
+/** Reads and writes a release tries when its write meets a newer Lease (each one a conflict). */
+const RELEASE_ATTEMPTS = 5;
+
 /** Thrown by a write that a replica attempts while it may not act as the leader. */
 export class NotLeaderError extends Error {
   override name = "NotLeaderError";
@@ -156,8 +159,9 @@ export class LeaderElector {
     const startedAt = this.clock.now();
     const bound = new AbortController();
     const abort = () => bound.abort(new Error("leader election attempt passed its deadline"));
+    const stopped = () => bound.abort(new Error("leader election stopped"));
     const timer = setTimeout(abort, Math.max(0, until - startedAt));
-    stop.addEventListener("abort", abort, { once: true });
+    stop.addEventListener("abort", stopped, { once: true });
     try {
       if (!(await this.tryAcquireOrRenew(bound.signal))) return false;
       this.deadline = leadingUntil(startedAt, this.options.renewDeadlineSeconds);
@@ -173,7 +177,7 @@ export class LeaderElector {
       return false;
     } finally {
       clearTimeout(timer);
-      stop.removeEventListener("abort", abort);
+      stop.removeEventListener("abort", stopped);
     }
   }
 
@@ -231,14 +235,22 @@ export class LeaderElector {
     const { namespace, name, identity, renewDeadlineSeconds } = this.options;
     const path = leasePath(namespace, name);
     const signal = AbortSignal.timeout(renewDeadlineSeconds * 1000);
-    try {
-      const lease = await this.client.request<Lease>("GET", path, { signal, fenced: false });
-      if (lease.spec.holderIdentity !== identity) return;
-      const spec = releasedRecord(lease.spec, this.clock.wallNow());
-      await this.client.request("PUT", path, { signal, fenced: false, verb: "update", body: { ...lease, spec } });
-      this.log.info({ identity }, "released the Lease");
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message }, "could not release the Lease");
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const lease = await this.client.request<Lease>("GET", path, { signal, fenced: false });
+        if (lease.spec.holderIdentity !== identity) return;
+        const spec = releasedRecord(lease.spec, this.clock.wallNow());
+        await this.client.request("PUT", path, { signal, fenced: false, verb: "update", body: { ...lease, spec } });
+        this.log.info({ identity }, "released the Lease");
+        return;
+      } catch (error) {
+        // The renewal that stopping aborted may still be stored by the API server after the read
+        // above: read again. Without a release the standby waits a whole lease duration.
+        const conflict = error instanceof KubeApiError && error.statusCode === 409;
+        if (conflict && attempt < RELEASE_ATTEMPTS && !signal.aborted) continue;
+        this.log.warn({ err: (error as Error).message, attempt }, "could not release the Lease");
+        return;
+      }
     }
   }
 }

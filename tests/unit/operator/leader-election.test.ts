@@ -172,6 +172,11 @@ class FakeLeaseApi {
   stallAll = false;
   /** How long each write takes to be answered (a loaded API server). */
   writeMs = 0;
+  /**
+   * A stalled write that its client aborts is still stored this long after the abort (the API
+   * server went on with it), when set: as a real one may, after the client's next read.
+   */
+  abortedWritesLandAfterMs: number | undefined;
   readonly sent: { method: string; at: number; aborted?: number }[] = [];
   private version = 0;
 
@@ -183,21 +188,32 @@ class FakeLeaseApi {
         options.signal?.addEventListener("abort", () => {
           sent.aborted = Date.now();
           reject(options.signal?.reason);
+          const land = this.abortedWritesLandAfterMs;
+          if (land !== undefined && method !== "GET") {
+            setTimeout(() => {
+              try {
+                this.store(method, options.body as StoredLease);
+              } catch {}
+            }, land);
+          }
         }),
       );
     }
     if (this.writeMs > 0 && method !== "GET") await new Promise((r) => setTimeout(r, this.writeMs));
-    const body = options.body as StoredLease;
+    return this.store(method, options.body as StoredLease) as T;
+  }
+
+  private store(method: string, body: StoredLease): StoredLease {
     if (method === "GET") {
       if (!this.lease) throw new KubeApiError(404, "NotFound", "not found");
-      return structuredClone(this.lease) as T;
+      return structuredClone(this.lease);
     }
     if (method === "POST" && this.lease) throw new KubeApiError(409, "AlreadyExists", "exists");
     if (method === "PUT" && body.metadata.resourceVersion !== this.lease?.metadata.resourceVersion) {
       throw new KubeApiError(409, "Conflict", "modified");
     }
     this.lease = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
-    return structuredClone(this.lease) as T;
+    return structuredClone(this.lease);
   }
 
   /** Another replica renews the Lease it holds. */
@@ -342,6 +358,25 @@ describe("LeaderElector", () => {
     stop.abort();
     expect(led).toBe(true);
     expect(api.lease?.spec).toMatchObject({ holderIdentity: "standby", leaseTransitions: 3 });
+  });
+
+  it("releases the Lease even when the renewal that shutdown aborted is stored after the release read it", async () => {
+    const me = elector("me");
+    await me.acquire(new AbortController().signal, () => {});
+    // A renewal in flight when the process is asked to stop; the server stores it 5 ms after the
+    // abort, between the release's read and its write (10 ms).
+    api.stall = true;
+    await vi.advanceTimersByTimeAsync(1_001);
+    api.stall = false;
+    api.abortedWritesLandAfterMs = 5;
+    api.writeMs = 10;
+    const released = me.release();
+    await vi.advanceTimersByTimeAsync(100);
+    await released;
+    expect(me.mayAct()).toBe(false);
+    expect(api.lease?.spec).toMatchObject({ holderIdentity: "", leaseDurationSeconds: 1 });
+    // Read, write refused (the late renewal changed the Lease), read again, write.
+    expect(api.sent.slice(-4).map((r) => r.method)).toEqual(["GET", "PUT", "GET", "PUT"]);
   });
 
   it("releases the Lease on shutdown so a standby takes it at once", async () => {
