@@ -34,6 +34,18 @@ export const ItemProblem = z
   })
   .describe("A problem with one item that did not fail the stage.");
 
+const Digest = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const ReusedFrom = z
+  .object({
+    resource: z.string().min(1).describe("Kind/name of the resource whose stage did the work."),
+    namespace: z.string().min(1).describe("Its namespace ('local' for the local runner)."),
+    stage: z.string().min(1).describe("Its stage folder under the resource's folder, e.g. predict/0."),
+    outputDir: z.string().min(1).describe("Folder the outputs were copied from, relative to the storage root."),
+  })
+  .describe("The stage whose result was copied instead of running again (the result cache, result-cache.ts).");
+export type ReusedFrom = z.infer<typeof ReusedFrom>;
+
 /** Written by the stage as `<outputDir>/result.json`, last, by atomic rename. */
 export const StageResult = z
   .object({
@@ -50,6 +62,19 @@ export const StageResult = z
     metrics: z.record(z.string(), z.number()).default({}).describe("Numeric results."),
     problems: z.array(ItemProblem).default([]).describe("Per-item problems that were skipped."),
     error: StageError.optional(),
+    inputFingerprints: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        "Content fingerprint of each input when the stage ran (jobs/contract/fingerprints.ts); a result is reused only while they still match.",
+      ),
+    contentKey: Digest.optional().describe(
+      "Key of the result cache: stage, parameters, shard and inputs by content, not paths or owner (reuse-rule.ts).",
+    ),
+    outputDigest: Digest.optional().describe(
+      "Names this execution's outputs; dependants fingerprint their inputs in this folder by it.",
+    ),
+    reusedFrom: ReusedFrom.optional(),
   })
   .describe("The outcome of a stage.");
 export type StageResult = z.infer<typeof StageResult>;

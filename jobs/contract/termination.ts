@@ -16,6 +16,8 @@ export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_L
     metrics: result.metrics,
     problems: result.problems.length,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message.slice(0, 1024) } } : {}),
+    // Where a copied result came from (the result cache): the operator's status says so.
+    ...(result.reusedFrom ? { reusedFrom: `${result.reusedFrom.resource}/${result.reusedFrom.stage}` } : {}),
     // The path (storage-relative) because an artifact's name is not its file name
     // ("submission" is aggregate/submission.csv).
     artifacts: result.artifacts.map((a) =>

@@ -9,6 +9,8 @@ export interface CompactResult {
   /** `path` is relative to the storage root (absent from results of older stage images). */
   artifacts?: { name: string; path?: string; sha256?: string }[];
   truncated?: boolean;
+  /** `Kind/name/stage` whose result the stage copied instead of running (jobs/contract/result-cache.ts). */
+  reusedFrom?: string;
 }
 
 /** Reason of a stage whose Job waits in a Kueue queue; the resource's phase is then Queued. */

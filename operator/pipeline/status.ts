@@ -146,9 +146,19 @@ function stageStatus(plan: StagePlan, digest: string, observation: StageObservat
       ? { message: observation.message.slice(0, 4096) }
       : observation.progress
         ? { message: observation.progress.slice(0, 4096) }
-        : {}),
+        : reusedMessage(observation)),
     requestDigest: digest,
   };
+}
+
+/** A stage whose pods copied another resource's result of the same work says whose (the result cache). */
+function reusedMessage(observation: StageObservation): { message?: string } {
+  const reused = observation.results.flatMap(({ result }) => (result.reusedFrom ? [result.reusedFrom] : []));
+  if (reused.length === 0) return {};
+  const total = observation.results.length;
+  const shards =
+    total === 1 ? "" : reused.length === total ? " (every shard)" : ` (${reused.length} of ${total} shards)`;
+  return { message: `reused from ${[...new Set(reused)].join(", ")}${shards}`.slice(0, 4096) };
 }
 
 /**

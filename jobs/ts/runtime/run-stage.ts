@@ -6,6 +6,8 @@ import { EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS } from "..
 import { writeFileAtomic } from "../../contract/files.ts";
 import { StageRequest } from "../../contract/request.ts";
 import { type StageError, StageResult } from "../../contract/result.ts";
+import { reusedFromText } from "../../contract/result-cache.ts";
+import { checkReuse, FORCE_RUN_ENV, offerResult, type ReuseCheck, reuseRecord } from "../../contract/reuse.ts";
 import { compactResult } from "../../contract/termination.ts";
 import { StageContext, type StageFunction } from "./stage-context.ts";
 import { StageFailure } from "./stage-failure.ts";
@@ -18,6 +20,8 @@ export interface RunStageOptions {
   /** Where diagnostics go (stderr by default); stdout carries only the compact result. */
   log?: (line: string) => void;
   print?: (line: string) => void;
+  /** Run even when a result stands for the request (default: $MAMMOFLOW_FORCE_RUN is "1"). */
+  force?: boolean;
 }
 
 async function loadRequest(file: string): Promise<{ request: StageRequest; digest: string }> {
@@ -40,17 +44,6 @@ async function loadRequest(file: string): Promise<{ request: StageRequest; diges
   return { request: parsed.data, digest: sha256Hex(bytes) };
 }
 
-async function reusableResult(file: string, digest: string): Promise<StageResult | undefined> {
-  try {
-    const result = StageResult.safeParse(JSON.parse(await readFile(file, "utf8")));
-    if (result.success && result.data.requestDigest === digest && result.data.outcome === "Succeeded")
-      return result.data;
-  } catch {
-    // Missing or unreadable: the stage runs.
-  }
-  return undefined;
-}
-
 /** A full disk is OutOfSpace (retried once there is room); any other system error is Internal. */
 const reasonOf = (code: string | undefined): StageError["reason"] => (code === "ENOSPC" ? "OutOfSpace" : "Internal");
 
@@ -66,8 +59,9 @@ function errorOf(failure: unknown): { error: StageError; code: number } {
 
 /**
  * Runs one TypeScript stage under the stage contract (DESIGN.md §4), the twin of
- * jobs/python/src/mammoflow_jobs/runner.py: validate the request, reuse a Succeeded result of
- * the same request, run, write result.json last by rename, print the compact result.
+ * jobs/python/src/mammoflow_jobs/runner.py: validate the request, reuse a result by the one rule
+ * (jobs/contract/reuse.ts: its own, or the same work's from the storage's result cache), run,
+ * write result.json last by rename, print the compact result.
  */
 export async function runStage(
   stages: Readonly<Record<string, StageFunction>>,
@@ -106,10 +100,19 @@ export async function runStage(
       );
     }
   };
-  const previous = await reusableResult(resultFile, digest);
-  if (previous) {
-    log(`stage ${name}: result for this request already complete in ${resultFile}`);
-    await emit(previous);
+  let check: ReuseCheck | undefined;
+  try {
+    check = await checkReuse(options.storageRoot, request, digest, {
+      force: options.force ?? process.env[FORCE_RUN_ENV] === "1",
+    });
+  } catch (error) {
+    // An input it cannot read fails the stage itself, with the stage's own words for it.
+    log(`stage ${name}: cannot fingerprint its inputs (${error}); it runs, and its result will not be reused`);
+  }
+  if (check?.result) {
+    const from = check.result.reusedFrom;
+    log(`stage ${name}: ${from ? reusedFromText(from) : "result for this request already complete"} in ${resultFile}`);
+    await emit(check.result);
     return EXIT_SUCCESS;
   }
 
@@ -121,17 +124,19 @@ export async function runStage(
     failure = errorOf(error);
     log(`stage ${name} failed: ${failure.error.message}`);
   }
+  const finishedAt = new Date().toISOString();
   const result = StageResult.parse({
     apiVersion: request.apiVersion,
     stage: name,
     requestDigest: digest,
     outcome: failure ? "Failed" : "Succeeded",
     startedAt,
-    finishedAt: new Date().toISOString(),
+    finishedAt,
     artifacts: context.artifacts,
     metrics: context.metrics,
     problems: context.problems,
     ...(failure ? { error: failure.error } : {}),
+    ...(check && !failure ? reuseRecord(check, startedAt, finishedAt) : {}),
   });
   try {
     await writeFileAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -152,6 +157,7 @@ export async function runStage(
     });
     return EXIT_RETRYABLE_FAILURE;
   }
+  await offerResult(options.storageRoot, request, result);
   await emit(result);
   return failure ? failure.code : EXIT_SUCCESS;
 }

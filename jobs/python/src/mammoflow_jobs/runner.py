@@ -1,13 +1,13 @@
 """The stage contract's process side (DESIGN.md §4), shared by every Python stage.
 
-request → validate → (skip if a Succeeded result.json has the same request digest) → run →
+request → validate → (reuse a result by the one rule, reuse/: its own Succeeded result for the same
+request digest and input content, or the same work's from the storage's result cache) → run →
 result.json last, by atomic rename → compact result on the termination-message path → exit code.
 """
 
 import datetime as dt
 import errno
 import hashlib
-import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -26,6 +26,7 @@ from .contract import (
 )
 from .contract.request import contract_schema
 from .input_paths import resolve_input
+from .reuse import ReuseCheck, check_reuse, force_requested, offer_result, reuse_record, reused_from_text
 
 API_VERSION = "mammoflow.io/stage/v1"
 RESULT_FILE = "result.json"
@@ -81,16 +82,6 @@ class StageContext:
 StageFunction = Callable[[StageContext], None]
 
 
-def _reusable_result(path: Path, digest: str) -> dict | None:
-    try:
-        result = json.loads(path.read_text("utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    if result.get("requestDigest") == digest and result.get("outcome") == "Succeeded":
-        return result
-    return None
-
-
 def _emit(result: dict, termination_log: Path | None) -> None:
     compact = compact_result(result)
     print(compact, flush=True)
@@ -129,10 +120,19 @@ def run_stage(
 
     context = StageContext(request=request, storage_root=storage_root)
     result_path = context.output_dir / RESULT_FILE
-    previous = _reusable_result(result_path, request.digest)
-    if previous is not None:
-        log.info("stage %s: result for this request already complete in %s", name, result_path)
-        _emit(previous, termination_log)
+    check: ReuseCheck | None = None
+    try:
+        check = check_reuse(storage_root, request, force=force_requested())
+    except OSError as error:
+        # An input it cannot read fails the stage itself, with the stage's own words for it.
+        log.warning(
+            "stage %s: cannot fingerprint its inputs (%s); it runs, and its result will not be reused", name, error
+        )
+    if check is not None and check.result is not None:
+        origin = check.result.get("reusedFrom")
+        said = reused_from_text(origin) if origin else "result for this request already complete"
+        log.info("stage %s: %s in %s", name, said, result_path)
+        _emit(check.result, termination_log)
         return EXIT_SUCCESS
 
     context.output_dir.mkdir(parents=True, exist_ok=True)
@@ -153,19 +153,22 @@ def run_stage(
         outcome, error, code = "Failed", {"reason": "Internal", "message": repr(failure)}, EXIT_RETRYABLE_FAILURE
         log.error("stage %s crashed:\n%s", name, traceback.format_exc())
 
+    finished = _now()
     result = {
         "apiVersion": API_VERSION,
         "stage": name,
         "requestDigest": request.digest,
         "outcome": outcome,
         "startedAt": started,
-        "finishedAt": _now(),
+        "finishedAt": finished,
         "artifacts": context.artifacts,
         "metrics": context.metrics,
         "problems": context.problems,
     }
     if error is not None:
         result["error"] = error
+    elif check is not None:
+        result.update(reuse_record(check, started, finished))
     _check_result(result)
     try:
         write_json_atomic(result_path, result)
@@ -180,6 +183,7 @@ def run_stage(
         result.update(outcome="Failed", error={"reason": reason, "message": message, "file": str(result_path)})
         _emit(result, termination_log)
         return EXIT_RETRYABLE_FAILURE
+    offer_result(storage_root, request, result)
     _emit(result, termination_log)
     return code
 

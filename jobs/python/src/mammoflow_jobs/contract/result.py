@@ -50,6 +50,9 @@ def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT) -> str:
             "reason": result["error"]["reason"],
             "message": result["error"]["message"][:1024],
         }
+    # Where a copied result came from (the result cache): the operator's status says so.
+    if result.get("reusedFrom"):
+        compact["reusedFrom"] = f"{result['reusedFrom']['resource']}/{result['reusedFrom']['stage']}"
     # The path (storage-relative) because an artifact's name is not its file name.
     compact["artifacts"] = [
         {"name": a["name"], "path": a["path"], "sha256": a["sha256"]}

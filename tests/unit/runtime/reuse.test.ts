@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { runStage, type StageContext } from "../../../jobs/ts/runtime/index.ts";
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+const LABELS = "data/labels.csv";
+
+function requestOf(name: string, overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: "mammoflow.io/stage/v1",
+    stage: "aggregate",
+    owner: { kind: "Submission", namespace: "local", name },
+    inputs: { labels: LABELS },
+    parameters: { threshold: 0.31 },
+    outputDir: `runs/local/Submission/${name}/aggregate`,
+    ...overrides,
+  };
+}
+
+/** A stage that copies its labels input into submission.csv and counts its calls. */
+function copier() {
+  const stage = async (ctx: StageContext) => {
+    stage.calls += 1;
+    const file = path.join(ctx.outputDir, "submission.csv");
+    await writeFile(file, await readFile(await ctx.inputPath("labels")));
+    await ctx.addArtifact("submission", file);
+  };
+  stage.calls = 0;
+  return stage;
+}
+
+describe("result reuse in the TypeScript stage runtime", () => {
+  let root: string;
+  let logs: string[];
+  let printed: string[];
+  const run = async (stage: ReturnType<typeof copier>, request: ReturnType<typeof requestOf>, force?: boolean) => {
+    const file = path.join(root, `${request.owner.name}-${request.stage}.json`);
+    await writeFile(file, canonicalJson(request));
+    const options = { storageRoot: root, log: (l: string) => logs.push(l), print: (l: string) => printed.push(l) };
+    return runStage({ aggregate: stage }, "aggregate", file, force === undefined ? options : { ...options, force });
+  };
+  const resultOf = async (request: { outputDir: string }) =>
+    StageResult.parse(JSON.parse(await readFile(path.join(root, request.outputDir, "result.json"), "utf8")));
+  const fixLabels = async (content: string) => {
+    await writeFile(path.join(root, LABELS), content);
+    const later = new Date(Date.now() + 10_000);
+    await utimes(path.join(root, LABELS), later, later);
+  };
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), "mammoflow-reuse-"));
+    await mkdir(path.join(root, "data"));
+    await writeFile(path.join(root, LABELS), "id,cancer\n1,0\n");
+    logs = [];
+    printed = [];
+  });
+
+  it("reuses its result while the input's content holds, and runs again once a data file is fixed", async () => {
+    const stage = copier();
+    const request = requestOf("demo");
+    expect(await run(stage, request)).toBe(0);
+    expect(await run(stage, request)).toBe(0);
+    expect(stage.calls).toBe(1);
+    expect(logs.at(-1)).toMatch(/^stage aggregate: result for this request already complete in /);
+    await fixLabels("id,cancer\n1,1\n");
+    expect(await run(stage, request)).toBe(0);
+    expect(stage.calls).toBe(2);
+    const result = await resultOf(request);
+    expect(result.inputFingerprints).toEqual({ labels: `file:${sha("id,cancer\n1,1\n")}` });
+    expect(await readFile(path.join(root, request.outputDir, "submission.csv"), "utf8")).toBe("id,cancer\n1,1\n");
+  });
+
+  it("copies the result of the same work another resource did, and says where it came from", async () => {
+    const stage = copier();
+    const first = requestOf("demo");
+    const second = requestOf("again");
+    await run(stage, first);
+    printed = [];
+    expect(await run(stage, second)).toBe(0);
+    expect(stage.calls).toBe(1);
+    const original = await resultOf(first);
+    const copied = await resultOf(second);
+    expect(copied.reusedFrom).toEqual({
+      resource: "Submission/demo",
+      namespace: "local",
+      stage: "aggregate",
+      outputDir: "runs/local/Submission/demo/aggregate",
+    });
+    expect(copied.artifacts).toEqual([{ ...original.artifacts[0], path: `${second.outputDir}/submission.csv` }]);
+    expect([copied.contentKey, copied.outputDigest]).toEqual([original.contentKey, original.outputDigest]);
+    expect(copied.requestDigest).not.toBe(original.requestDigest);
+    // Copied, not moved: both folders hold the CSV.
+    for (const request of [first, second])
+      expect(await readFile(path.join(root, request.outputDir, "submission.csv"), "utf8")).toBe("id,cancer\n1,0\n");
+    expect(JSON.parse(printed[0] ?? "{}").reusedFrom).toBe("Submission/demo/aggregate");
+    expect(logs.at(-1)).toBe(
+      `stage aggregate: reused from Submission/demo/aggregate in ${path.join(root, second.outputDir, "result.json")}`,
+    );
+  });
+
+  it("does not reuse another namespace's result, nor other work's", async () => {
+    const stage = copier();
+    await run(stage, requestOf("demo"));
+    const elsewhere = requestOf("demo", {
+      owner: { kind: "Submission", namespace: "team-b", name: "demo" },
+      outputDir: "runs/team-b/Submission/demo/aggregate",
+    });
+    await run(stage, elsewhere);
+    await run(stage, requestOf("other", { parameters: { threshold: 0.5 } }));
+    expect(stage.calls).toBe(3);
+    expect((await resultOf(elsewhere)).reusedFrom).toBeUndefined();
+  });
+
+  it("runs when forced, and a stage reading its folder then runs again", async () => {
+    const stage = copier();
+    const upstream = requestOf("demo");
+    const downstream = requestOf("report", { inputs: { labels: `${upstream.outputDir}/submission.csv` } });
+    await run(stage, upstream);
+    await run(stage, downstream);
+    const before = await resultOf(upstream);
+    expect((await resultOf(downstream)).inputFingerprints).toEqual({
+      labels: `stage:${before.outputDigest}/submission.csv`,
+    });
+    expect(await run(stage, upstream, true)).toBe(0);
+    expect(stage.calls).toBe(3);
+    expect((await resultOf(upstream)).outputDigest).not.toBe(before.outputDigest);
+    await run(stage, downstream);
+    expect(stage.calls).toBe(4);
+  });
+});
