@@ -122,6 +122,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("--storage <dir>", "storage root (default: config storage.root)")
     .option("--only <kind/name>", "run only this resource (its inputs must already be complete)")
     .option("--link-assets", "link the bundled assets/data and assets/samples into the storage root if it has none")
+    .option(
+      "--dry-run",
+      "print the plan (resources, stages, inputs, what would run or be reused) and the preflight's findings; start nothing",
+    )
     .addOption(outputOption())
     .action(async (manifests: string[], options) => {
       const format = outputFormat(options.output, "run");

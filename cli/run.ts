@@ -4,6 +4,7 @@ import path from "node:path";
 import { APP_ROOT } from "../jobs/contract/app-root.ts";
 import type { ParsedResource } from "../operator/api/index.ts";
 import { loadConfig } from "../operator/config/load.ts";
+import { dryRunLines, dryRunPlan } from "../operator/executors/local/dry-run.ts";
 import { gpuProblems } from "../operator/executors/local/gpu-preflight.ts";
 import {
   executeLocalRun,
@@ -11,6 +12,7 @@ import {
   hostHasTensorRT,
   LocalPlanError,
   LocalStageError,
+  type LocalStep,
   planLocalRun,
 } from "../operator/executors/local/index.ts";
 import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
@@ -64,10 +66,61 @@ function engineAsked(resources: readonly ParsedResource[], written: ReadonlyMap<
   return asked;
 }
 
-/** `mammoflow run MANIFEST... [--storage DIR] [--only KIND/NAME]`: the local runner. */
+/**
+ * Refuses the run before its first stage (LocalPreflightError, exit 2) naming at once every input
+ * missing from the storage and every setting that needs a GPU or TensorRT this machine lacks.
+ */
+function preflight(steps: readonly LocalStep[], storageRoot: string, gpu: boolean): void {
+  assertInputsPresent(
+    steps,
+    {
+      root: storageRoot,
+      exists: (relative) => existsSync(path.join(storageRoot, relative)),
+      bundled: (relative) =>
+        BUNDLED_ASSETS.some((folder) => relative.startsWith(`${folder}/`)) && existsSync(path.join(APP_ROOT, relative)),
+    },
+    gpuProblems(steps, { gpu, tensorRT: () => hostHasTensorRT(pythonInterpreter()) }),
+  );
+}
+
+/**
+ * `--dry-run`: the plan (resources in order, stages, inputs, what would run or be reused), then
+ * what the preflight finds; nothing is started or written. Exit 2 when the run would be refused.
+ */
+async function dryRun(
+  steps: readonly LocalStep[],
+  options: { storageRoot: string; format: OutputFormat; force?: ReadonlySet<string>; gpu: boolean },
+): Promise<number> {
+  const plan = await dryRunPlan(steps, {
+    storageRoot: options.storageRoot,
+    ...(options.force ? { force: options.force } : {}),
+  });
+  let refusal: string | undefined;
+  try {
+    preflight(steps, options.storageRoot, options.gpu);
+  } catch (error) {
+    if (!(error instanceof LocalPlanError)) throw error;
+    refusal = error.message;
+  }
+  await printResult(
+    options.format,
+    { storageRoot: options.storageRoot, dryRun: true, resources: plan, preflight: refusal ?? "ok" },
+    () =>
+      [
+        ...dryRunLines(plan, options.storageRoot),
+        ...(refusal ? [] : ["preflight: every input is there and the machine has what the stages need"]),
+      ]
+        .map((line) => `${line}\n`)
+        .join(""),
+  );
+  if (refusal) process.stderr.write(`mammoflow run: ${refusal}\n`);
+  return refusal ? 2 : 0;
+}
+
+/** `mammoflow run MANIFEST... [--storage DIR] [--only KIND/NAME] [--dry-run]`: the local runner. */
 export async function runCommand(
   manifests: string[],
-  options: { storage?: string; only?: string; linkAssets?: boolean; output?: OutputFormat },
+  options: { storage?: string; only?: string; linkAssets?: boolean; dryRun?: boolean; output?: OutputFormat },
 ): Promise<number> {
   const format = options.output ?? "text";
   const config = await loadConfig();
@@ -79,24 +132,16 @@ export async function runCommand(
   const logTo = format === "text" ? process.stdout : process.stderr;
   const log = (line: string) => logTo.write(`${line}\n`);
   try {
-    if (options.linkAssets) await linkBundledAssets(storageRoot, log);
+    // A dry run changes nothing on the storage, links included.
+    if (options.linkAssets && !options.dryRun) await linkBundledAssets(storageRoot, log);
     const gpu = hostHasGpu();
     const steps = planLocalRun(resources, {
       only: options.only,
       gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
       ...(gpu ? {} : { withoutGpu: { engineAsked: engineAsked(resources, written), note: log } }),
     });
-    assertInputsPresent(
-      steps,
-      {
-        root: storageRoot,
-        exists: (relative) => existsSync(path.join(storageRoot, relative)),
-        bundled: (relative) =>
-          BUNDLED_ASSETS.some((folder) => relative.startsWith(`${folder}/`)) &&
-          existsSync(path.join(APP_ROOT, relative)),
-      },
-      gpuProblems(steps, { gpu, tensorRT: () => hostHasTensorRT(pythonInterpreter()) }),
-    );
+    if (options.dryRun) return await dryRun(steps, { storageRoot, format, gpu });
+    preflight(steps, storageRoot, gpu);
     const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
     log(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}`);
     const runs = await executeLocalRun(steps, {

@@ -46,7 +46,7 @@ describe("mammoflow run (local runner)", () => {
         "  placement: {gpusPerPod: 0}",
       ].join("\n"),
     );
-  }, 120_000);
+  }, 300_000);
 
   it("runs the stage as a child process and reports its artifacts", { timeout: 300_000 }, async () => {
     const { code, stdout, stderr } = await mammoflow("run", manifest, "--storage", storage);
@@ -73,6 +73,42 @@ describe("mammoflow run (local runner)", () => {
     expect(stdout).toContain("(0 ran, 1 already done)");
   });
 
+  it("--dry-run prints the plan and what would be reused, and starts nothing", { timeout: 120_000 }, async () => {
+    const { code, stdout, stderr } = await mammoflow("run", manifest, "--storage", storage, "--dry-run");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        `mammoflow run --dry-run: 1 resource(s) under ${storage}; nothing was started`,
+        "RoiDetectorTraining/winner",
+        "  export-onnx: already done, would be reused",
+        "    checkpoint: assets/trained/yolox_nano_416_roi_torch.pth",
+        "would run 0, then up to 0 more; 1 would be reused; 0 held",
+        "preflight: every input is there and the machine has what the stages need",
+        "",
+      ].join("\n"),
+    );
+    const json = await mammoflow("run", manifest, "--storage", storage, "--dry-run", "-o", "json");
+    expect(JSON.parse(json.stdout)).toEqual({
+      storageRoot: storage,
+      dryRun: true,
+      resources: [
+        {
+          resource: "RoiDetectorTraining/winner",
+          execute: true,
+          stages: [
+            {
+              stage: "export-onnx",
+              inputs: { checkpoint: "assets/trained/yolox_nano_416_roi_torch.pth" },
+              decision: "done",
+            },
+          ],
+        },
+      ],
+      preflight: "ok",
+    });
+  });
+
   it("-o json prints only the result document on stdout (stages, artifacts), the progress on stderr", async () => {
     const { code, stdout, stderr } = await mammoflow("run", manifest, "--storage", storage, "-o", "json");
     expect(code).toBe(0);
@@ -89,6 +125,8 @@ describe("mammoflow run (local runner)", () => {
       ],
       // The last stage's own metrics: export-onnx compares ONNX Runtime's output with PyTorch's.
       metrics: { maxAbsDiffOnnxVsTorch: expect.any(Number) },
+      // No stage went on without some of its items.
+      skipped: [],
     });
     expect(JSON.parse(stdout).metrics.maxAbsDiffOnnxVsTorch).toBeLessThan(1e-4);
   });
@@ -116,6 +154,20 @@ describe("mammoflow run (local runner)", () => {
     expect(stderr).toContain("broken.pth has no 'model' state dict");
   });
 
+  it("keeps a log per attempt: a retry writes the next one and names it", { timeout: 300_000 }, async () => {
+    const folder = path.join(storage, "runs/local/RoiDetectorTraining/broken/export-onnx");
+    const first = await readFile(path.join(folder, "stage.log"), "utf8");
+    const { code, stderr } = await mammoflow("run", path.join(storage, "broken.yaml"), "--storage", storage);
+    expect(code).toBe(1);
+    expect(stderr).toContain("stage export-onnx of RoiDetectorTraining/broken failed (exit 2)");
+    expect(stderr).toContain(`log:     ${folder}/stage.attempt-2.log`);
+    // The first attempt's log is as it was; each log holds the one command of its attempt.
+    expect(await readFile(path.join(folder, "stage.log"), "utf8")).toBe(first);
+    const second = await readFile(path.join(folder, "stage.attempt-2.log"), "utf8");
+    for (const log of [first, second]) expect(log.match(/^\$ /gm)).toHaveLength(1);
+    expect(second).toContain("broken.pth has no 'model' state dict");
+  });
+
   it("refuses a run with a missing input before starting any stage", { timeout: 120_000 }, async () => {
     const missing = path.join(storage, "missing.yaml");
     await writeFile(
@@ -132,8 +184,14 @@ describe("mammoflow run (local runner)", () => {
     expect(stdout).toBe("");
     expect(stderr).toBe(
       `mammoflow run: 1 input(s) missing under ${storage}; nothing was started:\n` +
-        "  assets/trained/absent.pth: read by RoiDetectorTraining/missing export-onnx (inputs.checkpoint)\n",
+        "  assets/trained/absent.pth: read by RoiDetectorTraining/missing export-onnx (inputs.checkpoint); named by RoiDetectorTraining/missing spec.checkpoint; put it there or change that field\n",
     );
+    await expect(stat(path.join(storage, "runs/local/RoiDetectorTraining/missing"))).rejects.toThrow("ENOENT");
+    // A dry run prints the plan, then the same refusal.
+    const dry = await mammoflow("run", missing, "--storage", storage, "--dry-run");
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toContain("  export-onnx: would run");
+    expect(dry.stderr).toBe(stderr);
     await expect(stat(path.join(storage, "runs/local/RoiDetectorTraining/missing"))).rejects.toThrow("ENOENT");
   });
 });
