@@ -14,13 +14,17 @@ import type { JobObject } from "./caches.ts";
 import type { ControllerContext } from "./context.ts";
 import { CONFIGMAP_TYPE, JOB_TYPE } from "./resource-types.ts";
 
-/** Applies a stage's request ConfigMap, then its Job. */
+/**
+ * Applies a stage's request ConfigMap, then its Job (the ConfigMap first: a Job whose ConfigMap
+ * failed would hold pods that cannot start, and would never be applied again). Returns the Job
+ * as the API server stored it.
+ */
 export async function startStage(
   context: ControllerContext,
   resource: KubeObject,
   owner: ResourceId,
   plan: StagePlan,
-): Promise<void> {
+): Promise<JobObject> {
   const { namespace = "", name, uid = "" } = resource.metadata;
   const input = {
     owner: { apiVersion: resource.apiVersion ?? "", kind: owner.kind, name, namespace, uid },
@@ -35,8 +39,13 @@ export async function startStage(
     configMap,
     FIELD_MANAGER,
   );
-  await context.client.apply(resourcePath(JOB_TYPE, namespace, job.metadata?.name), job, FIELD_MANAGER);
+  const applied = await context.client.apply<JobObject>(
+    resourcePath(JOB_TYPE, namespace, job.metadata?.name),
+    job,
+    FIELD_MANAGER,
+  );
   context.events.record(resource, "Normal", "StageStarted", `stage ${plan.id} started as Job ${job.metadata?.name}`);
+  return applied;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { retryRequest } from "../api/annotations.ts";
 import { stageJobName } from "../executors/kubernetes/names.ts";
+import { observeJob } from "../executors/kubernetes/observe.ts";
 import { PROGRESS_LOG_QUERY } from "../executors/kubernetes/pod-progress.ts";
+import { jobAsObserved } from "../kube/cache-transforms.ts";
 import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
@@ -125,8 +127,15 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
         }
       }
       if (start && startKey && !expectations.isPending(startKey)) {
-        await startStage(context, resource, owner, start);
+        const job = jobAsObserved(await startStage(context, resource, owner, start));
         expectations.expect(startKey);
+        // The status says what the next reconcile will see once its cache shows the Job (the Job
+        // as the server stored it, no pods yet), so that reconcile has nothing to write: one
+        // status write per start, not two (Pending, then Running).
+        decision = decideStatus({
+          ...input,
+          observations: { ...observed.observations, [start.id]: observeJob(job, []) },
+        });
       }
     } catch (error) {
       // A refusal the same request would get again fails the stage with the server's words;

@@ -4,8 +4,9 @@
 // marks the Job complete through the status subresource (no controller-manager runs here, so
 // the bench plays the Job controller), → Succeeded. Prints reconcile latency p50/p99 per change,
 // API requests per state change (from the operator's own counters) and its peak memory (RSS).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import path from "node:path";
 import { API_GROUP_VERSION } from "../../../operator/api/index.ts";
 import type { KubeClient, KubeObject } from "../../../operator/kube/client.ts";
 import { Informer } from "../../../operator/kube/informer.ts";
@@ -35,6 +36,25 @@ function rssMiB(pid: number): number {
 
 /** How long a phase may take: 10 minutes, plus 0.2 s per resource (about 3× the rate measured at 1,000 on 2 cores). */
 const phaseTimeoutMs = 600_000 + 200 * count;
+
+const heapSnapshotDir = process.env.MAMMOFLOW_BENCH_HEAP_SNAPSHOT;
+
+/** Signals the operator to write a heap snapshot and waits until the file is complete. */
+async function heapSnapshot(pid: number, dir: string, metricsPort: number): Promise<void> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  for (let i = 0; i < 1200; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const written = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    // Node writes the snapshot on its main thread: /metrics answers again once it is done.
+    if (written) {
+      await scrape(metricsPort);
+      process.stderr.write(`heap snapshot: ${path.join(dir, written)}\n`);
+      return;
+    }
+  }
+  throw new Error(`no heap snapshot appeared in ${dir}`);
+}
 
 async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<unknown>) {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
@@ -134,6 +154,9 @@ try {
     // The chart's lease timings and resync (the defaults), not the suite's quick 4/3/1 s ones: at
     // 10,000 resources a busy event loop must not cost the Lease the way it would in a test.
     config: { logLevel: "info", operator: { metricsPort: 0, healthPort: 0 } },
+    // MAMMOFLOW_BENCH_HEAP_SNAPSHOT=DIR: a heap snapshot of the operator once every resource runs
+    // (its caches at their fullest), written into DIR, for finding where the memory goes.
+    ...(heapSnapshotDir ? { nodeArgs: ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${heapSnapshotDir}`] } : {}),
   });
   const metricsPort = await (async () => {
     for (let i = 0; i < 300; i++) {
@@ -150,6 +173,7 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   let peakRss = rssMiB(operator.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(operator.pid))), 200);
+  process.stderr.write(`operator log: ${operator.logFile}\n`);
   const before = operatorRequests(await scrape(metricsPort));
 
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
@@ -157,6 +181,19 @@ try {
   const created = new Map<string, number>();
   const stopWatching = new AbortController();
   const phases = phaseRecorder(admin, stopWatching.signal);
+  // A long run says how far it got (a run stopped early still tells its memory and pace).
+  const progress = setInterval(() => {
+    const line = {
+      seconds: Math.round((Date.now() - started) / 1000),
+      running: phases.times("Running").size,
+      succeeded: phases.times("Succeeded").size,
+      rssMiB: Math.round(rssMiB(operator.pid)),
+      peakRssMiB: Math.round(peakRss),
+      load: loadavg()[0]?.toFixed(1),
+    };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  }, 30_000);
+  progress.unref();
   const started = Date.now();
   await inBatches(names, 25, async (name) => {
     await admin.create(`/apis/${API_GROUP_VERSION}/namespaces/${NS}/roidetectortrainings`, {
@@ -169,6 +206,7 @@ try {
   });
   await phases.waitFor("Running", names, phaseTimeoutMs);
   const createPhaseSeconds = (Date.now() - started) / 1000;
+  if (heapSnapshotDir) await heapSnapshot(operator.pid, heapSnapshotDir, metricsPort);
 
   const completedAt = new Map<string, number>();
   await inBatches(names, 25, async (name) => {
@@ -204,6 +242,7 @@ try {
   await phases.waitFor("Succeeded", names, phaseTimeoutMs);
   stopWatching.abort();
   clearInterval(sampler);
+  clearInterval(progress);
   const running = phases.times("Running");
   const succeeded = phases.times("Succeeded");
   const finalMetrics = await scrape(metricsPort);

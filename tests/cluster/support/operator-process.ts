@@ -26,6 +26,8 @@ export function startOperatorProcess(options: {
   kubeconfig: string;
   namespace: string;
   config?: Record<string, unknown>;
+  /** Options of the operator's node process (e.g. --heapsnapshot-signal=SIGUSR2 for a benchmark). */
+  nodeArgs?: string[];
 }): OperatorProcess {
   const dir = mkdtempSync(path.join(tmpdir(), "mammoflow-operator-"));
   const configFile = path.join(dir, "config.yaml");
@@ -49,6 +51,7 @@ export function startOperatorProcess(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       path.join(REPO_ROOT, "bin/mammoflow.js"),
       "operator",
       "--kubeconfig",
