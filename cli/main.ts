@@ -126,6 +126,10 @@ export async function main(argv: string[]): Promise<number> {
       "--dry-run",
       "print the plan (resources, stages, inputs, what would run or be reused) and the preflight's findings; start nothing",
     )
+    .option(
+      "--force [kind/name[/stage]]",
+      "re-run these stages (all without a value) and every stage that reads their outputs, whatever results stand; put it after the manifests",
+    )
     .addOption(outputOption())
     .action(async (manifests: string[], options) => {
       const format = outputFormat(options.output, "run");

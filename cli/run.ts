@@ -8,6 +8,7 @@ import { dryRunLines, dryRunPlan } from "../operator/executors/local/dry-run.ts"
 import { gpuProblems } from "../operator/executors/local/gpu-preflight.ts";
 import {
   executeLocalRun,
+  forcedStages,
   hostHasGpu,
   hostHasTensorRT,
   LocalPlanError,
@@ -120,7 +121,14 @@ async function dryRun(
 /** `mammoflow run MANIFEST... [--storage DIR] [--only KIND/NAME] [--dry-run]`: the local runner. */
 export async function runCommand(
   manifests: string[],
-  options: { storage?: string; only?: string; linkAssets?: boolean; dryRun?: boolean; output?: OutputFormat },
+  options: {
+    storage?: string;
+    only?: string;
+    linkAssets?: boolean;
+    force?: true | string;
+    dryRun?: boolean;
+    output?: OutputFormat;
+  },
 ): Promise<number> {
   const format = options.output ?? "text";
   const config = await loadConfig();
@@ -140,7 +148,9 @@ export async function runCommand(
       gpuTypeOf: (pool) => config.gpuPools[pool]?.gpuType ?? pool,
       ...(gpu ? {} : { withoutGpu: { engineAsked: engineAsked(resources, written), note: log } }),
     });
-    if (options.dryRun) return await dryRun(steps, { storageRoot, format, gpu });
+    // A --force naming no stage of the run is a usage error, before anything runs.
+    const force = options.force ? forcedStages(steps, options.force) : undefined;
+    if (options.dryRun) return await dryRun(steps, { storageRoot, format, force, gpu });
     preflight(steps, storageRoot, gpu);
     const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
     log(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}`);
@@ -151,10 +161,12 @@ export async function runCommand(
       log,
       // Live progress of each stage: a bar where stderr is a terminal, a line every 30 s elsewhere.
       progress: await progressDisplay(process.stderr, log),
+      ...(force ? { force } : {}),
     });
     const last = runs.at(-1);
     const scored = metricsLine(last?.result.metrics);
     const ran = runs.filter((r) => r.outcome === "ran").length;
+    const reused = runs.filter((r) => r.outcome === "reused").length;
     const skipped = skippedItems(runs, storageRoot);
     const artifacts = (last?.result.artifacts ?? []).map((a) => ({
       name: a.name,
@@ -169,6 +181,7 @@ export async function runCommand(
           stage: r.stage,
           ...(r.shard ? { shard: r.shard } : {}),
           outcome: r.outcome,
+          ...(r.reusedFrom ? { reusedFrom: r.reusedFrom } : {}),
           seconds: r.seconds,
         })),
         artifacts,
@@ -176,7 +189,7 @@ export async function runCommand(
         skipped,
       },
       () =>
-        `mammoflow run: done (${ran} ran, ${runs.length - ran} already done)\n` +
+        `mammoflow run: done (${ran} ran, ${runs.length - ran - reused} already done${reused ? `, ${reused} reused from other resources` : ""})\n` +
         artifacts.map((a) => `  ${a.name}: ${a.path}\n`).join("") +
         (scored ? `${scored}\n` : "") +
         skippedLines(skipped)

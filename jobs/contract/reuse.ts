@@ -20,6 +20,11 @@ export const FORCE_RUN_ENV = "MAMMOFLOW_FORCE_RUN";
 export interface ReuseCheck {
   /** The result to use instead of running: the folder's own, or one copied from the cache. */
   result?: StageResult;
+  /**
+   * Where that result is: the folder's own (`own`, even one copied there by an earlier run), or
+   * copied from another resource's folder by this check (`cache`).
+   */
+  source?: "own" | "cache";
   /** Why the stage runs (absent when a result stands). */
   why?: string;
   inputFingerprints: Record<string, string>;
@@ -42,13 +47,13 @@ export async function checkReuse(
   const contentKey = contentKeyOf(request, inputFingerprints);
   const own = await readStageResult(path.join(storageRoot, request.outputDir, "result.json"));
   const decision = decideReuse(own, { requestDigest, inputFingerprints }, options.force);
-  if (decision.reuse) return { result: own, inputFingerprints, contentKey };
+  if (decision.reuse) return { result: own, source: "own", inputFingerprints, contentKey };
   if (!options.force) {
     const startedAt = new Date().toISOString();
     const current = { requestDigest, contentKey, inputFingerprints, startedAt };
     // readOnly (a dry run): the result that would be copied, copying nothing.
     const cached = await adoptCachedResult(storageRoot, request, current, { copy: !options.readOnly });
-    if (cached) return { result: cached, inputFingerprints, contentKey };
+    if (cached) return { result: cached, source: "cache", inputFingerprints, contentKey };
   }
   return { why: decision.why, inputFingerprints, contentKey };
 }

@@ -110,7 +110,7 @@ export async function runStage(
     log(`stage ${name}: cannot fingerprint its inputs (${error}); it runs, and its result will not be reused`);
   }
   if (check?.result) {
-    const from = check.result.reusedFrom;
+    const from = check.source === "cache" ? check.result.reusedFrom : undefined;
     log(`stage ${name}: ${from ? reusedFromText(from) : "result for this request already complete"} in ${resultFile}`);
     await emit(check.result);
     return EXIT_SUCCESS;

@@ -1,3 +1,4 @@
+export { forcedStages } from "./forced.ts";
 export { hostHasGpu, hostHasTensorRT } from "./gpu.ts";
 export {
   executeLocalRun,

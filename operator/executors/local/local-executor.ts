@@ -7,6 +7,8 @@ import { writeFileAtomic } from "../../../jobs/contract/files.ts";
 import { progressOfLine, type StageProgress } from "../../../jobs/contract/progress.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { StageResult } from "../../../jobs/contract/result.ts";
+import { reusedFromText } from "../../../jobs/contract/result-cache.ts";
+import { checkReuse, FORCE_RUN_ENV } from "../../../jobs/contract/reuse.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import { stageRequests } from "../../pipeline/request.ts";
 import { attemptLogName, nextAttempt } from "./attempt-log.ts";
@@ -23,6 +25,8 @@ export interface LocalExecutorOptions {
   log: (line: string) => void;
   /** Shows a running stage's progress events (a bar on a terminal, periodic lines elsewhere). */
   progress?: ProgressDisplay;
+  /** Stages run whatever result stands for them (`--force`), as `Kind/name/stage-id` (forced.ts). */
+  force?: ReadonlySet<string>;
 }
 
 /** Where a running stage's progress goes: started with the stage, stopped before its outcome is logged. */
@@ -36,7 +40,10 @@ export interface StageRun {
   resource: string;
   stage: string;
   shard?: string;
-  outcome: "ran" | "cached";
+  /** cached: its own result stands; reused: the same work's result was copied from another stage folder. */
+  outcome: "ran" | "cached" | "reused";
+  /** Where a reused result came from, e.g. `reused from Submission/demo/predict/0`. */
+  reusedFrom?: string;
   /** Absolute folder of the stage's (or shard's) request and result. */
   folder: string;
   seconds: number;
@@ -116,9 +123,10 @@ async function runProcess(
 }
 
 /**
- * Runs planned steps as child processes, in order, each shard after the other. A stage whose
- * result.json already records success for the same request is skipped (resume); a failure stops
- * the run with the stage, the request file and the end of its log.
+ * Runs planned steps as child processes, in order, each shard after the other. A stage for which
+ * a result stands by the reuse rule (its own for the same request and input content, or the same
+ * work's from another resource) is not run, unless forced; a failure stops the run with the
+ * stage, the request file and the end of its log.
  */
 export async function executeLocalRun(steps: readonly LocalStep[], options: LocalExecutorOptions): Promise<StageRun[]> {
   const runs: StageRun[] = [];
@@ -136,10 +144,16 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
         const folder = path.join(options.storageRoot, request.outputDir);
         const requestFile = path.join(folder, REQUEST_FILE);
         const started = Date.now();
-        const cached = await completedResult(folder, sha256Hex(text));
-        if (cached) {
-          if (step.execute) options.log(`[${index}/${total}] ${label}: already done`);
-          runs.push({ resource, stage: plan.id, shard, outcome: "cached", seconds: 0, folder, result: cached });
+        // The one reuse rule (jobs/contract/reuse.ts), asked here so a reusable stage starts no process.
+        const forced = options.force?.has(`${resource}/${plan.id}`) ?? false;
+        const check = await checkReuse(options.storageRoot, request, sha256Hex(text), { force: forced });
+        if (check.result) {
+          const copied = check.source === "cache" ? check.result.reusedFrom : undefined;
+          const from = copied && reusedFromText(copied);
+          if (step.execute) options.log(`[${index}/${total}] ${label}: ${from ?? "already done"}`);
+          const outcome = from ? "reused" : "cached";
+          const reused = from ? { reusedFrom: from } : {};
+          runs.push({ resource, stage: plan.id, shard, outcome, ...reused, seconds: 0, folder, result: check.result });
           continue;
         }
         if (!step.execute) {
@@ -150,7 +164,8 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
         // Each attempt its own log: a retry's excerpt is not mixed with the attempt before it.
         const attempt = nextAttempt(await readdir(folder).catch(() => []));
         const logFile = path.join(folder, attemptLogName(attempt));
-        options.log(`[${index}/${total}] ${label}: running, log ${logFile}`);
+        const why = check.why && check.why !== "no result yet" ? ` (${check.why})` : "";
+        options.log(`[${index}/${total}] ${label}: running${why}, log ${logFile}`);
         await writeFileAtomic(requestFile, text);
         const [command, args] = commandOf(request, requestFile, options);
         const showProgress = (line: string) => {
@@ -165,6 +180,8 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
           {
             ...process.env,
             MAMMOFLOW_STORAGE_ROOT: options.storageRoot,
+            // The stage process applies the rule too (as in a pod); a forced stage must not reuse.
+            [FORCE_RUN_ENV]: forced ? "1" : "",
             // Inputs may reach the installation's assets/ through the links `--link-assets` makes
             // (docs/decisions/0006-input-links-stay-in-the-storage-root.md); a user's own roots stay.
             MAMMOFLOW_READ_ONLY_ROOTS: [process.env.MAMMOFLOW_READ_ONLY_ROOTS, path.join(options.appRoot, "assets")]

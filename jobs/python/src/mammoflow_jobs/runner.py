@@ -129,7 +129,7 @@ def run_stage(
             "stage %s: cannot fingerprint its inputs (%s); it runs, and its result will not be reused", name, error
         )
     if check is not None and check.result is not None:
-        origin = check.result.get("reusedFrom")
+        origin = check.result.get("reusedFrom") if check.source == "cache" else None
         said = reused_from_text(origin) if origin else "result for this request already complete"
         log.info("stage %s: %s in %s", name, said, result_path)
         _emit(check.result, termination_log)

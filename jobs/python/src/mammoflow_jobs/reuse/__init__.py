@@ -30,6 +30,9 @@ class ReuseCheck:
     content_key: str
     # The result that stands for the request (its own, or copied from the cache), else why it runs.
     result: dict | None = None
+    # Where that result is: the folder's own ("own", even one copied there by an earlier run), or
+    # copied from another resource's folder by this check ("cache").
+    source: str | None = None
     why: str | None = None
 
 
@@ -40,7 +43,7 @@ def check_reuse(storage_root: Path, request, force: bool = False) -> ReuseCheck:
     own = read_result(storage_root / request.output_dir / "result.json")
     decision = decide_reuse(own, request.digest, fingerprints, force)
     if decision["reuse"]:
-        return ReuseCheck(fingerprints, key, result=own)
+        return ReuseCheck(fingerprints, key, result=own, source="own")
     if not force:
         started = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         current = {
@@ -51,7 +54,7 @@ def check_reuse(storage_root: Path, request, force: bool = False) -> ReuseCheck:
         }
         cached = adopt_cached_result(storage_root, request, current)
         if cached is not None:
-            return ReuseCheck(fingerprints, key, result=cached)
+            return ReuseCheck(fingerprints, key, result=cached, source="cache")
     return ReuseCheck(fingerprints, key, why=decision["why"])
 
 
