@@ -44,6 +44,19 @@ describe("the demo (crds/samples/demo.yaml)", () => {
     );
   });
 
+  it("scores the sample breasts right: the demo folds were fitted on phantoms with and without a mass", async () => {
+    // Random-weight folds gave AUC 0.5 (every breast "cancer"); the fitted heads rank both mass
+    // breasts (10002_R, 10004_L) above the six others.
+    const result = JSON.parse(await readFile(path.join(aggregateDir(), "result.json"), "utf8"));
+    expect(result.metrics.auc).toBeGreaterThanOrEqual(0.9);
+    const rows = (await readFile(path.join(aggregateDir(), "breast-probabilities.csv"), "utf8")).trim().split("\n");
+    const score = new Map(rows.slice(1).map((line) => [line.split(",")[0], Number(line.split(",")[1])]));
+    const masses = [score.get("10002_R") ?? 0, score.get("10004_L") ?? 0];
+    const others = [...score].filter(([id]) => id !== "10002_R" && id !== "10004_L").map(([, p]) => p);
+    expect(others).toHaveLength(6);
+    expect(Math.min(...masses)).toBeGreaterThan(Math.max(...others));
+  });
+
   it("writes one row per prediction_id of test.csv, header prediction_id,cancer", async () => {
     const testCsv = (await readFile("assets/samples/test.csv", "utf8")).trim().split("\n");
     const column = testCsv[0]?.split(",").indexOf("prediction_id") ?? -1;

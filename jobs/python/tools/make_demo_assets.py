@@ -10,7 +10,9 @@ writes
                                   256–416, cosine; phases 2 and 3: 40 steps each at 320/416, constant lr;
                                   BN statistics re-estimated at 416 after each phase)
   convnext_fold_{0..3}.pth.tar    timm convnext_atto, global max pool, one logit ({"state_dict", "state_dict_ema"},
-                                  the same fp32 tensors under both keys): random weights with fixed seeds
+                                  the same fp32 tensors under both keys): a seeded frozen backbone and a logistic-
+                                  regression head per fold, fitted on synthetic phantoms with and without a mass
+                                  (demo_classifiers.py says how and why)
 
 Detector inputs are the seed's path A images (min-max ×255 of the stored values, MONOCHROME1 inverted, truncated
 to 8 bits like the detector's training PNGs), fit-resized with cv2.INTER_LINEAR and padded with 114 at the
@@ -26,8 +28,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from demo_classifiers import train_classifiers
 
-from mammoflow_jobs.models.convnext import ClassifierSpec, create_classifier
 from mammoflow_jobs.models.yolox_nano import build_yolox_nano
 
 REPO = Path(__file__).resolve().parents[3]
@@ -35,7 +37,6 @@ sys.path.insert(0, str(REPO / "tests" / "fixtures" / "dicom"))
 from generate_studies import Variant, phantom  # noqa: E402
 
 DETECTOR_SEED = 5150  # the sample studies use 20230227: the samples stay held out
-CLASSIFIER_SEED = 2023
 SIZES = (256, 320, 416, 288, 352, 384)  # cycled per step; the Trained export runs at 416
 PAD_VALUE = 114.0
 MAX_LABELS = 50
@@ -223,17 +224,6 @@ def recalibrate_batch_norm(model: torch.nn.Module, examples: list, batch: int) -
     model.eval()
 
 
-def make_classifiers(folds: int) -> list[dict]:
-    spec = ClassifierSpec(architecture="convnext_atto", input_height=512, input_width=256)
-    checkpoints = []
-    for k in range(folds):
-        torch.manual_seed(CLASSIFIER_SEED + k)
-        state = create_classifier(spec).state_dict()
-        # One set of tensors under both keys: torch.save stores each storage once (≈ 15 MB, not 30).
-        checkpoints.append({"state_dict": state, "state_dict_ema": state})
-    return checkpoints
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "assets" / "samples" / "models")
@@ -248,6 +238,7 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--phantoms", type=int, default=192, help="training phantoms of the classifier folds")
     parser.add_argument("--only", choices=["detector", "classifiers"], default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -259,9 +250,12 @@ def main() -> None:
         torch.save({"model": model.state_dict()}, args.out / "yolox_nano_roi.pth")
         print(f"detector: {summary}")
     if args.only != "detector":
-        for k, checkpoint in enumerate(make_classifiers(args.folds)):
+        started = time.process_time()
+        log = lambda line: print(f"classifiers: {line}", flush=True)  # noqa: E731
+        checkpoints, summary = train_classifiers(args.folds, args.phantoms, log)
+        for k, checkpoint in enumerate(checkpoints):
             torch.save(checkpoint, args.out / f"convnext_fold_{k}.pth.tar")
-        print(f"classifiers: {args.folds} × convnext_atto (random weights, seeds {CLASSIFIER_SEED}+k)")
+        print(f"classifiers: {summary} ({time.process_time() - started:.0f} CPU-s)")
 
 
 if __name__ == "__main__":
