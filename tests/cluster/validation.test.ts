@@ -46,6 +46,26 @@ describe("the API server refuses invalid manifests", () => {
     );
   });
 
+  it("a ClassifierFold whose model timm does not build (the architecture rule's long pattern runs in the API server's CEL)", async () => {
+    const error = await refusal(
+      createResource(admin, ns, "ClassifierFold", "bad-model", {
+        dataset: { name: "d" },
+        fold: 0,
+        model: { architecture: "convnext_smal.fb_in22k_ft_in1k_384" },
+      }),
+    );
+    expect(error.statusCode).toBe(422);
+    expect(error.message).toContain(
+      'ClassifierFold.mammoflow.io "bad-model" is invalid: spec.model.architecture: Invalid value: "convnext_smal.fb_in22k_ft_in1k_384": model.architecture must be a ConvNeXt timm builds, optionally with one of its pretrained tags',
+    );
+    // The seed's own architecture with its pretrained tag is accepted.
+    await createResource(admin, ns, "ClassifierFold", "seed-model", {
+      dataset: { name: "d" },
+      fold: 0,
+      model: { architecture: "convnext_small.fb_in22k_ft_in1k_384" },
+    });
+  });
+
   it("a Trained RoiDetectorTraining without a checkpoint", async () => {
     const error = await refusal(createResource(admin, ns, "RoiDetectorTraining", "no-ckpt", { source: "Trained" }));
     expect(error.statusCode).toBe(422);
