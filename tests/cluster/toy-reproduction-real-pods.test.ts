@@ -151,7 +151,12 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
     return logs.join("\n");
   }
 
-  let children: Resource[];
+  let succeededChildren: Resource[] | undefined;
+  /** The children the first test found Succeeded; the checks below read their statuses. */
+  const children = () => {
+    if (!succeededChildren) throw new Error("the reproduction did not succeed (see the first test)");
+    return succeededChildren;
+  };
 
   it(
     "ends Succeeded with every child Succeeded, each planned Job having run on the real node",
@@ -176,9 +181,9 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
       expect(reproduction.status?.children?.map((c) => [c.kind, c.name, c.phase]).sort()).toEqual(
         CHILDREN.map(([kind, name]) => [kind, name, "Succeeded"]).sort(),
       );
-      children = await Promise.all(CHILDREN.map(([kind, name]) => getResource(admin, ns, kind, name)));
-      for (const child of children)
-        expect(child.status?.phase, `${child.kind}/${child.metadata.name}`).toBe("Succeeded");
+      const found = await Promise.all(CHILDREN.map(([kind, name]) => getResource(admin, ns, kind, name)));
+      for (const child of found) expect(child.status?.phase, `${child.kind}/${child.metadata.name}`).toBe("Succeeded");
+      succeededChildren = found;
 
       const jobs = (await listJobs(admin, ns)) as V1Job[];
       const label = (j: V1Job, key: string) => j.metadata?.labels?.[key];
@@ -202,7 +207,7 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
   );
 
   it("lists in each child's status.artifacts the files on the storage with their sha256, folders without", () => {
-    for (const child of children) {
+    for (const child of children()) {
       const where = `${child.kind}/${child.metadata.name}`;
       const artifacts = (child.status?.artifacts ?? []) as { name: string; path: string; sha256?: string }[];
       expect(artifacts.length, `${where} artifacts`).toBeGreaterThan(0);
@@ -216,7 +221,7 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
   });
 
   it("writes a submission.csv with one 0/1 row for each of the 8 test breasts, in prediction_id order", () => {
-    const submission = children.find((c) => c.kind === "Submission");
+    const submission = children().find((c) => c.kind === "Submission");
     const artifacts = (submission?.status?.artifacts ?? []) as { name: string; path: string }[];
     const csv = artifacts.find((a) => a.name === "submission")?.path;
     expect(csv).toBe(`runs/${ns}/Submission/toy-submission/aggregate/submission.csv`);
