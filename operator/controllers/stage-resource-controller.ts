@@ -1,8 +1,6 @@
 import { retryRequest } from "../api/annotations.ts";
 import { stageJobName } from "../executors/kubernetes/names.ts";
-import { observeJob } from "../executors/kubernetes/observe.ts";
 import { PROGRESS_LOG_QUERY } from "../executors/kubernetes/pod-progress.ts";
-import { jobAsObserved } from "../kube/cache-transforms.ts";
 import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
@@ -27,6 +25,7 @@ import {
 import { observeStages } from "./stage-observations.ts";
 import { StagePodProgress } from "./stage-progress.ts";
 import { StartExpectations } from "./start-expectations.ts";
+import { decideAfterStart } from "./started-status.ts";
 import { WrittenStatus } from "./written-status.ts";
 
 /** Reads running stages' progress from their pods' logs, every `operator.progressSeconds` (0: never). */
@@ -127,15 +126,9 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
         }
       }
       if (start && startKey && !expectations.isPending(startKey)) {
-        const job = jobAsObserved(await startStage(context, resource, owner, start));
+        const applied = await startStage(context, resource, owner, start);
         expectations.expect(startKey);
-        // The status says what the next reconcile will see once its cache shows the Job (the Job
-        // as the server stored it, no pods yet), so that reconcile has nothing to write: one
-        // status write per start, not two (Pending, then Running).
-        decision = decideStatus({
-          ...input,
-          observations: { ...observed.observations, [start.id]: observeJob(job, []) },
-        });
+        decision = decideAfterStart(input, start.id, applied);
       }
     } catch (error) {
       // A refusal the same request would get again fails the stage with the server's words;
