@@ -28,7 +28,7 @@ function detectorEngine(resource: ResourceId, spec: Spec, exportOnnx: StagePlan,
  * Trained: export the checkpoint. Either way, with spec.tensorRT, build its fp16 engine.
  */
 export function planRoiDetectorTraining(resource: ResourceId, spec: Spec, gpuType: string): StagePlan[] {
-  const exportParameters = { model: "yolox-nano", inputSize: spec.training.inputSize };
+  const exportParameters = { model: "yolox-nano" as const, inputSize: spec.training.inputSize };
   if (spec.source === "Trained") {
     const exportOnnx = makeStage(resource, spec.placement, "export-onnx", "export-onnx", {
       inputs: { checkpoint: spec.checkpoint ?? "" },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { STAGE_CATALOGUE, StageName } from "../../../jobs/contract/stages.ts";
+import { Placement } from "../../../operator/api/common.ts";
 import {
   ClassificationDatasetSpec,
   ClassifierFoldSpec,
@@ -7,6 +8,7 @@ import {
   RoiDetectorTrainingSpec,
   SubmissionSpec,
 } from "../../../operator/api/index.ts";
+import { makeStage } from "../../../operator/pipeline/kinds/make-stage.ts";
 import { planStages } from "../../../operator/pipeline/plan.ts";
 import type { DependencyView, ResourceId, StagePlan } from "../../../operator/pipeline/stage-plan.ts";
 
@@ -129,5 +131,38 @@ describe("the stage catalogue", () => {
       checkpointEverySteps: 50,
       deterministic: false,
     });
+  });
+
+  it("types what a kind gives a stage by the catalogue (tsc checks the marked lines fail)", () => {
+    const placement = Placement.parse({});
+    const stage = { init: "ImageNet", lr: 1, minLr: 0, warmupLr: 0, epochs: 2, warmupEpochs: 1, smoothing: 0 } as const;
+    const fold = makeStage(id("ClassifierFold", "f"), placement, "train-fold-1", "train-fold", {
+      inputs: { crops: "c", split: "s" },
+      parameters: { fold: 0, stage },
+    });
+    expect([fold.inputs, fold.parameters, fold.gpusPerPod]).toEqual([
+      { crops: "c", split: "s" },
+      { fold: 0, stage },
+      1,
+    ]);
+    makeStage(id("ClassifierFold", "f"), placement, "t", "train-fold", {
+      // @ts-expect-error: train-fold reads "crops", not "crop"
+      inputs: { crop: "c", split: "s" },
+      parameters: { fold: 0, stage },
+    });
+    makeStage(id("ClassifierFold", "f"), placement, "t", "train-fold", {
+      // @ts-expect-error: train-fold needs its split
+      inputs: { crops: "c" },
+      parameters: { fold: 0, stage },
+    });
+    makeStage(id("EngineBuild", "e"), placement, "t", "build-engine", {
+      inputs: { onnx: "o" },
+      // @ts-expect-error: build-engine's gpuType is a string
+      parameters: { gpuType: 1 },
+    });
+    const select = makeStage(id("EngineBuild", "e"), placement, "s", "select-checkpoints", {
+      inputs: { fold0: "a", fold1: "b" },
+    });
+    expect(select.inputs).toEqual({ fold0: "a", fold1: "b" });
   });
 });
