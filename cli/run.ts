@@ -18,6 +18,7 @@ import {
 } from "../operator/executors/local/index.ts";
 import { assertInputsPresent } from "../operator/executors/local/preflight.ts";
 import { skippedItems, skippedLines } from "../operator/executors/local/run-summary.ts";
+import { HELD_EXIT, type Hold, heldSummary } from "../operator/executors/local/suspension.ts";
 import { loadManifests } from "./manifests.ts";
 import { metricsLine } from "./metrics-line.ts";
 import type { OutputFormat } from "./output.ts";
@@ -154,6 +155,8 @@ export async function runCommand(
     preflight(steps, storageRoot, gpu);
     const stageCount = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
     log(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}`);
+    // Resources spec.suspend kept from starting: the run ends not finished (HELD_EXIT), saying so.
+    const holds: Hold[] = [];
     const runs = await executeLocalRun(steps, {
       storageRoot,
       appRoot: APP_ROOT,
@@ -162,6 +165,7 @@ export async function runCommand(
       // Live progress of each stage: a bar where stderr is a terminal, a line every 30 s elsewhere.
       progress: await progressDisplay(process.stderr, log),
       ...(force ? { force } : {}),
+      onHold: (hold) => holds.push(hold),
     });
     const last = runs.at(-1);
     const scored = metricsLine(last?.result.metrics);
@@ -187,16 +191,15 @@ export async function runCommand(
         artifacts,
         metrics: last?.result.metrics ?? {},
         skipped,
+        ...(holds.length > 0 ? { held: holds } : {}),
       },
       () =>
-        `mammoflow run: done (${ran} ran, ${runs.length - ran - reused} already done${reused ? `, ${reused} reused from other resources` : ""})\n` +
+        `mammoflow run: ${holds.length > 0 ? "stopped" : "done"} (${ran} ran, ${runs.length - ran - reused} already done${reused ? `, ${reused} reused from other resources` : ""})\n` +
         artifacts.map((a) => `  ${a.name}: ${a.path}\n`).join("") +
         (scored ? `${scored}\n` : "") +
-        skippedLines(skipped)
-          .map((line) => `${line}\n`)
-          .join(""),
+        [...skippedLines(skipped), ...heldSummary(holds)].map((line) => `${line}\n`).join(""),
     );
-    return 0;
+    return holds.length > 0 ? HELD_EXIT : 0;
   } catch (error) {
     if (error instanceof LocalPlanError || error instanceof LocalStageError) {
       process.stderr.write(`mammoflow run: ${error.message}\n`);

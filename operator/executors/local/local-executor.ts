@@ -14,6 +14,7 @@ import { stageRequests } from "../../pipeline/request.ts";
 import { attemptLogName, nextAttempt } from "./attempt-log.ts";
 import { describeExit } from "./exit-status.ts";
 import type { LocalStep } from "./local-plan.ts";
+import { type Hold, holdLine, holdOf } from "./suspension.ts";
 
 export interface LocalExecutorOptions {
   /** Absolute storage root; every request path is relative to it. */
@@ -27,6 +28,8 @@ export interface LocalExecutorOptions {
   progress?: ProgressDisplay;
   /** Stages run whatever result stands for them (`--force`), as `Kind/name/stage-id` (forced.ts). */
   force?: ReadonlySet<string>;
+  /** Told of each resource spec.suspend keeps from starting, itself or behind what it needs (suspension.ts). */
+  onHold?: (hold: Hold) => void;
 }
 
 /** Where a running stage's progress goes: started with the stage, stopped before its outcome is logged. */
@@ -122,6 +125,22 @@ async function runProcess(
   }
 }
 
+/** Whether a result stands for every stage of a step, none of them forced (a finished resource stays finished). */
+async function standsWhole(step: LocalStep, options: LocalExecutorOptions): Promise<boolean> {
+  const resource = `${step.resource.kind}/${step.resource.name}`;
+  for (const plan of step.stages) {
+    if (options.force?.has(`${resource}/${plan.id}`)) return false;
+    for (const request of stageRequests(step.resource, plan)) {
+      // An input an earlier stage would make is missing, so nothing stands for this stage.
+      const check = await checkReuse(options.storageRoot, request, sha256Hex(canonicalJson(request))).catch(
+        () => undefined,
+      );
+      if (!check?.result) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Runs planned steps as child processes, in order, each shard after the other. A stage for which
  * a result stands by the reuse rule (its own for the same request and input content, or the same
@@ -132,8 +151,23 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
   const runs: StageRun[] = [];
   const total = steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0);
   let index = 0;
+  const held = new Map<string, Hold>();
   for (const step of steps) {
     const resource = `${step.resource.kind}/${step.resource.name}`;
+    // spec.suspend: a held resource starts nothing and what needs it waits; one that finished stays finished.
+    const finished = step.suspend === true && (await standsWhole(step, options));
+    const hold = holdOf(
+      { resource, origin: step.origin, suspend: step.suspend === true, needs: step.needs ?? [] },
+      held,
+      finished,
+    );
+    if (hold) {
+      held.set(resource, hold);
+      if (step.execute) index += step.stages.length;
+      options.log(holdLine(hold));
+      options.onHold?.(hold);
+      continue;
+    }
     for (const plan of step.stages) {
       if (step.execute) index += 1;
       const requests = stageRequests(step.resource, plan);

@@ -1,0 +1,105 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+async function mammoflow(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const yaml = (kind: string, name: string, spec: string[]) =>
+  [
+    "apiVersion: mammoflow.io/v1alpha1",
+    `kind: ${kind}`,
+    `metadata: {name: ${name}}`,
+    "spec:",
+    ...spec.map((l) => `  ${l}`),
+  ].join("\n");
+
+// `mammoflow run` honours spec.suspend as the operator does: a suspended resource (every child
+// of a suspended Reproduction) starts no stage, what needs it waits, and the run exits 3 saying
+// which manifest holds it; a resource that already finished stays finished when suspended.
+describe("mammoflow run under spec.suspend", () => {
+  let storage: string;
+
+  beforeAll(async () => {
+    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-suspend-"));
+    // The Trained mode's inputs, present so that the preflight passes; none is read.
+    const trained = path.join(storage, "assets/trained");
+    await mkdir(trained, { recursive: true });
+    await mkdir(path.join(storage, "datasets/raw/rsna-breast-cancer-detection/test_images"), { recursive: true });
+    await writeFile(path.join(storage, "datasets/raw/rsna-breast-cancer-detection/test.csv"), "");
+    for (const fold of [0, 1, 2, 3]) await writeFile(path.join(trained, `best_convnext_fold_${fold}.pth.tar`), "");
+    const script = [
+      "import sys, torch",
+      "from mammoflow_jobs.models.yolox_nano import build_yolox_nano",
+      "torch.manual_seed(0)",
+      "torch.save({'model': build_yolox_nano().state_dict()}, sys.argv[1])",
+    ].join("\n");
+    await run(".venv/bin/python", ["-c", script, path.join(trained, "yolox_nano_416_roi_torch.pth")]);
+  }, 120_000);
+
+  it("starts no child of a suspended Reproduction, names each and exits 3", { timeout: 120_000 }, async () => {
+    const manifest = path.join(storage, "reproduction.yaml");
+    await writeFile(
+      manifest,
+      yaml("Reproduction", "r", ["mode: Trained", "suspend: true", "trainedAssets: assets/trained"]),
+    );
+    const { code, stdout, stderr } = await mammoflow("run", manifest, "--storage", storage);
+    expect(code).toBe(3);
+    expect(stderr).toBe("");
+    const lines = stdout.split("\n");
+    expect(lines).toContain(
+      "RoiDetectorTraining/r-detector: suspended, spec.suspend is true (set on Reproduction/r); not started",
+    );
+    expect(lines).toContain(
+      "EngineBuild/r-engine: suspended, spec.suspend is true (set on Reproduction/r); not started",
+    );
+    expect(lines).toContain(
+      "Submission/r-submission: waits for RoiDetectorTraining/r-detector, which is suspended; not started",
+    );
+    expect(lines).toContain("mammoflow run: stopped (0 ran, 0 already done)");
+    expect(lines).toContain(
+      "mammoflow run: not finished: spec.suspend is true on Reproduction/r; 3 resource(s) did not start: RoiDetectorTraining/r-detector, EngineBuild/r-engine, Submission/r-submission",
+    );
+    expect(lines).toContain("  to run them, set spec.suspend to false (or remove it) in that manifest and run again");
+    expect(stdout).not.toContain("running");
+    expect(existsSync(path.join(storage, "runs"))).toBe(false);
+
+    const json = await mammoflow("run", manifest, "--storage", storage, "-o", "json");
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      stages: [],
+      held: [
+        { resource: "RoiDetectorTraining/r-detector", origin: "Reproduction/r", suspended: true },
+        { resource: "EngineBuild/r-engine", origin: "Reproduction/r", suspended: true },
+        { resource: "Submission/r-submission", origin: "Reproduction/r", waitsFor: "RoiDetectorTraining/r-detector" },
+      ],
+    });
+  });
+
+  it("keeps a finished resource finished when it is suspended afterwards", { timeout: 300_000 }, async () => {
+    const manifest = path.join(storage, "detector.yaml");
+    const spec = ["checkpoint: assets/trained/yolox_nano_416_roi_torch.pth", "placement: {gpusPerPod: 0}"];
+    await writeFile(manifest, yaml("RoiDetectorTraining", "winner", spec));
+    const first = await mammoflow("run", manifest, "--storage", storage);
+    expect(first.code).toBe(0);
+    await writeFile(manifest, yaml("RoiDetectorTraining", "winner", [...spec, "suspend: true"]));
+    const { code, stdout } = await mammoflow("run", manifest, "--storage", storage);
+    expect(code).toBe(0);
+    expect(stdout).toContain("[1/1] RoiDetectorTraining/winner export-onnx: already done");
+    expect(stdout).toContain("mammoflow run: done (0 ran, 1 already done)");
+    expect(stdout).not.toContain("suspended");
+  });
+});
