@@ -117,7 +117,7 @@ function renderBanner(provenance: Provenance): string {
   if (demo.length === 0) return "";
   return `<div class="banner" id="demo-banner"><b>Demo models.</b> The ${demo.map((m) => m.role).join(" and ")} ${
     demo.length > 1 ? "are" : "is"
-  } the bundled demo model${demo.length > 1 ? "s" : ""} (assets/samples/models), not the winner's weights: these scores show the pipeline working, not a diagnosis.</div>`;
+  } the bundled demo model${demo.length > 1 ? "s" : ""} (assets/samples/models), briefly trained on synthetic phantoms, not the winner's weights: these scores show the pipeline working, not a diagnosis.</div>`;
 }
 
 function renderProvenance(provenance: Provenance): string {

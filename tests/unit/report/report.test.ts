@@ -156,7 +156,7 @@ describe("report.html in Chromium", () => {
     await page.setContent(html);
 
     expect(await page.locator("#demo-banner").textContent()).toContain(
-      "The detector and classifier are the bundled demo models",
+      "The detector and classifier are the bundled demo models (assets/samples/models), briefly trained on synthetic phantoms, not the winner's weights",
     );
     expect(await page.locator("#summary").textContent()).toBe(
       "10 breasts, 4 predicted cancer (40.0 %) at threshold > 0.5. Table: report-breasts.csv.",
