@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
-import { StageRequest, StageResult } from "../../jobs/contract/index.ts";
+import { STAGE_CATALOGUE, StageRequest, StageResult } from "../../jobs/contract/index.ts";
 import { ALL_KINDS, API_GROUP } from "../api/index.ts";
 import { renderApiReference } from "./api-reference.ts";
 import { chartValuesSchema } from "./chart-values-schema.ts";
@@ -68,6 +68,15 @@ export function generatedFiles(repoRoot: string): Map<string, string> {
   for (const [name, content] of Object.entries(contractSchemas)) {
     files.set(`jobs/contract/schemas/${name}`, content);
     files.set(`jobs/python/src/mammoflow_jobs/contract/schemas/${name}`, content);
+  }
+  // The Python stages read their parameters through these (contract/parameters.py): validated,
+  // with the catalogue's defaults filled in, so that no Python stage holds a default of its own.
+  for (const stage of Object.values(STAGE_CATALOGUE)) {
+    if (stage.language !== "python") continue;
+    files.set(
+      `jobs/python/src/mammoflow_jobs/contract/schemas/${stage.name}.parameters.schema.json`,
+      jsonSchemaFile(stage.parameters, `https://mammoflow.io/schemas/${stage.name}.parameters.json`),
+    );
   }
   return files;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DetectorTraining } from "../parameters/detector-training.ts";
+import { DetectorInit, DetectorTraining } from "../parameters/detector-training.ts";
 import { defaulted } from "../parameters/storage-path.ts";
 import { defineStage } from "./stage-definition.ts";
 
@@ -11,8 +11,12 @@ export const trainDetector = defineStage({
   inputs: { roiDataset: "required" },
   parameters: z.object({
     training: defaulted(
-      // null: YOLOX's own initialisation, for trial runs without the COCO weights.
-      DetectorTraining.extend({ pretrained: DetectorTraining.shape.pretrained.nullable() }),
+      DetectorTraining.extend({
+        // null: YOLOX's own initialisation, for trial runs without the COCO weights.
+        pretrained: DetectorTraining.shape.pretrained.nullable(),
+        // The API writes no default (the requests of existing resources stay); absent is Coco.
+        init: DetectorInit.unwrap().default("Coco"),
+      }),
     ),
     // Not in the API (yet): the pod's loader workers, resume checkpoints, deterministic kernels.
     dataLoaderWorkers: z.int().min(0).default(4),

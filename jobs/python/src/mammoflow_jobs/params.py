@@ -1,4 +1,6 @@
-"""Reading `request.parameters`: nested camelCase keys as the operator's API writes them.
+"""Reading `request.stage_parameters`: nested camelCase keys as the operator's API writes them,
+validated and defaulted by the stage catalogue's generated schema (contract/parameters.py), so a
+stage names each field it reads and gives it no default of its own.
 
 Every problem is a permanent BadRequest that names the field, so a person can fix the resource.
 """

@@ -3,13 +3,14 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 
 from .errors import StageFailure
+from .parameters import has_parameter_schema, stage_parameters
 
 
 @cache
@@ -42,7 +43,15 @@ class StageRequest:
 
     @property
     def parameters(self) -> dict:
+        """The parameters as written (the request's identity); stages read stage_parameters."""
         return self.data.get("parameters", {})
+
+    @cached_property
+    def stage_parameters(self) -> dict:
+        """The parameters as a Python stage reads them: validated against its generated schema, with
+        the catalogue's defaults filled in (contract/parameters.py); a BadRequest when invalid."""
+        raw = self.parameters
+        return stage_parameters(self.stage, raw) if has_parameter_schema(self.stage) else raw
 
     @property
     def inputs(self) -> dict:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..contract import StageFailure
+from ..contract.parameters import section_defaults
 from .checkpoints import load_checkpoint_file, strip_module_prefix
 
 # ImageNet statistics as timm resolves them for ConvNeXt; the ensemble applies them on 0..255 input.
@@ -18,16 +19,20 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+_SEED_MODEL = section_defaults("train-fold", "model")
+
+
 @dataclass(frozen=True)
 class ClassifierSpec:
-    """The `model` parameters (jobs/contract/parameters/classifier.ts ClassifierModel)."""
+    """The `model` parameters (jobs/contract/parameters/classifier.ts ClassifierModel). Stages pass
+    every field from their request; the defaults, for tools and tests, are the catalogue's."""
 
-    architecture: str = "convnext_small.fb_in22k_ft_in1k_384"
-    global_pool: str = "max"
-    drop_rate: float = 0.5
-    drop_path_rate: float = 0.2
-    input_height: int = 2048
-    input_width: int = 1024
+    architecture: str = _SEED_MODEL["architecture"]
+    global_pool: str = _SEED_MODEL["globalPool"]
+    drop_rate: float = _SEED_MODEL["dropRate"]
+    drop_path_rate: float = _SEED_MODEL["dropPathRate"]
+    input_height: int = _SEED_MODEL["inputHeight"]
+    input_width: int = _SEED_MODEL["inputWidth"]
 
 
 def create_classifier(spec: ClassifierSpec, pretrained_file: Path | None = None) -> nn.Module:

@@ -35,17 +35,16 @@ MODELS = ("ensemble", "detector")
 
 
 def engine_specs(ctx: StageContext) -> list[EngineSpec]:
-    export = params.section(ctx.request.parameters, "export")
+    export = params.section(ctx.request.stage_parameters, "export")
     w = "export"
-    precision = params.text(export, "precision", "Fp32", where=w, choices={"Fp32", "Fp16"})
+    precision = params.text(export, "precision", where=w, choices={"Fp32", "Fp16"})
     batches = [
-        params.integer(export, key, default, where=w, minimum=1, maximum=256)
-        for key, default in (("minBatch", 1), ("optBatch", 2), ("maxBatch", 2))
+        params.integer(export, key, where=w, minimum=1, maximum=256) for key in ("minBatch", "optBatch", "maxBatch")
     ]
     if not batches[0] <= batches[1] <= batches[2]:
         raise StageFailure("BadRequest", "parameters.export: need minBatch <= optBatch <= maxBatch")
-    workspace = params.integer(export, "workspaceBytes", 2**32, where=w, minimum=1 << 20)
-    gpu_type = params.text(ctx.request.parameters, "gpuType", "gpu")
+    workspace = params.integer(export, "workspaceBytes", where=w, minimum=1 << 20)
+    gpu_type = params.text(ctx.request.stage_parameters, "gpuType")
     folder = ctx.input_path("onnx")
     specs = []
     for stem in MODELS:

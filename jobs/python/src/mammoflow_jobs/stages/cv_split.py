@@ -38,10 +38,10 @@ def is_competition_data(dataset: str, labels: pd.DataFrame) -> bool:
 
 @stage("cv-split")
 def cv_split_stage(ctx: StageContext) -> None:
-    settings = params.section(ctx.request.parameters, "cvSplit")
-    folds = params.integer(settings, "folds", 4, where="cvSplit", minimum=2, maximum=20)
-    seed = params.integer(settings, "seed", 67, where="cvSplit", minimum=0)
-    dataset = params.text(settings, "dataset", "rsna-breast-cancer-detection", where="cvSplit")
+    settings = params.section(ctx.request.stage_parameters, "cvSplit")
+    folds = params.integer(settings, "folds", where="cvSplit", minimum=2, maximum=20)
+    seed = params.integer(settings, "seed", where="cvSplit", minimum=0)
+    dataset = params.text(settings, "dataset", where="cvSplit")
 
     source = ctx.input_path("dataset")
     csv = source if source.is_file() else source / dataset / "cleaned_label.csv"

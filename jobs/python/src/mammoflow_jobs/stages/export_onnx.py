@@ -28,12 +28,12 @@ FOLD_INPUT = re.compile(r"fold(\d+)")
 
 def classifier_spec(model: dict) -> ClassifierSpec:
     return ClassifierSpec(
-        architecture=params.text(model, "architecture", ClassifierSpec.architecture, where="model"),
-        global_pool=params.text(model, "globalPool", "max", where="model", choices={"max", "avg"}),
-        drop_rate=params.number(model, "dropRate", 0.5, where="model", minimum=0, maximum=1),
-        drop_path_rate=params.number(model, "dropPathRate", 0.2, where="model", minimum=0, maximum=1),
-        input_height=params.integer(model, "inputHeight", 2048, where="model", minimum=32, maximum=8192),
-        input_width=params.integer(model, "inputWidth", 1024, where="model", minimum=32, maximum=8192),
+        architecture=params.text(model, "architecture", where="model"),
+        global_pool=params.text(model, "globalPool", where="model", choices={"max", "avg"}),
+        drop_rate=params.number(model, "dropRate", where="model", minimum=0, maximum=1),
+        drop_path_rate=params.number(model, "dropPathRate", where="model", minimum=0, maximum=1),
+        input_height=params.integer(model, "inputHeight", where="model", minimum=32, maximum=8192),
+        input_width=params.integer(model, "inputWidth", where="model", minimum=32, maximum=8192),
     )
 
 
@@ -81,8 +81,10 @@ def fold_checkpoints(ctx: StageContext) -> list[Path]:
 
 
 def opset_of(parameters: dict) -> int:
-    export = params.section(parameters, "export")
-    return params.integer(export, "opset", parameters.get("opset", 15), where="export", minimum=13, maximum=23)
+    """The ensemble's export.opset, or the detector's opset (both default to the seed's 15 in the catalogue)."""
+    if "export" in parameters:
+        return params.integer(params.section(parameters, "export"), "opset", where="export", minimum=13, maximum=23)
+    return params.integer(parameters, "opset", minimum=13, maximum=23)
 
 
 @stage("export-onnx")
@@ -93,7 +95,7 @@ def export_onnx_stage(ctx: StageContext) -> None:
 
 
 def _export(ctx: StageContext) -> None:
-    parameters = ctx.request.parameters
+    parameters = ctx.request.stage_parameters
     model = parameters.get("model", {})
     if model == "yolox-nano":
         source = ctx.input_path("checkpoint")

@@ -2,7 +2,8 @@
 
 Inputs (or, when absent, the same names as storage paths in `parameters.training`):
 - `labels`: YOLOv5 folder — classes.txt, train.txt, val.txt (`images/{patient_id}@{image_id}.png`
-  per line), labels/{patient_id}@{image_id}.txt. Default `assets/data/roi_det_yolov5_format`.
+  per line), labels/{patient_id}@{image_id}.txt. Default (jobs/contract/catalogue/roi-dataset.ts):
+  the seed's boxes, `assets/data/roi_det_yolov5_format`.
 - `images`: folder of the listed images as 8-bit PNGs, `{patient_id}@{image_id}.png`, decoded
   with path C (DICOM → min-max → uint8, MONOCHROME1 inverted; the TypeScript DICOM stage).
 Writes `coco_format/{train2017,val2017}/{id:012d}.jpg` and `coco_format/annotations/instances_{split}2017.json`.
@@ -17,15 +18,14 @@ from ..data.yolo_to_coco import convert_split, read_lines
 from ..runner import StageContext
 from . import stage
 
-DEFAULT_LABELS = "assets/data/roi_det_yolov5_format"
 SPLITS = ("train", "val")
 
 
-def _folder(ctx: StageContext, name: str, default: str | None) -> Path:
+def _folder(ctx: StageContext, name: str) -> Path:
     if name in ctx.request.inputs:
         return ctx.input_path(name)
-    training = params.section(ctx.request.parameters, "training")
-    relative = training.get(name, default)
+    training = params.section(ctx.request.stage_parameters, "training")
+    relative = training.get(name)  # labels default to the seed's boxes (catalogue/roi-dataset.ts)
     if not relative:
         raise StageFailure("BadRequest", f"roi-dataset needs input '{name}' (or parameters.training.{name})")
     path = ctx.storage_root / relative
@@ -36,8 +36,8 @@ def _folder(ctx: StageContext, name: str, default: str | None) -> Path:
 
 @stage("roi-dataset")
 def roi_dataset_stage(ctx: StageContext) -> None:
-    labels = _folder(ctx, "labels", DEFAULT_LABELS)
-    images = _folder(ctx, "images", None)
+    labels = _folder(ctx, "labels")
+    images = _folder(ctx, "images")
     for required in ("classes.txt", *(f"{s}.txt" for s in SPLITS)):
         if not (labels / required).is_file():
             raise StageFailure("BadInput", f"labels folder {labels} has no {required}", str(labels / required))

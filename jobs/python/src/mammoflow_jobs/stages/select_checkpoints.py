@@ -21,17 +21,11 @@ from ..metrics.selection import epoch_name, rank_combinations
 from ..runner import StageContext
 from . import stage
 
-SEED_CANDIDATES = [
-    {"fold": 0, "epochs": [11, 12, 13]},
-    {"fold": 1, "epochs": [8, 9, 10, 11, 12]},
-    {"fold": 2, "epochs": [20, 21, 22, 26, 28, 29, 30]},
-    {"fold": 3, "epochs": [18, 19, 20, 21, 22]},
-]
 PREDICTION_COLUMNS = ("patient_id", "laterality", "preds", "targets")
 
 
 def parse_candidates(selection: dict) -> list[tuple[int, list[float]]]:
-    candidates = selection.get("candidates", SEED_CANDIDATES)
+    candidates = selection["candidates"]
     if not isinstance(candidates, list) or not candidates:
         raise StageFailure("BadRequest", "parameters.selection.candidates must be a non-empty list")
     parsed = []
@@ -57,9 +51,9 @@ def expected_oof_rows(selection: dict, first_frames: list[pd.DataFrame]) -> int 
 
 @stage("select-checkpoints")
 def select_checkpoints_stage(ctx: StageContext) -> None:
-    selection = params.section(ctx.request.parameters, "selection")
+    selection = params.section(ctx.request.stage_parameters, "selection")
     candidates = parse_candidates(selection)
-    step = params.number(selection, "thresholdStep", 0.01, where="selection", minimum=1e-6, maximum=0.5)
+    step = params.number(selection, "thresholdStep", where="selection", minimum=1e-6, maximum=0.5)
     folders = {fold: ctx.input_path(f"fold{fold}") for fold, _ in candidates}
 
     def predictions(index: int, epoch: float) -> pd.DataFrame:

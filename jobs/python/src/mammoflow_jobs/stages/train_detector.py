@@ -21,26 +21,26 @@ from . import stage
 def detector_run(parameters: dict) -> DetectorRun:
     t = params.section(parameters, "training")
     w = "training"
-    size = params.integer(t, "inputSize", 416, where=w, minimum=32, maximum=2048)
+    size = params.integer(t, "inputSize", where=w, minimum=32, maximum=2048)
     if size % 32:
         raise StageFailure("BadRequest", f"parameters.training.inputSize must be a multiple of 32, got {size}")
     run = DetectorRun(
         input_size=size,
-        epochs=params.integer(t, "epochs", 400, where=w, minimum=1),
-        warmup_epochs=params.integer(t, "warmupEpochs", 50, where=w, minimum=0),
-        no_aug_epochs=params.integer(t, "noAugEpochs", 5, where=w, minimum=0),
-        batch_size=params.integer(t, "batchSize", 64, where=w, minimum=1),
-        learning_rate=params.number(t, "learningRate", 1e-3, where=w, minimum=0),
-        warmup_learning_rate=params.number(t, "warmupLearningRate", 1e-5, where=w, minimum=0),
-        min_learning_rate_ratio=params.number(t, "minLearningRateRatio", 0.05, where=w, minimum=0, maximum=1),
-        momentum=params.number(t, "momentum", 0.9, where=w, minimum=0, maximum=1),
-        weight_decay=params.number(t, "weightDecay", 5e-4, where=w, minimum=0),
-        flip_probability=params.number(t, "horizontalFlipProbability", 0.5, where=w, minimum=0, maximum=1),
-        ema_decay=params.number(t, "emaDecay", 0.9998, where=w, minimum=0, maximum=1),
-        seed=params.integer(t, "seed", 42, where=w, minimum=0),
-        workers=params.integer(parameters, "dataLoaderWorkers", 4, minimum=0),
-        checkpoint_every_steps=params.integer(parameters, "checkpointEverySteps", 50, minimum=1),
-        deterministic=params.boolean(parameters, "deterministic", False),
+        epochs=params.integer(t, "epochs", where=w, minimum=1),
+        warmup_epochs=params.integer(t, "warmupEpochs", where=w, minimum=0),
+        no_aug_epochs=params.integer(t, "noAugEpochs", where=w, minimum=0),
+        batch_size=params.integer(t, "batchSize", where=w, minimum=1),
+        learning_rate=params.number(t, "learningRate", where=w, minimum=0),
+        warmup_learning_rate=params.number(t, "warmupLearningRate", where=w, minimum=0),
+        min_learning_rate_ratio=params.number(t, "minLearningRateRatio", where=w, minimum=0, maximum=1),
+        momentum=params.number(t, "momentum", where=w, minimum=0, maximum=1),
+        weight_decay=params.number(t, "weightDecay", where=w, minimum=0),
+        flip_probability=params.number(t, "horizontalFlipProbability", where=w, minimum=0, maximum=1),
+        ema_decay=params.number(t, "emaDecay", where=w, minimum=0, maximum=1),
+        seed=params.integer(t, "seed", where=w, minimum=0),
+        workers=params.integer(parameters, "dataLoaderWorkers", minimum=0),
+        checkpoint_every_steps=params.integer(parameters, "checkpointEverySteps", minimum=1),
+        deterministic=params.boolean(parameters, "deterministic"),
     )
     if run.warmup_epochs + run.no_aug_epochs > run.epochs:
         raise StageFailure("BadRequest", "parameters.training: warmupEpochs + noAugEpochs exceed epochs")
@@ -49,15 +49,15 @@ def detector_run(parameters: dict) -> DetectorRun:
 
 @stage("train-detector")
 def train_detector_stage(ctx: StageContext) -> None:
-    run = detector_run(ctx.request.parameters)
+    run = detector_run(ctx.request.stage_parameters)
     coco = ctx.input_path("roiDataset") / "coco_format"
     for name in ("annotations/instances_train2017.json", "annotations/instances_val2017.json"):
         if not (coco / name).is_file():
             raise StageFailure("MissingArtifact", f"roi dataset has no {name}", str(coco / name))
     torch.manual_seed(run.seed)
     model = build_yolox_nano()
-    training = params.section(ctx.request.parameters, "training")
-    init = params.text(training, "init", "Coco", where="training", choices={"Coco", "Random"})
+    training = params.section(ctx.request.stage_parameters, "training")
+    init = params.text(training, "init", where="training", choices={"Coco", "Random"})
     # Random: YOLOX's own initialisation (a toy run without the COCO file); pretrained is not read.
     relative = training.get("pretrained") if init == "Coco" else None
     if relative:

@@ -25,7 +25,6 @@ from ..training.schedule import CosineSchedule
 from . import stage
 from .export_onnx import classifier_spec
 
-SEED_EXTERNAL_ORDER = ["bmcd", "cddcesm", "cmmd", "miniddsm", "vindr"]
 END_OF_EPOCH_CHECKPOINT = re.compile(r"checkpoint-(\d+)\.pth\.tar")
 
 
@@ -59,7 +58,7 @@ def fold_run(parameters: dict) -> FoldRun:
         epochs=epochs,
         warmup_epochs=warmup,
     )
-    sampler_epochs = params.integer(sampler, "precomputedEpochs", 35, where="training.sampler", minimum=1)
+    sampler_epochs = params.integer(sampler, "precomputedEpochs", where="training.sampler", minimum=1)
     if sampler_epochs < schedule.total_epochs:
         raise StageFailure(
             "BadRequest",
@@ -71,24 +70,24 @@ def fold_run(parameters: dict) -> FoldRun:
         model=classifier_spec(model),
         schedule=schedule,
         smoothing=params.number(run_stage, "smoothing", where=w, minimum=0, maximum=0.999),
-        batch_size=params.integer(training, "batchSize", 8, where=t, minimum=1),
-        validation_batch_size=params.integer(training, "validationBatchSize", 16, where=t, minimum=1),
-        weight_decay=params.number(training, "weightDecay", 2e-5, where=t, minimum=0),
-        momentum=params.number(training, "momentum", 0.9, where=t, minimum=0, maximum=1),
-        ema_decay=params.number(training, "emaDecay", 0.9998, where=t, minimum=0, maximum=1),
-        mixed_precision=params.boolean(training, "mixedPrecision", True, where=t),
-        seed=params.integer(training, "seed", 42, where=t, minimum=0),
-        workers=params.integer(training, "dataLoaderWorkers", 8, where=t, minimum=0),
-        sampler_ratio=params.number(sampler, "positiveRatio", 0.1429, where="training.sampler", minimum=0),
+        batch_size=params.integer(training, "batchSize", where=t, minimum=1),
+        validation_batch_size=params.integer(training, "validationBatchSize", where=t, minimum=1),
+        weight_decay=params.number(training, "weightDecay", where=t, minimum=0),
+        momentum=params.number(training, "momentum", where=t, minimum=0, maximum=1),
+        ema_decay=params.number(training, "emaDecay", where=t, minimum=0, maximum=1),
+        mixed_precision=params.boolean(training, "mixedPrecision", where=t),
+        seed=params.integer(training, "seed", where=t, minimum=0),
+        workers=params.integer(training, "dataLoaderWorkers", where=t, minimum=0),
+        sampler_ratio=params.number(sampler, "positiveRatio", where="training.sampler", minimum=0),
         sampler_epochs=sampler_epochs,
-        sampler_seed=params.integer(sampler, "seed", 42, where="training.sampler", minimum=0),
-        one_positive_mode=params.boolean(sampler, "onePositiveMode", True, where="training.sampler"),
+        sampler_seed=params.integer(sampler, "seed", where="training.sampler", minimum=0),
+        one_positive_mode=params.boolean(sampler, "onePositiveMode", where="training.sampler"),
         dense_from=_optional_epoch(run_stage, "denseValidationFrom"),
         dense_to=_optional_epoch(run_stage, "denseValidationTo"),
-        dense_bins=params.integer(training, "denseCheckpointBins", 2, where=t, minimum=1),
-        checkpoint_every_steps=params.integer(training, "checkpointEverySteps", 500, where=t, minimum=1),
-        deterministic=params.boolean(training, "deterministic", False, where=t),
-        augment=params.boolean(parameters, "augment", True),
+        dense_bins=params.integer(training, "denseCheckpointBins", where=t, minimum=1),
+        checkpoint_every_steps=params.integer(training, "checkpointEverySteps", where=t, minimum=1),
+        deterministic=params.boolean(training, "deterministic", where=t),
+        augment=params.boolean(parameters, "augment"),
     )
 
 
@@ -116,21 +115,21 @@ def check_fold_balance(labels, run: FoldRun, fold: int, num_folds: int, train_cs
 
 @stage("train-fold")
 def train_fold_stage(ctx: StageContext) -> None:
-    parameters = ctx.request.parameters
+    parameters = ctx.request.stage_parameters
     run = fold_run(parameters)
     fold = params.integer(parameters, "fold", minimum=0)
-    num_folds = params.integer(parameters, "numFolds", 4, minimum=2)
+    num_folds = params.integer(parameters, "numFolds", minimum=2)
     if fold >= num_folds:
         raise StageFailure("BadRequest", f"parameters.fold ({fold}) must be smaller than numFolds ({num_folds})")
     training = params.section(parameters, "training")
-    external = training.get("externalDatasets", SEED_EXTERNAL_ORDER)
+    external = training["externalDatasets"]
     if not isinstance(external, list) or not all(isinstance(n, str) for n in external):
         raise StageFailure("BadRequest", "parameters.training.externalDatasets must be a list of dataset names")
     tables = fold_tables(ctx.input_path("crops"), ctx.input_path("split"), fold, external)
     train_csv = ctx.input_path("split") / "cv" / "v2" / f"train_fold_{fold}.csv"
     check_fold_balance(tables.train["cancer"].to_numpy(), run, fold, num_folds, train_csv)
 
-    init_kind = params.text(params.section(parameters, "stage"), "init", "ImageNet", where="stage")
+    init_kind = params.text(params.section(parameters, "stage"), "init", where="stage")
     init, pretrained = None, None
     if init_kind == "PreviousStage":
         source = last_epoch_checkpoint(ctx.input_path("previous"))

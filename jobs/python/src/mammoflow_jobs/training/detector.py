@@ -36,22 +36,25 @@ MAX_LABELS = 50
 
 @dataclass(frozen=True)
 class DetectorRun:
-    input_size: int = 416
-    epochs: int = 400
-    warmup_epochs: int = 50
-    no_aug_epochs: int = 5
-    batch_size: int = 64
-    learning_rate: float = 1e-3  # at batch 64; scaled linearly with batch_size
-    warmup_learning_rate: float = 1e-5
-    min_learning_rate_ratio: float = 0.05
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    flip_probability: float = 0.5
-    ema_decay: float = 0.9998
-    seed: int = 42
-    workers: int = 4
-    checkpoint_every_steps: int = 50
-    deterministic: bool = False
+    """A detector training as train-detector reads it from its request (no defaults here: the
+    request's parameters arrive with the stage catalogue's, jobs/contract/catalogue/train-detector.ts)."""
+
+    input_size: int
+    epochs: int
+    warmup_epochs: int
+    no_aug_epochs: int
+    batch_size: int
+    learning_rate: float  # at batch 64; scaled linearly with batch_size
+    warmup_learning_rate: float
+    min_learning_rate_ratio: float
+    momentum: float
+    weight_decay: float
+    flip_probability: float
+    ema_decay: float
+    seed: int
+    workers: int
+    checkpoint_every_steps: int
+    deterministic: bool
 
 
 def yolox_experiment(run: DetectorRun, model: torch.nn.Module) -> Exp:

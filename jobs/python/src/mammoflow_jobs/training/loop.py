@@ -29,29 +29,32 @@ log = logging.getLogger("mammoflow.train-fold")
 
 @dataclass(frozen=True)
 class FoldRun:
+    """One training run as train-fold reads it from its request (no defaults here: the request's
+    parameters arrive with the stage catalogue's, jobs/contract/catalogue/train-fold.ts)."""
+
     model: ClassifierSpec
     schedule: CosineSchedule
     smoothing: float
-    batch_size: int = 8
-    validation_batch_size: int = 16
-    weight_decay: float = 2e-5
-    momentum: float = 0.9
-    ema_decay: float = 0.9998
-    mixed_precision: bool = True
-    seed: int = 42
-    workers: int = 8
-    sampler_ratio: float = 0.1429
-    sampler_epochs: int = 35
-    sampler_seed: int = 42
-    one_positive_mode: bool = True
-    dense_from: int | None = None
-    dense_to: int | None = None
-    dense_bins: int = 2
-    # ~0.55 s per update on an A100 (README: ~2 days per fold): 500 updates ≈ 5 min of work at risk
-    # per pre-emption, for one ~0.6 GB state write (weights, EMA, optimizer).
-    checkpoint_every_steps: int = 500
-    deterministic: bool = False
-    augment: bool = True
+    batch_size: int
+    validation_batch_size: int
+    weight_decay: float
+    momentum: float
+    ema_decay: float
+    mixed_precision: bool
+    seed: int
+    workers: int
+    sampler_ratio: float
+    sampler_epochs: int
+    sampler_seed: int
+    one_positive_mode: bool
+    dense_from: int | None
+    dense_to: int | None
+    dense_bins: int
+    # ~0.55 s per update on an A100 (README: ~2 days per fold): the default, 500 updates, is ≈ 5 min of
+    # work at risk per pre-emption, for one ~0.6 GB state write (weights, EMA, optimizer).
+    checkpoint_every_steps: int
+    deterministic: bool
+    augment: bool
 
 
 @dataclass
