@@ -115,7 +115,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
   const usesGpu = plan.gpusPerPod > 0;
   const sizing = stageSizing(plan, pool.resources);
   const terminationGrace = sizing.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
-  const image = catalogue.language === "typescript" ? config.images.typescriptStage : config.images.pythonStage;
+  const image = config.images[catalogue.image];
   const queue = config.kueue.queueName;
   const matchExpressions = [
     ...Object.entries(pool.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })),
