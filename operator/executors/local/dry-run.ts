@@ -41,7 +41,8 @@ async function decide(
     readOnly: true,
   }).catch((error: Error) => ({ result: undefined, why: `an input cannot be read: ${error.message}` }));
   if (!check.result) return { decision: "run", ...(check.why ? { why: check.why } : {}) };
-  return check.result.reusedFrom
+  // Reused = copied from another resource now; a copy an earlier run made is this folder's own result.
+  return "source" in check && check.source === "cache" && check.result.reusedFrom
     ? { decision: "reused", why: reusedFromText(check.result.reusedFrom) }
     : { decision: "done" };
 }

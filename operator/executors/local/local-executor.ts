@@ -132,10 +132,11 @@ async function standsWhole(step: LocalStep, options: LocalExecutorOptions): Prom
     if (options.force?.has(`${resource}/${plan.id}`)) return false;
     for (const request of stageRequests(step.resource, plan)) {
       // An input an earlier stage would make is missing, so nothing stands for this stage.
-      const check = await checkReuse(options.storageRoot, request, sha256Hex(canonicalJson(request))).catch(
-        () => undefined,
-      );
-      if (!check?.result) return false;
+      // Read-only, and only the folder's own result: a held resource gets nothing copied into it.
+      const check = await checkReuse(options.storageRoot, request, sha256Hex(canonicalJson(request)), {
+        readOnly: true,
+      }).catch(() => undefined);
+      if (!check?.result || check.source !== "own") return false;
     }
   }
   return true;
