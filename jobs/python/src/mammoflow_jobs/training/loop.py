@@ -284,7 +284,9 @@ class FoldTrainer:
                 if validating:
                     pf1 = self.validate(validation_name(epoch, done, updates))["gbmean_best_pfbeta"]
                     self.model.train()
-                report(epoch, done, force=validating)
+                # The epoch's last step is reported once, after the epoch's validation (below).
+                if validating or done < updates:
+                    report(epoch, done, force=validating)
                 # A SIGTERM (pod deleted or pre-empted) saves the state after this step and ends:
                 # the replacement pod resumes here, not up to checkpoint_every_steps back.
                 stopping = shutdown.stop_requested()
