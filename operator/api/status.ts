@@ -4,7 +4,7 @@ import { ResultArtifact } from "../../jobs/contract/result.ts";
 export const Phase = z
   .enum(["Pending", "Blocked", "Running", "Queued", "Suspended", "Succeeded", "Failed"])
   .describe(
-    "Pending: accepted, nothing started. Blocked: waiting for an input resource. Running: stages in progress. Queued: its current stage's Job waits in a Kueue queue for admission (not admitted yet, or evicted and requeued). Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
+    "Pending: accepted, nothing started. Blocked: waiting for an input resource. Running: stages in progress. Queued: its current stage's Job waits in a Kueue queue for admission (not admitted yet, or evicted and requeued); for a Reproduction, some of its children are Queued and none runs. Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
   );
 export type Phase = z.infer<typeof Phase>;
 
