@@ -22,7 +22,7 @@ interface PredictOptions {
   output?: string;
 }
 
-/** `auto|fp32|fp16` as typed → the API's detectorPrecision (operator/api/settings/detector-precision.ts). */
+/** `auto|fp32|fp16` as typed → the API's detectorPrecision (jobs/contract/parameters/detector-precision.ts). */
 const DETECTOR_PRECISIONS = { auto: "Auto", fp32: "Fp32", fp16: "Fp16" } as const;
 
 function usage(message: string): never {
