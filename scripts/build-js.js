@@ -13,7 +13,7 @@
 //   node scripts/build-js.js          build when the stamp differs (npm run build)
 //   node scripts/build-js.js --check  exit 1 when build/js does not match the sources
 // Plain JavaScript (not TypeScript) so that Node runs it with nothing installed but esbuild.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -151,33 +151,82 @@ export async function build(root = ROOT) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `action` holding root/build/js.lock (a folder with the owner's pid); one builder at a time. */
-async function withLock(root, action) {
+export async function withLock(root, action) {
   const lock = path.join(root, `${OUT_DIR}.lock`);
   mkdirSync(path.dirname(lock), { recursive: true });
   for (const started = Date.now(); ; ) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if (error.code !== "EEXIST") throw error;
-    }
+    if (tryTakeLock(lock)) break;
+    const held = readLock(lock);
+    if (held === undefined) continue; // released meanwhile: try again at once
+    // A lock whose owner died is left over. Its pid is always there: the lock is made whole
+    // (folder with its pid file) and then renamed into place, so no waiter sees it half-made.
+    const alive = Number.isInteger(held.owner) && held.owner > 0 && processExists(held.owner);
+    if (!alive && (Number.isInteger(held.owner) || Date.now() - held.mtimeMs > 10_000)) removeStale(lock, held.ino);
+    else if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} is held by process ${held.owner}`);
+    else await sleep(50);
+  }
+  try {
+    return await action();
+  } finally {
+    removeAside(lock);
+  }
+}
+
+/** The lock as one rename of a folder that already holds this process's pid; false when held. */
+function tryTakeLock(lock) {
+  const candidate = `${lock}.${process.pid}-${randomBytes(4).toString("hex")}`;
+  mkdirSync(candidate);
+  writeFileSync(path.join(candidate, "pid"), String(process.pid));
+  try {
+    // rename(2) of a folder onto an existing non-empty one fails (EEXIST or ENOTEMPTY); a lock
+    // is never empty, since it is released by renaming it aside first.
+    renameSync(candidate, lock);
+    return true;
+  } catch (error) {
+    rmSync(candidate, { recursive: true, force: true });
+    if (error.code === "EEXIST" || error.code === "ENOTEMPTY") return false;
+    throw error;
+  }
+}
+
+function readLock(lock) {
+  try {
+    const { ino, mtimeMs } = statSync(lock);
     let owner = Number.NaN;
     try {
       owner = Number(readFileSync(path.join(lock, "pid"), "utf8"));
     } catch {}
-    // A lock whose owner died (or that never got its pid within the wait) is left over.
-    const alive = Number.isInteger(owner) && owner > 0 && processExists(owner);
-    if (!alive && (Number.isInteger(owner) || Date.now() - started > 2_000))
-      rmSync(lock, { recursive: true, force: true });
-    else if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`${lock} is held by process ${owner}`);
-    else await sleep(50);
+    return { ino, mtimeMs, owner };
+  } catch {
+    return undefined;
   }
+}
+
+/** Removes a dead owner's lock, unless another waiter replaced it by a live one meanwhile. */
+function removeStale(lock, ino) {
+  const aside = removeAside(lock, false);
+  if (aside === undefined) return;
+  if (statSync(aside).ino === ino) rmSync(aside, { recursive: true, force: true });
+  else {
+    // Not the lock found dead: put the live one back (or drop it if a new lock took the place).
+    try {
+      renameSync(aside, lock);
+    } catch {
+      rmSync(aside, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Renames the lock aside (one atomic step, so the lock's path is never an empty folder), then deletes it. */
+function removeAside(lock, remove = true) {
+  const aside = `${lock}.released-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    writeFileSync(path.join(lock, "pid"), String(process.pid));
-    return await action();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
+    renameSync(lock, aside);
+  } catch {
+    return undefined;
   }
+  if (remove) rmSync(aside, { recursive: true, force: true });
+  return aside;
 }
 
 function processExists(pid) {
