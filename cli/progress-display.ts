@@ -1,5 +1,6 @@
 import type { SingleBar } from "cli-progress";
-import { ProgressMeter, progressDetails, type StageProgress } from "../jobs/contract/progress.ts";
+import type { StageProgress } from "../jobs/contract/progress.ts";
+import { ProgressMeter, progressDetails } from "../jobs/contract/progress-format.ts";
 import type { ProgressDisplay } from "../operator/executors/local/index.ts";
 
 /** A plain line at most this often: a CI log or a file gets a heartbeat, not a line per event. */
