@@ -102,9 +102,11 @@ function connection(
 
 /** The connection a kubeconfig file describes (its current context). */
 export function connectionFromFile(file: string): Connection {
+  // A file that cannot be read throws as it is: the command says "cannot open FILE: ..." of it.
+  const text = readFileSync(file, "utf8");
   let parsed: KubeconfigFile;
   try {
-    parsed = (parse(readFileSync(file, "utf8")) ?? {}) as KubeconfigFile;
+    parsed = (parse(text) ?? {}) as KubeconfigFile;
   } catch (error) {
     throw new Error(`kubeconfig ${file}: ${(error as Error).message}`);
   }
