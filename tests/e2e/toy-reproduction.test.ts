@@ -49,12 +49,20 @@ function expectedStages(name: string, mode: "FullReproduce" | "PartialReproduce"
 }
 
 /**
- * Every stage of the run finished here (ran, not reused from an earlier run), its result.json
- * says Succeeded and lists artifacts, and every artifact is there (a file at its recorded size).
+ * Every stage of the run finished here (ran, or `reused` where named: the same work another
+ * resource did, by the result cache), its result.json says Succeeded and lists artifacts, and
+ * every artifact is there (a file at its recorded size).
  */
-async function expectEveryStageSucceeded(storage: string, result: RunResult, expected: [string, string[]][]) {
+async function expectEveryStageSucceeded(
+  storage: string,
+  result: RunResult,
+  expected: [string, string[]][],
+  reused: string[] = [],
+) {
   expect(result.stages.map((s) => [s.resource, s.stage, s.outcome])).toEqual(
-    expected.flatMap(([resource, stages]) => stages.map((stage) => [resource, stage, "ran"])),
+    expected.flatMap(([resource, stages]) =>
+      stages.map((stage) => [resource, stage, reused.includes(`${resource}/${stage}`) ? "reused" : "ran"]),
+    ),
   );
   for (const { resource, stage, shard } of result.stages) {
     const shardDir = shard ? String(Number(shard.split(" ")[1]?.split("/")[0]) - 1) : "";
@@ -190,7 +198,20 @@ describe("toy reproduction in all three modes (crds/samples/reproduction-toy.yam
     expect(stderr).not.toContain("failed");
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as RunResult;
-    await expectEveryStageSucceeded(storage, result, expectedStages("toy-trained", "Trained"));
+    // The detector's checkpoint is the file PartialReproduce exported: the same work, copied.
+    await expectEveryStageSucceeded(storage, result, expectedStages("toy-trained", "Trained"), [
+      "RoiDetectorTraining/toy-trained-detector/export-onnx",
+    ]);
+    const detectorResult = JSON.parse(
+      await readFile(
+        path.join(storage, "runs/local/RoiDetectorTraining/toy-trained-detector/export-onnx/result.json"),
+        "utf8",
+      ),
+    );
+    expect(detectorResult.reusedFrom).toMatchObject({
+      resource: "RoiDetectorTraining/toy-partial-detector",
+      stage: "export-onnx",
+    });
     const request = JSON.parse(
       await readFile(path.join(storage, "runs/local/EngineBuild/toy-trained-engine/export-onnx/request.json"), "utf8"),
     );
