@@ -2,7 +2,7 @@
 
 from .errors import EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS, StageFailure
 from .request import StageRequest, load_request
-from .result import compact_result, write_json_atomic
+from .result import compact_result, temporary_beside, write_json_atomic
 
 __all__ = [
     "EXIT_PERMANENT_FAILURE",
@@ -12,5 +12,6 @@ __all__ = [
     "StageRequest",
     "compact_result",
     "load_request",
+    "temporary_beside",
     "write_json_atomic",
 ]

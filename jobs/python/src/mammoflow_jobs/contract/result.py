@@ -2,16 +2,23 @@
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 # Kubernetes keeps at most 4096 bytes of a termination message.
 TERMINATION_MESSAGE_LIMIT = 4096
 
 
+def temporary_beside(path: Path) -> Path:
+    """A temporary name in `path`'s folder for write-then-rename. Every pod is pid 1 on a shared
+    volume, so the random part keeps two writers' temporaries apart."""
+    return path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(3)}")
+
+
 def write_json_atomic(path: Path, value: dict) -> None:
     """Write then rename, so a reader never sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temporary = temporary_beside(path)
     try:
         with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(value, handle, indent=2, ensure_ascii=False)

@@ -21,7 +21,7 @@ from types import ModuleType
 import onnx
 from onnxconverter_common import float16
 
-from ..contract import StageFailure
+from ..contract import StageFailure, temporary_beside
 from .tensorrt import BuildSettings
 
 TENSORRT_PACKAGE = "tensorrt-cu13"
@@ -55,7 +55,7 @@ def fp16_onnx(onnx_path: Path) -> bytes:
 
 def write_bytes_atomic(path: Path, data) -> None:
     """Write then rename, so a reader (or a restarted pod) never sees a half-written engine."""
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temporary = temporary_beside(path)
     try:
         with open(temporary, "wb") as handle:
             handle.write(data)

@@ -6,9 +6,10 @@ import hashlib
 import json
 import os
 import posixpath
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from ..contract import temporary_beside
 
 STATE_DIR = ".mammoflow"
 RESULT_FILE = "result.json"
@@ -19,7 +20,7 @@ PARALLEL_HASHES = 8
 def write_text_atomic(path: Path, text: str) -> None:
     """Write then rename; the temporary name is unique across pods (all pid 1) sharing a volume."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(3)}")
+    temporary = temporary_beside(path)
     try:
         temporary.write_text(text, "utf-8")
         os.replace(temporary, path)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..contract import write_json_atomic
+from ..contract import temporary_beside, write_json_atomic
 
 RESUME_FILE = "resume/state.pt"
 # A small readable copy of where the state is, for people and for the pre-emption test.
@@ -45,7 +45,7 @@ def restore_rng_states(states: dict) -> None:
 def save_atomic(value, path: Path) -> None:
     """torch.save to a temporary name, fsync, rename: a kill never leaves a torn file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temporary = temporary_beside(path)
     torch.save(value, temporary)
     with open(temporary, "rb") as handle:
         os.fsync(handle.fileno())
