@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DicomError, readDicom } from "../../jobs/ts/dicom/index.ts";
+import { prng } from "../support/prng.ts";
 import { bytesOf, GENERATED_DIR, PYTHON, pydicomTestFiles, REPO_ROOT, runReference } from "./support/dicom-fixtures.ts";
 
 const execFileAsync = promisify(execFile);
@@ -184,19 +185,12 @@ describe("JPEG Extended written by DCMTK (dcmcjpeg +ee)", () => {
   it("1,000 mutations of the 12-bit files: each decodes or fails with a DicomError, nothing else", async () => {
     const files = dicomFilesIn(path.join(GENERATED_DIR, "dcmtk-ee-12")).slice(0, 10);
     expect(files).toHaveLength(10);
-    let state = 0x2545f491;
-    const next = () => {
-      // xorshift32: a fixed stream, so a failure reproduces.
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return state >>> 0;
-    };
+    const random = prng(0x2545f491);
     const escaped: string[] = [];
     for (let i = 0; i < 1000; i++) {
       const bytes = new Uint8Array(readFileSync(files[i % files.length] as string));
-      for (let flips = 1 + (next() % 8); flips > 0; flips--) bytes[next() % bytes.length] = next() & 0xff;
-      const cut = next() % 4 === 0 ? bytes.subarray(0, next() % bytes.length) : bytes;
+      for (let flips = 1 + random.int(8); flips > 0; flips--) bytes[random.int(bytes.length)] = random.byte();
+      const cut = random.int(4) === 0 ? bytes.subarray(0, random.int(bytes.length)) : bytes;
       try {
         await readDicom(cut);
       } catch (error) {

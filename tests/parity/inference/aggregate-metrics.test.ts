@@ -5,7 +5,8 @@ import { rocAuc } from "../../../jobs/ts/metrics/roc-auc.ts";
 import { foldMean } from "../../../jobs/ts/submit/aggregate.ts";
 import { aggregationOptions } from "../../../jobs/ts/submit/options.ts";
 import { buildSubmission } from "../../../jobs/ts/submit/submission.ts";
-import { prng, scratchDir, seedReference } from "./support.ts";
+import { prng } from "../../support/prng.ts";
+import { scratchDir, seedReference } from "./support.ts";
 
 /** Image-level fold probabilities for `patients` patients with 1–4 images per breast, some NaN. */
 function syntheticProbabilities(seed: number, patients: number) {

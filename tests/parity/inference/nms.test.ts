@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { SEED_ROI_SELECTION } from "../../../jobs/ts/roi/options.ts";
 import { topYoloxDetection, YOLOX_CHANNELS, yoloxGrid } from "../../../jobs/ts/roi/yolox-decode.ts";
-import { maxAbsDiff, prng, scratchDir, seedReference, writeArray } from "./support.ts";
+import { prng } from "../../support/prng.ts";
+import { maxAbsDiff, scratchDir, seedReference, writeArray } from "./support.ts";
 
 const ANCHORS = 3549;
 /** The seed's ROI_YOLOX_CONF_THRES and ROI_YOLOX_NMS_THRES (RoiExtractor's defaults, docs/seed-pipeline.md#box-decoding). */

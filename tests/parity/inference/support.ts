@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { prng } from "../../support/prng.ts";
 import { PYTHON, REPO_ROOT } from "../support/dicom-fixtures.ts";
 
 const execFileAsync = promisify(execFile);
@@ -83,18 +84,6 @@ export async function seedReference<T>(dir: string, job: Record<string, unknown>
     maxBuffer: 1 << 26,
   });
   return JSON.parse(stdout) as T;
-}
-
-/** A small deterministic PRNG (mulberry32), so test images are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

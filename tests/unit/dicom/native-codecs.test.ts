@@ -13,7 +13,7 @@ import type { NativeJpegLossless } from "../../../jobs/ts/dicom/codecs/native-lj
 import { jpeg2000Threads, type NativeOpenJpeg } from "../../../jobs/ts/dicom/codecs/native-openjpeg.ts";
 import { readDicomHeader } from "../../../jobs/ts/dicom/index.ts";
 import { generatedStudies, REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
-import { prng } from "./support/prng.ts";
+import { prng } from "../../support/prng.ts";
 
 /** The first fragment of a single-frame encapsulated file (the sample files have one per frame). */
 function firstFragment(bytes: Uint8Array): Uint8Array {

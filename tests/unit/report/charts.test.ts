@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CHART_COLOURS, histogramChart, pathThrough, rocChart } from "../../../jobs/ts/report/charts.ts";
 import { areaUnder, operatingPoint, rocPoints, type ScoredLabel } from "../../../jobs/ts/report/curves.ts";
+import { prng } from "../../support/prng.ts";
 
 describe("report charts", () => {
   it("draws the unit square into the plot: (0,0) bottom-left, (1,1) top-right, repeats dropped", () => {
@@ -16,11 +17,7 @@ describe("report charts", () => {
   });
 
   it("keeps a 50,000-breast ROC path to a few thousand points (half-pixel grid, monotone)", () => {
-    let state = 7;
-    const next = () => {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      return state / 2 ** 32;
-    };
+    const next = prng(7);
     const items: ScoredLabel[] = Array.from({ length: 50_000 }, () => {
       const label = next() < 0.05 ? 1 : 0;
       return { score: next() * 0.8 + label * 0.2, label };

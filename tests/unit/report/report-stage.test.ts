@@ -18,17 +18,14 @@ import {
   ThumbnailWriter,
 } from "../../../jobs/ts/report/thumbnails.ts";
 import { StageContext, sha256File } from "../../../jobs/ts/runtime/index.ts";
+import { prng } from "../../support/prng.ts";
 
 const BREASTS = 5000;
 const THRESHOLD = 0.5;
 
-/** Deterministic scores and labels: a 32-bit LCG, so the worst mistakes are known in advance. */
+/** Deterministic scores and labels (a seeded stream), so the worst mistakes are known in advance. */
 function syntheticBreasts(): { id: string; score: number; label: 0 | 1 }[] {
-  let state = 12345;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+  const next = prng(12345);
   return Array.from({ length: BREASTS }, (_, i) => {
     const label = next() < 0.1 ? 1 : 0;
     // Cancers score higher on average, with overlap: both kinds of mistakes exist.

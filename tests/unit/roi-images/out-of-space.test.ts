@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { canonicalJson, EXIT_RETRYABLE_FAILURE, StageResult } from "../../../jobs/contract/index.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
 import { TS_STAGES } from "../../../jobs/ts/stages.ts";
+import { prng } from "../../support/prng.ts";
 import { mountSmallDisk, type SmallDisk } from "../../support/small-disk.ts";
 import { writeDicoms } from "../dataset/support/raw-files.ts";
 
@@ -25,13 +26,10 @@ const ROOM_LEFT = 24 * KiB;
 const pngName = (i: { patientId: string; imageId: string }) => `${i.patientId}@${i.imageId}.png`;
 const dicomOf = (i: { patientId: string; imageId: string }) => `train_images/${i.patientId}/${i.imageId}.dcm`;
 
-/** Seeded 8-bit noise (a 32-bit LCG), so the PNG sizes are the same on every run. */
+/** Seeded 8-bit noise, so the PNG sizes are the same on every run. */
 function noise(count: number, seed: number): number[] {
-  let state = seed >>> 0;
-  return Array.from({ length: count }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state >>> 24;
-  });
+  const random = prng(seed);
+  return Array.from({ length: count }, () => random.byte());
 }
 
 describe("roi-images on a full disk", () => {

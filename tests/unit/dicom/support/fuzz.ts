@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { DicomError, readDicom } from "../../../../jobs/ts/dicom/index.ts";
-import { prng } from "./prng.ts";
+import { prng } from "../../../support/prng.ts";
 
 type Mutation = (bytes: Uint8Array, random: () => number) => Uint8Array;
 const int = (random: () => number, n: number) => Math.floor(random() * n);
