@@ -6,13 +6,16 @@ export const TERMINATION_MESSAGE_LIMIT = 4096;
 /**
  * The compact form of a result that a stage prints to its termination-message path, so the
  * operator learns the outcome without mounting the volume. Artifacts are dropped from the end
- * (and `truncated` set) until it fits in `limit` bytes.
+ * (and `truncated` set) until it fits in `limit` bytes. `reused` says the process stood an
+ * earlier result for its request instead of running (its own, or a copy from the result cache):
+ * the status tells a re-checked stage that reused its result from one that ran.
  */
-export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_LIMIT): string {
+export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_LIMIT, reused = false): string {
   const compact = {
     stage: result.stage,
     outcome: result.outcome,
     requestDigest: result.requestDigest,
+    ...(reused ? { reused: true } : {}),
     metrics: result.metrics,
     problems: result.problems.length,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message.slice(0, 1024) } } : {}),
@@ -36,6 +39,7 @@ export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_L
       stage: result.stage,
       outcome: result.outcome,
       requestDigest: result.requestDigest,
+      ...(reused ? { reused: true } : {}),
       truncated: true,
     });
   }

@@ -56,6 +56,12 @@ export const StageStatus = z
       .describe(
         "The stage finished before its digest was recorded (an older operator, or a status restored from a backup) and requestDigest was computed afterwards: the resources that read its outputs leave it out of their own digests, so recording it re-runs nothing downstream.",
       ),
+    reused: z
+      .boolean()
+      .optional()
+      .describe(
+        "How the stage's last run ended when it succeeded: true when its pods found an earlier result standing for its request (its own, inputs' content unchanged, or the same work's from the result cache, named in message) and ran nothing, false when they ran the stage.",
+      ),
   })
   .describe("Progress of one stage.");
 export type StageStatus = z.infer<typeof StageStatus>;
@@ -99,5 +105,12 @@ export const BaseStatus = z.object({
     .optional()
     .describe(
       "Value of the mammoflow.io/retry annotation the controller last acted on; a failed stage re-runs when the annotation changes to another value.",
+    ),
+  observedRecheck: z
+    .string()
+    .max(256)
+    .optional()
+    .describe(
+      "Value of the mammoflow.io/recheck annotation the controller last acted on; a finished resource re-checks its inputs' content when the annotation changes to another value.",
     ),
 });

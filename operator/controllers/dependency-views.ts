@@ -1,3 +1,4 @@
+import { recheckRequest } from "../api/annotations.ts";
 import type { Condition, StageStatus } from "../api/status.ts";
 import type { KubeObject } from "../kube/client.ts";
 import { stageDir } from "../pipeline/layout.ts";
@@ -6,6 +7,7 @@ import type { Caches } from "./caches.ts";
 
 interface StatusView {
   phase?: string;
+  observedRecheck?: string;
   conditions?: Condition[];
   stages?: StageStatus[];
 }
@@ -33,12 +35,14 @@ export function viewDependencies(caches: Caches, namespace: string, dependencies
       (status?.stages ?? []).map((s) => [s.name, stageDir(namespace, d.kind, d.name, s.name)]),
     );
     const stageDigests = dependencyStageDigests(status?.stages ?? []);
+    const recheck = recheckRequest(object?.metadata.annotations);
     return {
       ...d,
       ...(object ? { phase: status?.phase ?? "Pending" } : {}),
       ready: isReady(object),
       stageDirs,
       stageDigests,
+      ...(recheck !== undefined && recheck !== status?.observedRecheck ? { recheckPending: true } : {}),
     };
   });
 }

@@ -1,4 +1,4 @@
-import { RETRY_ANNOTATION, retryRequest } from "../api/annotations.ts";
+import { RECHECK_ANNOTATION, RETRY_ANNOTATION, recheckRequest, retryRequest } from "../api/annotations.ts";
 import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
 import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
@@ -84,9 +84,15 @@ export function reproductionReconciler(context: ControllerContext) {
     }
     if (!reading.spec.children) throw new Error("the registry declares no children for Reproduction");
     const children = reading.spec.children(namespace, name);
-    // Retrying a reproduction retries its children: each re-runs its own failed stages.
+    // Retrying a reproduction retries its children: each re-runs its own failed stages. A recheck
+    // goes down the same way: each child re-checks once the children it reads from have.
     const retry = retryRequest(resource.metadata.annotations);
-    const annotations = retry !== undefined ? { [RETRY_ANNOTATION]: retry } : undefined;
+    const recheck = recheckRequest(resource.metadata.annotations);
+    const passed = {
+      ...(retry !== undefined ? { [RETRY_ANNOTATION]: retry } : {}),
+      ...(recheck !== undefined ? { [RECHECK_ANNOTATION]: recheck } : {}),
+    };
+    const annotations = Object.keys(passed).length > 0 ? passed : undefined;
     const rejected = new Map<string, string>();
     for (const child of children) {
       const existing = context.caches.kind(child.kind).get(namespace, child.metadata.name);

@@ -1,4 +1,4 @@
-import { retryRequest } from "../api/annotations.ts";
+import { recheckRequest, retryRequest } from "../api/annotations.ts";
 import { stageJobName } from "../executors/kubernetes/names.ts";
 import { PROGRESS_LOG_QUERY } from "../executors/kubernetes/pod-progress.ts";
 import { resourcePath } from "../kube/client.ts";
@@ -7,6 +7,7 @@ import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { firstBlocker } from "../pipeline/dependencies.ts";
 import { planParsedStages } from "../pipeline/plan.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
+import { recheckBlocker, recheckDue } from "../pipeline/recheck.ts";
 import { type Decision, decideStatus, type ResourceStatus, type StagesInput } from "../pipeline/status.ts";
 import { isTerminalApiError, rejectedStart } from "./api-errors.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
@@ -69,7 +70,10 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     }
     const { spec } = reading;
     const dependencies = viewDependencies(context.caches, namespace, spec.dependencies);
-    const blocker = firstBlocker(dependencies);
+    const recheck = recheckRequest(resource.metadata.annotations);
+    // A recheck waits for the input resources' own rechecks (pipeline/recheck.ts).
+    const blocker =
+      firstBlocker(dependencies) ?? (recheckDue(recheck, previous) ? recheckBlocker(dependencies) : undefined);
     const pool = spec.placement.gpuPool;
     const plans = blocker
       ? []
@@ -92,6 +96,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
       ...(observed.leaving.length > 0 ? { leaving: observed.leaving } : {}),
       suspend: spec.suspend,
     };
+      ...(recheck !== undefined ? { recheck } : {}),
     let decision: Decision = decideStatus(input);
     for (const id of Object.keys(observed.observations)) {
       expectations.observed(`${namespace}/${stageJobName(kind, name, id)}`);
@@ -121,6 +126,14 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
           const job = observed.jobs[id];
           if (!job) continue;
           await setJobSuspended(context, job, suspend);
+      for (const id of decision.recheck ?? []) {
+        const job = observed.jobs[id];
+        if (!job) continue;
+        await deleteFailedJob(context, job);
+        deleted.deleting(job.metadata.uid ?? "");
+        const words = `stage ${id} starts again to re-check its inputs (recheck ${recheck})`;
+        context.events.record(resource, "Normal", "StageRechecked", words);
+      }
           const what = suspend ? "suspended (spec.suspend)" : "resumed";
           context.events.record(resource, "Normal", suspend ? "StageSuspended" : "StageResumed", `stage ${id} ${what}`);
         }

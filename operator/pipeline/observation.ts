@@ -11,6 +11,8 @@ export interface CompactResult {
   truncated?: boolean;
   /** `Kind/name/stage` whose result the stage copied instead of running (jobs/contract/result-cache.ts). */
   reusedFrom?: string;
+  /** The process stood an earlier result for its request instead of running (absent: it ran). */
+  reused?: boolean;
 }
 
 /** Reason of a stage whose Job waits in a Kueue queue; the resource's phase is then Queued. */

@@ -46,4 +46,6 @@ export interface DependencyView extends Dependency {
   stageDirs: Record<string, string>;
   /** Request digests of the dependency's stages by stage id (from its status), where recorded. */
   stageDigests?: Record<string, string>;
+  /** Its mammoflow.io/recheck has a value its status has not acted on (pipeline/recheck.ts). */
+  recheckPending?: boolean;
 }

@@ -4,6 +4,7 @@ import { setConditions } from "./conditions.ts";
 import type { Blocker } from "./dependencies.ts";
 import { shardDir } from "./layout.ts";
 import { QUEUED, type StageObservation } from "./observation.ts";
+import { recheckDue } from "./recheck.ts";
 import { type ChildrenStatusInput, reproductionStatus } from "./reproduction-status.ts";
 import { stageDigest } from "./request-digest.ts";
 import type { StagePlan } from "./stage-plan.ts";
@@ -45,6 +46,8 @@ export interface StagesInput extends StatusBaseInput {
   observations: Readonly<Record<string, StageObservation | undefined>>;
   /** Value of the retry annotation (api/annotations.ts), undefined when it is not set. */
   retry?: string;
+  /** Value of the recheck annotation (api/annotations.ts), undefined when it is not set. */
+  recheck?: string;
   /**
    * Stages whose Job of an earlier request is still being deleted: they start once it is gone
    * (the new Job has the same name, and two pods must not write one stage folder).
@@ -65,6 +68,11 @@ export interface Decision {
    * deterministic, and a finished Job's template cannot be changed in place.
    */
   rerun?: string[];
+  /**
+   * Stages whose finished Jobs must be deleted for a recheck (the recheck annotation): they start
+   * again under the same name and their pods re-check their inputs' content.
+   */
+  recheck?: string[];
   /**
    * Stages whose Job ran an earlier request (the spec or an input changed since): the Job is
    * deleted, running or not, and the stage starts again for its new request once it is gone.
@@ -148,17 +156,36 @@ function stageStatus(plan: StagePlan, digest: string, observation: StageObservat
         ? { message: observation.progress.slice(0, 4096) }
         : reusedMessage(observation)),
     requestDigest: digest,
+    ...(observation.phase === "Succeeded" ? { reused: stoodForRequest(observation) } : {}),
   };
 }
 
-/** A stage whose pods copied another resource's result of the same work says whose (the result cache). */
+/** Every shard's pod found a result standing for its request and ran nothing. */
+const stoodForRequest = (observation: StageObservation) =>
+  observation.results.length > 0 && observation.results.every(({ result }) => result.reused || result.reusedFrom);
+
+/**
+ * A stage whose pods copied another resource's result of the same work says whose (the result
+ * cache); one whose pods found its own result standing (a recheck, inputs unchanged) says so.
+ */
 function reusedMessage(observation: StageObservation): { message?: string } {
   const reused = observation.results.flatMap(({ result }) => (result.reusedFrom ? [result.reusedFrom] : []));
-  if (reused.length === 0) return {};
   const total = observation.results.length;
+  if (reused.length === 0) {
+    if (observation.phase !== "Succeeded" || !stoodForRequest(observation)) return {};
+    return { message: "its own result reused: the content of its inputs is unchanged" };
+  }
   const shards =
     total === 1 ? "" : reused.length === total ? " (every shard)" : ` (${reused.length} of ${total} shards)`;
   return { message: `reused from ${[...new Set(reused)].join(", ")}${shards}`.slice(0, 4096) };
+}
+
+/** The Ready message of a finished resource: how many stages ran and how many reused a result. */
+function succeededMessage(stages: readonly StageStatus[]): string {
+  const all = `all ${stages.length} stages succeeded`;
+  const reused = stages.filter((s) => s.reused === true).length;
+  const ran = stages.filter((s) => s.reused === false).length;
+  return reused === 0 ? all : `${all} (${ran} ran, ${reused} reused their results)`;
 }
 
 /**
@@ -207,6 +234,8 @@ function decideStages(input: StagesInput): Decision {
   const previous = input.previous ?? {};
   const conditions = previous.conditions ?? [];
   const retrying = input.retry !== undefined && input.retry !== previous.observedRetry;
+  // Set below once the recheck is acted on (never while blocked, as for a retry).
+  let rechecking = false;
   const set = (phase: Phase, next: ConditionInput[], extra: Partial<ResourceStatus> = {}): ResourceStatus => ({
     ...previous,
     ...extra,
@@ -214,12 +243,17 @@ function decideStages(input: StagesInput): Decision {
     phase,
     conditions: setConditions(conditions, next, input.now, input.generation),
     ...(input.retry !== undefined ? { observedRetry: input.retry } : {}),
+    ...(rechecking ? { observedRecheck: input.recheck } : {}),
   });
 
   if (input.blocker) {
     // Outputs that exist stay valid and a failure stays a failure: an input that is re-running
     // says nothing about them. Only a new spec or a retry has to wait for the inputs.
-    const settled = isFinal(previous.phase) && previous.observedGeneration === input.generation && !retrying;
+    const settled =
+      isFinal(previous.phase) &&
+      previous.observedGeneration === input.generation &&
+      !retrying &&
+      !recheckDue(input.recheck, previous);
     if (settled) return { status: previous };
     if (input.suspend) {
       // Nothing runs while blocked; the user's hold is what the status reports.
@@ -248,7 +282,12 @@ function decideStages(input: StagesInput): Decision {
   const artifacts: Artifact[] = [];
   const metrics: Record<string, number> = {};
   const rerun: string[] = [];
+  const recheck: string[] = [];
   const supersede: string[] = [];
+  // A recheck starts every finished stage again, once none runs (recheck.ts).
+  rechecking =
+    recheckDue(input.recheck, previous) &&
+    !input.plans.some((plan) => input.observations[plan.id]?.phase === "Running");
   let start: StagePlan | undefined;
   let failed: Failure | undefined;
   let running = false;
@@ -275,6 +314,11 @@ function decideStages(input: StagesInput): Decision {
     }
     if (retrying && (observation?.phase === "Failed" || (!observation && kept?.phase === "Failed"))) {
       if (observation?.runName) rerun.push(plan.id);
+      observation = undefined;
+      kept = undefined;
+    }
+    if (rechecking && (observation || (kept && isFinal(kept.phase)))) {
+      if (observation?.runName) recheck.push(plan.id);
       observation = undefined;
       kept = undefined;
     }
@@ -313,7 +357,10 @@ function decideStages(input: StagesInput): Decision {
     ...(previous.startedAt || firstStart || start ? { startedAt: previous.startedAt ?? firstStart ?? input.now } : {}),
   };
   const notBlocked: ConditionInput = { type: "Blocked", status: "False", reason: "InputsReady", message: "" };
-  const rerunning = rerun.length > 0 ? { rerun } : {};
+  const rerunning = {
+    ...(rerun.length > 0 ? { rerun } : {}),
+    ...(recheck.length > 0 ? { recheck } : {}),
+  };
   const superseding = supersede.length > 0 ? { supersede } : {};
 
   if (failed) {
@@ -333,7 +380,7 @@ function decideStages(input: StagesInput): Decision {
     };
   }
   if (succeeded === stages.length) {
-    const message = `all ${stages.length} stages succeeded`;
+    const message = succeededMessage(stages);
     return {
       status: set(
         "Succeeded",

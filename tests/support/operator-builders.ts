@@ -87,6 +87,11 @@ class ObservationBuilder {
     this.observation.finishedAt = at;
     return this;
   }
+  /** its pod found the stage's own earlier result standing (inputs' content unchanged) and ran nothing */
+  reusedOwnResult() {
+    for (const { result } of this.observation.results) result.reused = true;
+    return this;
+  }
   /** the Job ran `plan`'s request (its request-digest annotation) */
   ranRequestOf(plan: StagePlan) {
     this.observation.requestDigest = stageDigest(plan);

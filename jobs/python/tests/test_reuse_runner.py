@@ -57,12 +57,17 @@ def test_a_fixed_input_runs_the_stage_again(storage, write_request, tmp_path):
     (storage / LABELS).write_text("id\n1\n")
     stage = Copier()
     request = request_of("demo")
+    termination = tmp_path / "termination-log"
     assert run(stage, storage, write_request, request, tmp_path) == 0
+    assert "reused" not in json.loads(termination.read_text())
     assert run(stage, storage, write_request, request, tmp_path) == 0
     assert stage.calls == 1
+    # The termination message tells the operator the pod stood the earlier result (a recheck).
+    assert json.loads(termination.read_text())["reused"] is True
     fix(storage, "id\n2\n")
     assert run(stage, storage, write_request, request, tmp_path) == 0
     assert stage.calls == 2
+    assert "reused" not in json.loads(termination.read_text())
     digest = hashlib.sha256(b"id\n2\n").hexdigest()
     assert result_of(storage, request)["inputFingerprints"] == {"labels": f"file:{digest}"}
     assert (storage / request["outputDir"] / "folds.csv").read_text() == "id\n2\n"
@@ -88,7 +93,8 @@ def test_the_same_work_of_another_resource_is_copied_and_named(storage, write_re
     assert (copied["contentKey"], copied["outputDigest"]) == (original["contentKey"], original["outputDigest"])
     for request in (first, second):
         assert (storage / request["outputDir"] / "folds.csv").read_text() == "id\n1\n"
-    assert json.loads((tmp_path / "termination-log").read_text())["reusedFrom"] == "ClassificationDataset/demo/cv-split"
+    copied_message = json.loads((tmp_path / "termination-log").read_text())
+    assert (copied_message["reusedFrom"], copied_message["reused"]) == ("ClassificationDataset/demo/cv-split", True)
     assert "stage cv-split: reused from ClassificationDataset/demo/cv-split in" in caplog.text
 
 

@@ -91,8 +91,8 @@ export async function runStage(
   }
   const context = new StageContext(request, options.storageRoot, digest);
   const resultFile = path.join(context.outputDir, RESULT_FILE);
-  const emit = async (result: StageResult) => {
-    const compact = compactResult(result);
+  const emit = async (result: StageResult, reused = false) => {
+    const compact = compactResult(result, undefined, reused);
     print(compact);
     if (options.terminationLog) {
       await writeFile(options.terminationLog, compact).catch((error) =>
@@ -112,7 +112,7 @@ export async function runStage(
   if (check?.result) {
     const from = check.source === "cache" ? check.result.reusedFrom : undefined;
     log(`stage ${name}: ${from ? reusedFromText(from) : "result for this request already complete"} in ${resultFile}`);
-    await emit(check.result);
+    await emit(check.result, true);
     return EXIT_SUCCESS;
   }
 

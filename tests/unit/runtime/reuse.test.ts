@@ -74,6 +74,29 @@ describe("result reuse in the TypeScript stage runtime", () => {
     expect(await readFile(path.join(root, request.outputDir, "submission.csv"), "utf8")).toBe("id,cancer\n1,1\n");
   });
 
+  // What a pod does on a recheck (the mammoflow.io/recheck annotation starts every stage again):
+  // exactly the stages depending on the fixed file run, and each termination message says which.
+  it("re-checked after a data file is fixed, runs what depends on it and says which stages reused", async () => {
+    const stage = copier();
+    await writeFile(path.join(root, "data/other.csv"), "id,cancer\n9,0\n");
+    const fixed = requestOf("fixed");
+    const downstream = requestOf("downstream", { inputs: { labels: `${fixed.outputDir}/submission.csv` } });
+    const untouched = requestOf("untouched", { inputs: { labels: "data/other.csv" } });
+    const recheck = async () => {
+      printed = [];
+      for (const request of [fixed, downstream, untouched]) expect(await run(stage, request)).toBe(0);
+      return printed.map((line) => JSON.parse(line).reused ?? false);
+    };
+    expect(await recheck()).toEqual([false, false, false]);
+    expect(stage.calls).toBe(3);
+    expect(await recheck()).toEqual([true, true, true]);
+    expect(stage.calls).toBe(3);
+    await fixLabels("id,cancer\n1,1\n");
+    expect(await recheck()).toEqual([false, false, true]);
+    expect(stage.calls).toBe(5);
+    expect(await readFile(path.join(root, downstream.outputDir, "submission.csv"), "utf8")).toBe("id,cancer\n1,1\n");
+  });
+
   it("copies the result of the same work another resource did, and says where it came from", async () => {
     const stage = copier();
     const first = requestOf("demo");

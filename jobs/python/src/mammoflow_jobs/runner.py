@@ -82,8 +82,8 @@ class StageContext:
 StageFunction = Callable[[StageContext], None]
 
 
-def _emit(result: dict, termination_log: Path | None) -> None:
-    compact = compact_result(result)
+def _emit(result: dict, termination_log: Path | None, reused: bool = False) -> None:
+    compact = compact_result(result, reused=reused)
     print(compact, flush=True)
     if termination_log is not None:
         try:
@@ -132,7 +132,7 @@ def run_stage(
         origin = check.result.get("reusedFrom") if check.source == "cache" else None
         said = reused_from_text(origin) if origin else "result for this request already complete"
         log.info("stage %s: %s in %s", name, said, result_path)
-        _emit(check.result, termination_log)
+        _emit(check.result, termination_log, reused=True)
         return EXIT_SUCCESS
 
     context.output_dir.mkdir(parents=True, exist_ok=True)

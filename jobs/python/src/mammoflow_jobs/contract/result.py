@@ -43,12 +43,19 @@ def _dumps(value: dict) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT) -> str:
-    """Mirror of jobs/contract/termination.ts: artifacts are dropped from the end until it fits."""
+def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT, reused: bool = False) -> str:
+    """Mirror of jobs/contract/termination.ts: artifacts are dropped from the end until it fits.
+
+    ``reused`` says the process stood an earlier result for its request instead of running.
+    """
     compact = {
         "stage": result["stage"],
         "outcome": result["outcome"],
         "requestDigest": result["requestDigest"],
+    }
+    if reused:
+        compact["reused"] = True
+    compact |= {
         "metrics": result.get("metrics", {}),
         "problems": len(result.get("problems", [])),
     }
@@ -74,12 +81,6 @@ def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT) -> str:
         compact["truncated"] = True
         text = _dumps(compact)
     if len(text.encode()) > limit:
-        text = _dumps(
-            {
-                "stage": result["stage"],
-                "outcome": result["outcome"],
-                "requestDigest": result["requestDigest"],
-                "truncated": True,
-            }
-        )
+        short = {"stage": result["stage"], "outcome": result["outcome"], "requestDigest": result["requestDigest"]}
+        text = _dumps(short | ({"reused": True} if reused else {}) | {"truncated": True})
     return text
