@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APP_ROOT } from "../../../jobs/contract/app-root.ts";
-import { canonicalJson, EXIT_PERMANENT_FAILURE, StageResult } from "../../../jobs/contract/index.ts";
+import { EXIT_PERMANENT_FAILURE, StageResult } from "../../../jobs/contract/index.ts";
 import { runStage, type StageContext } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 const OUTPUT = "runs/local/Submission/demo/aggregate";
 const ENV = "MAMMOFLOW_READ_ONLY_ROOTS";
@@ -38,23 +39,13 @@ describe("request inputs through symbolic links", () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  /** Runs a stage that reads input `probabilities` at `relative`; returns the exit code, result and what it read. */
+  /** Runs a stage that reads input `predictions` at `relative`; returns the exit code, result and what it read. */
   const run = async (relative: string, storageRoot = root) => {
     const requestFile = path.join(base, "request.json");
-    await writeFile(
-      requestFile,
-      canonicalJson({
-        apiVersion: "mammoflow.io/stage/v1",
-        stage: "aggregate",
-        owner: { kind: "Submission", namespace: "local", name: "demo" },
-        inputs: { probabilities: relative },
-        parameters: {},
-        outputDir: OUTPUT,
-      }),
-    );
+    await makeStageRequest("aggregate").input("predictions", relative).write(requestFile);
     const read: { path?: string; text?: string } = {};
     const stage = async (ctx: StageContext) => {
-      read.path = await ctx.inputPath("probabilities");
+      read.path = await ctx.inputPath("predictions");
       read.text = await readFile(read.path, "utf8");
     };
     const code = await runStage({ aggregate: stage }, "aggregate", requestFile, {
@@ -82,7 +73,7 @@ describe("request inputs through symbolic links", () => {
     expect(result.error).toEqual({
       reason: "BadInput",
       message:
-        `input 'probabilities' (elsewhere/probs.csv) leaves the storage root ${root}: elsewhere is a symbolic link to ${outside}, ` +
+        `input 'predictions' (elsewhere/probs.csv) leaves the storage root ${root}: elsewhere is a symbolic link to ${outside}, ` +
         `so it resolves to ${outside}/probs.csv, which is neither in the storage root nor in a read-only root of ` +
         "MAMMOFLOW_READ_ONLY_ROOTS (not set)",
       file: path.join(root, "elsewhere/probs.csv"),
@@ -96,7 +87,7 @@ describe("request inputs through symbolic links", () => {
     expect(code).toBe(EXIT_PERMANENT_FAILURE);
     expect(result.error?.message).toMatch(
       new RegExp(
-        `^input 'probabilities' \\(hop\\.csv\\) leaves the storage root .*: hop\\.csv is a symbolic link to runs/x/out\\.csv, so it resolves to ${outside}/probs\\.csv,`,
+        `^input 'predictions' \\(hop\\.csv\\) leaves the storage root .*: hop\\.csv is a symbolic link to runs/x/out\\.csv, so it resolves to ${outside}/probs\\.csv,`,
       ),
     );
   });

@@ -5,9 +5,10 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../../../jobs/contract/files.ts";
-import { canonicalJson, EXIT_RETRYABLE_FAILURE } from "../../../jobs/contract/index.ts";
+import { EXIT_RETRYABLE_FAILURE } from "../../../jobs/contract/index.ts";
 import { runStage, type StageContext } from "../../../jobs/ts/runtime/index.ts";
 import { mountSmallDisk, type SmallDisk } from "../../support/small-disk.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 const OUTPUT = "runs/local/Submission/demo/aggregate";
 const MiB = 1024 * 1024;
@@ -23,17 +24,7 @@ describe("TypeScript stage runner on a full disk", () => {
     // The request and the termination log live elsewhere, as in a pod (ConfigMap, /dev/termination-log).
     terminationLog = path.join(path.dirname(disk.dir), `${path.basename(disk.dir)}-termination-log`);
     requestFile = `${terminationLog}-request.json`;
-    await writeFile(
-      requestFile,
-      canonicalJson({
-        apiVersion: "mammoflow.io/stage/v1",
-        stage: "aggregate",
-        owner: { kind: "Submission", namespace: "local", name: "demo" },
-        inputs: {},
-        parameters: {},
-        outputDir: OUTPUT,
-      }),
-    );
+    await makeStageRequest("aggregate").write(requestFile);
   });
   afterEach(() => disk.unmount());
 

@@ -3,23 +3,19 @@ import { mkdir, mkdtemp, readFile, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { canonicalJson, type StageRequest, StageResult } from "../../../jobs/contract/index.ts";
 import { runStage, type StageContext } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const LABELS = "data/labels.csv";
 
-function requestOf(name: string, overrides: Record<string, unknown> = {}) {
-  return {
-    apiVersion: "mammoflow.io/stage/v1",
-    stage: "aggregate",
-    owner: { kind: "Submission", namespace: "local", name },
-    inputs: { labels: LABELS },
-    parameters: { threshold: 0.31 },
-    outputDir: `runs/local/Submission/${name}/aggregate`,
-    ...overrides,
-  };
-}
+/** Submission `name`'s aggregate request, reading LABELS (output in the submission's folder). */
+const requestOf = (name: string, namespace = "local") =>
+  makeStageRequest("aggregate")
+    .owner("Submission", name, namespace)
+    .input("labels", LABELS)
+    .parameters({ threshold: 0.31 });
 
 /** A stage that copies its labels input into submission.csv and counts its calls. */
 function copier() {
@@ -37,7 +33,7 @@ describe("result reuse in the TypeScript stage runtime", () => {
   let root: string;
   let logs: string[];
   let printed: string[];
-  const run = async (stage: ReturnType<typeof copier>, request: ReturnType<typeof requestOf>, force?: boolean) => {
+  const run = async (stage: ReturnType<typeof copier>, request: StageRequest, force?: boolean) => {
     const file = path.join(root, `${request.owner.name}-${request.stage}.json`);
     await writeFile(file, canonicalJson(request));
     const options = { storageRoot: root, log: (l: string) => logs.push(l), print: (l: string) => printed.push(l) };
@@ -61,7 +57,7 @@ describe("result reuse in the TypeScript stage runtime", () => {
 
   it("reuses its result while the input's content holds, and runs again once a data file is fixed", async () => {
     const stage = copier();
-    const request = requestOf("demo");
+    const request = requestOf("demo").obj();
     expect(await run(stage, request)).toBe(0);
     expect(await run(stage, request)).toBe(0);
     expect(stage.calls).toBe(1);
@@ -79,9 +75,9 @@ describe("result reuse in the TypeScript stage runtime", () => {
   it("re-checked after a data file is fixed, runs what depends on it and says which stages reused", async () => {
     const stage = copier();
     await writeFile(path.join(root, "data/other.csv"), "id,cancer\n9,0\n");
-    const fixed = requestOf("fixed");
-    const downstream = requestOf("downstream", { inputs: { labels: `${fixed.outputDir}/submission.csv` } });
-    const untouched = requestOf("untouched", { inputs: { labels: "data/other.csv" } });
+    const fixed = requestOf("fixed").obj();
+    const downstream = requestOf("downstream").input("labels", `${fixed.outputDir}/submission.csv`).obj();
+    const untouched = requestOf("untouched").input("labels", "data/other.csv").obj();
     const recheck = async () => {
       printed = [];
       for (const request of [fixed, downstream, untouched]) expect(await run(stage, request)).toBe(0);
@@ -99,8 +95,8 @@ describe("result reuse in the TypeScript stage runtime", () => {
 
   it("copies the result of the same work another resource did, and says where it came from", async () => {
     const stage = copier();
-    const first = requestOf("demo");
-    const second = requestOf("again");
+    const first = requestOf("demo").obj();
+    const second = requestOf("again").obj();
     await run(stage, first);
     printed = [];
     expect(await run(stage, second)).toBe(0);
@@ -127,21 +123,18 @@ describe("result reuse in the TypeScript stage runtime", () => {
 
   it("does not reuse another namespace's result, nor other work's", async () => {
     const stage = copier();
-    await run(stage, requestOf("demo"));
-    const elsewhere = requestOf("demo", {
-      owner: { kind: "Submission", namespace: "team-b", name: "demo" },
-      outputDir: "runs/team-b/Submission/demo/aggregate",
-    });
+    await run(stage, requestOf("demo").obj());
+    const elsewhere = requestOf("demo", "team-b").obj();
     await run(stage, elsewhere);
-    await run(stage, requestOf("other", { parameters: { threshold: 0.5 } }));
+    await run(stage, requestOf("other").parameters({ threshold: 0.5 }).obj());
     expect(stage.calls).toBe(3);
     expect((await resultOf(elsewhere)).reusedFrom).toBeUndefined();
   });
 
   it("runs when forced, and a stage reading its folder then runs again", async () => {
     const stage = copier();
-    const upstream = requestOf("demo");
-    const downstream = requestOf("report", { inputs: { labels: `${upstream.outputDir}/submission.csv` } });
+    const upstream = requestOf("demo").obj();
+    const downstream = requestOf("report").input("labels", `${upstream.outputDir}/submission.csv`).obj();
     await run(stage, upstream);
     await run(stage, downstream);
     const before = await resultOf(upstream);

@@ -4,20 +4,12 @@ import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { canonicalJson, StageResult, sha256Hex } from "../../../jobs/contract/index.ts";
 import { runStage, type StageContext, StageFailure } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 const OUTPUT = "runs/local/Submission/demo/aggregate";
 
-function makeRequest(overrides: Record<string, unknown> = {}) {
-  return {
-    apiVersion: "mammoflow.io/stage/v1",
-    stage: "aggregate",
-    owner: { kind: "Submission", namespace: "local", name: "demo" },
-    inputs: {},
-    parameters: { threshold: 0.31 },
-    outputDir: OUTPUT,
-    ...overrides,
-  };
-}
+/** Submission "demo"'s aggregate request (output folder OUTPUT). */
+const aggregateRequest = () => makeStageRequest("aggregate").parameters({ threshold: 0.31 });
 
 /** A stage that writes one CSV and counts its calls, or throws `failure`. */
 function recorder(failure?: unknown) {
@@ -57,7 +49,7 @@ describe("TypeScript stage runner", () => {
   });
 
   it("writes result.json with hashed artifacts and prints the compact result", async () => {
-    const file = await writeRequest(makeRequest());
+    const file = await writeRequest(aggregateRequest().obj());
     const terminationLog = path.join(root, "termination-log");
     const code = await runStage({ aggregate: recorder() }, "aggregate", file, { ...options(), terminationLog });
     expect(code).toBe(0);
@@ -77,11 +69,13 @@ describe("TypeScript stage runner", () => {
 
   it("does not run the same request twice, but runs a changed one", async () => {
     const stage = recorder();
-    await runStage({ aggregate: stage }, "aggregate", await writeRequest(makeRequest()), options());
-    expect(await runStage({ aggregate: stage }, "aggregate", await writeRequest(makeRequest()), options())).toBe(0);
+    await runStage({ aggregate: stage }, "aggregate", await writeRequest(aggregateRequest().obj()), options());
+    expect(
+      await runStage({ aggregate: stage }, "aggregate", await writeRequest(aggregateRequest().obj()), options()),
+    ).toBe(0);
     expect(stage.calls).toBe(1);
     expect(logs.join("\n")).toContain("already complete");
-    const changed = makeRequest({ parameters: { threshold: 0.5 } });
+    const changed = aggregateRequest().parameters({ threshold: 0.5 }).obj();
     await runStage({ aggregate: stage }, "aggregate", await writeRequest(changed), options());
     expect(stage.calls).toBe(2);
   });
@@ -91,17 +85,19 @@ describe("TypeScript stage runner", () => {
     await writeFile(broken, "{");
     expect(await runStage({}, "aggregate", broken, options())).toBe(2);
     expect(logs.pop()).toMatch(/broken\.json is not valid JSON/);
-    const escaping = await writeRequest(makeRequest({ outputDir: "../outside" }));
+    const escaping = await writeRequest(aggregateRequest().outputDir("../outside").obj());
     expect(await runStage({ aggregate: recorder() }, "aggregate", escaping, options())).toBe(2);
     expect(logs.pop()).toMatch(/is invalid:\n.*must be relative to the storage root[\s\S]*→ at outputDir/);
-    expect(await runStage({ aggregate: recorder() }, "predict", await writeRequest(makeRequest()), options())).toBe(2);
+    expect(
+      await runStage({ aggregate: recorder() }, "predict", await writeRequest(aggregateRequest().obj()), options()),
+    ).toBe(2);
     expect(logs.pop()).toContain("is for stage 'aggregate', not 'predict'");
-    expect(await runStage({}, "aggregate", await writeRequest(makeRequest()), options())).toBe(2);
+    expect(await runStage({}, "aggregate", await writeRequest(aggregateRequest().obj()), options())).toBe(2);
     expect(logs.pop()).toContain("no TypeScript stage named 'aggregate'");
   });
 
   it("exits 2 for bad input and 1 for a crash, recording the error; a failed result is not reused", async () => {
-    const file = await writeRequest(makeRequest());
+    const file = await writeRequest(aggregateRequest().obj());
     const badInput = new StageFailure("BadInput", "test.csv has no column laterality", "assets/samples/test.csv");
     expect(await runStage({ aggregate: recorder(badInput) }, "aggregate", file, options())).toBe(2);
     expect((await readResult()).error).toEqual({
@@ -117,9 +113,9 @@ describe("TypeScript stage runner", () => {
   });
 
   it("reports a missing input artifact as a permanent failure", async () => {
-    const file = await writeRequest(makeRequest({ inputs: { probabilities: "runs/x/predict/probs.csv" } }));
+    const file = await writeRequest(aggregateRequest().input("predictions", "runs/x/predict/probs.csv").obj());
     const stage = async (ctx: StageContext) => {
-      await ctx.inputPath("probabilities");
+      await ctx.inputPath("predictions");
     };
     expect(await runStage({ aggregate: stage }, "aggregate", file, options())).toBe(2);
     const result = await readResult();
