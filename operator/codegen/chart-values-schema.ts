@@ -24,6 +24,13 @@ export const ChartValues = z.object({
   imagePullSecrets: z.array(z.object({ name: z.string().min(1) })),
   replicaCount: z.int().min(1),
   watchNamespace: z.string().describe("Watch one namespace (Role there), or all (ClusterRole) when empty."),
+  gpuCapacityCheck: z.object({
+    enabled: z
+      .boolean()
+      .describe(
+        "Check that GPU stages have nodes before they start (sets config.operator.gpuCapacityCheck); needs a ClusterRole reading nodes.",
+      ),
+  }),
   serviceAccount: z.object({
     create: z.boolean(),
     name: z.string(),

@@ -102,6 +102,12 @@ export const MammoflowConfig = z.object({
         .describe(
           "How often a running stage's latest progress event is read from its pod's log into the resource's status (so at most one status write per resource per period); 0 turns it off.",
         ),
+      gpuCapacityCheck: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Before a resource's next stage starts, check that some node of each remaining GPU stage's pool offers the GPUs it asks for (a Node informer: needs get/list/watch on nodes); otherwise the resource is Blocked (NoGpuNodes) instead of holding Jobs that can never schedule. false skips the check.",
+        ),
     })
     .prefault({}),
 });

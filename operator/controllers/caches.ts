@@ -4,6 +4,7 @@ import { jobAsObserved, podAsObserved } from "../kube/cache-transforms.ts";
 import { type KubeClient, type KubeObject, type ResourceType, resourcePath } from "../kube/client.ts";
 import { Informer } from "../kube/informer.ts";
 import type { Logger } from "../log/logger.ts";
+import { type NodeObject, nodeInformer } from "./gpu-nodes.ts";
 import { JOB_TYPE, KIND_TYPES, POD_TYPE } from "./resource-types.ts";
 
 export type JobObject = V1Job & KubeObject;
@@ -14,13 +15,17 @@ export const BY_JOB = "job";
 const ownerJobs = (pod: PodObject) =>
   (pod.metadata.ownerReferences ?? []).filter((o) => o.kind === "Job").map((o) => o.uid);
 
-/** The informers of the operator: every mammoflow kind, and the Jobs and pods it created. */
+/**
+ * The informers of the operator: every mammoflow kind, the Jobs and pods it created, and, with
+ * `nodes` (config.operator.gpuCapacityCheck), the cluster's Nodes for the GPU capacity check.
+ */
 export class Caches {
   readonly kinds = new Map<string, Informer<KubeObject>>();
   readonly jobs: Informer<JobObject>;
   readonly pods: Informer<PodObject>;
+  readonly nodes: Informer<NodeObject> | undefined;
 
-  constructor(client: KubeClient, namespace: string | undefined, log: Logger) {
+  constructor(client: KubeClient, namespace: string | undefined, log: Logger, options: { nodes?: boolean } = {}) {
     const path = (type: ResourceType) => resourcePath(type, namespace);
     for (const [kind, type] of KIND_TYPES) {
       this.kinds.set(kind, new Informer(client, { path: path(type), name: kind }, log));
@@ -37,6 +42,7 @@ export class Caches {
       log,
     );
     this.pods.addIndex(BY_JOB, ownerJobs);
+    this.nodes = options.nodes ? nodeInformer(client, log) : undefined;
   }
 
   /** The pods a Job owns, from the index (not a pass over every pod). */
@@ -51,7 +57,12 @@ export class Caches {
   }
 
   all(): Informer<KubeObject>[] {
-    return [...this.kinds.values(), this.jobs as Informer<KubeObject>, this.pods as Informer<KubeObject>];
+    return [
+      ...this.kinds.values(),
+      this.jobs as Informer<KubeObject>,
+      this.pods as Informer<KubeObject>,
+      ...(this.nodes ? [this.nodes as Informer<KubeObject>] : []),
+    ];
   }
 
   get synced(): boolean {

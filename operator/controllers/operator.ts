@@ -11,6 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import { STAGE_KINDS } from "../pipeline/registry.ts";
 import { Caches } from "./caches.ts";
 import type { ControllerContext } from "./context.ts";
+import { watchGpuNodes } from "./gpu-nodes.ts";
 import { reproductionReconciler } from "./reproduction-controller.ts";
 import { stageResourceReconciler } from "./stage-resource-controller.ts";
 import { wireWatches } from "./watches.ts";
@@ -36,7 +37,7 @@ export async function startOperator(
   const namespace = config.operator.namespace;
   const identity = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const metrics = createOperatorMetrics();
-  const caches = new Caches(client, namespace, log);
+  const caches = new Caches(client, namespace, log, { nodes: config.operator.gpuCapacityCheck });
   const events = new EventRecorder(client, "mammoflow-operator", identity, log);
   const context: ControllerContext = {
     client,
@@ -51,7 +52,9 @@ export async function startOperator(
     ["Reproduction", new Controller("Reproduction", reproductionReconciler(context), metrics, log)],
     ...STAGE_KINDS.map((k) => [k, new Controller(k, stageResourceReconciler(context, k), metrics, log)] as const),
   ]);
-  wireWatches(caches, (kind, key) => controllers.get(kind)?.enqueue(key));
+  const enqueue = (kind: string, key: string) => controllers.get(kind)?.enqueue(key);
+  wireWatches(caches, enqueue);
+  watchGpuNodes(caches, enqueue);
 
   // Built first: invalid lease timings stop the operator before anything runs.
   const elector = config.operator.leaderElection

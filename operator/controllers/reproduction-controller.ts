@@ -10,6 +10,7 @@ import { decideStatus, type ResourceStatus } from "../pipeline/status.ts";
 import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
+import { blockedOnGpuNodes } from "./gpu-nodes.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
@@ -140,9 +141,15 @@ export function reproductionReconciler(context: ControllerContext) {
       if (found) await pruneChild(context, resource, found.object, child.kind);
     }
     const views = children.map((c) => {
-      const phase = (context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined)
-        ?.phase;
-      return { kind: c.kind, name: c.metadata.name, ...(phase ? { phase } : {}) };
+      const status = context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined;
+      const phase = status?.phase;
+      const blockedOnNodes = blockedOnGpuNodes(status);
+      return {
+        kind: c.kind,
+        name: c.metadata.name,
+        ...(phase ? { phase } : {}),
+        ...(blockedOnNodes ? { blockedOnNodes } : {}),
+      };
     });
     const submission = children.find((c) => c.kind === "Submission");
     const decision = decideStatus({

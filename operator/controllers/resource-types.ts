@@ -8,6 +8,7 @@ export const KIND_TYPES: ReadonlyMap<string, ResourceType> = new Map(
 
 export const JOB_TYPE: ResourceType = { group: "batch", version: "v1", plural: "jobs", namespaced: true };
 export const POD_TYPE: ResourceType = { group: "", version: "v1", plural: "pods", namespaced: true };
+export const NODE_TYPE: ResourceType = { group: "", version: "v1", plural: "nodes", namespaced: false };
 export const CONFIGMAP_TYPE: ResourceType = { group: "", version: "v1", plural: "configmaps", namespaced: true };
 
 export function kindType(kind: string): ResourceType {

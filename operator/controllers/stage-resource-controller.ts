@@ -5,6 +5,7 @@ import { resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { firstBlocker } from "../pipeline/dependencies.ts";
+import { plansStillToRun } from "../pipeline/gpu-capacity.ts";
 import { planParsedStages } from "../pipeline/plan.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
 import { recheckBlocker, recheckDue } from "../pipeline/recheck.ts";
@@ -13,6 +14,7 @@ import { isTerminalApiError, rejectedStart } from "./api-errors.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
 import { DeletedJobs } from "./deleted-jobs.ts";
 import { viewDependencies } from "./dependency-views.ts";
+import { gpuNodesBlocker } from "./gpu-nodes.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { kindType, POD_TYPE } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
@@ -44,8 +46,9 @@ const PROGRESS_READ_TIMEOUT_MS = 5_000;
 /**
  * Reconciles a resource that runs stages: read it → check its inputs → plan its stages →
  * observe their Jobs → decide the status, the failed stages to retry, the Jobs of earlier
- * requests and the next stage → delete the retried stages' failed Jobs and the superseded Jobs,
- * suspend or resume the running Job for spec.suspend, start the next stage → write the status.
+ * requests and the next stage → before a start, check that its GPU stages have nodes (else
+ * Blocked) → delete the retried stages' failed Jobs and the superseded Jobs, suspend or resume
+ * the running Job for spec.suspend, start the next stage → write the status.
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
   const expectations = new StartExpectations();
@@ -98,6 +101,11 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
     };
       ...(recheck !== undefined ? { recheck } : {}),
     let decision: Decision = decideStatus(input);
+    // Before a stage starts, the GPU stages still to run must have nodes that can take them;
+    // otherwise Blocked, naming the pool and its labels, instead of Jobs Pending forever.
+    const gpuBlocker =
+      decision.start && gpuNodesBlocker(context, plansStillToRun(plans, decision.start, decision.status.stages));
+    if (gpuBlocker) decision = decideStatus({ ...input, blocker: gpuBlocker });
     for (const id of Object.keys(observed.observations)) {
       expectations.observed(`${namespace}/${stageJobName(kind, name, id)}`);
     }

@@ -59,6 +59,29 @@ function tolerated(pool: GpuPoolConfig, node: NodeView): boolean {
     );
 }
 
+/** The node labels the pool looks for, as the message names them: `a=b, c in (x, y)`; "any labels" when none. */
+export function poolLabels(pool: GpuPoolConfig): string {
+  const rules = [
+    ...Object.entries(pool.nodeSelector).map(([key, value]) => `${key}=${value}`),
+    ...pool.nodeAffinity.map(({ key, operator, values }) => {
+      switch (operator) {
+        case "In":
+          return `${key} in (${values.join(", ")})`;
+        case "NotIn":
+          return `${key} not in (${values.join(", ")})`;
+        case "Exists":
+          return `${key} set`;
+        default:
+          return `${key} unset`;
+      }
+    }),
+  ];
+  return rules.length === 0 ? "any labels" : rules.join(", ");
+}
+
+/** The reasons gpuCapacityBlocker gives: a resource Blocked for one of them waits for Nodes, not for a resource. */
+export const GPU_CAPACITY_REASONS: readonly string[] = ["NoGpuNodes", "UnknownGpuPool"];
+
 /** Whole devices of an extended resource ("4"; "0" or an unreadable quantity: none). */
 function devices(quantity: string | undefined): number {
   const n = quantity === undefined ? Number.NaN : Number(quantity);
@@ -98,8 +121,21 @@ export function gpuCapacityBlocker(
         : `its ${offered.length} schedulable node(s) offer at most ${most}`;
     return {
       reason: "NoGpuNodes",
-      message: `stage ${plan.id} asks for ${plan.gpusPerPod} ${pool.gpuResource} per pod in GPU pool '${plan.gpuPool}' and ${found}; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes`,
+      message: `stage ${plan.id} asks for ${plan.gpusPerPod} ${pool.gpuResource} per pod in GPU pool '${plan.gpuPool}' (spec.placement.gpuPool; the pool's nodes have labels ${poolLabels(pool)}) and ${found}; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes`,
     };
   }
   return undefined;
+}
+
+/**
+ * What must still schedule when `start` is about to: it and the plans after it, but those whose
+ * stage already succeeded (a kept result). Stages that ran are not held to today's nodes.
+ */
+export function plansStillToRun(
+  plans: readonly StagePlan[],
+  start: StagePlan,
+  stages: readonly { name: string; phase?: string }[] = [],
+): StagePlan[] {
+  const succeeded = new Set(stages.filter((s) => s.phase === "Succeeded").map((s) => s.name));
+  return plans.slice(Math.max(0, plans.indexOf(start))).filter((p) => p === start || !succeeded.has(p.id));
 }

@@ -23,7 +23,7 @@ export function reproductionStatus(input: ChildrenStatusInput): ResourceStatus {
   const { generation, now, submission } = input;
   const previous = input.previous ?? {};
   const summary = suspendedUnlessFinal(summarizeChildren(input.children), input.suspend === true);
-  const children = input.children.map(({ rejected: _rejected, ...child }) => child);
+  const children = input.children.map(({ rejected: _rejected, blockedOnNodes: _blocked, ...child }) => child);
   const done = children.filter((c) => c.phase === "Succeeded").length;
   const submissionStatus = submission?.status;
   return {

@@ -90,6 +90,8 @@ export interface ChildView {
   phase?: Phase;
   /** Why the API server refused to create or update the child (a 4xx the same request gets again). */
   rejected?: string;
+  /** The child's Blocked condition when it waits for GPU nodes (gpu-capacity.ts), not for a sibling. */
+  blockedOnNodes?: { reason: string; message: string };
 }
 
 export interface ReproductionSummary {
@@ -111,8 +113,8 @@ function failedSummary(reason: string, message: string): ReproductionSummary {
 
 /**
  * A reproduction's phase from its children's: failed if one failed (or was refused), done when
- * all are, Queued when children wait in Kueue and none runs, else Running (Pending before any
- * child has a phase past Pending).
+ * all are, Blocked when a child waits for GPU nodes and none runs, Queued when children wait in
+ * Kueue and none runs, else Running (Pending before any child has a phase past Pending).
  */
 export function summarizeChildren(children: readonly ChildView[]): ReproductionSummary {
   const rejected = children.find((c) => c.rejected !== undefined);
@@ -136,6 +138,20 @@ export function summarizeChildren(children: readonly ChildView[]): ReproductionS
     };
   }
   const progress = `${done}/${children.length} resources succeeded`;
+  // A child that no node can run holds the reproduction up until the cluster or the spec
+  // changes: while nothing runs, the reproduction is Blocked for the child's reason and words.
+  const onNodes = children.find((c) => c.blockedOnNodes !== undefined);
+  if (onNodes?.blockedOnNodes && !children.some((c) => c.phase === "Running")) {
+    const { reason } = onNodes.blockedOnNodes;
+    const message = `${progress}; ${onNodes.kind}/${onNodes.name} cannot start: ${onNodes.blockedOnNodes.message}`;
+    return {
+      phase: "Blocked",
+      conditions: [
+        { type: "Blocked", status: "True", reason, message },
+        { type: "Ready", status: "False", reason, message },
+      ],
+    };
+  }
   // A child Kueue holds runs nothing: when no child runs, the reproduction is Queued as its
   // children are (kubectl get and Argo CD tell waiting from progress); when some run, the
   // message still names those that wait.

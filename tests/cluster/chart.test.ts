@@ -68,6 +68,8 @@ describe("the Helm chart on the real control plane", () => {
     expect(objects.map((o) => o.kind).sort()).toEqual(
       [
         "ClusterRole",
+        "ClusterRole",
+        "ClusterRoleBinding",
         "ClusterRoleBinding",
         "ConfigMap",
         "Deployment",

@@ -1,7 +1,8 @@
 // The operator with only the chart's RBAC (charts/mammoflow/templates/rbac.yaml, rendered by helm
 // in its namespaced mode: watchNamespace set): it runs on a ServiceAccount token from the
 // TokenRequest API, not as an administrator, and still does all of its work; the token cannot do
-// what the operator does not need, nor anything outside the watched namespace.
+// what the operator does not need, nor anything outside the watched namespace but read Nodes
+// (the GPU capacity check).
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -77,6 +78,10 @@ describe("the operator with the chart's RBAC only", () => {
   });
   afterAll(async () => {
     await operator?.stop();
+    // The GPU capacity check's ClusterRole and binding outlive the namespace.
+    for (const kind of ["ClusterRoleBinding", "ClusterRole"]) {
+      await admin.request("DELETE", PATHS[kind]?.(ns, `${release}-nodes`) ?? "", { verb: "delete" }).catch(() => {});
+    }
     await deleteNamespace(admin, ns);
   });
 
@@ -109,7 +114,9 @@ describe("the operator with the chart's RBAC only", () => {
     expect(reproduction.status?.phase).toBe("Succeeded");
     expect(operator.logs()).not.toMatch(/forbidden/i);
 
-    expect(rbacKinds, "namespaced mode grants nothing cluster-wide").toEqual([
+    expect(rbacKinds, "namespaced mode grants nothing cluster-wide but reading nodes").toEqual([
+      "ClusterRole",
+      "ClusterRoleBinding",
       "Role",
       "Role",
       "RoleBinding",
@@ -128,6 +135,9 @@ describe("the operator with the chart's RBAC only", () => {
     // a Job without pods.
     expect(await can("delete", "jobs", "batch")).toBe(true);
     expect(await can("list", "events")).toBe(true);
+    // The GPU capacity check reads Nodes (cluster-scoped) and may change none.
+    expect(await can("watch", "nodes", "", "")).toBe(true);
+    expect(await can("patch", "nodes", "", "")).toBe(false);
     expect(await can("delete", "configmaps")).toBe(false);
     expect(await can("list", "secrets")).toBe(false);
     expect(await can("create", "pods")).toBe(false);

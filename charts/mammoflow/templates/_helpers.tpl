@@ -35,7 +35,8 @@ app.kubernetes.io/component: operator
 
 {{- /*
 The operator's configuration as mounted: values.config, with the stage images made from
-stageImages and the one tag unless config.images names them in full.
+stageImages and the one tag unless config.images names them in full, and
+operator.gpuCapacityCheck from gpuCapacityCheck.enabled (the check and its RBAC go together).
 */ -}}
 {{- define "mammoflow.config" -}}
 {{- $config := deepCopy .Values.config -}}
@@ -48,5 +49,8 @@ stageImages and the one tag unless config.images names them in full.
 {{- $_ := set $images "pythonStage" (printf "%s:%s" .Values.stageImages.pythonStage $tag) -}}
 {{- end -}}
 {{- $_ := set $config "images" $images -}}
+{{- $operator := default (dict) $config.operator -}}
+{{- $_ := set $operator "gpuCapacityCheck" .Values.gpuCapacityCheck.enabled -}}
+{{- $_ := set $config "operator" $operator -}}
 {{- toYaml $config -}}
 {{- end -}}

@@ -163,7 +163,10 @@ describe("Helm chart", () => {
         .filter((o) => o.apiVersion.startsWith("rbac.authorization.k8s.io/"))
         .map((o) => `${o.kind} ${(o.metadata as { namespace?: string }).namespace ?? "-"} ${o.metadata.name}`)
         .sort();
+    // Nodes have no namespace: the GPU capacity check's read-only ClusterRole is there in both modes.
     expect(rbac(render("watchNamespace=team-a"))).toEqual([
+      "ClusterRole - mammoflow-nodes",
+      "ClusterRoleBinding - mammoflow-nodes",
       "Role mammography mammoflow-leader-election",
       "Role team-a mammoflow",
       "RoleBinding mammography mammoflow-leader-election",
@@ -171,9 +174,17 @@ describe("Helm chart", () => {
     ]);
     expect(rbac(render())).toEqual([
       "ClusterRole - mammoflow",
+      "ClusterRole - mammoflow-nodes",
       "ClusterRoleBinding - mammoflow",
+      "ClusterRoleBinding - mammoflow-nodes",
       "Role mammography mammoflow-leader-election",
       "RoleBinding mammography mammoflow-leader-election",
+    ]);
+    expect(rbac(render("watchNamespace=team-a", "gpuCapacityCheck.enabled=false"))).toEqual([
+      "Role mammography mammoflow-leader-election",
+      "Role team-a mammoflow",
+      "RoleBinding mammography mammoflow-leader-election",
+      "RoleBinding team-a mammoflow",
     ]);
     const [binding] = render("watchNamespace=team-a").filter(
       (o) => o.kind === "RoleBinding" && o.metadata.name === "mammoflow",
@@ -183,5 +194,20 @@ describe("Helm chart", () => {
     }[];
     expect(binding?.roleRef.kind).toBe("Role");
     expect(binding?.subjects[0]?.namespace).toBe("mammography");
+  });
+
+  it("reads nodes for the GPU capacity check, and only them, unless gpuCapacityCheck.enabled=false turns both off", () => {
+    const nodes = render().find((o) => o.kind === "ClusterRole" && o.metadata.name === "mammoflow-nodes");
+    expect(nodes?.rules).toEqual([{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] }]);
+    const binding = render().find((o) => o.kind === "ClusterRoleBinding" && o.metadata.name === "mammoflow-nodes");
+    expect(binding?.subjects).toEqual([{ kind: "ServiceAccount", name: "mammoflow", namespace: "mammography" }]);
+    const check = (...set: string[]) => {
+      const configMap = byKind(render(...set), "ConfigMap")[0] as unknown as { data: Record<string, string> };
+      return MammoflowConfig.parse(parse(configMap.data["config.yaml"] ?? "")).operator.gpuCapacityCheck;
+    };
+    expect(check()).toBe(true);
+    expect(check("gpuCapacityCheck.enabled=false")).toBe(false);
+    // The chart value decides: a check without its ClusterRole could never list a Node.
+    expect(check("gpuCapacityCheck.enabled=false", "config.operator.gpuCapacityCheck=true")).toBe(false);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { GpuPoolConfig } from "../../../operator/config/schema.ts";
-import { gpuCapacityBlocker, type NodeView, nodeView } from "../../../operator/pipeline/gpu-capacity.ts";
+import { nodeAsChecked } from "../../../operator/controllers/gpu-nodes.ts";
+import {
+  gpuCapacityBlocker,
+  type NodeView,
+  nodeView,
+  plansStillToRun,
+  poolLabels,
+} from "../../../operator/pipeline/gpu-capacity.ts";
 import type { StagePlan } from "../../../operator/pipeline/stage-plan.ts";
 
 const pools = {
@@ -43,7 +50,7 @@ describe("GPU capacity before the first Job", () => {
     expect(gpuCapacityBlocker([plan("prepare", 0), plan("train-fold-1", 1)], pools, [])).toEqual({
       reason: "NoGpuNodes",
       message:
-        "stage train-fold-1 asks for 1 nvidia.com/gpu per pod in GPU pool 'a100' and no schedulable node of the cluster is in that pool; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes",
+        "stage train-fold-1 asks for 1 nvidia.com/gpu per pod in GPU pool 'a100' (spec.placement.gpuPool; the pool's nodes have labels nvidia.com/gpu.product in (NVIDIA-A100-SXM4-80GB)) and no schedulable node of the cluster is in that pool; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes",
     });
     expect(gpuCapacityBlocker([plan("train-fold-1", 4)], pools, [a100("n1", "2"), a100("n2", "0")])?.message).toContain(
       "and its 2 schedulable node(s) offer at most 2;",
@@ -63,7 +70,7 @@ describe("GPU capacity before the first Job", () => {
       gpuCapacityBlocker([plan("x", 1, "labelled")], pools, [{ ...labelled, allocatable: { "nvidia.com/gpu": "4" } }])
         ?.message,
     ).toContain(
-      "asks for 1 example.com/gpu per pod in GPU pool 'labelled' and its 1 schedulable node(s) offer at most 0;",
+      "asks for 1 example.com/gpu per pod in GPU pool 'labelled' (spec.placement.gpuPool; the pool's nodes have labels pool=gpu) and its 1 schedulable node(s) offer at most 0;",
     );
     expect(
       gpuCapacityBlocker([plan("x", 1, "labelled")], pools, [{ ...labelled, allocatable: { "example.com/gpu": "1" } }]),
@@ -92,5 +99,71 @@ describe("GPU capacity before the first Job", () => {
       allocatable: { "nvidia.com/gpu": "8" },
     });
     expect(nodeView({})).toEqual({ name: "", labels: {}, taints: [], unschedulable: false, allocatable: {} });
+  });
+
+  it("names the labels a pool looks for", () => {
+    expect(
+      poolLabels(
+        GpuPoolConfig.parse({
+          nodeSelector: { pool: "gpu" },
+          nodeAffinity: [
+            { key: "a", operator: "NotIn", values: ["x", "y"] },
+            { key: "b", operator: "Exists" },
+            { key: "c", operator: "DoesNotExist" },
+          ],
+          gpuType: "t4",
+        }),
+      ),
+    ).toBe("pool=gpu, a not in (x, y), b set, c unset");
+    expect(poolLabels(GpuPoolConfig.parse({ gpuType: "t4" }))).toBe("any labels");
+  });
+
+  it("checks the stage about to start and those after it, not the stages that already succeeded", () => {
+    const [a, b, c, d] = [plan("a", 0), plan("b", 1), plan("c", 1), plan("d", 1)] as [
+      StagePlan,
+      StagePlan,
+      StagePlan,
+      StagePlan,
+    ];
+    const stages = [
+      { name: "a", phase: "Succeeded" },
+      { name: "c", phase: "Succeeded" },
+      { name: "b", phase: "Failed" },
+    ];
+    expect(plansStillToRun([a, b, c, d], b, stages)).toEqual([b, d]);
+    expect(plansStillToRun([a, b, c, d], a)).toEqual([a, b, c, d]);
+  });
+
+  it("caches of a Node only what the check reads", () => {
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: "a100-0",
+        uid: "u",
+        resourceVersion: "42",
+        labels: { "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB" },
+        annotations: { "node.alpha.kubernetes.io/ttl": "0" },
+      },
+      spec: { podCIDR: "10.0.0.0/24", taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }] },
+      status: {
+        allocatable: { cpu: "32", "nvidia.com/gpu": "2" },
+        capacity: { cpu: "32", "nvidia.com/gpu": "2" },
+        conditions: [{ type: "Ready", status: "True" }],
+        images: [{ names: ["big"], sizeBytes: 1 }],
+      },
+    };
+    const kept = nodeAsChecked(node);
+    expect(kept).toEqual({
+      metadata: {
+        name: "a100-0",
+        resourceVersion: "42",
+        labels: { "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB" },
+      },
+      spec: { taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }] },
+      status: { allocatable: { cpu: "32", "nvidia.com/gpu": "2" } },
+    });
+    // The decision reads the kept Node as it reads the whole one.
+    expect(nodeView(kept)).toEqual(nodeView(node));
   });
 });

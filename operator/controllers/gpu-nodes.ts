@@ -1,0 +1,85 @@
+// The operator's view of the cluster's Nodes, for one question only: can a resource's GPU
+// stages ever schedule (pipeline/gpu-capacity.ts)? A Node is mostly bytes that question never
+// reads (images, conditions, addresses, node info), so the cache keeps its labels, taints,
+// cordon and allocatable resources, nothing else.
+import { type KubeClient, type KubeObject, resourcePath } from "../kube/client.ts";
+import { Informer, objectKey } from "../kube/informer.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Blocker } from "../pipeline/dependencies.ts";
+import { GPU_CAPACITY_REASONS, gpuCapacityBlocker, type NodeView, nodeView } from "../pipeline/gpu-capacity.ts";
+import type { StagePlan } from "../pipeline/stage-plan.ts";
+import type { ResourceStatus } from "../pipeline/status.ts";
+import type { Caches } from "./caches.ts";
+import type { ControllerContext } from "./context.ts";
+import { NODE_TYPE } from "./resource-types.ts";
+
+export type NodeObject = KubeObject & {
+  spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
+  status?: { allocatable?: Record<string, string> };
+};
+
+/** A Node as the capacity check reads it: name, resource version, labels, taints, cordon, allocatable. */
+export function nodeAsChecked(node: NodeObject): NodeObject {
+  const { name, resourceVersion, labels } = node.metadata;
+  const { unschedulable, taints } = node.spec ?? {};
+  return {
+    metadata: { name, ...(resourceVersion ? { resourceVersion } : {}), ...(labels ? { labels } : {}) },
+    spec: { ...(unschedulable ? { unschedulable } : {}), ...(taints ? { taints } : {}) },
+    status: { allocatable: node.status?.allocatable ?? {} },
+  };
+}
+
+/** The Node informer (cluster-wide: Nodes have no namespace), keeping only what the check reads. */
+export function nodeInformer(client: KubeClient, log: Logger): Informer<NodeObject> {
+  return new Informer<NodeObject>(
+    client,
+    { path: resourcePath(NODE_TYPE), name: "Node", transform: nodeAsChecked },
+    log,
+  );
+}
+
+/**
+ * Why the plans still to run can never schedule on the cluster's Nodes, or undefined (also when
+ * the check is off: config.operator.gpuCapacityCheck false, and no Node informer).
+ */
+export function gpuNodesBlocker(context: ControllerContext, plans: readonly StagePlan[]): Blocker | undefined {
+  const nodes = context.caches.nodes;
+  if (!nodes || !context.config.operator.gpuCapacityCheck) return undefined;
+  return gpuCapacityBlocker(plans, context.config.gpuPools, nodes.list().map(nodeView));
+}
+
+/** Whether a status says the resource waits for GPU nodes (not for another resource). */
+export function blockedOnGpuNodes(status: ResourceStatus | undefined): { reason: string; message: string } | undefined {
+  if (status?.phase !== "Blocked") return undefined;
+  const blocked = status.conditions?.find((c) => c.type === "Blocked" && c.status === "True");
+  return blocked && GPU_CAPACITY_REASONS.includes(blocked.reason)
+    ? { reason: blocked.reason, message: blocked.message }
+    : undefined;
+}
+
+/**
+ * A Node that changed what the check reads (added, labelled, tainted, cordoned, GPUs advertised)
+ * reconciles every resource Blocked on GPU nodes; a heartbeat that changed nothing of it does not.
+ */
+export function watchGpuNodes(caches: Caches, enqueue: (kind: string, key: string) => void): void {
+  const nodes = caches.nodes;
+  if (!nodes) return;
+  const seen = new Map<string, string>();
+  nodes.onChange((node, change) => {
+    const key = objectKey(node);
+    if (change === "delete") {
+      seen.delete(key);
+      return;
+    }
+    const view = JSON.stringify(viewWithoutName(nodeView(node)));
+    if (seen.get(key) === view) return;
+    seen.set(key, view);
+    for (const [kind, informer] of caches.kinds) {
+      for (const object of informer.list()) {
+        if (blockedOnGpuNodes(object.status as ResourceStatus | undefined)) enqueue(kind, objectKey(object));
+      }
+    }
+  });
+}
+
+const viewWithoutName = ({ name: _name, ...view }: NodeView) => view;
