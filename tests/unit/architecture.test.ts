@@ -17,12 +17,14 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "operator/executors",
     "operator/kube",
     "operator/log",
+    "operator/loop",
     "operator/pipeline",
     "jobs/ts",
     "jobs/contract",
   ],
   "operator/controllers": [
     "operator/executors",
+    "operator/loop",
     "operator/pipeline",
     "operator/kube",
     "operator/api",
@@ -31,6 +33,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "jobs/contract",
   ],
   "operator/executors": [
+    "operator/loop",
     "operator/pipeline",
     "operator/kube",
     "operator/api",
@@ -41,6 +44,8 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   // Generates from the API and the configuration schema; the API reference documents the Job
   // sizing that the executors compute.
   "operator/codegen": ["operator/api", "operator/config", "operator/executors", "jobs/contract"],
+  // The loop plan → observe → decide → start over an executor, which both executors run.
+  "operator/loop": ["operator/pipeline", "operator/api", "jobs/contract"],
   "operator/pipeline": ["operator/api", "operator/config", "operator/log", "jobs/contract"],
   "operator/kube": ["operator/config", "operator/log", "jobs/contract"],
   "operator/config": ["operator/api", "operator/log", "jobs/contract"],
