@@ -24,3 +24,24 @@ export function nameLeavesRoomFor(longestSuffix: string): Invariant<{ metadata: 
     holds: (resource) => resource.metadata.name.length <= max,
   };
 }
+
+/**
+ * A field a mode of a resource does not read, refused in that mode unless it is at its default:
+ * a fold count, candidate epochs or a schedule that the mode would silently ignore is a mistake
+ * the user hears about at validation, naming the field, not one found in the results. `unset` is
+ * the CEL test that the field is absent or at its default, `isUnset` the same in TypeScript.
+ */
+export function unusedInMode<T extends { mode: string }>(rule: {
+  mode: string;
+  field: string;
+  unset: string;
+  isUnset: (value: T) => boolean;
+  why: string;
+}): Invariant<T> {
+  return {
+    cel: `self.mode != '${rule.mode}' || ${rule.unset}`,
+    message: `${rule.field} is not used in mode ${rule.mode}: ${rule.why}`,
+    fieldPath: `.${rule.field}`,
+    holds: (value) => value.mode !== rule.mode || rule.isUnset(value),
+  };
+}

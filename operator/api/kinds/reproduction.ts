@@ -14,12 +14,12 @@ import {
   FoldCandidates,
 } from "../../../jobs/contract/parameters/engine.ts";
 import { defaulted, Placement, StoragePath, Suspend } from "../common.ts";
-import { withInvariants } from "../rules.ts";
+import { unusedInMode, withInvariants } from "../rules.ts";
 import { BaseStatus, Phase } from "../status.ts";
 import { ClassificationDatasetSpec, classificationDatasetKind } from "./classification-dataset.ts";
 import { classifierFoldKind } from "./classifier-fold.ts";
 import { defineKind } from "./define.ts";
-import { engineBuildKind } from "./engine-build.ts";
+import { engineBuildKind, SEED_TRAINED_FOLD_CHECKPOINTS } from "./engine-build.ts";
 import { roiDetectorTrainingKind } from "./roi-detector-training.ts";
 import { SubmissionSpec, submissionKind } from "./submission.ts";
 
@@ -38,7 +38,7 @@ const ReproductionSelection = CheckpointSelection.extend({
     .max(20)
     .optional()
     .describe(
-      "Per fold, the epochs whose combination is searched; each fold 0..dataset.cvSplit.folds−1 exactly once, every epoch within the fold's last training stage. When omitted: the seed's lists (525 combinations) for four folds trained on the seed's schedule; otherwise each fold's last end-of-epoch checkpoint (the epochs of its last training stage), so the selection only picks the threshold.",
+      "Per fold, the epochs whose combination is searched; each fold 0..dataset.cvSplit.folds−1 exactly once, every epoch within the fold's last training stage. When omitted: the seed's lists (525 combinations) for four folds trained on the seed's schedule; otherwise each fold's last end-of-epoch checkpoint (the epochs of its last training stage), so the selection only picks the threshold. Refused in Trained mode, which selects no checkpoints.",
     ),
 }).describe("How the final checkpoint of each fold is chosen.");
 
@@ -83,7 +83,7 @@ export const ReproductionSpec = withInvariants(
             model: defaulted(ClassifierModel),
             training: defaulted(ClassifierTraining),
             stages: TrainingSchedule.optional().describe(
-              "Training runs of every fold, in order, replacing the seed's per-fold schedule (docs/seed-pipeline.md#training-runs), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others.",
+              "Training runs of every fold, in order, replacing the seed's per-fold schedule (docs/seed-pipeline.md#training-runs), e.g. one short run to try a reproduction at toy size; a first stage with init Random needs no model.pretrained file. When omitted, each fold trains on the seed's schedule: one run for folds 2 and 3, two runs for the others. Refused in Trained mode, which trains no fold.",
             ),
           })
           .describe("Classifier model, training settings and fold schedule shared by all folds."),
@@ -163,6 +163,28 @@ export const ReproductionSpec = withInvariants(
           (n) => n !== s.dataset.cvSplit.dataset && s.dataset.datasets.some((d) => d.name === n),
         ),
     },
+    // Trained imports the winner's four folds as they are: what shapes retrained folds means nothing there.
+    unusedInMode({
+      mode: "Trained",
+      field: "dataset.cvSplit.folds",
+      unset: `self.dataset.cvSplit.folds == ${SEED_TRAINED_FOLD_CHECKPOINTS.length}`,
+      isUnset: (s) => s.dataset.cvSplit.folds === SEED_TRAINED_FOLD_CHECKPOINTS.length,
+      why: `it imports the winner's ${SEED_TRAINED_FOLD_CHECKPOINTS.length} folds as they are (trainedAssets/best_convnext_fold_{0..${SEED_TRAINED_FOLD_CHECKPOINTS.length - 1}}.pth.tar); leave it at ${SEED_TRAINED_FOLD_CHECKPOINTS.length}, or train another number of folds with mode PartialReproduce or FullReproduce`,
+    }),
+    unusedInMode({
+      mode: "Trained",
+      field: "engine.selection.candidates",
+      unset: `!has(${candidates})`,
+      isUnset: (s) => s.engine.selection.candidates === undefined,
+      why: "it selects no checkpoints (the winner's fold checkpoints are the ensemble); omit it, or select among retrained folds' epochs with mode PartialReproduce or FullReproduce",
+    }),
+    unusedInMode({
+      mode: "Trained",
+      field: "classifier.stages",
+      unset: `!has(${stages})`,
+      isUnset: (s) => s.classifier.stages === undefined,
+      why: "it trains no fold; omit it, or retrain the folds on this schedule with mode PartialReproduce or FullReproduce",
+    }),
   ],
 );
 

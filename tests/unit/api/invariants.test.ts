@@ -14,6 +14,8 @@ const engineFolds = "spec.selection.candidates must name each fold of spec.folds
 const externalsPrepared =
   "classifier.training.externalDatasets must name only datasets of dataset.datasets other than dataset.cvSplit.dataset";
 const splitPrepared = "dataset.cvSplit.dataset must be one of dataset.datasets";
+const trainedFolds =
+  "dataset.cvSplit.folds is not used in mode Trained: it imports the winner's 4 folds as they are (trainedAssets/best_convnext_fold_{0..3}.pth.tar); leave it at 4, or train another number of folds with mode PartialReproduce or FullReproduce";
 const threeCandidates = [0, 1, 2].map((fold) => ({ fold, epochs: [2] }));
 const unknownArchitecture = "model.architecture must be a ConvNeXt timm builds";
 
@@ -122,12 +124,33 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
       .obj(),
     refusedWith: coverFolds,
   },
+  // Trained imports the winner's four folds: a fold count, candidates or a schedule there would
+  // mean nothing, so each is refused by name (issue 15).
   {
     kind: "Reproduction",
     spec: makeReproduction("Trained")
       .folds(3)
       .candidates({ fold: 5, epochs: [1] })
       .obj(),
+    refusedWith: trainedFolds,
+  },
+  { kind: "Reproduction", spec: makeReproduction("Trained").folds(5).obj(), refusedWith: trainedFolds },
+  { kind: "Reproduction", spec: makeReproduction("Trained").folds(4).obj() },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("Trained")
+      .candidates(...[0, 1, 2, 3].map((fold) => ({ fold, epochs: [2] })))
+      .obj(),
+    refusedWith:
+      "engine.selection.candidates is not used in mode Trained: it selects no checkpoints (the winner's fold checkpoints are the ensemble); omit it, or select among retrained folds' epochs with mode PartialReproduce or FullReproduce",
+  },
+  {
+    kind: "Reproduction",
+    spec: makeReproduction("Trained")
+      .stages(makeTrainingStage({ epochs: 2 }))
+      .obj(),
+    refusedWith:
+      "classifier.stages is not used in mode Trained: it trains no fold; omit it, or retrain the folds on this schedule with mode PartialReproduce or FullReproduce",
   },
   {
     kind: "Reproduction",
@@ -305,6 +328,20 @@ describe("CEL rules and zod refinements agree", () => {
       }
     });
   }
+
+  it("zod reports each field Trained mode does not use at its own path", () => {
+    const spec = makeReproduction("Trained")
+      .folds(3)
+      .stages(makeTrainingStage({ epochs: 2 }))
+      .candidates({ fold: 0, epochs: [1] })
+      .obj();
+    const issues = kindByName("Reproduction")?.spec.safeParse(spec).error?.issues ?? [];
+    expect(issues.map((i) => i.path.join("."))).toEqual([
+      "dataset.cvSplit.folds",
+      "engine.selection.candidates",
+      "classifier.stages",
+    ]);
+  });
 
   it("zod reports the field an invariant is about", () => {
     const result = kindByName("ClassifierFold")?.spec.safeParse({ dataset: { name: "d" }, fold: 7 });

@@ -111,7 +111,7 @@ describe("a reproduction's folds and its engine's candidates", () => {
         .obj(),
     ],
     ["the seed's run", makeReproduction("FullReproduce").obj()],
-    ["Trained", makeReproduction("Trained").folds(3).obj()],
+    ["Trained", makeReproduction("Trained").obj()],
   ] as const) {
     it(`creates only children their own kinds accept: ${label}`, () => {
       for (const child of expand(spec)) {
