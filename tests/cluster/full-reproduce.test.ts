@@ -2,67 +2,29 @@
 // controller and scheduler; their pods by the node simulator (tests/cluster/controlplane/
 // nodesim.go), which plays the kubelet: it marks pods Running and then Succeeded with the
 // termination message the test configured for that stage (what a real stage prints).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StageRequest } from "../../jobs/contract/request.ts";
 import { REQUEST_DIGEST_ANNOTATION } from "../../operator/executors/kubernetes/names.ts";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  condition,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  listJobs,
-  listPods,
-  listResources,
-  setBehaviour,
-  stageMessage,
-} from "./support/cluster.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { condition, STAGE_ARTIFACTS, stageMessage } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 import { waitFor } from "./support/wait.ts";
 
-const STAGE_ARTIFACTS: Record<string, string[]> = {
-  "roi-dataset": ["roi-dataset.csv"],
-  "train-detector": ["yolox_nano.pth"],
-  "export-onnx": ["model.onnx"],
-  "prepare-dataset": ["crops.csv"],
-  "cv-split": ["folds.csv"],
-  "train-fold": ["last.pth.tar"],
-  "select-checkpoints": ["selection.json"],
-  "build-engine": ["model.engine"],
-  predict: ["predictions.csv"],
-  aggregate: ["submission.csv"],
-};
+/** Every stage succeeds; the submission's aggregate reports a pF1. */
+const SUCCEED_ALL = Object.fromEntries(
+  Object.entries(STAGE_ARTIFACTS).map(([stage, artifacts]) => [
+    stage,
+    { message: stageMessage(stage, artifacts, stage === "aggregate" ? { pF1: 0.5 } : {}) },
+  ]),
+);
 
 describe("FullReproduce on a real control plane", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess;
-
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "full");
-    // Every stage succeeds, except that detector training waits until the test lets it go.
-    await setBehaviour(admin, ns, {
-      ...Object.fromEntries(
-        Object.entries(STAGE_ARTIFACTS).map(([stage, artifacts]) => [
-          stage,
-          { message: stageMessage(stage, artifacts, stage === "aggregate" ? { pF1: 0.5 } : {}) },
-        ]),
-      ),
-      "train-detector": { hold: true },
-    });
-    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await deleteNamespace(admin, ns);
-  });
+  // Every stage succeeds, except that detector training waits until the test lets it go.
+  const cluster = useClusterNamespace("full")
+    .behaviours({ ...SUCCEED_ALL, "train-detector": { hold: true } })
+    .withOperator();
 
   it("creates the children, blocks them on their inputs, runs every stage in order, and names the CSV", async () => {
-    await createResource(admin, ns, "Reproduction", "r", {
+    await cluster.create("Reproduction", "r", {
       mode: "FullReproduce",
       dataset: { shards: 2 },
       submission: { runtime: { shards: 2 } },
@@ -71,7 +33,7 @@ describe("FullReproduce on a real control plane", () => {
     // Children exist, owned by the reproduction.
     const kinds = ["RoiDetectorTraining", "ClassificationDataset", "ClassifierFold", "EngineBuild", "Submission"];
     const children = await waitFor("the reproduction's 8 children", async () => {
-      const all = (await Promise.all(kinds.map((k) => listResources(admin, ns, k)))).flat();
+      const all = (await Promise.all(kinds.map((k) => cluster.list(k)))).flat();
       return all.length === 8 ? all : undefined;
     });
     expect(children.map((c) => `${c.kind}/${c.metadata.name}`).sort()).toEqual(
@@ -92,14 +54,14 @@ describe("FullReproduce on a real control plane", () => {
 
     // While the detector trains, everything downstream is Blocked on its input and has no Job.
     await waitFor("the train-detector pod to run", async () =>
-      (await listPods(admin, ns)).find(
+      (await cluster.pods()).find(
         (p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-detector" && p.status?.phase === "Running",
       ),
     );
     const blocked = await waitFor("downstream resources to be Blocked", async () => {
-      const dataset = await getResource(admin, ns, "ClassificationDataset", "r-dataset");
-      const fold = await getResource(admin, ns, "ClassifierFold", "r-fold-2");
-      const submission = await getResource(admin, ns, "Submission", "r-submission");
+      const dataset = await cluster.get("ClassificationDataset", "r-dataset");
+      const fold = await cluster.get("ClassifierFold", "r-fold-2");
+      const submission = await cluster.get("Submission", "r-submission");
       return dataset.status?.phase === "Blocked" &&
         fold.status?.phase === "Blocked" &&
         submission.status?.phase === "Blocked"
@@ -117,28 +79,21 @@ describe("FullReproduce on a real control plane", () => {
       message: "waiting for ClassificationDataset/r-dataset to be Ready (it is Blocked)",
     });
     expect(condition(blocked.submission, "Blocked")?.reason).toBe("WaitingForDetector");
-    expect((await listJobs(admin, ns)).map((j) => j.metadata.name).sort()).toEqual([
+    expect((await cluster.jobs()).map((j) => j.metadata.name).sort()).toEqual([
       "r-detector-roidet-roi-dataset",
       "r-detector-roidet-train-detector",
     ]);
 
     // Let training finish; the rest runs to the end.
-    await setBehaviour(admin, ns, {
-      ...Object.fromEntries(
-        Object.entries(STAGE_ARTIFACTS).map(([stage, artifacts]) => [
-          stage,
-          { message: stageMessage(stage, artifacts, stage === "aggregate" ? { pF1: 0.5 } : {}) },
-        ]),
-      ),
-    });
+    await cluster.behave(SUCCEED_ALL);
     const reproduction = await waitFor(
       "the reproduction to succeed",
       async () => {
-        const r = await getResource(admin, ns, "Reproduction", "r");
+        const r = await cluster.get("Reproduction", "r");
         return r.status?.phase === "Succeeded" || r.status?.phase === "Failed" ? r : undefined;
       },
       200_000,
-      async () => (await getResource(admin, ns, "Reproduction", "r")).status?.children,
+      async () => (await cluster.get("Reproduction", "r")).status?.children,
     );
     expect(reproduction.status?.phase).toBe("Succeeded");
     const childPhases = (reproduction.status?.children as { phase?: string }[] | undefined)?.map((c) => c.phase);
@@ -146,31 +101,31 @@ describe("FullReproduce on a real control plane", () => {
     expect(reproduction.status?.artifacts).toEqual([
       {
         name: "submission.csv",
-        path: `runs/${ns}/Submission/r-submission/aggregate/submission.csv`,
+        path: `runs/${cluster.name}/Submission/r-submission/aggregate/submission.csv`,
         sha256: "ab".repeat(32),
       },
     ]);
     expect(reproduction.status?.metrics).toEqual({ pF1: 0.5 });
 
     for (const child of children) {
-      const done = await getResource(admin, ns, child.kind ?? "", child.metadata.name);
+      const done = await cluster.get(child.kind ?? "", child.metadata.name);
       expect(done.status?.phase, `${child.kind}/${child.metadata.name}`).toBe("Succeeded");
       expect(condition(done, "Ready")?.status).toBe("True");
       expect(done.status?.artifacts?.length).toBeGreaterThan(0);
     }
-    const submission = await getResource(admin, ns, "Submission", "r-submission");
+    const submission = await cluster.get("Submission", "r-submission");
     expect(submission.status?.stages?.map((s) => [s.name, s.phase, s.shardsSucceeded, s.shardsTotal])).toEqual([
       ["predict", "Succeeded", 2, 2],
       ["aggregate", "Succeeded", 1, 1],
     ]);
     expect(submission.status?.artifacts?.map((a) => a.path)).toEqual([
-      `runs/${ns}/Submission/r-submission/predict/0/predictions.csv`,
-      `runs/${ns}/Submission/r-submission/predict/1/predictions.csv`,
-      `runs/${ns}/Submission/r-submission/aggregate/submission.csv`,
+      `runs/${cluster.name}/Submission/r-submission/predict/0/predictions.csv`,
+      `runs/${cluster.name}/Submission/r-submission/predict/1/predictions.csv`,
+      `runs/${cluster.name}/Submission/r-submission/aggregate/submission.csv`,
     ]);
 
     // Dependency order: each stage's Job was created no earlier than its input's Job finished.
-    const jobs = await listJobs(admin, ns);
+    const jobs = await cluster.jobs();
     const job = (name: string) => {
       const found = jobs.find((j) => j.metadata.name === name);
       if (!found) throw new Error(`no Job ${name}`);
@@ -197,7 +152,7 @@ describe("FullReproduce on a real control plane", () => {
     for (const [before, after] of order)
       expect(created(after), `${after} after ${before}`).toBeGreaterThanOrEqual(completed(before));
     expect(jobs).toHaveLength(4 + 2 + 6 + 3 + 2);
-    const detector = await getResource(admin, ns, "RoiDetectorTraining", "r-detector");
+    const detector = await cluster.get("RoiDetectorTraining", "r-detector");
     expect(detector.status?.stages?.map((s) => s.name)).toEqual([
       "roi-dataset",
       "train-detector",
@@ -206,7 +161,7 @@ describe("FullReproduce on a real control plane", () => {
     ]);
     // Every shard of prepare-dataset and of predict reads the detector from its engine's folder,
     // linked to the request of the build-engine Job that wrote it.
-    const engineDir = `runs/${ns}/RoiDetectorTraining/r-detector/build-engine`;
+    const engineDir = `runs/${cluster.name}/RoiDetectorTraining/r-detector/build-engine`;
     const engineDigest = job("r-detector-roidet-build-engine").metadata.annotations?.[REQUEST_DIGEST_ANNOTATION];
     expect(engineDigest).toMatch(/^[0-9a-f]{64}$/);
     for (const [name, stage] of [
@@ -214,8 +169,8 @@ describe("FullReproduce on a real control plane", () => {
       ["r-submission-subm-predict", "predict"],
     ] as const) {
       const digest = job(name).metadata.annotations?.[REQUEST_DIGEST_ANNOTATION] ?? "";
-      const configMap = await admin.get<{ data?: Record<string, string> }>(
-        `/api/v1/namespaces/${ns}/configmaps/${name}-${digest.slice(0, 10)}`,
+      const configMap = await cluster.admin.get<{ data?: Record<string, string> }>(
+        `/api/v1/namespaces/${cluster.name}/configmaps/${name}-${digest.slice(0, 10)}`,
       );
       const requests = Object.values(configMap.data ?? {}).map((text) => JSON.parse(text) as StageRequest);
       expect(requests, name).toHaveLength(2);
@@ -227,7 +182,7 @@ describe("FullReproduce on a real control plane", () => {
     }
 
     // Pod specs: GPU stages on A100 nodes with one GPU; CPU stages off the GPU pool.
-    const pods = await listPods(admin, ns);
+    const pods = await cluster.pods();
     const trainPod = pods.find((p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-fold");
     expect(trainPod?.spec?.nodeName).toMatch(/^a100-[01]$/);
     expect(trainPod?.spec?.automountServiceAccountToken).toBe(false);

@@ -145,6 +145,25 @@ export function stageMessage(stage: string, artifacts: string[] = [], metrics: R
   });
 }
 
+/** The artifacts each stage names in its termination message on the simulated nodes. */
+export const STAGE_ARTIFACTS: Record<string, string[]> = {
+  "roi-dataset": ["roi-dataset.csv"],
+  "train-detector": ["yolox_nano.pth"],
+  "export-onnx": ["model.onnx"],
+  "prepare-dataset": ["crops.csv"],
+  "cv-split": ["folds.csv"],
+  "train-fold": ["last.pth.tar"],
+  "select-checkpoints": ["selection.json"],
+  "build-engine": ["model.engine"],
+  predict: ["predictions.csv"],
+  aggregate: ["submission.csv"],
+};
+
+/** Behaviours by stage name: each of `stages` succeeds at once, naming its STAGE_ARTIFACTS. */
+export function succeeding(...stages: string[]): Record<string, Behaviour> {
+  return Object.fromEntries(stages.map((stage) => [stage, { message: stageMessage(stage, STAGE_ARTIFACTS[stage]) }]));
+}
+
 export const condition = (resource: Resource | undefined, type: string) =>
   resource?.status?.conditions?.find((c) => c.type === type);
 
