@@ -284,10 +284,12 @@ function decideStages(input: StagesInput): Decision {
   const rerun: string[] = [];
   const recheck: string[] = [];
   const supersede: string[] = [];
-  // A recheck starts every finished stage again, once none runs (recheck.ts).
-  rechecking =
-    recheckDue(input.recheck, previous) &&
-    !input.plans.some((plan) => input.observations[plan.id]?.phase === "Running");
+  // A recheck starts every finished stage again, once none runs (recheck.ts): a stage the status
+  // said was running and whose Job still runs holds it. (The Job of the stage a recheck has just
+  // started, decided again after its start, is not one: the status said that stage was finished.)
+  const stillRunning = (id: string) =>
+    input.observations[id]?.phase === "Running" && previous.stages?.find((s) => s.name === id)?.phase === "Running";
+  rechecking = recheckDue(input.recheck, previous) && !input.plans.some((plan) => stillRunning(plan.id));
   let start: StagePlan | undefined;
   let failed: Failure | undefined;
   let running = false;
@@ -317,7 +319,8 @@ function decideStages(input: StagesInput): Decision {
       observation = undefined;
       kept = undefined;
     }
-    if (rechecking && (observation || (kept && isFinal(kept.phase)))) {
+    const finished = observation ? observation.phase !== "Running" : kept !== undefined && isFinal(kept.phase);
+    if (rechecking && finished) {
       if (observation?.runName) recheck.push(plan.id);
       observation = undefined;
       kept = undefined;

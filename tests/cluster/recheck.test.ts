@@ -1,0 +1,135 @@
+// mammoflow.io/recheck on the real control plane (simulated nodes): a new value starts the stages
+// of a finished resource again as new Jobs, after the input resource's own recheck; what each
+// pod found (its termination message: `reused` when the stage's own result still stood for the
+// request, the content of its inputs unchanged) is what the status says, stage by stage.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeClient } from "../../operator/kube/client.ts";
+import {
+  adminClient,
+  condition,
+  createNamespace,
+  createResource,
+  deleteNamespace,
+  getResource,
+  kubeconfigPath,
+  listJobs,
+  resourceUrl,
+  setBehaviour,
+  stageMessage,
+} from "./support/cluster.ts";
+import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { waitFor } from "./support/wait.ts";
+
+/** What a stage pod prints when it ran the stage, and when its earlier result stood. */
+const ran = (stage: string, artifact: string) => ({ message: stageMessage(stage, [artifact]) });
+const reused = (stage: string, artifact: string) => ({
+  message: JSON.stringify({ ...JSON.parse(stageMessage(stage, [artifact])), reused: true }),
+});
+
+describe("mammoflow.io/recheck", () => {
+  let admin: KubeClient;
+  let ns: string;
+  let operator: OperatorProcess;
+  const jobUids = async () =>
+    Object.fromEntries((await listJobs(admin, ns)).map((j) => [j.metadata.name, j.metadata.uid]));
+  const recheck = (kind: string, name: string, value: string) =>
+    admin.mergePatch(resourceUrl(ns, kind, name), { metadata: { annotations: { "mammoflow.io/recheck": value } } });
+  const succeededAfter = (kind: string, name: string, value: string) =>
+    waitFor(
+      `${kind}/${name} to succeed after recheck ${value}`,
+      async () => {
+        const r = await getResource(admin, ns, kind, name);
+        return r.status?.phase === "Succeeded" && r.status.observedRecheck === value ? r : undefined;
+      },
+      90_000,
+      async () => (await getResource(admin, ns, kind, name)).status,
+    );
+
+  beforeAll(async () => {
+    admin = adminClient();
+    ns = await createNamespace(admin, "recheck");
+    await setBehaviour(admin, ns, {
+      "export-onnx": ran("export-onnx", "model.onnx"),
+      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
+      "cv-split": ran("cv-split", "folds.csv"),
+    });
+    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
+    await createResource(admin, ns, "RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/det.pth" });
+    await createResource(admin, ns, "ClassificationDataset", "data", {
+      detector: { name: "det" },
+      shards: 1,
+      cvSplit: { folds: 4 },
+    });
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await deleteNamespace(admin, ns);
+  });
+
+  it("starts the stages again, the reader after its input's recheck, and says which reused and which ran", async () => {
+    const first = await waitFor("ClassificationDataset/data to succeed", async () => {
+      const r = await getResource(admin, ns, "ClassificationDataset", "data");
+      return r.status?.phase === "Succeeded" ? r : undefined;
+    });
+    expect(first.status?.stages?.map((s) => [s.name, s.reused])).toEqual([
+      ["prepare-dataset", false],
+      ["cv-split", false],
+    ]);
+    const before = await jobUids();
+    expect(Object.keys(before).sort()).toEqual([
+      "data-clsdata-cv-split",
+      "data-clsdata-prepare-dataset",
+      "det-roidet-export-onnx",
+    ]);
+
+    // The detector's checkpoint is as it was (its pod stands its result, after a few seconds of
+    // hashing); a dataset file was fixed, so both dataset stages run.
+    await setBehaviour(admin, ns, {
+      "export-onnx": { ...reused("export-onnx", "model.onnx"), seconds: 3 },
+      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
+      "cv-split": ran("cv-split", "folds.csv"),
+    });
+    // The input first, then at once the resource that reads it: the reader waits for the
+    // input's recheck (WaitingForInputRecheck, then its input not Ready) and re-checks after it.
+    await recheck("RoiDetectorTraining", "det", "1");
+    await recheck("ClassificationDataset", "data", "1");
+    const waiting = await waitFor("ClassificationDataset/data to wait for its input's recheck", async () => {
+      const r = await getResource(admin, ns, "ClassificationDataset", "data");
+      return r.status?.phase === "Blocked" ? r : undefined;
+    });
+    expect(waiting.status?.observedRecheck).toBeUndefined();
+
+    const det = await succeededAfter("RoiDetectorTraining", "det", "1");
+    expect(det.status?.stages?.[0]).toMatchObject({
+      name: "export-onnx",
+      phase: "Succeeded",
+      reused: true,
+      message: "its own result reused: the content of its inputs is unchanged",
+    });
+    expect(condition(det, "Ready")).toMatchObject({
+      status: "True",
+      message: "all 1 stages succeeded (0 ran, 1 reused their results)",
+    });
+    const data = await succeededAfter("ClassificationDataset", "data", "1");
+    expect(data.status?.stages?.map((s) => [s.name, s.phase, s.reused])).toEqual([
+      ["prepare-dataset", "Succeeded", false],
+      ["cv-split", "Succeeded", false],
+    ]);
+    expect(condition(data, "Ready")?.message).toBe("all 2 stages succeeded");
+    const exportFinished = Date.parse(det.status?.stages?.[0]?.finishedAt ?? "");
+    const prepareStarted = Date.parse(data.status?.stages?.[0]?.startedAt ?? "");
+    expect(prepareStarted).toBeGreaterThanOrEqual(exportFinished);
+
+    const after = await jobUids();
+    for (const job of Object.keys(before)) expect(after[job], job).not.toBe(before[job]);
+  });
+
+  it("the same value again starts nothing", async () => {
+    const before = await jobUids();
+    await recheck("ClassificationDataset", "data", "1");
+    await recheck("RoiDetectorTraining", "det", "1");
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await jobUids()).toEqual(before);
+    expect((await getResource(admin, ns, "ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
+  });
+});
