@@ -14,17 +14,15 @@ import {
   stageEntryPoint,
 } from "../../../jobs/contract/index.ts";
 import { TS_STAGES } from "../../../jobs/ts/stages.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 const run = promisify(execFile);
 
-const request = {
-  apiVersion: "mammoflow.io/stage/v1",
-  stage: "cv-split",
-  owner: { kind: "ClassificationDataset", namespace: "local", name: "demo" },
-  outputDir: "runs/local/ClassificationDataset/demo/cv-split",
-  parameters: { seed: 67, folds: 4 },
-  inputs: { labels: "runs/local/ClassificationDataset/demo/prepare-dataset/cleaned_label.csv" },
-};
+const request = makeStageRequest("cv-split")
+  .owner("ClassificationDataset", "demo")
+  .input("dataset", "runs/local/ClassificationDataset/demo/prepare-dataset/cleaned_label.csv")
+  .parameters({ seed: 67, folds: 4 })
+  .obj();
 
 describe("stage contract", () => {
   it("validates requests and names the offending field", () => {

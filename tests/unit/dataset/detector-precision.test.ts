@@ -4,9 +4,10 @@ import { cp, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { StageResult } from "../../../jobs/contract/index.ts";
 import { prepareDataset } from "../../../jobs/ts/dataset/stage.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 import { ramp, writeDicoms, writeText } from "./support/raw-files.ts";
 
 // prepare-dataset's `runtime` (the API's ClassificationDataset spec.runtime) reaches the detector
@@ -45,16 +46,13 @@ describe("prepare-dataset runs the detector as its request's runtime says", () =
   }, 300_000);
 
   const prepare = async (name: string, runtime?: Record<string, unknown>) => {
-    const request = {
-      apiVersion: "mammoflow.io/stage/v1",
-      stage: "prepare-dataset",
-      owner: { kind: "ClassificationDataset", namespace: "local", name },
-      inputs: { detector: "models/detector" },
-      parameters: { datasets: [{ name: "bmcd" }], ...(runtime ? { runtime } : {}) },
-      outputDir: `runs/${name}`,
-    };
+    const request = makeStageRequest("prepare-dataset")
+      .owner("ClassificationDataset", name)
+      .input("detector", "models/detector")
+      .parameters({ datasets: [{ name: "bmcd" }], ...(runtime ? { runtime } : {}) })
+      .outputDir(`runs/${name}`);
     const file = path.join(root, `${name}.json`);
-    await writeText(file, canonicalJson(request));
+    await writeText(file, request.json());
     const code = await runStage({ "prepare-dataset": prepareDataset }, "prepare-dataset", file, {
       storageRoot: root,
       log: () => {},

@@ -29,11 +29,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { decode as decodePng } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { StageResult } from "../../../jobs/contract/index.ts";
 import { ShardRecords } from "../../../jobs/ts/dataset/records.ts";
 import { prepareDataset } from "../../../jobs/ts/dataset/stage.ts";
 import { readDicom, windowedUint8 } from "../../../jobs/ts/dicom/index.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 import { type Box, cropPositions, iou } from "./support/crop-box.ts";
 import { writeText } from "./support/raw-files.ts";
 
@@ -99,14 +100,12 @@ describe("prepare-dataset with the demo detector on the sample phantoms", () => 
     const request = path.join(root, "request.json");
     await writeText(
       request,
-      canonicalJson({
-        apiVersion: "mammoflow.io/stage/v1",
-        stage: "prepare-dataset",
-        owner: { kind: "ClassificationDataset", namespace: "local", name: "demo-detector" },
-        inputs: { detector: "models/detector" },
-        parameters: { datasets: [{ name: DATASET }] },
-        outputDir: "runs/prepare",
-      }),
+      makeStageRequest("prepare-dataset")
+        .owner("ClassificationDataset", "demo-detector")
+        .input("detector", "models/detector")
+        .parameters({ datasets: [{ name: DATASET }] })
+        .outputDir("runs/prepare")
+        .json(),
     );
     code = await runStage({ "prepare-dataset": prepareDataset }, "prepare-dataset", request, {
       storageRoot: root,

@@ -5,11 +5,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { decode as decodePng } from "fast-png";
 import { beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { StageResult } from "../../../jobs/contract/index.ts";
 import { ShardRecords } from "../../../jobs/ts/dataset/records.ts";
 import { prepareDataset } from "../../../jobs/ts/dataset/stage.ts";
 import { readDicom, windowedUint8 } from "../../../jobs/ts/dicom/index.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 import { type Box, cropPositions, iou } from "./support/crop-box.ts";
 import { writeDicoms, writeText } from "./support/raw-files.ts";
 
@@ -68,19 +69,16 @@ describe("prepare-dataset with a YOLOX-nano detector that finds nothing", () => 
   }, 300_000);
 
   it("falls back to Otsu on every image and crops the phantom's breast box from the raw integers", async () => {
-    const request = {
-      apiVersion: "mammoflow.io/stage/v1",
-      stage: "prepare-dataset",
-      owner: { kind: "ClassificationDataset", namespace: "local", name: "roi" },
-      inputs: { detector: "models/detector" },
-      parameters: { datasets: [{ name: "bmcd" }] },
-      outputDir: "runs/roi",
-    };
+    const request = makeStageRequest("prepare-dataset")
+      .owner("ClassificationDataset", "roi")
+      .input("detector", "models/detector")
+      .parameters({ datasets: [{ name: "bmcd" }] })
+      .outputDir("runs/roi");
     // The export-onnx output folder (detector.onnx + detector.json), copied into the storage root
     // (a link out of it would be refused: docs/decisions/0006-input-links-stay-in-the-storage-root.md).
     await cp(DETECTOR_DIR, path.join(root, "models/detector"), { recursive: true });
     const file = path.join(root, "request.json");
-    await writeText(file, canonicalJson(request));
+    await writeText(file, request.json());
     const code = await runStage({ "prepare-dataset": prepareDataset }, "prepare-dataset", file, {
       storageRoot: root,
       log: () => {},

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { decode as decodePng } from "fast-png";
 import { beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { StageResult } from "../../../jobs/contract/index.ts";
 import { prepareDataset } from "../../../jobs/ts/dataset/stage.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 import { ramp, writeDicoms, writeGray8Jpeg, writeGray16Png, writeText, writeWorkbook } from "./support/raw-files.ts";
 
 const STAGES = { "prepare-dataset": prepareDataset };
@@ -20,26 +21,28 @@ const DATASETS = [
 let root: string;
 const raw = (...parts: string[]) => path.join(root, "datasets", "raw", ...parts);
 
-/** Runs prepare-dataset on `request` (merged into a default request); returns exit code and result. */
-async function run(overrides: Record<string, unknown>, parameters: Record<string, unknown> = {}) {
-  const request = {
-    apiVersion: "mammoflow.io/stage/v1",
-    stage: "prepare-dataset",
-    owner: { kind: "ClassificationDataset", namespace: "local", name: "seed" },
-    inputs: {},
-    parameters: { datasets: DATASETS, ...parameters },
-    outputDir: STAGE_DIR,
-    ...overrides,
-  };
+/**
+ * Runs dataset "seed"'s prepare-dataset into `where.outputDir` (STAGE_DIR by default), as shard
+ * `where.shard` if given, with `parameters` over the default datasets; returns exit code and result.
+ */
+async function run(
+  where: { outputDir?: string; shard?: { index: number; count: number } },
+  parameters: Record<string, unknown> = {},
+) {
+  const builder = makeStageRequest("prepare-dataset")
+    .owner("ClassificationDataset", "seed")
+    .parameters({ datasets: DATASETS, ...parameters })
+    .outputDir(where.outputDir ?? STAGE_DIR);
+  if (where.shard) builder.shard(where.shard.index, where.shard.count);
   const file = path.join(root, `request-${Math.random().toString(36).slice(2)}.json`);
-  await writeText(file, canonicalJson(request));
+  await writeText(file, builder.json());
   const logs: string[] = [];
   const code = await runStage(STAGES, "prepare-dataset", file, {
     storageRoot: root,
     log: (line) => logs.push(line),
     print: () => {},
   });
-  const outputDir = path.join(root, request.outputDir as string);
+  const outputDir = path.join(root, builder.obj().outputDir);
   const result = StageResult.parse(JSON.parse(await readFile(path.join(outputDir, "result.json"), "utf8")));
   return { code, result, logs };
 }

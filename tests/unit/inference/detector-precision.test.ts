@@ -1,16 +1,17 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, StageResult } from "../../../jobs/contract/index.ts";
+import { StageResult } from "../../../jobs/contract/index.ts";
 import { inferenceRuntimeOptions } from "../../../jobs/ts/onnx/options.ts";
 import { ExecutionProviderUnavailable, PrecisionUnsupported } from "../../../jobs/ts/onnx/session.ts";
 import { BreastRoiDetector, detectorFp16Attempts } from "../../../jobs/ts/roi/index.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
 import { predictStage } from "../../../jobs/ts/submit/stages.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 // The API's detectorPrecision (Auto, the default: the seed's fp16 TensorRT engine wherever the
 // detector runs on TensorRT) reaching the ROI detector. This machine has no GPU and
@@ -85,26 +86,24 @@ describe("the predict stage passes runtime.detectorPrecision to the detector", (
   });
 
   const predict = async (runtime: Record<string, unknown>) => {
-    const request = {
-      apiVersion: "mammoflow.io/stage/v1",
-      stage: "predict",
-      owner: { kind: "Submission", namespace: "local", name: "sub" },
+    const outputDir = `runs/${runtime.executionProvider}-${runtime.detectorPrecision}`;
+    const file = await makeStageRequest("predict")
+      .owner("Submission", "sub")
+      .input("csv", "samples/test.csv")
+      .input("images", "samples/test_images")
+      .input("detector", "detector")
       // The detector is opened before the classifier: its refusal comes first, so any ONNX file
       // serves as the engine input here.
-      inputs: { csv: "samples/test.csv", images: "samples/test_images", detector: "detector", engine: "detector" },
-      parameters: { runtime },
-      outputDir: `runs/${runtime.executionProvider}-${runtime.detectorPrecision}`,
-    };
-    const file = path.join(root, `${request.outputDir.replace("/", "-")}.json`);
-    await writeFile(file, canonicalJson(request));
+      .input("engine", "detector")
+      .parameters({ runtime })
+      .outputDir(outputDir)
+      .write(path.join(root, `${outputDir.replace("/", "-")}.json`));
     const code = await runStage({ predict: predictStage }, "predict", file, {
       storageRoot: root,
       log: () => {},
       print: () => {},
     });
-    const result = StageResult.parse(
-      JSON.parse(await readFile(path.join(root, request.outputDir, "result.json"), "utf8")),
-    );
+    const result = StageResult.parse(JSON.parse(await readFile(path.join(root, outputDir, "result.json"), "utf8")));
     return { code, result };
   };
 

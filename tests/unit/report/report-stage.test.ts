@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STAGE_API_VERSION } from "../../../jobs/contract/request.ts";
 import {
   MODELS_FILE,
   modelsRecord,
@@ -19,6 +18,7 @@ import {
 } from "../../../jobs/ts/report/thumbnails.ts";
 import { StageContext, sha256File } from "../../../jobs/ts/runtime/index.ts";
 import { prng } from "../../support/prng.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 const BREASTS = 5000;
 const THRESHOLD = 0.5;
@@ -40,6 +40,16 @@ async function noisyThumbnail(): Promise<Buffer> {
   for (let i = 0; i < gray.length; i++) gray[i] = (i * 2654435761) >>> 24;
   return (await encodeThumbnail(gray, 416, 333)).jpeg;
 }
+
+/** Submission "large"'s aggregate request; its predictions are the same whatever the output folder. */
+const largeRequest = () =>
+  makeStageRequest("aggregate")
+    .owner("Submission", "large")
+    .input("predictions", "runs/predict")
+    .input("csv", "test.csv")
+    .input("images", "missing-images")
+    .input("labels", "labels.csv")
+    .inputDigest("predictions", "d".repeat(64));
 
 describe("the report stage on 5,000 breasts (10,000 images)", () => {
   let storage: string;
@@ -87,19 +97,7 @@ describe("the report stage on 5,000 breasts (10,000 images)", () => {
       path.join(aggregate, "breast-probabilities.csv"),
       `prediction_id,probability,images\n${breasts.map((b) => `${b.id},${b.score},2`).join("\n")}\n`,
     );
-    context = new StageContext(
-      {
-        apiVersion: STAGE_API_VERSION,
-        stage: "aggregate",
-        owner: { kind: "Submission", namespace: "local", name: "large" },
-        inputs: { predictions: "runs/predict", csv: "test.csv", images: "missing-images", labels: "labels.csv" },
-        inputDigests: { predictions: "d".repeat(64) },
-        parameters: {},
-        outputDir: "runs/aggregate",
-      },
-      storage,
-      "c".repeat(64),
-    );
+    context = new StageContext(largeRequest().outputDir("runs/aggregate").obj(), storage, "c".repeat(64));
     context.metrics.threshold = THRESHOLD;
     await writeSubmissionReport(context);
     html = await readFile(path.join(aggregate, REPORT_FILE), "utf8");
@@ -170,7 +168,7 @@ describe("the report stage on 5,000 breasts (10,000 images)", () => {
         .map((b) => `${b.id},${b.score},2`)
         .join("\n")}\n`,
     );
-    const reversed = new StageContext({ ...context.request, outputDir: "runs/aggregate-reversed" }, storage);
+    const reversed = new StageContext(largeRequest().outputDir("runs/aggregate-reversed").obj(), storage);
     reversed.metrics.threshold = THRESHOLD;
     await writeSubmissionReport(reversed);
     const ids = (text: string) => [...text.matchAll(/data-prediction-id="([^"]+)"/g)].map((m) => m[1]);

@@ -6,11 +6,12 @@ import { mkdir, readdir, readFile, rm, statfs, writeFile } from "node:fs/promise
 import path from "node:path";
 import { decode as decodePng } from "fast-png";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { canonicalJson, EXIT_RETRYABLE_FAILURE, StageResult } from "../../../jobs/contract/index.ts";
+import { EXIT_RETRYABLE_FAILURE, StageResult } from "../../../jobs/contract/index.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
 import { TS_STAGES } from "../../../jobs/ts/stages.ts";
 import { prng } from "../../support/prng.ts";
 import { mountSmallDisk, type SmallDisk } from "../../support/small-disk.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 import { writeDicoms } from "../dataset/support/raw-files.ts";
 
 const OUTPUT = "runs/local/RoiDetectorTraining/det/roi-images";
@@ -65,17 +66,12 @@ describe("roi-images on a full disk", () => {
   });
 
   const run = async (workers: number) => {
-    await writeFile(
-      requestFile,
-      canonicalJson({
-        apiVersion: "mammoflow.io/stage/v1",
-        stage: "roi-images",
-        owner: { kind: "RoiDetectorTraining", namespace: "local", name: "det" },
-        inputs: { labels: "labels", dicom: "train_images" },
-        parameters: { workers },
-        outputDir: OUTPUT,
-      }),
-    );
+    await makeStageRequest("roi-images")
+      .owner("RoiDetectorTraining", "det")
+      .input("labels", "labels")
+      .input("dicom", "train_images")
+      .parameters({ workers })
+      .write(requestFile);
     const logs: string[] = [];
     const code = await runStage(TS_STAGES, "roi-images", requestFile, {
       storageRoot: disk.dir,

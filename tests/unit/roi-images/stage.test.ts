@@ -5,11 +5,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { decode as decodePng } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, progressOfLine, StageResult } from "../../../jobs/contract/index.ts";
+import { progressOfLine, StageResult } from "../../../jobs/contract/index.ts";
 import { detectorTrainingUint8, yoloxInputUint8 } from "../../../jobs/ts/dicom/convert/paths.ts";
 import { readDicom } from "../../../jobs/ts/dicom/read-dicom.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
 import { TS_STAGES } from "../../../jobs/ts/stages.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 import { writeDicoms } from "../dataset/support/raw-files.ts";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -34,24 +35,19 @@ async function labels(name: string, train: string, val: string): Promise<string>
   return name;
 }
 
-async function request(outputDir: string, inputs: Record<string, string>, parameters: Record<string, unknown>) {
-  const file = path.join(root, `request-${path.basename(outputDir)}.json`);
-  await writeFile(
-    file,
-    canonicalJson({
-      apiVersion: "mammoflow.io/stage/v1",
-      stage: "roi-images",
-      owner: { kind: "RoiDetectorTraining", namespace: "local", name: "det" },
-      inputs,
-      parameters,
-      outputDir,
-    }),
-  );
-  return file;
+/** Detector "det"'s roi-images request file: its labels list or folder, the DICOMs under train_images. */
+async function request(outputDir: string, labels: string, parameters: Record<string, unknown>) {
+  return makeStageRequest("roi-images")
+    .owner("RoiDetectorTraining", "det")
+    .input("labels", labels)
+    .input("dicom", "train_images")
+    .parameters(parameters)
+    .outputDir(outputDir)
+    .write(path.join(root, `request-${path.basename(outputDir)}.json`));
 }
 
 async function run(outputDir: string, labelsDir: string, parameters: Record<string, unknown> = { workers: 1 }) {
-  const file = await request(outputDir, { labels: labelsDir, dicom: "train_images" }, parameters);
+  const file = await request(outputDir, labelsDir, parameters);
   const logs: string[] = [];
   const code = await runStage(TS_STAGES, "roi-images", file, {
     storageRoot: root,
@@ -143,7 +139,7 @@ describe("roi-images", () => {
 
   it("writes the same PNGs on worker threads through `mammoflow stage`", async () => {
     const list = await labels("labels-cli", IMAGES.map(entry).join("\n"), `${entry(JPEG2000_MONOCHROME2)}\n`);
-    const file = await request("runs/cli", { labels: list, dicom: "train_images" }, { workers: 2 });
+    const file = await request("runs/cli", list, { workers: 2 });
     const { stderr } = await promisify(execFile)("node", [
       path.join(REPO_ROOT, "bin/mammoflow.js"),
       ...["stage", "roi-images", "--request", file, "--storage-root", root],

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { progressOfLine } from "../../../jobs/contract/progress.ts";
-import { STAGE_API_VERSION } from "../../../jobs/contract/request.ts";
 import { StageContext } from "../../../jobs/ts/runtime/index.ts";
 import { aggregateStage } from "../../../jobs/ts/submit/stages.ts";
+import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
 describe("the aggregate stage's progress", () => {
   let storage: string;
@@ -31,15 +31,13 @@ describe("the aggregate stage's progress", () => {
     });
     try {
       const context = new StageContext(
-        {
-          apiVersion: STAGE_API_VERSION,
-          stage: "aggregate",
-          owner: { kind: "Submission", namespace: "local", name: "progress" },
-          inputs: { predictions: "runs/predict" },
-          inputDigests: { predictions: "d".repeat(64) },
-          parameters: { shards: 3 },
-          outputDir: "runs/aggregate",
-        },
+        makeStageRequest("aggregate")
+          .owner("Submission", "progress")
+          .input("predictions", "runs/predict")
+          .inputDigest("predictions", "d".repeat(64))
+          .parameters({ shards: 3 })
+          .outputDir("runs/aggregate")
+          .obj(),
         storage,
         "c".repeat(64),
       );
