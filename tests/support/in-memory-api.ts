@@ -100,7 +100,9 @@ export class InMemoryApi extends KubeClient {
   private readonly pending: (Change & { rv: number })[] = [];
   private readonly watchers = new Set<Watcher>();
   private version = 0;
-  private uids = 0;
+  /** Objects created so far per collection and name: a uid says which of them an object is. */
+  private readonly created = new Map<string, number>();
+  private generated = 0;
   /** Every request that changed or tried to change something: "PATCH /apis/…/status". */
   readonly writes: string[] = [];
 
@@ -147,7 +149,8 @@ export class InMemoryApi extends KubeClient {
   private createObject(a: Address, body: KubeObject): KubeObject {
     const metadata = { ...body.metadata } as KubeObject["metadata"] & { generateName?: string };
     if (!metadata.name && metadata.generateName) {
-      metadata.name = `${metadata.generateName}${(this.uids + 1).toString(36).padStart(5, "0")}`;
+      this.generated += 1;
+      metadata.name = `${metadata.generateName}${this.generated.toString(36).padStart(5, "0")}`;
     }
     delete metadata.generateName;
     if (this.objects.has(this.key(a.collection, a.namespace, metadata.name))) {
@@ -157,13 +160,17 @@ export class InMemoryApi extends KubeClient {
         `${a.plural}${a.group ? `.${a.group}` : ""} "${metadata.name}" already exists`,
       );
     }
-    this.uids += 1;
+    // "det-roidet-export-onnx.2": the second object of that name in its collection, so a test
+    // reads whether an object was created again without counting every other creation.
+    const key = this.key(a.collection, a.namespace, metadata.name);
+    const nth = (this.created.get(key) ?? 0) + 1;
+    this.created.set(key, nth);
     const object: KubeObject = {
       ...body,
       metadata: {
         ...metadata,
         ...(a.namespace !== undefined ? { namespace: a.namespace } : {}),
-        uid: `uid-${this.uids}`,
+        uid: `${metadata.name}.${nth}`,
         generation: 1,
         creationTimestamp: this.clock().toISOString(),
       },

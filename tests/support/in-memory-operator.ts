@@ -29,11 +29,17 @@ interface Manifest {
   spec: Record<string, unknown>;
 }
 
-/** An Event as `kubectl describe` lists it: "Normal StageStarted Kind/name: message". */
-const eventLine = (e: KubeObject & { type?: string; reason?: string; message?: string }) => {
-  const involved = (e as { involvedObject?: { kind?: string; name?: string } }).involvedObject;
-  return `${e.type} ${e.reason} ${involved?.kind}/${involved?.name}: ${e.message}`;
+type EventObject = KubeObject & {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  involvedObject?: { kind?: string; name?: string };
 };
+
+/** An Event as `kubectl describe` lists it: "Normal StageStarted Kind/name: message", " (x2)" when repeated. */
+const eventLine = (e: EventObject) =>
+  `${e.type} ${e.reason} ${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.message}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ""}`;
 
 export class InMemoryOperator {
   private time = Date.parse("2026-01-01T00:00:00Z");
@@ -127,9 +133,11 @@ export class InMemoryOperator {
     return this.api.stored(collection, NAMESPACE).map((o) => o.metadata.name);
   }
 
-  /** The Events recorded so far, as lines. */
-  events(): string[] {
-    return this.api.stored("/v1/events", NAMESPACE).map(eventLine);
+  /** The Events recorded so far, as lines, oldest first; only those of the given reasons if any are given. */
+  events(...reasons: string[]): string[] {
+    return (this.api.stored("/v1/events", NAMESPACE) as EventObject[])
+      .filter((e) => reasons.length === 0 || reasons.includes(e.reason ?? ""))
+      .map(eventLine);
   }
 
   private async jobStatus(name: string, status: Record<string, unknown>): Promise<void> {
