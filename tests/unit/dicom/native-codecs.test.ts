@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import dicomParser from "dicom-parser";
 import { describe, expect, it } from "vitest";
 import {
@@ -199,4 +201,37 @@ describe("the native addons on mutated codestreams", () => {
     expect(outcomes.decoded).toBeGreaterThan(100);
     expect(outcomes.refused).toBeGreaterThan(100);
   }, 300_000);
+});
+
+// What a decoding thread loads is start-up time of every worker and stage process: the portable
+// JPEG Lossless decoder's package loads only in a process that decodes with it.
+describe("jpeg-lossless-decoder-js loads on first use", () => {
+  /** The package's files in the CommonJS cache of a fresh process that read `file` with `decoder`. */
+  async function loadedAfterReading(file: string, decoder: "native" | "js"): Promise<string[]> {
+    const script = [
+      'import { readFileSync } from "node:fs";',
+      'import { createRequire } from "node:module";',
+      `import { readDicom } from ${JSON.stringify(path.join(REPO_ROOT, "jobs/ts/dicom/index.ts"))};`,
+      "await readDicom(new Uint8Array(readFileSync(process.argv[1])));",
+      "const cache = Object.keys(createRequire(import.meta.url).cache);",
+      'console.log(JSON.stringify(cache.filter((f) => f.includes("/node_modules/jpeg-lossless-decoder-js/"))));',
+    ].join("\n");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script, file],
+      { cwd: REPO_ROOT, env: { ...process.env, MAMMOFLOW_JPEG_LOSSLESS_DECODER: decoder } },
+    );
+    return (JSON.parse(stdout) as string[]).map((f) => path.relative(REPO_ROOT, f));
+  }
+
+  it("not by a process that decodes JPEG Lossless with DCMTK; by one that decodes with it", async () => {
+    const manifest = await generatedStudies();
+    const lossless = manifest.files.find((f) => f.syntax === "1.2.840.10008.1.2.4.70");
+    if (!lossless) throw new Error("the generated studies have no JPEG Lossless SV1 file");
+    const file = path.join(manifest.dir, lossless.file);
+    expect(await loadedAfterReading(file, "native")).toEqual([]);
+    expect(await loadedAfterReading(file, "js")).toEqual([
+      "node_modules/jpeg-lossless-decoder-js/release/cjs/lossless.cjs",
+    ]);
+  }, 60_000);
 });

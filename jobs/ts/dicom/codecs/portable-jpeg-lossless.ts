@@ -1,4 +1,4 @@
-import { Decoder as JpegLosslessDecoder } from "jpeg-lossless-decoder-js";
+import type { Decoder as JpegLosslessDecoder } from "jpeg-lossless-decoder-js";
 import { DicomError, describeThrown } from "../errors.ts";
 import type { DecodedSamples } from "../stored-values.ts";
 import type { CodestreamHeader } from "./codestream-header.ts";
@@ -48,11 +48,11 @@ export function restartInterval(codestream: Uint8Array): number {
  * 200 such streams in tests/parity/dicom-jpeg-edge-cases.test.ts), and padding bits before the
  * restart markers, which mend the end of the stream, make it worse there.
  */
-export function decodePortableJpegLossless(
+export async function decodePortableJpegLossless(
   codestream: Uint8Array,
   header: CodestreamHeader,
   sampleCount: number,
-): DecodedSamples {
+): Promise<DecodedSamples> {
   const interval = restartInterval(codestream);
   if (interval > 0) {
     throw new DicomError(
@@ -60,7 +60,7 @@ export function decodePortableJpegLossless(
       `JPEG Lossless with restart intervals (every ${interval} samples) needs the native DCMTK decoder (build/native/ljpeg.node, built by npm run setup): the portable jpeg-lossless-decoder-js decodes some such streams to wrong values`,
     );
   }
-  const decoder = new JpegLosslessDecoder();
+  const decoder = new (await jpegLosslessDecoderClass())();
   const padded = withOnesBeforeEnd(codestream);
   let decoded: Uint8Array | Uint16Array;
   try {
@@ -78,4 +78,15 @@ export function decodePortableJpegLossless(
     );
   }
   return decoded;
+}
+
+let decoderClass: Promise<typeof JpegLosslessDecoder> | undefined;
+
+/**
+ * The package loads on first use: with the native DCMTK addon (the usual case) a decoding thread
+ * never needs it, and loading it cost every worker thread and stage process about 15 ms of CPU.
+ */
+function jpegLosslessDecoderClass(): Promise<typeof JpegLosslessDecoder> {
+  decoderClass ??= import("jpeg-lossless-decoder-js").then((module) => module.Decoder);
+  return decoderClass;
 }
