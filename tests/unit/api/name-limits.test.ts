@@ -16,6 +16,7 @@ import { planStages } from "../../../operator/pipeline/plan.ts";
 import { reproductionChildren } from "../../../operator/pipeline/reproduction.ts";
 import type { DependencyView } from "../../../operator/pipeline/stage-plan.ts";
 import { evaluateRules } from "../../support/api-server-semantics.ts";
+import { planContext, readyDependency, resourceId } from "../../support/plan-context.ts";
 import { makeReproduction } from "../../support/reproduction-builder.ts";
 
 // The longest name each kind accepts: 63 minus what its longest derived Job name appends.
@@ -68,19 +69,8 @@ describe("a name too long for the Jobs derived from it is refused", () => {
 });
 
 describe("the limits cover every Job the pipeline derives", () => {
-  const ready = (role: string, kind: string, name: string, stages: string[]): DependencyView => ({
-    role,
-    kind,
-    name,
-    phase: "Succeeded",
-    ready: true,
-    stageDirs: Object.fromEntries(stages.map((s) => [s, `runs/ns/${kind}/${name}/${s}`])),
-  });
   const plannedIds = (kind: string, spec: unknown, ...dependencies: DependencyView[]) =>
-    planStages({ kind, namespace: "ns", name: "x", generation: 1 }, spec as never, {
-      dependencies,
-      gpuType: "a100",
-    }).map((p) => p.id);
+    planStages(resourceId(kind, "x"), spec as never, planContext(...dependencies)).map((p) => p.id);
   const stageIds: Record<string, string[]> = {
     RoiDetectorTraining: plannedIds(
       "RoiDetectorTraining",
@@ -89,12 +79,12 @@ describe("the limits cover every Job the pipeline derives", () => {
     ClassificationDataset: plannedIds(
       "ClassificationDataset",
       ClassificationDatasetSpec.parse({ detector: { name: "det" } }),
-      ready("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
+      readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
     ),
     ClassifierFold: plannedIds(
       "ClassifierFold",
       ClassifierFoldSpec.parse({ dataset: { name: "data" }, fold: 0 }),
-      ready("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]),
+      readyDependency("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]),
     ),
     EngineBuild: plannedIds(
       "EngineBuild",
@@ -102,13 +92,13 @@ describe("the limits cover every Job the pipeline derives", () => {
         folds: [{ name: "f0" }],
         selection: { candidates: [{ fold: 0, epochs: [1] }] },
       }),
-      ready("fold0", "ClassifierFold", "f0", ["train-fold-1", "train-fold-2"]),
+      readyDependency("fold0", "ClassifierFold", "f0", ["train-fold-1", "train-fold-2"]),
     ),
     Submission: plannedIds(
       "Submission",
       SubmissionSpec.parse({ detector: { name: "det" }, engine: { name: "eng" } }),
-      ready("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
-      ready("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
+      readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
+      readyDependency("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
     ),
   };
 

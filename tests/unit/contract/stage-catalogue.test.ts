@@ -10,64 +10,54 @@ import {
 } from "../../../operator/api/index.ts";
 import { makeStage } from "../../../operator/pipeline/kinds/make-stage.ts";
 import { planStages } from "../../../operator/pipeline/plan.ts";
-import type { DependencyView, ResourceId, StagePlan } from "../../../operator/pipeline/stage-plan.ts";
-
-const id = (kind: string, name: string): ResourceId => ({ kind, namespace: "ns", name, generation: 1 });
-const ready = (role: string, kind: string, name: string, stages: string[]): DependencyView => ({
-  role,
-  kind,
-  name,
-  phase: "Succeeded",
-  ready: true,
-  stageDirs: Object.fromEntries(stages.map((s) => [s, `runs/ns/${kind}/${name}/${s}`])),
-});
-const context = (...dependencies: DependencyView[]) => ({ dependencies, gpuType: "a100" });
+import type { StagePlan } from "../../../operator/pipeline/stage-plan.ts";
+import { planContext, readyDependency, resourceId } from "../../support/plan-context.ts";
 
 /** Every stage the kinds plan from their default specs, both sources of a detector and an engine. */
 function plannedStages(): StagePlan[] {
-  const dataset = ready("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]);
-  const folds = [0, 1].map((i) => ready(`fold${i}`, "ClassifierFold", `f${i}`, ["train-fold-1"]));
+  const dataset = readyDependency("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]);
+  const folds = [0, 1].map((i) => readyDependency(`fold${i}`, "ClassifierFold", `f${i}`, ["train-fold-1"]));
   return [
     ...planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det"),
       RoiDetectorTrainingSpec.parse({ source: "Train", tensorRT: true }),
-      context(),
+      planContext(),
     ),
     ...planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det"),
       RoiDetectorTrainingSpec.parse({ source: "Train", training: { dicomImages: "datasets/raw/x/train_images" } }),
-      context(),
+      planContext(),
     ),
     ...planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det"),
       RoiDetectorTrainingSpec.parse({ source: "Trained", checkpoint: "assets/trained/yolox.pth" }),
-      context(),
+      planContext(),
     ),
     ...planStages(
-      id("ClassificationDataset", "data"),
+      resourceId("ClassificationDataset", "data"),
       ClassificationDatasetSpec.parse({ detector: { name: "det" } }),
-      context(ready("detector", "RoiDetectorTraining", "det", ["export-onnx"])),
+      planContext(readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"])),
     ),
     ...planStages(
-      id("ClassifierFold", "f0"),
+      resourceId("ClassifierFold", "f0"),
       ClassifierFoldSpec.parse({ dataset: { name: "data" }, fold: 0 }),
-      context(dataset),
+      planContext(dataset),
     ),
     ...planStages(
-      id("EngineBuild", "eng"),
+      resourceId("EngineBuild", "eng"),
       EngineBuildSpec.parse({
         folds: [{ name: "f0" }, { name: "f1" }],
         selection: { candidates: [0, 1].map((fold) => ({ fold, epochs: [1] })) },
       }),
-      context(...folds),
+      planContext(...folds),
     ),
-    ...planStages(id("EngineBuild", "eng"), EngineBuildSpec.parse({ source: "Trained" }), context()),
+    ...planStages(resourceId("EngineBuild", "eng"), EngineBuildSpec.parse({ source: "Trained" }), planContext()),
     ...planStages(
-      id("Submission", "sub"),
+      resourceId("Submission", "sub"),
       SubmissionSpec.parse({ detector: { name: "det" }, engine: { name: "eng" }, testSet: { labels: "l.csv" } }),
-      context(
-        ready("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
-        ready("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
+      planContext(
+        readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
+        readyDependency("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
       ),
     ),
   ];
@@ -136,7 +126,7 @@ describe("the stage catalogue", () => {
   it("types what a kind gives a stage by the catalogue (tsc checks the marked lines fail)", () => {
     const placement = Placement.parse({});
     const stage = { init: "ImageNet", lr: 1, minLr: 0, warmupLr: 0, epochs: 2, warmupEpochs: 1, smoothing: 0 } as const;
-    const fold = makeStage(id("ClassifierFold", "f"), placement, "train-fold-1", "train-fold", {
+    const fold = makeStage(resourceId("ClassifierFold", "f"), placement, "train-fold-1", "train-fold", {
       inputs: { crops: "c", split: "s" },
       parameters: { fold: 0, stage },
     });
@@ -145,22 +135,22 @@ describe("the stage catalogue", () => {
       { fold: 0, stage },
       1,
     ]);
-    makeStage(id("ClassifierFold", "f"), placement, "t", "train-fold", {
+    makeStage(resourceId("ClassifierFold", "f"), placement, "t", "train-fold", {
       // @ts-expect-error: train-fold reads "crops", not "crop"
       inputs: { crop: "c", split: "s" },
       parameters: { fold: 0, stage },
     });
-    makeStage(id("ClassifierFold", "f"), placement, "t", "train-fold", {
+    makeStage(resourceId("ClassifierFold", "f"), placement, "t", "train-fold", {
       // @ts-expect-error: train-fold needs its split
       inputs: { crops: "c" },
       parameters: { fold: 0, stage },
     });
-    makeStage(id("EngineBuild", "e"), placement, "t", "build-engine", {
+    makeStage(resourceId("EngineBuild", "e"), placement, "t", "build-engine", {
       inputs: { onnx: "o" },
       // @ts-expect-error: build-engine's gpuType is a string
       parameters: { gpuType: 1 },
     });
-    const select = makeStage(id("EngineBuild", "e"), placement, "s", "select-checkpoints", {
+    const select = makeStage(resourceId("EngineBuild", "e"), placement, "s", "select-checkpoints", {
       inputs: { fold0: "a", fold1: "b" },
     });
     expect(select.inputs).toEqual({ fold0: "a", fold1: "b" });

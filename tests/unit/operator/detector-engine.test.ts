@@ -8,32 +8,23 @@ import {
 } from "../../../operator/api/index.ts";
 import { planLocalRun } from "../../../operator/executors/local/index.ts";
 import { planStages } from "../../../operator/pipeline/plan.ts";
-import type { DependencyView, ResourceId } from "../../../operator/pipeline/stage-plan.ts";
+import type { DependencyView } from "../../../operator/pipeline/stage-plan.ts";
 import { makeResource } from "../../support/manifests.ts";
+import { planContext, readyDependency, resourceId } from "../../support/plan-context.ts";
 
 // The seed ran its ROI detector as a TensorRT fp16 engine, batch 1 (docs/seed-pipeline.md#detector-output),
 // for the dataset crops (J3) and the submission (J8): the detector's engine is built by the
 // classifier's build-engine stage and read by prepare-dataset and predict.
 
-const id = (kind: string, name: string): ResourceId => ({ kind, namespace: "ns", name, generation: 1 });
-const ready = (role: string, kind: string, name: string, stages: string[]): DependencyView => ({
-  role,
-  kind,
-  name,
-  phase: "Succeeded",
-  ready: true,
-  stageDirs: Object.fromEntries(stages.map((s) => [s, `runs/ns/${kind}/${name}/${s}`])),
-});
-const context = (...dependencies: DependencyView[]) => ({ dependencies, gpuType: "a100" });
 const summary = (plans: ReturnType<typeof planStages>) => plans.map((p) => `${p.id}:${p.stage}:${p.gpusPerPod}`);
 const seedDetectorEngine = { export: { precision: "Fp16", minBatch: 1, optBatch: 1, maxBatch: 1 }, gpuType: "a100" };
 
 describe("the detector's TensorRT engine stage", () => {
   it("builds the shipped detector's ONNX into the seed's fp16 batch-1 engine with build-engine on a GPU", () => {
     const plans = planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det"),
       RoiDetectorTrainingSpec.parse({ checkpoint: "assets/trained/yolox.pth", tensorRT: true }),
-      context(),
+      planContext(),
     );
     expect(summary(plans)).toEqual(["export-onnx:export-onnx:0", "build-engine:build-engine:1"]);
     expect(plans[1]?.inputs).toEqual({ onnx: "runs/ns/RoiDetectorTraining/det/export-onnx" });
@@ -43,9 +34,9 @@ describe("the detector's TensorRT engine stage", () => {
 
   it("follows a trained detector's export", () => {
     const plans = planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det"),
       RoiDetectorTrainingSpec.parse({ source: "Train", tensorRT: true }),
-      context(),
+      planContext(),
     );
     expect(plans.map((p) => p.id)).toEqual(["roi-dataset", "train-detector", "export-onnx", "build-engine"]);
     expect(plans[3]?.inputs).toEqual({ onnx: "runs/ns/RoiDetectorTraining/det/export-onnx" });
@@ -54,16 +45,16 @@ describe("the detector's TensorRT engine stage", () => {
   it("is absent without tensorRT, and the export no longer carries the flag it ignores", () => {
     for (const tensorRT of [false, undefined]) {
       const plans = planStages(
-        id("RoiDetectorTraining", "det"),
+        resourceId("RoiDetectorTraining", "det"),
         RoiDetectorTrainingSpec.parse({ checkpoint: "assets/trained/yolox.pth", tensorRT }),
-        context(),
+        planContext(),
       );
       expect(summary(plans)).toEqual(["export-onnx:export-onnx:0"]);
     }
     const withEngine = planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det"),
       RoiDetectorTrainingSpec.parse({ checkpoint: "assets/trained/yolox.pth", tensorRT: true }),
-      context(),
+      planContext(),
     );
     // The same ONNX either way: switching the engine on re-runs no export.
     expect(withEngine[0]?.parameters).toEqual({ model: "yolox-nano", inputSize: 416 });
@@ -71,20 +62,20 @@ describe("the detector's TensorRT engine stage", () => {
 });
 
 describe("the stages that run the detector read its engine's folder when it was built", () => {
-  const withEngine = ready("detector", "RoiDetectorTraining", "det", ["export-onnx", "build-engine"]);
-  const onnxOnly = ready("detector", "RoiDetectorTraining", "det", ["export-onnx"]);
-  const ensemble = ready("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]);
+  const withEngine = readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx", "build-engine"]);
+  const onnxOnly = readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"]);
+  const ensemble = readyDependency("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]);
   const submission = (detector: DependencyView, runtime: Record<string, unknown> = {}) =>
     planStages(
-      id("Submission", "sub"),
+      resourceId("Submission", "sub"),
       SubmissionSpec.parse({ detector: { name: "det" }, engine: { name: "eng" }, runtime }),
-      context(detector, ensemble),
+      planContext(detector, ensemble),
     )[0];
   const dataset = (detector: DependencyView, runtime: Record<string, unknown> = {}) =>
     planStages(
-      id("ClassificationDataset", "data"),
+      resourceId("ClassificationDataset", "data"),
       ClassificationDatasetSpec.parse({ detector: { name: "det" }, runtime }),
-      context(detector),
+      planContext(detector),
     )[0];
 
   it("predict: the detector's build-engine folder, else its export; the seed's precision by default", () => {

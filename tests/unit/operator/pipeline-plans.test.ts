@@ -8,27 +8,17 @@ import {
 } from "../../../operator/api/index.ts";
 import { planStages } from "../../../operator/pipeline/plan.ts";
 import { stageRequests } from "../../../operator/pipeline/request.ts";
-import type { DependencyView, ResourceId } from "../../../operator/pipeline/stage-plan.ts";
+import { planContext, readyDependency, resourceId } from "../../support/plan-context.ts";
 
-const id = (kind: string, name: string): ResourceId => ({ kind, namespace: "ns", name, generation: 3 });
-const ready = (role: string, kind: string, name: string, stages: string[]): DependencyView => ({
-  role,
-  kind,
-  name,
-  phase: "Succeeded",
-  ready: true,
-  stageDirs: Object.fromEntries(stages.map((s) => [s, `runs/ns/${kind}/${name}/${s}`])),
-});
-const context = (...dependencies: DependencyView[]) => ({ dependencies, gpuType: "a100" });
 const summary = (plans: ReturnType<typeof planStages>) =>
   plans.map((p) => `${p.id}:${p.stage}:${p.shards}:${p.gpusPerPod}`);
 
 describe("planStages", () => {
   it("trains a detector in three stages and imports a shipped one in one", () => {
     const train = planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det", 3),
       RoiDetectorTrainingSpec.parse({ source: "Train" }),
-      context(),
+      planContext(),
     );
     expect(summary(train)).toEqual([
       "roi-dataset:roi-dataset:1:0",
@@ -43,9 +33,9 @@ describe("planStages", () => {
     expect(train[2]?.inputs).toEqual({ checkpoint: "runs/ns/RoiDetectorTraining/det/train-detector" });
 
     const trained = planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det", 3),
       RoiDetectorTrainingSpec.parse({ source: "Trained", checkpoint: "assets/trained/yolox.pth" }),
-      context(),
+      planContext(),
     );
     expect(summary(trained)).toEqual(["export-onnx:export-onnx:1:0"]);
     expect(trained[0]?.inputs).toEqual({ checkpoint: "assets/trained/yolox.pth" });
@@ -54,12 +44,12 @@ describe("planStages", () => {
 
   it("decodes the labelled DICOMs with roi-images first when training.dicomImages is set", () => {
     const plans = planStages(
-      id("RoiDetectorTraining", "det"),
+      resourceId("RoiDetectorTraining", "det", 3),
       RoiDetectorTrainingSpec.parse({
         source: "Train",
         training: { dicomImages: "datasets/raw/rsna-breast-cancer-detection/train_images" },
       }),
-      context(),
+      planContext(),
     );
     expect(summary(plans)).toEqual([
       "roi-images:roi-images:1:0",
@@ -83,14 +73,17 @@ describe("planStages", () => {
 
   it("prepares a dataset in spec.shards shards from the detector's ONNX, then splits it", () => {
     const plans = planStages(
-      id("ClassificationDataset", "data"),
+      resourceId("ClassificationDataset", "data", 3),
       ClassificationDatasetSpec.parse({ detector: { name: "det" }, shards: 5 }),
-      context(ready("detector", "RoiDetectorTraining", "det", ["export-onnx"])),
+      planContext(readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"])),
     );
     expect(summary(plans)).toEqual(["prepare-dataset:prepare-dataset:5:0", "cv-split:cv-split:1:0"]);
     expect(plans[0]?.inputs).toEqual({ detector: "runs/ns/RoiDetectorTraining/det/export-onnx" });
     expect(plans[1]?.inputs).toEqual({ dataset: "runs/ns/ClassificationDataset/data/prepare-dataset" });
-    const requests = stageRequests(id("ClassificationDataset", "data"), plans[0] as NonNullable<(typeof plans)[0]>);
+    const requests = stageRequests(
+      resourceId("ClassificationDataset", "data", 3),
+      plans[0] as NonNullable<(typeof plans)[0]>,
+    );
     expect(requests.map((r) => [r.outputDir, r.shard])).toEqual(
       [0, 1, 2, 3, 4].map((i) => [`runs/ns/ClassificationDataset/data/prepare-dataset/${i}`, { index: i, count: 5 }]),
     );
@@ -99,16 +92,16 @@ describe("planStages", () => {
   });
 
   it("trains folds 0 and 1 twice and folds 2 and 3 once (the seed's schedule), one GPU each", () => {
-    const dataset = ready("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]);
+    const dataset = readyDependency("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]);
     const fold0 = planStages(
-      id("ClassifierFold", "f0"),
+      resourceId("ClassifierFold", "f0", 3),
       ClassifierFoldSpec.parse({ dataset: { name: "data" }, fold: 0 }),
-      context(dataset),
+      planContext(dataset),
     );
     const fold2 = planStages(
-      id("ClassifierFold", "f2"),
+      resourceId("ClassifierFold", "f2", 3),
       ClassifierFoldSpec.parse({ dataset: { name: "data" }, fold: 2 }),
-      context(dataset),
+      planContext(dataset),
     );
     expect(summary(fold0)).toEqual(["train-fold-1:train-fold:1:1", "train-fold-2:train-fold:1:1"]);
     expect(summary(fold2)).toEqual(["train-fold-1:train-fold:1:1"]);
@@ -123,15 +116,20 @@ describe("planStages", () => {
 
   it("selects, exports and builds an engine from folds; exports shipped checkpoints as they are", () => {
     const folds = [0, 1].map((i) =>
-      ready(`fold${i}`, "ClassifierFold", `f${i}`, i === 0 ? ["train-fold-1", "train-fold-2"] : ["train-fold-1"]),
+      readyDependency(
+        `fold${i}`,
+        "ClassifierFold",
+        `f${i}`,
+        i === 0 ? ["train-fold-1", "train-fold-2"] : ["train-fold-1"],
+      ),
     );
     const fromFolds = planStages(
-      id("EngineBuild", "eng"),
+      resourceId("EngineBuild", "eng", 3),
       EngineBuildSpec.parse({
         folds: [{ name: "f0" }, { name: "f1" }],
         selection: { candidates: [0, 1].map((fold) => ({ fold, epochs: [1] })) },
       }),
-      context(...folds),
+      planContext(...folds),
     );
     expect(summary(fromFolds)).toEqual([
       "select-checkpoints:select-checkpoints:1:0",
@@ -145,9 +143,9 @@ describe("planStages", () => {
     expect(fromFolds[2]?.parameters.gpuType).toBe("a100");
 
     const trained = planStages(
-      id("EngineBuild", "eng"),
+      resourceId("EngineBuild", "eng", 3),
       EngineBuildSpec.parse({ source: "Trained", export: { tensorRT: false } }),
-      context(),
+      planContext(),
     );
     expect(summary(trained)).toEqual(["export-onnx:export-onnx:1:0"]);
     expect(trained[0]?.inputs.fold3).toBe("assets/trained/best_convnext_fold_3.pth.tar");
@@ -155,11 +153,11 @@ describe("planStages", () => {
 
   it("predicts in runtime.shards shards with the engine, then aggregates into the CSV", () => {
     const plans = planStages(
-      id("Submission", "sub"),
+      resourceId("Submission", "sub", 3),
       SubmissionSpec.parse({ detector: { name: "det" }, engine: { name: "eng" }, runtime: { shards: 3 } }),
-      context(
-        ready("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
-        ready("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
+      planContext(
+        readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
+        readyDependency("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
       ),
     );
     expect(summary(plans)).toEqual(["predict:predict:3:1", "aggregate:aggregate:1:0"]);
