@@ -1,53 +1,28 @@
 // Classifier folds on simulated A100 nodes (2 nodes × 2 nvidia.com/gpu, tainted and labelled as
 // NVIDIA's feature discovery does): the real scheduler runs four folds in parallel, one GPU
 // each, and keeps a fifth Pending for lack of GPUs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  kubeconfigPath,
-  listPods,
-  setBehaviour,
-  stageMessage,
-} from "./support/cluster.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { describe, expect, it } from "vitest";
+import { succeeding } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 import { waitFor } from "./support/wait.ts";
 
 describe("GPU scheduling", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess;
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "gpu");
-    await setBehaviour(admin, ns, {
-      "export-onnx": { message: stageMessage("export-onnx", ["model.onnx"]) },
-      "prepare-dataset": { message: stageMessage("prepare-dataset", ["crops.csv"]) },
-      "cv-split": { message: stageMessage("cv-split", ["folds.csv"]) },
-      "train-fold": { hold: true },
-    });
-    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await deleteNamespace(admin, ns);
-  });
+  const cluster = useClusterNamespace("gpu")
+    .behaviours({ ...succeeding("export-onnx", "prepare-dataset", "cv-split"), "train-fold": { hold: true } })
+    .withOperator();
 
   it("runs four folds at once on A100 nodes with one GPU each; a fifth waits for a GPU", async () => {
-    await createResource(admin, ns, "RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/d.pth" });
-    await createResource(admin, ns, "ClassificationDataset", "data", {
+    await cluster.create("RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/d.pth" });
+    await cluster.create("ClassificationDataset", "data", {
       detector: { name: "det" },
       shards: 1,
       cvSplit: { folds: 5 },
     });
     for (const fold of [0, 1, 2, 3, 4]) {
-      await createResource(admin, ns, "ClassifierFold", `f${fold}`, { dataset: { name: "data" }, fold, numFolds: 5 });
+      await cluster.create("ClassifierFold", `f${fold}`, { dataset: { name: "data" }, fold, numFolds: 5 });
     }
     const trainPods = async () =>
-      (await listPods(admin, ns)).filter((p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-fold");
+      (await cluster.pods()).filter((p) => p.metadata.labels?.["mammoflow.io/stage"] === "train-fold");
     const pods = await waitFor(
       "four running folds and one unschedulable",
       async () => {
@@ -80,7 +55,9 @@ describe("GPU scheduling", () => {
     ]);
     const waiting = pods.unschedulable[0]?.status?.conditions?.find((c) => c.type === "PodScheduled");
     expect(waiting?.message).toContain("Insufficient nvidia.com/gpu");
-    const nodes = await admin.list<{ metadata: { name: string; labels: Record<string, string> } }>("/api/v1/nodes");
+    const nodes = await cluster.admin.list<{ metadata: { name: string; labels: Record<string, string> } }>(
+      "/api/v1/nodes",
+    );
     for (const name of ["a100-0", "a100-1"]) {
       expect(nodes.items.find((n) => n.metadata.name === name)?.metadata.labels["nvidia.com/gpu.product"]).toBe(
         "NVIDIA-A100-SXM4-80GB",
