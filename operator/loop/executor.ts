@@ -8,11 +8,11 @@ export interface ObservedStages {
   /** Stages whose run of an earlier request is still going away (pipeline/status.ts StagesInput.leaving). */
   leaving?: string[];
   /** When to look again although nothing will announce a change (a Job without pods, progress in a log). */
-  recheckAfterMs?: number;
+  observeAgainAfterMs?: number;
 }
 
 /** What a decision asks of a stage that has a run (pipeline/status.ts Decision, in the order they are done). */
-export const STAGE_ACTIONS = ["supersede", "rerun", "suspend", "resume"] as const;
+export const STAGE_ACTIONS = ["supersede", "rerun", "recheck", "suspend", "resume"] as const;
 export type StageAction = (typeof STAGE_ACTIONS)[number];
 
 /**

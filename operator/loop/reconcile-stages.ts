@@ -15,6 +15,8 @@ export interface StagesPass {
   plan: () => readonly StagePlan[];
   /** Value of the retry annotation, undefined when it is not set. */
   retry?: string;
+  /** Value of the recheck annotation, undefined when it is not set. */
+  recheck?: string;
   suspend?: boolean;
   /**
    * Asked before a stage starts (on a cluster: whether the GPU stages still to run have nodes):
@@ -29,7 +31,7 @@ export interface PassOutcome {
   /** The stage this pass started, if any. */
   started?: string;
   /** From the executor: when to run a pass again although nothing announces a change. */
-  recheckAfterMs?: number;
+  observeAgainAfterMs?: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function reconcileStages(pass: StagesPass, executor: StageExecutor)
     plans,
     observations: observed.observations,
     ...(pass.retry !== undefined ? { retry: pass.retry } : {}),
+    ...(pass.recheck !== undefined ? { recheck: pass.recheck } : {}),
     ...(observed.leaving && observed.leaving.length > 0 ? { leaving: observed.leaving } : {}),
     ...(pass.suspend !== undefined ? { suspend: pass.suspend } : {}),
   };
@@ -83,6 +86,6 @@ export async function reconcileStages(pass: StagesPass, executor: StageExecutor)
   return {
     status: decision.status,
     ...(started !== undefined ? { started } : {}),
-    ...(observed.recheckAfterMs !== undefined ? { recheckAfterMs: observed.recheckAfterMs } : {}),
+    ...(observed.observeAgainAfterMs !== undefined ? { observeAgainAfterMs: observed.observeAgainAfterMs } : {}),
   };
 }

@@ -2,11 +2,11 @@
 // cache shows the new Job: that reconcile writes nothing (one status write per start).
 import { describe, expect, it } from "vitest";
 import type { JobObject } from "../../../operator/controllers/caches.ts";
-import { decideAfterStart } from "../../../operator/controllers/started-status.ts";
 import { stageJobName } from "../../../operator/executors/kubernetes/names.ts";
 import { observeJob } from "../../../operator/executors/kubernetes/observe.ts";
 import { jobAsObserved } from "../../../operator/kube/cache-transforms.ts";
 import { mergePatchBetween } from "../../../operator/kube/status-writer.ts";
+import { decideAfterStart } from "../../../operator/loop/started-status.ts";
 import { decideStatus, type StagesInput } from "../../../operator/pipeline/status.ts";
 import { makeJobObject, makePlan } from "../../support/operator-builders.ts";
 
@@ -28,12 +28,14 @@ const applied = {
   status: {},
 } as JobObject;
 applied.metadata.managedFields = [{ manager: "mammoflow", operation: "Apply" }] as never;
+/** What the cluster's executor (controllers/kubernetes-stage-executor.ts) says of the stage it started. */
+const started = observeJob(jobAsObserved(applied), []);
 
 describe("the status written after a start", () => {
   it("is what the next reconcile decides from the cached Job, so that reconcile writes nothing", () => {
     const before = decideStatus(created);
     expect(before.start?.id).toBe("export-onnx");
-    const written = decideAfterStart(created, "export-onnx", applied).status;
+    const written = decideAfterStart(created, "export-onnx", started).status;
     const next = decideStatus({
       ...created,
       now: "2026-01-01T00:00:05.000Z",
@@ -47,7 +49,7 @@ describe("the status written after a start", () => {
   });
 
   it("shows the stage running as its Job, the next stage still pending", () => {
-    const { status, start } = decideAfterStart(created, "export-onnx", applied);
+    const { status, start } = decideAfterStart(created, "export-onnx", started);
     expect(start).toBeUndefined();
     expect(status.phase).toBe("Running");
     expect(status.stages?.map((s) => [s.name, s.phase, s.jobName])).toEqual([
