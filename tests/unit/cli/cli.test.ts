@@ -103,62 +103,26 @@ describe("mammoflow CLI", () => {
     expect(stdout.trim()).toBe(JSON.parse(await readFile("package.json", "utf8")).version);
   });
 
+  /** `predict` with every required option and `flags` before them. */
+  const predictWith = (...flags: string[]) => [
+    "predict",
+    ...flags,
+    ...["--csv", "x", "--images", "y", "--detector", "d", "--classifier", "c", "--out", "o"],
+  ];
   it.each([
     [["predict"], "error: required option '--csv' not specified", "predict"],
     [
-      [
-        "predict",
-        "--provider",
-        "gpu",
-        "--csv",
-        "x",
-        "--images",
-        "y",
-        "--detector",
-        "d",
-        "--classifier",
-        "c",
-        "--out",
-        "o",
-      ],
+      predictWith("--provider", "gpu"),
       "error: unknown execution provider 'gpu' (cpu, cuda, tensorrt or auto)",
       "predict",
     ],
     [
-      [
-        "predict",
-        "--detector-precision",
-        "fp16",
-        "--csv",
-        "x",
-        "--images",
-        "y",
-        "--detector",
-        "d",
-        "--classifier",
-        "c",
-        "--out",
-        "o",
-      ],
+      predictWith("--detector-precision", "fp16"),
       "error: --detector-precision fp16 needs --provider tensorrt (or auto on a TensorRT host): the cpu provider runs the detector's float32 graph",
       "predict",
     ],
     [
-      [
-        "predict",
-        "--detector-precision",
-        "half",
-        "--csv",
-        "x",
-        "--images",
-        "y",
-        "--detector",
-        "d",
-        "--classifier",
-        "c",
-        "--out",
-        "o",
-      ],
+      predictWith("--detector-precision", "half"),
       "error: --detector-precision half is not auto, fp32 or fp16",
       "predict",
     ],
