@@ -3,6 +3,7 @@ import { FIELD_MANAGER } from "../executors/kubernetes/names.ts";
 import { type KubeApiError, type KubeObject, resourcePath } from "../kube/client.ts";
 import type { ReconcileResult } from "../kube/controller.ts";
 import { writeStatusIfChanged } from "../kube/status-writer.ts";
+import { childRecheck, type RecheckedChild } from "../pipeline/recheck.ts";
 import { STAGE_KINDS } from "../pipeline/registry.ts";
 import type { ChildManifest } from "../pipeline/reproduction.ts";
 import { unwantedChildren } from "../pipeline/reproduction-pruning.ts";
@@ -10,7 +11,7 @@ import { decideStatus, type ResourceStatus } from "../pipeline/status.ts";
 import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
-import { blockedOnGpuNodes } from "./gpu-nodes.ts";
+import { blockedOnGpuNodes, reproductionGpuBlocker } from "./gpu-nodes.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
@@ -85,18 +86,38 @@ export function reproductionReconciler(context: ControllerContext) {
     }
     if (!reading.spec.children) throw new Error("the registry declares no children for Reproduction");
     const children = reading.spec.children(namespace, name);
+    // Before its first child: a reproduction whose GPU stages no node can take is Blocked now,
+    // not after hours of its children's CPU stages; a Node of the pool appearing reconciles it.
+    // A suspended one is the user's hold: its children are made suspended and check for themselves.
+    const childless = children.every((c) => !context.caches.kind(c.kind).get(namespace, c.metadata.name));
+    if (childless && !reading.spec.suspend) {
+      const blocker = reproductionGpuBlocker(context, resource);
+      if (blocker) {
+        await write(decideStatus({ generation, now, previous, blocker, plans: [], observations: {} }).status);
+        return undefined;
+      }
+    }
     // Retrying a reproduction retries its children: each re-runs its own failed stages. A recheck
-    // goes down the same way: each child re-checks once the children it reads from have.
+    // goes down the same way, to each child once the children it reads from acted on it.
     const retry = retryRequest(resource.metadata.annotations);
     const recheck = recheckRequest(resource.metadata.annotations);
-    const passed = {
-      ...(retry !== undefined ? { [RETRY_ANNOTATION]: retry } : {}),
-      ...(recheck !== undefined ? { [RECHECK_ANNOTATION]: recheck } : {}),
-    };
-    const annotations = Object.keys(passed).length > 0 ? passed : undefined;
+    const rechecked: RecheckedChild[] = children.map((c) => {
+      const status = context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined;
+      return {
+        kind: c.kind,
+        name: c.metadata.name,
+        ...(status?.observedRecheck ? { observedRecheck: status.observedRecheck } : {}),
+      };
+    });
     const rejected = new Map<string, string>();
     for (const child of children) {
       const existing = context.caches.kind(child.kind).get(namespace, child.metadata.name);
+      const childValue = childRecheck(recheck, child, rechecked, recheckRequest(existing?.metadata.annotations));
+      const passed = {
+        ...(retry !== undefined ? { [RETRY_ANNOTATION]: retry } : {}),
+        ...(childValue !== undefined ? { [RECHECK_ANNOTATION]: childValue } : {}),
+      };
+      const annotations = Object.keys(passed).length > 0 ? passed : undefined;
       const desired = ownedBy(
         { ...child, metadata: { ...child.metadata, ...(annotations ? { annotations } : {}) } },
         resource,

@@ -21,6 +21,7 @@ export interface ResourceStatus {
   artifacts?: Artifact[];
   metrics?: Record<string, number>;
   observedRetry?: string;
+  observedRecheck?: string;
   /** Reproduction only: the resources it created, with their phases. */
   children?: { kind: string; name: string; phase?: Phase }[];
 }

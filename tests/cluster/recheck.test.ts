@@ -132,4 +132,59 @@ describe("mammoflow.io/recheck", () => {
     expect(await jobUids()).toEqual(before);
     expect((await getResource(admin, ns, "ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
   });
+
+  it("on a Reproduction, goes down to its children, each after the children it reads from", async () => {
+    const stages = ["export-onnx", "build-engine", "predict", "aggregate"];
+    const artifacts = ["model.onnx", "model.engine", "predictions.csv", "submission.csv"];
+    await setBehaviour(
+      admin,
+      ns,
+      Object.fromEntries(stages.map((stage, i) => [stage, ran(stage, artifacts[i] ?? "")])),
+    );
+    await createResource(admin, ns, "Reproduction", "r", {});
+    await waitFor(
+      "Reproduction/r to succeed",
+      async () => (await getResource(admin, ns, "Reproduction", "r")).status?.phase === "Succeeded",
+      180_000,
+    );
+    const before = await jobUids();
+    // Both models are as they were (their exports stand their results, which leaves their engines
+    // reusable too); the test images were fixed, so the submission's stages run.
+    await setBehaviour(admin, ns, {
+      "export-onnx": { ...reused("export-onnx", "model.onnx"), seconds: 2 },
+      "build-engine": reused("build-engine", "model.engine"),
+      predict: ran("predict", "predictions.csv"),
+      aggregate: ran("aggregate", "submission.csv"),
+    });
+    await recheck("Reproduction", "r", "1");
+    const children: [string, string][] = [
+      ["RoiDetectorTraining", "r-detector"],
+      ["EngineBuild", "r-engine"],
+      ["Submission", "r-submission"],
+    ];
+    const done = [];
+    for (const [kind, name] of children) done.push(await succeededAfter(kind, name, "1"));
+    const [detector, engine, submission] = done;
+    for (const child of done) expect(child.metadata.annotations?.["mammoflow.io/recheck"]).toBe("1");
+    expect(detector?.status?.stages?.map((s) => [s.name, s.reused])).toEqual([
+      ["export-onnx", true],
+      ["build-engine", true],
+    ]);
+    expect(engine?.status?.stages?.map((s) => [s.name, s.reused])).toEqual([
+      ["export-onnx", true],
+      ["build-engine", true],
+    ]);
+    expect(submission?.status?.stages?.map((s) => [s.name, s.reused])).toEqual([
+      ["predict", false],
+      ["aggregate", false],
+    ]);
+    const finishedAt = (r: typeof detector) =>
+      Math.max(...(r?.status?.stages ?? []).map((s) => Date.parse(s.finishedAt ?? "")));
+    const predictStarted = Date.parse(submission?.status?.stages?.[0]?.startedAt ?? "");
+    expect(predictStarted).toBeGreaterThanOrEqual(Math.max(finishedAt(detector), finishedAt(engine)));
+    const after = await jobUids();
+    for (const job of Object.keys(before).filter((j) => j.startsWith("r-"))) {
+      expect(after[job], job).not.toBe(before[job]);
+    }
+  }, 300_000);
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseTerminationMessage } from "../../../operator/executors/kubernetes/observe.ts";
 import type { Blocker } from "../../../operator/pipeline/dependencies.ts";
 import type { StageObservation } from "../../../operator/pipeline/observation.ts";
-import { recheckBlocker, recheckDue } from "../../../operator/pipeline/recheck.ts";
+import { childRecheck, recheckBlocker, recheckDue } from "../../../operator/pipeline/recheck.ts";
 import type { DependencyView } from "../../../operator/pipeline/stage-plan.ts";
 import { type Decision, decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
 import { makeObservation, makePlan } from "../../support/operator-builders.ts";
@@ -206,6 +206,26 @@ describe("the order of rechecks", () => {
       message:
         "waiting for ClassifierFold/f1 to re-check its inputs first (its mammoflow.io/recheck is newer than its status)",
     });
+  });
+
+  it("a Reproduction gives a child its recheck once the children it reads from acted on it", () => {
+    const dataset = {
+      kind: "ClassificationDataset",
+      spec: { detector: { name: "det" }, shards: 1, cvSplit: { folds: 4 } },
+    };
+    const detector = (observedRecheck?: string) => ({
+      kind: "RoiDetectorTraining",
+      name: "det",
+      ...(observedRecheck ? { observedRecheck } : {}),
+    });
+    const unrelated = { kind: "ClassifierFold", name: "f0" };
+    expect(childRecheck(undefined, dataset, [detector("1")], "1")).toBeUndefined();
+    expect(childRecheck("2", dataset, [detector("1"), unrelated], "1")).toBe("1");
+    expect(childRecheck("2", dataset, [detector(), unrelated], undefined)).toBeUndefined();
+    expect(childRecheck("2", dataset, [detector("2"), unrelated], "1")).toBe("2");
+    // The detector reads from no child: it gets the value at once.
+    const det = { kind: "RoiDetectorTraining", spec: { source: "Trained", checkpoint: "assets/det.pth" } };
+    expect(childRecheck("2", det, [detector("1"), unrelated], "1")).toBe("2");
   });
 
   it("a termination message keeps whether the pod reused its result", () => {
