@@ -1,6 +1,6 @@
+import { manifestField } from "../../pipeline/manifest-field.ts";
 import type { StagePlan } from "../../pipeline/stage-plan.ts";
 import type { LocalStep } from "./local-plan.ts";
-import { manifestField } from "./manifest-field.ts";
 
 /** What this machine offers the stages. */
 export interface LocalHost {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { manifestField, specField } from "../../../operator/executors/local/manifest-field.ts";
+import { manifestField, specField } from "../../../operator/pipeline/manifest-field.ts";
 
 describe("the manifest field behind a request field", () => {
   it("reads parameters as spec subtrees and the inputs a spec field names", () => {

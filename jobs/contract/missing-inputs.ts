@@ -1,0 +1,40 @@
+// The words of a preflight that found inputs missing, shared by whoever checks the storage: the
+// local runner looks at the storage folder itself; on a cluster only a pod that mounts the volume
+// can, so what to check and how to say what is missing live here, where both can import them.
+
+/** A storage-relative path a stage of the run reads, and the fields that name it. */
+export interface RequiredInput {
+  path: string;
+  /** `Kind/name stage` of the stage that reads it. */
+  reader: string;
+  /** Where the stage's request names it: `inputs.<name>` or a parameter path. */
+  field: string;
+  /** `Kind/name spec.<field>` of the manifest that sets it; absent for another stage's output. */
+  manifestField?: string;
+}
+
+/** The required inputs `exists` does not find, by path (in the order first needed), with every reader of each. */
+export function missingInputs(
+  required: readonly RequiredInput[],
+  exists: (path: string) => boolean,
+): Map<string, RequiredInput[]> {
+  const missing = new Map<string, RequiredInput[]>();
+  for (const need of required) {
+    if (missing.has(need.path)) missing.get(need.path)?.push(need);
+    else if (!exists(need.path)) missing.set(need.path, [need]);
+  }
+  return missing;
+}
+
+/**
+ * One line per missing path: who reads it (stage and request field), the manifest fields that
+ * name it, and how to fix it: `fix` when given (e.g. a flag that provides bundled files), else
+ * putting it there or changing the field.
+ */
+export function missingInputLine(path: string, needs: readonly RequiredInput[], fix?: string): string {
+  const readers = needs.map((n) => `${n.reader} (${n.field})`).join(", ");
+  const fields = [...new Set(needs.flatMap((n) => (n.manifestField ? [n.manifestField] : [])))];
+  const named = fields.length > 0 ? `; named by ${fields.join(", ")}` : "";
+  const hint = fix ? `; ${fix}` : fields.length > 0 ? "; put it there or change that field" : "";
+  return `  ${path}: read by ${readers}${named}${hint}`;
+}
