@@ -4,7 +4,7 @@ import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DATASET_ADAPTERS } from "../../../jobs/ts/dataset/adapters/index.ts";
 import type { DatasetInput, DatasetName, DatasetPlan, ImageFacts } from "../../../jobs/ts/dataset/types.ts";
-import { touch, writeText, writeWorkbook } from "./support/raw-files.ts";
+import { CDD_CESM_COLUMNS, touch, writeText, writeWorkbook } from "./support/raw-files.ts";
 
 let root: string;
 const input = (name: DatasetName): DatasetInput => ({ name, rawRoot: path.join(root, name), labels: "Generated" });
@@ -162,24 +162,10 @@ describe("MiniDDSM", () => {
 
 describe("CDD-CESM", () => {
   it("keeps the low-energy rows, strips ids, finds the DM JPEG and checks Malignant agreement", async () => {
-    const header = [
-      "Image_name",
-      "Patient_ID",
-      "Side",
-      "Type",
-      "Age",
-      "Breast density (ACR)",
-      "BIRADS",
-      "Findings",
-      "View",
-      "Tags",
-      "Machine",
-      "Pathology Classification/ Follow up",
-    ];
     await writeWorkbook(raw("cddcesm", "Radiology manual annotations.xlsx"), {
       notes: [["ignored"]],
       all: [
-        header,
+        CDD_CESM_COLUMNS,
         ["P1_L_DM_CC", 1, "L", "DM", 40, "C", 2, null, "CC", null, 1, "Normal"],
         ["P1_L_CM_CC", 1, "L", "CESM", 40, "C", 2, null, "CC", null, 1, "Normal"],
         ["P2_R_DM_MLO ", 2, "R", "DM", 51, "B", "4A", "mass", "MLO", "x", 2, "Malignant"],

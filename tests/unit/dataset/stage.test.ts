@@ -7,7 +7,15 @@ import { StageResult } from "../../../jobs/contract/index.ts";
 import { prepareDataset } from "../../../jobs/ts/dataset/stage.ts";
 import { runStage } from "../../../jobs/ts/runtime/index.ts";
 import { makeStageRequest } from "../../support/stage-request-builder.ts";
-import { ramp, writeDicoms, writeGray8Jpeg, writeGray16Png, writeText, writeWorkbook } from "./support/raw-files.ts";
+import {
+  CDD_CESM_COLUMNS,
+  ramp,
+  writeDicoms,
+  writeGray8Jpeg,
+  writeGray16Png,
+  writeText,
+  writeWorkbook,
+} from "./support/raw-files.ts";
 
 const STAGES = { "prepare-dataset": prepareDataset };
 const STAGE_DIR = "runs/local/ClassificationDataset/seed/prepare-dataset";
@@ -105,20 +113,7 @@ async function writeRawTree(): Promise<void> {
   }
   await writeWorkbook(raw("cddcesm", "Radiology manual annotations.xlsx"), {
     all: [
-      [
-        "Image_name",
-        "Patient_ID",
-        "Side",
-        "Type",
-        "Age",
-        "Breast density (ACR)",
-        "BIRADS",
-        "Findings",
-        "View",
-        "Tags",
-        "Machine",
-        "Pathology Classification/ Follow up",
-      ],
+      CDD_CESM_COLUMNS,
       ["P1_L_DM_CC", 1, "L", "DM", 40, "C", 2, "none", "CC", "t", 1, "Normal"],
       ["P1_R_DM_CC", 1, "R", "DM", 40, "C", 5, "mass", "CC", "t", 1, "Malignant"],
     ],

@@ -76,3 +76,19 @@ export async function writeWorkbook(file: string, sheets: Record<string, Workboo
   const run = spawnSync(PYTHON, [WRITE_WORKBOOKS], { input: JSON.stringify(spec), encoding: "utf8" });
   if (run.status !== 0) throw new Error(`write_workbooks.py failed: ${run.stderr}`);
 }
+
+/** The columns of CDD-CESM's "Radiology manual annotations.xlsx", in the dataset's order. */
+export const CDD_CESM_COLUMNS = [
+  "Image_name",
+  "Patient_ID",
+  "Side",
+  "Type",
+  "Age",
+  "Breast density (ACR)",
+  "BIRADS",
+  "Findings",
+  "View",
+  "Tags",
+  "Machine",
+  "Pathology Classification/ Follow up",
+];
