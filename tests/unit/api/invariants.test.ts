@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindByName } from "../../../operator/api/index.ts";
+import { kindByName, type TrainingStage } from "../../../operator/api/index.ts";
 import { structuralSchemaOf } from "../../../operator/codegen/structural-schema.ts";
 import { applyDefaults, evaluateRules } from "../../support/api-server-semantics.ts";
 import { makeReproduction, makeTrainingStage } from "../../support/reproduction-builder.ts";
@@ -17,6 +17,12 @@ const splitPrepared = "dataset.cvSplit.dataset must be one of dataset.datasets";
 const trainedFolds =
   "dataset.cvSplit.folds is not used in mode Trained: it imports the winner's 4 folds as they are (trainedAssets/best_convnext_fold_{0..3}.pth.tar); leave it at 4, or train another number of folds with mode PartialReproduce or FullReproduce";
 const threeCandidates = [0, 1, 2].map((fold) => ({ fold, epochs: [2] }));
+/** Fold 0's spec with one 4-epoch ImageNet training stage (1e-3 to 0, one warm-up epoch), changed by `stage`. */
+const foldTraining = (stage: Partial<TrainingStage>) => ({
+  dataset: { name: "d" },
+  fold: 0,
+  stages: [{ init: "ImageNet", lr: 1e-3, minLr: 0, warmupLr: 0, epochs: 4, warmupEpochs: 1, smoothing: 0, ...stage }],
+});
 const unknownArchitecture = "model.architecture must be a ConvNeXt timm builds";
 
 // Each case: a spec, and the rule message that must refuse it (undefined: accepted). The same
@@ -42,29 +48,17 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
   { kind: "ClassifierFold", spec: { dataset: { name: "d" }, fold: 4, numFolds: 5 } },
   {
     kind: "ClassifierFold",
-    spec: {
-      dataset: { name: "d" },
-      fold: 0,
-      stages: [{ init: "PreviousStage", lr: 1e-3, minLr: 0, warmupLr: 0, epochs: 4, warmupEpochs: 1, smoothing: 0 }],
-    },
+    spec: foldTraining({ init: "PreviousStage" }),
     refusedWith: "the first training stage has no previous stage: it starts from ImageNet (or Random) weights",
   },
   {
     kind: "ClassifierFold",
-    spec: {
-      dataset: { name: "d" },
-      fold: 0,
-      stages: [{ init: "ImageNet", lr: 1e-3, minLr: 0, warmupLr: 0, epochs: 4, warmupEpochs: 4, smoothing: 0 }],
-    },
+    spec: foldTraining({ warmupEpochs: 4 }),
     refusedWith: "warmupEpochs must be smaller than epochs",
   },
   {
     kind: "ClassifierFold",
-    spec: {
-      dataset: { name: "d" },
-      fold: 0,
-      stages: [{ init: "ImageNet", lr: 1e-3, minLr: 2e-3, warmupLr: 0, epochs: 4, warmupEpochs: 1, smoothing: 0 }],
-    },
+    spec: foldTraining({ minLr: 2e-3 }),
     refusedWith: "minLr must not exceed lr",
   },
   {
