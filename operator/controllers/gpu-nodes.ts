@@ -2,6 +2,9 @@
 // stages ever schedule (pipeline/gpu-capacity.ts)? A Node is mostly bytes that question never
 // reads (images, conditions, addresses, node info), so the cache keeps its labels, taints,
 // cordon and allocatable resources, nothing else.
+import { ALL_KINDS, parseResource } from "../api/index.ts";
+import type { GpuPoolConfig } from "../config/schema.ts";
+import { planLocalRun } from "../executors/local/local-plan.ts";
 import { type KubeClient, type KubeObject, resourcePath } from "../kube/client.ts";
 import { Informer, objectKey } from "../kube/informer.ts";
 import type { Logger } from "../log/logger.ts";
@@ -46,6 +49,50 @@ export function gpuNodesBlocker(context: ControllerContext, plans: readonly Stag
   const nodes = context.caches.nodes;
   if (!nodes || !context.config.operator.gpuCapacityCheck) return undefined;
   return gpuCapacityBlocker(plans, context.config.gpuPools, nodes.list().map(nodeView));
+}
+
+/**
+ * Why a Reproduction's children could never all run, decided before it creates any: its children
+ * planned as the local runner plans them (every input taken as present), the first whose GPU
+ * stages no node can take, named with its stage. Children that started already say it themselves.
+ */
+export function reproductionNodesBlocker(
+  reproduction: Pick<KubeObject, "apiVersion" | "metadata" | "spec">,
+  pools: Readonly<Record<string, GpuPoolConfig>>,
+  nodes: readonly NodeView[],
+): Blocker | undefined {
+  const { name } = reproduction.metadata;
+  const manifest = {
+    apiVersion: reproduction.apiVersion,
+    kind: "Reproduction",
+    metadata: { name },
+    spec: reproduction.spec,
+  };
+  const steps = planLocalRun([parseResource(ALL_KINDS, manifest, `Reproduction/${name}`)], {
+    gpuTypeOf: (pool) => pools[pool]?.gpuType ?? pool,
+  });
+  for (const step of steps) {
+    const blocker = gpuCapacityBlocker(step.stages, pools, nodes);
+    if (blocker) {
+      const child = `${step.resource.kind}/${step.resource.name}`;
+      return { reason: blocker.reason, message: `no child created: ${child} cannot start: ${blocker.message}` };
+    }
+  }
+  return undefined;
+}
+
+/** reproductionNodesBlocker on the Node informer's view; undefined when the check is off. */
+export function reproductionGpuBlocker(context: ControllerContext, reproduction: KubeObject): Blocker | undefined {
+  const nodes = context.caches.nodes;
+  if (!nodes || !context.config.operator.gpuCapacityCheck) return undefined;
+  try {
+    return reproductionNodesBlocker(reproduction, context.config.gpuPools, nodes.list().map(nodeView));
+  } catch (error) {
+    // A spec the API accepted that the planner cannot expand is left to the children, which
+    // report it in their own status; the check must not stop the reproduction from starting.
+    context.log.warn({ reproduction: reproduction.metadata.name, err: (error as Error).message }, "GPU check skipped");
+    return undefined;
+  }
 }
 
 /** Whether a status says the resource waits for GPU nodes (not for another resource). */

@@ -11,7 +11,7 @@ import { decideStatus, type ResourceStatus } from "../pipeline/status.ts";
 import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
-import { blockedOnGpuNodes } from "./gpu-nodes.ts";
+import { blockedOnGpuNodes, reproductionGpuBlocker } from "./gpu-nodes.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
@@ -86,6 +86,17 @@ export function reproductionReconciler(context: ControllerContext) {
     }
     if (!reading.spec.children) throw new Error("the registry declares no children for Reproduction");
     const children = reading.spec.children(namespace, name);
+    // Before its first child: a reproduction whose GPU stages no node can take is Blocked now,
+    // not after hours of its children's CPU stages; a Node of the pool appearing reconciles it.
+    // A suspended one is the user's hold: its children are made suspended and check for themselves.
+    const childless = children.every((c) => !context.caches.kind(c.kind).get(namespace, c.metadata.name));
+    if (childless && !reading.spec.suspend) {
+      const blocker = reproductionGpuBlocker(context, resource);
+      if (blocker) {
+        await write(decideStatus({ generation, now, previous, blocker, plans: [], observations: {} }).status);
+        return undefined;
+      }
+    }
     // Retrying a reproduction retries its children: each re-runs its own failed stages. A recheck
     // goes down the same way, to each child once the children it reads from acted on it.
     const retry = retryRequest(resource.metadata.annotations);

@@ -1,8 +1,8 @@
 // A Reproduction asking for a GPU pool no node of the cluster has (issue 15): the operator's
-// Node informer sees no node with the pool's labels, so the child whose stages need that pool is
-// Blocked (NoGpuNodes) before its first Job, and the Reproduction says so, naming the pool field
-// and the node labels; no Job that could never schedule is created. A node of the pool that
-// appears later (labels, GPUs) unblocks it through the Node watch, without an edit.
+// Node informer sees no node with the pool's labels, so the Reproduction is Blocked (NoGpuNodes)
+// before it creates any child, naming the child and stage, the pool field and the node labels;
+// no Job is created. A node of the pool that appears later (labels, GPUs) unblocks it through
+// the Node watch, without an edit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../../operator/kube/client.ts";
 import {
@@ -14,6 +14,7 @@ import {
   getResource,
   kubeconfigPath,
   listJobs,
+  listResources,
   setBehaviour,
   succeeding,
 } from "./support/cluster.ts";
@@ -21,7 +22,6 @@ import { type OperatorProcess, startOperatorProcess } from "./support/operator-p
 import { waitFor } from "./support/wait.ts";
 
 const POOL_LABEL = "mammoflow.io/gpu-capacity-test";
-const GPU_STAGES = ["build-engine", "predict", "train-fold", "train-detector"];
 
 describe("a GPU pool no node has", () => {
   let admin: KubeClient;
@@ -55,7 +55,32 @@ describe("a GPU pool no node has", () => {
     await deleteNamespace(admin, ns);
   });
 
-  it("is Blocked NoGpuNodes, naming the pool and its labels, and creates no GPU Job until such a node appears", async () => {
+  it("a resource of its own is Blocked before its first Job, for a GPU stage that comes later", async () => {
+    await createResource(admin, ns, "RoiDetectorTraining", "det", {
+      source: "Trained",
+      checkpoint: "assets/trained/yolox_nano_416_roi_torch.pth",
+      tensorRT: true,
+      placement: { gpuPool: "h100" },
+    });
+    const blocked = await waitFor(
+      "RoiDetectorTraining/det Blocked on GPU nodes",
+      async () => {
+        const r = await getResource(admin, ns, "RoiDetectorTraining", "det");
+        return r.status?.phase === "Blocked" ? r : undefined;
+      },
+      60_000,
+      async () => (await getResource(admin, ns, "RoiDetectorTraining", "det")).status,
+    );
+    // export-onnx needs no GPU, but build-engine after it does: neither starts.
+    expect(condition(blocked, "Blocked")).toMatchObject({
+      status: "True",
+      reason: "NoGpuNodes",
+      message: `stage build-engine asks for 1 nvidia.com/gpu per pod in GPU pool 'h100' (spec.placement.gpuPool; the pool's nodes have labels ${POOL_LABEL}=${ns}, nvidia.com/gpu.product in (NVIDIA-H100-80GB-HBM3)) and no schedulable node of the cluster is in that pool; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes`,
+    });
+    expect(await listJobs(admin, ns)).toEqual([]);
+  });
+
+  it("a Reproduction is Blocked before its first child, naming the pool and its labels, until such a node appears", async () => {
     await createResource(admin, ns, "Reproduction", "r", { placement: { gpuPool: "h100" } });
     const blocked = await waitFor(
       "Reproduction/r Blocked on GPU nodes",
@@ -70,25 +95,18 @@ describe("a GPU pool no node has", () => {
     const stageMessage = `asks for 1 nvidia.com/gpu per pod in GPU pool 'h100' (spec.placement.gpuPool; the pool's nodes have labels ${labels}) and no schedulable node of the cluster is in that pool; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes`;
     const reason = condition(blocked, "Blocked");
     expect(reason).toMatchObject({ status: "True", reason: "NoGpuNodes" });
-    expect(reason?.message).toMatch(/^\d\/\d resources succeeded; \w+\/r-\w+ cannot start: stage [\w-]+ asks for /);
+    // Decided before any child exists: the first child whose GPU stages no node can take.
+    expect(reason?.message).toMatch(/^no child created: \w+\/r-\w+ cannot start: stage [\w-]+ asks for /);
     expect(reason?.message).toContain(stageMessage);
     expect(condition(blocked, "Ready")).toMatchObject({ status: "False", reason: "NoGpuNodes" });
-
-    // The child it names says the same in its own status, and has started no stage that needs a GPU.
-    const [, child] = /cannot start: stage ([\w-]+)/.exec(reason?.message ?? "") ?? [];
-    const [, kind, name] = /; (\w+)\/(r-\w+) cannot start/.exec(reason?.message ?? "") ?? [];
-    const blockedChild = await getResource(admin, ns, kind ?? "", name ?? "");
-    expect(blockedChild.status?.phase).toBe("Blocked");
-    expect(condition(blockedChild, "Blocked")).toMatchObject({
-      reason: "NoGpuNodes",
-      message: `stage ${child} ${stageMessage}`,
-    });
-    const gpuJobs = async () =>
-      (await listJobs(admin, ns)).filter((j) => GPU_STAGES.includes(j.metadata.labels?.["mammoflow.io/stage"] ?? ""));
-    expect(await gpuJobs()).toEqual([]);
+    for (const kind of ["RoiDetectorTraining", "EngineBuild", "Submission"]) {
+      const children = (await listResources(admin, ns, kind)).filter((c) => c.metadata.name.startsWith("r-"));
+      expect(children, kind).toEqual([]);
+    }
+    expect(await listJobs(admin, ns)).toEqual([]);
 
     // A node of the pool appears (labelled, tainted so that only this pool's pods go there, its
-    // GPUs advertised): the Node watch reconciles the blocked child, which starts its stages.
+    // GPUs advertised): the Node watch reconciles the blocked Reproduction, which creates its children.
     await admin.create("/api/v1/nodes", {
       apiVersion: "v1",
       kind: "Node",
@@ -97,15 +115,20 @@ describe("a GPU pool no node has", () => {
     });
     const allocatable = { cpu: "8", memory: "64Gi", pods: "10", "nvidia.com/gpu": "1" };
     await admin.mergePatch(`/api/v1/nodes/${nodeName()}/status`, { status: { capacity: allocatable, allocatable } });
-    await waitFor(
-      `${kind}/${name} to leave Blocked once the node is there`,
+    const started = await waitFor(
+      "Reproduction/r to create its children once the node is there",
       async () => {
-        const r = await getResource(admin, ns, kind ?? "", name ?? "");
-        return r.status?.phase !== "Blocked" ? r : undefined;
+        const r = await getResource(admin, ns, "Reproduction", "r");
+        return r.status?.phase !== "Blocked" && (r.status?.children?.length ?? 0) > 0 ? r : undefined;
       },
       60_000,
-      async () => (await getResource(admin, ns, kind ?? "", name ?? "")).status,
+      async () => (await getResource(admin, ns, "Reproduction", "r")).status,
     );
+    expect(started.status?.children?.map((c) => `${c.kind}/${c.name}`)).toEqual([
+      "RoiDetectorTraining/r-detector",
+      "EngineBuild/r-engine",
+      "Submission/r-submission",
+    ]);
     expect(operator.logs()).not.toMatch(/forbidden/i);
   });
 });
