@@ -5,16 +5,9 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-} from "./support/cluster.ts";
+import { describe, expect, it } from "vitest";
+import { kubeconfigPath } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 
 const HELM = ".tools/bin/helm";
 const SUBMISSIONS_CRD = "submissions.mammoflow.io";
@@ -26,25 +19,11 @@ interface Crd {
 }
 
 describe("the chart's CRDs under helm install, upgrade and uninstall", () => {
-  let admin: KubeClient;
-  let ns: string;
   let oldChart: string;
-  const helm = (...args: string[]) =>
-    execFileSync(HELM, [...args, "--kubeconfig", kubeconfigPath(), "--namespace", ns], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  // A watched namespace (a Role, no cluster-wide RBAC) and the suite's claim name.
-  const values = () => ["--set", `watchNamespace=${ns}`, "--set", "config.storage.claimName=mammoflow-data"];
-  const crdDescription = async () =>
-    (await admin.get<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${SUBMISSIONS_CRD}`)).spec
-      .versions[0]?.schema.openAPIV3Schema.description;
-
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "chart-upgrade");
+  const cluster = useClusterNamespace("chart-upgrade").setup((t) => {
     // The "previous release": the same chart with one CRD's description changed.
     oldChart = path.join(mkdtempSync(path.join(tmpdir(), "mammoflow-chart-")), "mammoflow");
+    t.onClose(() => rmSync(path.dirname(oldChart), { recursive: true, force: true }));
     cpSync("charts/mammoflow", oldChart, { recursive: true });
     const file = path.join(oldChart, "files/crds/mammoflow.io_submissions.yaml");
     const text = readFileSync(file, "utf8");
@@ -52,10 +31,16 @@ describe("the chart's CRDs under helm install, upgrade and uninstall", () => {
     if (!schemaDescription.test(text)) throw new Error(`no schema description in ${file}`);
     writeFileSync(file, text.replace(schemaDescription, `$1"${OLD_MARK}"`));
   });
-  afterAll(async () => {
-    rmSync(path.dirname(oldChart), { recursive: true, force: true });
-    await deleteNamespace(admin, ns);
-  });
+  const helm = (...args: string[]) =>
+    execFileSync(HELM, [...args, "--kubeconfig", kubeconfigPath(), "--namespace", cluster.name], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  // A watched namespace (a Role, no cluster-wide RBAC) and the suite's claim name.
+  const values = () => ["--set", `watchNamespace=${cluster.name}`, "--set", "config.storage.claimName=mammoflow-data"];
+  const crdDescription = async () =>
+    (await cluster.admin.get<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${SUBMISSIONS_CRD}`)).spec
+      .versions[0]?.schema.openAPIV3Schema.description;
 
   it("upgrades the CRDs with the release and keeps them and their resources on uninstall", async () => {
     const before = await crdDescription();
@@ -66,13 +51,15 @@ describe("the chart's CRDs under helm install, upgrade and uninstall", () => {
 
     helm("upgrade", "mammoflow", "charts/mammoflow", ...values());
     expect(await crdDescription()).toBe(before);
-    const crd = await admin.get<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${SUBMISSIONS_CRD}`);
+    const crd = await cluster.admin.get<Crd>(
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${SUBMISSIONS_CRD}`,
+    );
     expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
 
-    await createResource(admin, ns, "RoiDetectorTraining", "survivor", { source: "Trained", checkpoint: "a/b.pth" });
+    await cluster.create("RoiDetectorTraining", "survivor", { source: "Trained", checkpoint: "a/b.pth" });
     const uninstalled = helm("uninstall", "mammoflow");
     expect(uninstalled).toMatch(/kept due to the resource policy[\s\S]*CustomResourceDefinition/);
     expect(await crdDescription()).toBe(before);
-    expect((await getResource(admin, ns, "RoiDetectorTraining", "survivor")).metadata.name).toBe("survivor");
+    expect((await cluster.get("RoiDetectorTraining", "survivor")).metadata.name).toBe("survivor");
   });
 });

@@ -1,10 +1,9 @@
 // The Helm chart as helm renders it (helm built from its Go module by setup:test), applied to
 // the real control plane with a server-side dry run: every object must be accepted as it is.
 import { execFileSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import { adminClient, createNamespace, deleteNamespace } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 
 type Rendered = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 
@@ -55,16 +54,10 @@ function render(namespace: string): Rendered[] {
 }
 
 describe("the Helm chart on the real control plane", () => {
-  let admin: KubeClient;
-  let ns: string;
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "chart");
-  });
-  afterAll(async () => deleteNamespace(admin, ns));
+  const cluster = useClusterNamespace("chart");
 
   it("renders objects the API server accepts (server-side apply, dry run)", async () => {
-    const objects = render(ns);
+    const objects = render(cluster.name);
     expect(objects.map((o) => o.kind).sort()).toEqual(
       [
         "ClusterRole",
@@ -85,8 +78,8 @@ describe("the Helm chart on the real control plane", () => {
     for (const object of objects) {
       const collection = COLLECTIONS[object.kind];
       if (!collection) throw new Error(`no REST path known for ${object.kind}`);
-      const path = `${collection.prefix}${collection.namespaced ? `/namespaces/${ns}` : ""}/${collection.plural}/${object.metadata.name}`;
-      const accepted = await admin.request<Rendered>("PATCH", path, {
+      const path = `${collection.prefix}${collection.namespaced ? `/namespaces/${cluster.name}` : ""}/${collection.plural}/${object.metadata.name}`;
+      const accepted = await cluster.admin.request<Rendered>("PATCH", path, {
         body: object,
         contentType: "application/apply-patch+yaml",
         query: { fieldManager: "helm-dry-run", force: true, dryRun: "All" },

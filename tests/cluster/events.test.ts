@@ -1,12 +1,12 @@
 // Events as the API server stores them when the operator's recorder sends them: a repeated event
 // is one Event whose count grows, a burst of similar ones folds into one combined Event, and an
 // Event that expired meanwhile is created again.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeClient, KubeObject } from "../../operator/kube/client.ts";
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../operator/kube/client.ts";
 import { COMBINED_PREFIX } from "../../operator/kube/event-correlator.ts";
 import { EventRecorder } from "../../operator/kube/events.ts";
 import { createLogger } from "../../operator/log/logger.ts";
-import { adminClient, createNamespace, createResource, deleteNamespace } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 
 interface StoredEvent {
   metadata: { name: string };
@@ -17,28 +17,18 @@ interface StoredEvent {
 }
 
 describe("EventRecorder on the real API server", () => {
-  let admin: KubeClient;
-  let ns: string;
   let fold: KubeObject;
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "events");
-    fold = await createResource(admin, ns, "RoiDetectorTraining", "noisy", {
-      source: "Trained",
-      checkpoint: "a/b.pth",
-    });
-  });
-  afterAll(async () => {
-    await deleteNamespace(admin, ns);
+  const cluster = useClusterNamespace("events").setup(async (t) => {
+    fold = await t.create("RoiDetectorTraining", "noisy", { source: "Trained", checkpoint: "a/b.pth" });
   });
 
   const events = async (reason: string) =>
-    (await admin.get<{ items: StoredEvent[] }>(`/api/v1/namespaces/${ns}/events`)).items.filter(
+    (await cluster.admin.get<{ items: StoredEvent[] }>(`/api/v1/namespaces/${cluster.name}/events`)).items.filter(
       (e) => e.reason === reason && e.involvedObject.name === "noisy",
     );
 
   it("stores a repeated event once with its count", async () => {
-    const recorder = new EventRecorder(admin, "mammoflow-operator", "test", createLogger("silent"));
+    const recorder = new EventRecorder(cluster.admin, "mammoflow-operator", "test", createLogger("silent"));
     for (let i = 0; i < 4; i++) recorder.record(fold, "Warning", "StageFailed", "stage export-onnx failed: exit 2");
     await recorder.flush();
     const stored = await events("StageFailed");
@@ -46,7 +36,7 @@ describe("EventRecorder on the real API server", () => {
   });
 
   it("folds the tenth and later similar events into one combined event", async () => {
-    const recorder = new EventRecorder(admin, "mammoflow-operator", "test", createLogger("silent"));
+    const recorder = new EventRecorder(cluster.admin, "mammoflow-operator", "test", createLogger("silent"));
     for (let i = 0; i < 14; i++) recorder.record(fold, "Normal", "StageStarted", `stage s${i} started`);
     await recorder.flush();
     const stored = await events("StageStarted");
@@ -56,11 +46,11 @@ describe("EventRecorder on the real API server", () => {
   });
 
   it("creates the event again when the one it would patch is gone", async () => {
-    const recorder = new EventRecorder(admin, "mammoflow-operator", "test", createLogger("silent"));
+    const recorder = new EventRecorder(cluster.admin, "mammoflow-operator", "test", createLogger("silent"));
     recorder.record(fold, "Warning", "StageRejected", "422 Invalid");
     await recorder.flush();
     const [first] = await events("StageRejected");
-    await admin.delete(`/api/v1/namespaces/${ns}/events/${first?.metadata.name}`);
+    await cluster.admin.delete(`/api/v1/namespaces/${cluster.name}/events/${first?.metadata.name}`);
     recorder.record(fold, "Warning", "StageRejected", "422 Invalid");
     await recorder.flush();
     const stored = await events("StageRejected");
