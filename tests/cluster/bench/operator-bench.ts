@@ -1,9 +1,13 @@
 // npm run bench:operator [-- COUNT]: the operator against a real kube-apiserver + etcd with COUNT
-// (default 1000) RoiDetectorTrainings. Each goes through two state changes: created → Running
-// (the operator applies its request ConfigMap and Job and writes status) and, once the bench
-// marks the Job complete through the status subresource (no controller-manager runs here, so
-// the bench plays the Job controller), → Succeeded. Prints reconcile latency p50/p99 per change,
-// API requests per state change (from the operator's own counters) and its peak memory (RSS).
+// (default 1000) RoiDetectorTrainings, each with its stage Job and the Job's pod. Each resource
+// goes through two state changes: created → Running (the operator applies its request ConfigMap
+// and Job and writes status) and, once its stage ended, → Succeeded. No controller-manager or
+// kubelet runs here, so the bench plays them (simulated-pods.ts): for every Job the operator
+// applies, a pod owned by it goes Pending (container creating) → Running, with the Job's active
+// and ready counts; after every pod runs, each pod ends Succeeded with the stage's result as its
+// termination message and its Job is marked complete. Prints reconcile latency p50/p99 per
+// change, API requests per state change (from the operator's own counters) and its peak memory
+// (RSS), with the operator's caches holding every resource, Job and pod.
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
@@ -13,6 +17,7 @@ import { Informer } from "../../../operator/kube/informer.ts";
 import { createLogger } from "../../../operator/log/logger.ts";
 import { startControlPlane } from "../harness/control-plane.ts";
 import { startOperatorProcess } from "../support/operator-process.ts";
+import { SimulatedJobPods } from "./simulated-pods.ts";
 
 const count = Number(process.argv[2] ?? 1000);
 const NS = "bench";
@@ -38,6 +43,17 @@ function rssMiB(pid: number): number {
 const phaseTimeoutMs = 600_000 + 200 * count;
 
 const heapSnapshotDir = process.env.MAMMOFLOW_BENCH_HEAP_SNAPSHOT;
+/** MAMMOFLOW_BENCH_CPU_PROFILE=DIR: the operator's CPU profile of the whole run (written as it exits), for finding where reconciles spend their time. */
+const cpuProfileDir = process.env.MAMMOFLOW_BENCH_CPU_PROFILE;
+
+/** The V8 options the chart's Deployment gives the operator (NODE_OPTIONS): the bench measures it as deployed. */
+function chartNodeOptions(): string[] {
+  const file = "charts/mammoflow/templates/deployment.yaml";
+  const template = readFileSync(new URL(`../../../${file}`, import.meta.url), "utf8");
+  const value = template.match(/- name: NODE_OPTIONS\s+value: "([^"]*)"/)?.[1];
+  if (!value) throw new Error(`${file}: the operator container has no NODE_OPTIONS value`);
+  return value.split(" ");
+}
 
 /** Signals the operator to write a heap snapshot and waits until the file is complete. */
 async function heapSnapshot(pid: number, dir: string, metricsPort: number): Promise<void> {
@@ -154,9 +170,14 @@ try {
     // The chart's lease timings and resync (the defaults), not the suite's quick 4/3/1 s ones: at
     // 10,000 resources a busy event loop must not cost the Lease the way it would in a test.
     config: { logLevel: "info", operator: { metricsPort: 0, healthPort: 0 } },
-    // MAMMOFLOW_BENCH_HEAP_SNAPSHOT=DIR: a heap snapshot of the operator once every resource runs
-    // (its caches at their fullest), written into DIR, for finding where the memory goes.
-    ...(heapSnapshotDir ? { nodeArgs: ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${heapSnapshotDir}`] } : {}),
+    // The chart's V8 options; with MAMMOFLOW_BENCH_HEAP_SNAPSHOT=DIR, a heap snapshot of the
+    // operator once every resource and pod runs (its caches at their fullest), written into DIR,
+    // for finding where the memory goes.
+    nodeArgs: [
+      ...chartNodeOptions(),
+      ...(heapSnapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${heapSnapshotDir}`] : []),
+      ...(cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    ],
   });
   const metricsPort = await (async () => {
     for (let i = 0; i < 300; i++) {
@@ -181,11 +202,15 @@ try {
   const created = new Map<string, number>();
   const stopWatching = new AbortController();
   const phases = phaseRecorder(admin, stopWatching.signal);
+  const stagePods = new SimulatedJobPods(admin, NS);
+  stagePods.run(stopWatching.signal);
+  const jobOf = (name: string) => `${name}-roidet-export-onnx`;
   // A long run says how far it got (a run stopped early still tells its memory and pace).
   const progress = setInterval(() => {
     const line = {
       seconds: Math.round((Date.now() - started) / 1000),
       running: phases.times("Running").size,
+      podsRunning: stagePods.running.size,
       succeeded: phases.times("Succeeded").size,
       rssMiB: Math.round(rssMiB(operator.pid)),
       peakRssMiB: Math.round(peakRss),
@@ -206,37 +231,13 @@ try {
   });
   await phases.waitFor("Running", names, phaseTimeoutMs);
   const createPhaseSeconds = (Date.now() - started) / 1000;
+  await stagePods.waitForRunning(names.map(jobOf), phaseTimeoutMs);
+  const podsRunningSeconds = (Date.now() - started) / 1000;
   if (heapSnapshotDir) await heapSnapshot(operator.pid, heapSnapshotDir, metricsPort);
 
   const completedAt = new Map<string, number>();
   await inBatches(names, 25, async (name) => {
-    const job = `${name}-roidet-export-onnx`;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    await admin.mergePatch(`/apis/batch/v1/namespaces/${NS}/jobs/${job}/status`, {
-      status: {
-        startTime: now,
-        completionTime: now,
-        succeeded: 1,
-        conditions: [
-          {
-            type: "SuccessCriteriaMet",
-            status: "True",
-            reason: "CompletionsReached",
-            message: "",
-            lastTransitionTime: now,
-            lastProbeTime: now,
-          },
-          {
-            type: "Complete",
-            status: "True",
-            reason: "CompletionsReached",
-            message: "",
-            lastTransitionTime: now,
-            lastProbeTime: now,
-          },
-        ],
-      },
-    });
+    await stagePods.succeed(jobOf(name));
     completedAt.set(name, Date.now());
   });
   await phases.waitFor("Succeeded", names, phaseTimeoutMs);
@@ -266,6 +267,7 @@ try {
     // The API server and etcd share the machine's cores with the operator and this process.
     loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => Number(l.toFixed(2))) },
     createdToRunningSeconds: createPhaseSeconds,
+    createdToPodsRunningSeconds: podsRunningSeconds,
     reconcileLatencyMs: {
       createdToRunning: { p50: percentile(toRunning, 50), p99: percentile(toRunning, 99) },
       jobCompleteToSucceeded: { p50: percentile(toSucceeded, 50), p99: percentile(toSucceeded, 99) },
@@ -290,9 +292,11 @@ try {
     writesPerStateChangeWithoutEvents: perChange(writes - eventWrites),
     writesPerStateChangeWithoutEventsAndLease: perChange(writes - eventWrites - leaseWrites),
     operatorPeakRssMiB: Math.round(peakRss),
+    operatorNodeOptions: chartNodeOptions().join(" "),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   await operator.stop();
+  if (cpuProfileDir) process.stderr.write(`cpu profile: ${cpuProfileDir}\n`);
 } finally {
   await plane.stop();
 }
