@@ -21,15 +21,39 @@ export function withoutBookkeeping<T extends KubeObject>(object: T): T {
   return { ...object, metadata: leanMetadata(object.metadata) };
 }
 
-/** A stage Job as observe.ts and job-events.ts read it: no pod template. */
+/**
+ * A stage Job as observe.ts, job-events.ts and job-suspension.ts read it: of its spec only the
+ * completion mode and suspend (not the pod template, the failure policy, the selector), of its
+ * status all but the pods not counted yet, its conditions without their probe times.
+ */
 export function jobAsObserved<T extends V1Job & KubeObject>(job: T): T {
-  const { template: _template, ...spec } = job.spec ?? ({} as NonNullable<V1Job["spec"]>);
-  return { ...job, metadata: leanMetadata(job.metadata), spec: spec as NonNullable<V1Job["spec"]> };
+  const spec = job.spec;
+  const kept: T = {
+    ...job,
+    metadata: leanMetadata(job.metadata),
+    spec: {
+      ...(spec?.completionMode !== undefined ? { completionMode: spec.completionMode } : {}),
+      ...(spec?.suspend !== undefined ? { suspend: spec.suspend } : {}),
+    } as NonNullable<V1Job["spec"]>,
+  };
+  if (job.status) {
+    const { uncountedTerminatedPods: _uncounted, conditions, ...status } = job.status;
+    kept.status = {
+      ...status,
+      ...(conditions ? { conditions: conditions.map(({ lastProbeTime: _probed, ...c }) => c) } : {}),
+    };
+  }
+  return kept;
 }
 
-/** A stage pod as observe.ts and pod-waits.ts read it: its node, phase, conditions and containers' states. */
+/**
+ * A stage pod as observe.ts, pod-waits.ts and pod-progress.ts read it: its node, phase and start,
+ * its PodScheduled condition (why it is not placed), and each container's name, image and state
+ * (not its ids, restart count, readiness or last state).
+ */
 export function podAsObserved<T extends V1Pod & KubeObject>(pod: T): T {
   const status = pod.status;
+  const scheduled = status?.conditions?.filter((c) => c.type === "PodScheduled");
   return {
     ...pod,
     metadata: leanMetadata(pod.metadata),
@@ -38,8 +62,16 @@ export function podAsObserved<T extends V1Pod & KubeObject>(pod: T): T {
       ? {
           status: {
             ...(status.phase ? { phase: status.phase } : {}),
-            ...(status.conditions ? { conditions: status.conditions } : {}),
-            ...(status.containerStatuses ? { containerStatuses: status.containerStatuses } : {}),
+            ...(scheduled?.length ? { conditions: scheduled } : {}),
+            ...(status.containerStatuses
+              ? {
+                  containerStatuses: status.containerStatuses.map(({ name, image, state }) => ({
+                    name,
+                    image,
+                    ...(state ? { state } : {}),
+                  })) as NonNullable<V1Pod["status"]>["containerStatuses"],
+                }
+              : {}),
             ...(status.startTime ? { startTime: status.startTime } : {}),
           },
         }

@@ -1,6 +1,7 @@
 import type { Logger } from "../log/logger.ts";
 import { withoutBookkeeping } from "./cache-transforms.ts";
 import { KubeApiError, type KubeClient, type KubeObject, type WatchEvent } from "./client.ts";
+import { sharedStrings } from "./string-interning.ts";
 
 export type ChangeType = "add" | "update" | "delete";
 export type ChangeHandler<T extends KubeObject> = (object: T, change: ChangeType) => void;
@@ -19,7 +20,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   resumeFrom?: string;
   /**
    * What to keep of each object (cache-transforms.ts); applied before caching and before the
-   * handlers see it. Defaults to dropping server-side bookkeeping (managedFields).
+   * handlers see it. Defaults to dropping server-side bookkeeping (managedFields). What it keeps
+   * then shares its short strings with every other cached object (string-interning.ts).
    */
   transform?: (object: T) => T;
   /** Objects per page of a full list (`limit`, then `continue`), so no answer holds them all. */
@@ -58,7 +60,8 @@ export class Informer<T extends KubeObject> {
     private readonly log: Logger,
   ) {
     this.resourceVersion = options.resumeFrom;
-    this.keep = options.transform ?? withoutBookkeeping;
+    const transform = options.transform ?? withoutBookkeeping;
+    this.keep = (object) => sharedStrings.internAll(transform(object));
   }
 
   onChange(handler: ChangeHandler<T>): void {

@@ -29,17 +29,29 @@ describe("what the informers keep", () => {
     expect(object.metadata.managedFields).toHaveLength(1);
   });
 
-  it("keeps a Job without its pod template, and observes it exactly as before", () => {
+  it("keeps of a Job's spec its completion mode and suspend only, and observes it exactly as before", () => {
     const job = makeJobObject("j").indexed().counts(1).complete().obj() as Job;
     job.metadata = { ...job.metadata, ...bookkeeping };
+    job.spec = {
+      ...job.spec,
+      suspend: false,
+      backoffLimit: 3,
+      selector: { matchLabels: { "batch.kubernetes.io/controller-uid": "u" } },
+      podFailurePolicy: { rules: [{ action: "FailJob", onExitCodes: { operator: "In", values: [2] } }] },
+    } as Job["spec"];
+    const completed = job.status?.conditions?.[0];
+    if (completed) completed.lastProbeTime = new Date("2026-01-01T00:00:00Z");
+    job.status = { ...job.status, uncountedTerminatedPods: { succeeded: [] } };
     const pods = [makeFinishedPod(job, { exitCode: 0, index: 0, message: compactResultMessage({ stage: "predict" }) })];
     const kept = jobAsObserved(job);
-    expect(kept.spec).toEqual({ completionMode: "Indexed" });
+    expect(kept.spec).toEqual({ completionMode: "Indexed", suspend: false });
     expect(kept.metadata).not.toHaveProperty("managedFields");
+    expect(kept.status).not.toHaveProperty("uncountedTerminatedPods");
+    expect(kept.status?.conditions?.[0]).not.toHaveProperty("lastProbeTime");
     expect(observeJob(kept, pods)).toEqual(observeJob(job, pods));
   });
 
-  it("keeps a pod's node, phase, conditions and container states only, and its waits read the same", () => {
+  it("keeps a pod's node, phase, PodScheduled condition and containers' states only, and its waits read the same", () => {
     const job = makeJobObject("j").obj();
     const waiting = makeWaitingPod(job, { waiting: "ImagePullBackOff", message: "no such image" }) as Pod;
     waiting.spec = {
@@ -48,8 +60,24 @@ describe("what the informers keep", () => {
     };
     const kept = podAsObserved(waiting);
     expect(kept.spec).toEqual({ containers: [], nodeName: "a100-0" });
-    expect(kept.status).toEqual(waiting.status);
+    expect(kept.status).toEqual({
+      phase: "Pending",
+      containerStatuses: [
+        {
+          name: "stage",
+          image: "registry.example/stage-ts:1",
+          state: { waiting: { reason: "ImagePullBackOff", message: "no such image" } },
+        },
+      ],
+    });
     expect(podWait([kept])).toEqual(podWait([waiting]));
+    const unschedulable = makeWaitingPod(job, {
+      unschedulable: "",
+      message: "0/4 nodes are available: 4 Insufficient nvidia.com/gpu.",
+    }) as Pod;
+    unschedulable.status?.conditions?.push({ type: "Ready", status: "False" });
+    expect(podAsObserved(unschedulable).status?.conditions?.map((c) => c.type)).toEqual(["PodScheduled"]);
+    expect(podWait([podAsObserved(unschedulable)])).toEqual(podWait([unschedulable]));
     const finished = makeFinishedPod(job, { exitCode: 3, message: "boom" }) as Pod;
     expect(podAsObserved(finished).status?.containerStatuses?.[0]?.state?.terminated?.message).toBe("boom");
   });
