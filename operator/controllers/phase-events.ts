@@ -2,14 +2,28 @@ import type { KubeObject } from "../kube/client.ts";
 import type { ResourceStatus } from "../pipeline/status.ts";
 import type { ControllerContext } from "./context.ts";
 
-/** One Event per phase transition, with the reason of the condition that explains it. */
+/**
+ * Whether the resource turns Running because a stage of it started: a stage runs that did not
+ * before. Its StageStarted Event (stage-actions.ts) already tells that change, naming the stage
+ * and its Job; a second Event would only repeat it (and cost etcd one more write per start).
+ */
+function runningByStart(previous: ResourceStatus | undefined, next: ResourceStatus): boolean {
+  if (next.phase !== "Running") return false;
+  const ranBefore = new Set((previous?.stages ?? []).filter((s) => s.phase === "Running").map((s) => s.name));
+  return (next.stages ?? []).some((s) => s.phase === "Running" && s.jobName !== undefined && !ranBefore.has(s.name));
+}
+
+/**
+ * One Event per phase transition, with the reason of the condition that explains it; but for a
+ * change to Running by a stage's start, which its StageStarted Event tells.
+ */
 export function recordPhaseChange(
   context: ControllerContext,
   resource: KubeObject,
   previous: ResourceStatus | undefined,
   next: ResourceStatus,
 ): void {
-  if (previous?.phase === next.phase || !next.phase) return;
+  if (previous?.phase === next.phase || !next.phase || runningByStart(previous, next)) return;
   const explaining =
     next.conditions?.find((c) => c.type === next.phase) ?? next.conditions?.find((c) => c.type === "Ready");
   const message = explaining?.message || `phase ${next.phase}`;
