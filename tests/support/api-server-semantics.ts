@@ -3,7 +3,8 @@
 // zod refinements agree. The full API-server check runs in the cluster suite.
 import { run } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import type { OpenApiSchema } from "../../operator/codegen/structural-schema.ts";
+import { kindByName } from "../../operator/api/index.ts";
+import { type OpenApiSchema, structuralSchemaOf } from "../../operator/codegen/structural-schema.ts";
 
 type Json = unknown;
 
@@ -78,4 +79,21 @@ export function* schemaNodes(schema: OpenApiSchema, path = ""): Generator<[strin
   if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
     yield* schemaNodes(schema.additionalProperties as OpenApiSchema, `${path}{}`);
   }
+}
+
+/**
+ * What the two checks of a `kind` spec say: zod's issues (the operator and `mammoflow validate`)
+ * and the messages of the CEL rules that fail once structural defaults are applied (the API
+ * server), so a test can show that they agree.
+ */
+export function specVerdicts(kind: string, spec: unknown) {
+  const definition = kindByName(kind);
+  if (!definition) throw new Error(`unknown kind ${kind}`);
+  const schema = structuralSchemaOf(definition.spec);
+  return {
+    zodIssues: definition.spec.safeParse(spec).error?.issues ?? [],
+    failedRules: evaluateRules(schema, applyDefaults(schema, spec))
+      .filter((o) => !o.holds)
+      .map((o) => o.message),
+  };
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { kindByName } from "../../../operator/api/index.ts";
-import { structuralSchemaOf } from "../../../operator/codegen/structural-schema.ts";
-import { applyDefaults, evaluateRules } from "../../support/api-server-semantics.ts";
+import { specVerdicts } from "../../support/api-server-semantics.ts";
 
 // Fp16 for the ROI detector runs only on ONNX Runtime's TensorRT provider (an fp16 engine, as the
 // seed's); asking for it with a provider that runs the float32 graph is refused when the resource
@@ -71,16 +70,12 @@ const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string
 describe("detectorPrecision Fp16 is refused with a provider that runs float32", () => {
   for (const { kind, spec, refusedWith, path } of cases) {
     it(`${kind} ${JSON.stringify(spec)} is ${refusedWith ? "refused" : "accepted"}`, () => {
-      const definition = kindByName(kind);
-      if (!definition) throw new Error(`unknown kind ${kind}`);
-      const zodResult = definition.spec.safeParse(spec);
-      const schema = structuralSchemaOf(definition.spec);
-      const failedRules = evaluateRules(schema, applyDefaults(schema, spec)).filter((o) => !o.holds);
+      const { zodIssues, failedRules } = specVerdicts(kind, spec);
       if (refusedWith) {
-        expect(zodResult.error?.issues).toEqual([expect.objectContaining({ path, message: refusedWith })]);
-        expect(failedRules.map((r) => r.message)).toEqual([refusedWith]);
+        expect(zodIssues).toEqual([expect.objectContaining({ path, message: refusedWith })]);
+        expect(failedRules).toEqual([refusedWith]);
       } else {
-        expect(zodResult.error?.issues ?? []).toEqual([]);
+        expect(zodIssues).toEqual([]);
         expect(failedRules).toEqual([]);
       }
     });
