@@ -4,14 +4,14 @@ import { ResultArtifact } from "../../jobs/contract/result.ts";
 export const Phase = z
   .enum(["Pending", "Blocked", "Running", "Queued", "Suspended", "Succeeded", "Failed"])
   .describe(
-    "Pending: accepted, nothing started. Blocked: waiting for an input resource. Running: stages in progress. Queued: its current stage's Job waits in a Kueue queue for admission (not admitted yet, or evicted and requeued); for a Reproduction, some of its children are Queued and none runs. Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
+    "Pending: accepted, nothing started. Blocked: waiting for an input resource, or for nodes of its GPU pool that offer the GPUs its stages ask for (reason NoGpuNodes; checked before a stage starts, and by a Reproduction before its first child). Running: stages in progress. Queued: its current stage's Job waits in a Kueue queue for admission (not admitted yet, or evicted and requeued); for a Reproduction, some of its children are Queued and none runs. Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
   );
 export type Phase = z.infer<typeof Phase>;
 
 export const ConditionType = z
   .enum(["Ready", "Succeeded", "Failed", "Blocked", "Suspended"])
   .describe(
-    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs. Suspended: spec.suspend holds the resource.",
+    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs or for GPU nodes. Suspended: spec.suspend holds the resource.",
   );
 
 /** Kubernetes-style condition (metav1.Condition). */
