@@ -1,14 +1,12 @@
-import path from "node:path";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
-import { writeFileAtomic } from "../../../jobs/contract/files.ts";
 import { checkReuse } from "../../../jobs/contract/reuse.ts";
 import { reconcileStages } from "../../loop/reconcile-stages.ts";
-import { resourceDir } from "../../pipeline/layout.ts";
 import { stageRequests } from "../../pipeline/request.ts";
 import type { ResourceStatus } from "../../pipeline/status.ts";
 import type { LocalStep } from "./local-plan.ts";
 import { type LocalExecutorOptions, LocalStageError, type StageRun } from "./local-run-options.ts";
 import { type LocalRunState, type LocalStageExecutor, localStageExecutor } from "./local-stage-executor.ts";
+import { reproductionStatusOf, writeStatus } from "./local-status.ts";
 import { type Hold, holdLine, holdOf } from "./suspension.ts";
 
 export {
@@ -18,8 +16,7 @@ export {
   type StageRun,
 } from "./local-run-options.ts";
 
-/** A resource's status in the storage, beside its stage folders: `runs/local/<kind>/<name>/status.json`. */
-export const STATUS_FILE = "status.json";
+const keyOf = (step: LocalStep) => `${step.resource.kind}/${step.resource.name}`;
 
 /** Whether a result stands for every stage of a step, none of them forced (a finished resource stays finished). */
 async function standsWhole(step: LocalStep, options: LocalExecutorOptions): Promise<boolean> {
@@ -48,11 +45,7 @@ async function runResource(
   executor: LocalStageExecutor,
   storageRoot: string,
 ): Promise<ResourceStatus> {
-  const file = path.join(
-    storageRoot,
-    resourceDir(step.resource.namespace, step.resource.kind, step.resource.name),
-    STATUS_FILE,
-  );
+  const { kind, name } = step.resource;
   let status: ResourceStatus | undefined;
   for (;;) {
     const pass = await reconcileStages(
@@ -60,7 +53,7 @@ async function runResource(
       executor,
     );
     status = pass.status;
-    if (step.execute) await writeFileAtomic(file, `${JSON.stringify(status, null, 2)}\n`);
+    if (step.execute) await writeStatus(storageRoot, kind, name, status);
     if (pass.started === undefined) return status;
   }
 }
@@ -78,6 +71,17 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
     runs: [],
   };
   const held = new Map<string, Hold>();
+  const statuses = new Map<string, ResourceStatus>();
+  const reproductions = new Map<string, ResourceStatus>();
+  // A Reproduction's status, from its children's, once this run has run one of them.
+  const reproductionStatus = async (origin: string) => {
+    const children = steps.filter((s) => s.origin === origin);
+    if (!origin.startsWith("Reproduction/") || !children.some((s) => s.execute && statuses.has(keyOf(s)))) return;
+    const at = { now: new Date().toISOString(), previous: reproductions.get(origin) };
+    const status = reproductionStatusOf(children, { statuses, holds: held }, at);
+    reproductions.set(origin, status);
+    await writeStatus(options.storageRoot, "Reproduction", origin.slice("Reproduction/".length), status);
+  };
   for (const step of steps) {
     const resource = `${step.resource.kind}/${step.resource.name}`;
     // spec.suspend: a held resource starts nothing and what needs it waits; one that finished stays finished.
@@ -92,10 +96,13 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
       if (step.execute) run.index += step.stages.length;
       options.log(holdLine(hold));
       options.onHold?.(hold);
+      await reproductionStatus(step.origin);
       continue;
     }
     const executor = localStageExecutor(step, run);
     const status = await runResource(step, executor, options.storageRoot);
+    statuses.set(resource, status);
+    await reproductionStatus(step.origin);
     if (status.phase === "Failed") {
       const failed = status.conditions?.find((c) => c.type === "Failed")?.message;
       throw new LocalStageError(executor.failure() ?? `${resource} failed: ${failed ?? "see its status.json"}`);

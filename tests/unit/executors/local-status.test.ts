@@ -198,3 +198,32 @@ describe("the local runner's status of each resource", () => {
     expect(status.finishedAt).toEqual(TIME);
   });
 });
+
+describe("the local runner's status of a Reproduction", () => {
+  it("is decided from its children's as on a cluster: Failed with the child that failed", async () => {
+    const root = await storageWithCheckpoint();
+    const steps = planLocalRun([parse("Reproduction", "r", { mode: "Trained" })]);
+    const run = executeLocalRun(steps, { storageRoot: root, appRoot: process.cwd(), python: "false", log: () => {} });
+    await expect(run).rejects.toThrow("stage export-onnx of RoiDetectorTraining/r-detector failed (exit 1)");
+    const status = await statusOf(root, "Reproduction", "r");
+    const failed = { status: "False", reason: "ChildFailed", message: "RoiDetectorTraining/r-detector failed" };
+    expect(status).toEqual({
+      phase: "Failed",
+      conditions: [
+        { type: "Failed", ...failed, status: "True", lastTransitionTime: TIME },
+        { type: "Ready", ...failed, lastTransitionTime: TIME },
+        { type: "Succeeded", ...failed, lastTransitionTime: TIME },
+      ],
+      // The children this run reached have their phase; those after the failure none (Pending).
+      children: [
+        { kind: "RoiDetectorTraining", name: "r-detector", phase: "Failed" },
+        { kind: "EngineBuild", name: "r-engine" },
+        { kind: "Submission", name: "r-submission" },
+      ],
+      progress: { stagesSucceeded: 0, stagesTotal: 3, summary: "0/3" },
+      startedAt: TIME,
+      finishedAt: TIME,
+    });
+    expect((await statusOf(root, "RoiDetectorTraining", "r-detector")).phase).toBe("Failed");
+  });
+});
