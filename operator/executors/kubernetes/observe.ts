@@ -76,7 +76,11 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], events: readonly 
       : {}),
     results,
   };
-  const startedAt = toIso(job.status?.startTime);
+  // A stage starts when its Job is made: the Job controller's startTime follows a moment later
+  // and would only move the time by that moment, at the cost of one more status write per stage.
+  // A Job in a Kueue queue starts when Kueue admits it: its startTime, set then, says when.
+  const queued = job.metadata?.labels?.[KUEUE_QUEUE_LABEL] !== undefined;
+  const startedAt = toIso(queued ? job.status?.startTime : (job.metadata?.creationTimestamp ?? job.status?.startTime));
   if (startedAt) observation.startedAt = startedAt;
   const finishedAt = toIso(job.status?.completionTime) ?? toIso(failed?.lastTransitionTime);
   if ((complete || failed) && finishedAt) observation.finishedAt = finishedAt;

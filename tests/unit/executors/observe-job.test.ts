@@ -8,6 +8,19 @@ import {
 } from "../../support/operator-builders.ts";
 
 describe("observeJob", () => {
+  it("dates a stage's start from its Job's creation, or from Kueue's admission (startTime) for a queued Job", () => {
+    const created = "2026-01-01T00:00:00Z";
+    const startedLater = "2026-01-01T00:00:01Z";
+    const applied = makeJobObject("det-roidet-export-onnx").created(created).obj();
+    const counted = makeJobObject("det-roidet-export-onnx").created(created).started(startedLater).active(1).obj();
+    expect(observeJob(applied, []).startedAt).toBe("2026-01-01T00:00:00.000Z");
+    expect(observeJob(counted, []).startedAt).toBe("2026-01-01T00:00:00.000Z");
+    const waiting = makeJobObject("q").created(created).queue("gpu").suspended().obj();
+    const admitted = makeJobObject("q").created(created).queue("gpu").started("2026-01-01T00:30:00Z").obj();
+    expect(observeJob(waiting, []).startedAt).toBeUndefined();
+    expect(observeJob(admitted, []).startedAt).toBe("2026-01-01T00:30:00.000Z");
+  });
+
   it("reads a completed Indexed Job's results per shard from the termination messages", () => {
     const job = makeJobObject("sub-predict").indexed().started("2026-01-01T00:00:00Z").counts(2).complete().obj();
     const pods = [1, 0].map((index) =>
