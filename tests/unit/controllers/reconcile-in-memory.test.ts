@@ -18,6 +18,11 @@ const detector = (spec: Record<string, unknown> = {}) => ({
   spec: { source: "Trained", checkpoint: "assets/trained/det.pth", ...spec },
 });
 
+/** The request ConfigMap a stage's Job mounts: named by the Job and its request's digest. */
+const requestConfigMap = async (job: string, stage: string) => {
+  const digest = (await statusOf())?.stages?.find((s) => s.name === stage)?.requestDigest ?? "";
+  return `PATCH /api/v1/namespaces/ns/configmaps/${job}-${digest.slice(0, 10)}`;
+};
 /** Conditions as "Type=Status Reason: message", in the status's order. */
 const conditions = (status: ResourceStatus | undefined) =>
   (status?.conditions ?? []).map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`);
@@ -43,7 +48,7 @@ describe("a stage resource over the in-memory API", () => {
   it("starts one stage at a time, each when the one before succeeded, and ends Succeeded with its artifacts", async () => {
     await operator.apply(detector({ tensorRT: true }));
     expect(await operator.settle()).toEqual([
-      "PATCH /api/v1/namespaces/ns/configmaps/det-roidet-export-onnx-a387bf1ac4",
+      await requestConfigMap(EXPORT_JOB, "export-onnx"),
       `PATCH /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
       STATUS,
     ]);
@@ -70,10 +75,14 @@ describe("a stage resource over the in-memory API", () => {
     ]);
     expect(stages(status)).toEqual([`export-onnx Running ${EXPORT_JOB}`, "build-engine Pending -"]);
 
-    // The pod starts: only the start time is new; at rest, nothing more is written.
+    expect([status?.startedAt, status?.stages?.[0]?.startedAt]).toEqual([
+      "2026-01-01T00:00:00.000Z",
+      "2026-01-01T00:00:00.000Z",
+    ]);
+
+    // The pod starts: the status already says Running since the start, so nothing is written.
+    operator.advance(5);
     await operator.jobRuns(EXPORT_JOB);
-    expect(await operator.settle()).toEqual([STATUS]);
-    expect((await statusOf())?.startedAt).toBe("2026-01-01T00:00:00.000Z");
     expect(await operator.settle()).toEqual([]);
 
     operator.advance(60);
@@ -88,7 +97,7 @@ describe("a stage resource over the in-memory API", () => {
       ],
     });
     expect(await operator.settle()).toEqual([
-      "PATCH /api/v1/namespaces/ns/configmaps/det-roidet-build-engine-2918c04d49",
+      await requestConfigMap(ENGINE_JOB, "build-engine"),
       `PATCH /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
       STATUS,
     ]);
@@ -103,7 +112,7 @@ describe("a stage resource over the in-memory API", () => {
     await operator.jobEnds(ENGINE_JOB, 0, { stage: "build-engine" });
     expect(await operator.settle()).toEqual([STATUS]);
     status = await statusOf();
-    expect([status?.phase, status?.finishedAt]).toEqual(["Succeeded", "2026-01-01T00:02:00.000Z"]);
+    expect([status?.phase, status?.finishedAt]).toEqual(["Succeeded", "2026-01-01T00:02:05.000Z"]);
     expect(conditions(status)).toEqual([
       "Blocked=False InputsReady: ",
       "Ready=True Succeeded: all 2 stages succeeded",
@@ -162,7 +171,7 @@ describe("a stage resource over the in-memory API", () => {
     expect(await operator.settle()).toEqual([
       `DELETE /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
       STATUS,
-      "PATCH /api/v1/namespaces/ns/configmaps/det-roidet-build-engine-5dca51fd63",
+      await requestConfigMap(ENGINE_JOB, "build-engine"),
       `PATCH /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
       STATUS,
     ]);
