@@ -8,7 +8,8 @@ import { writeFileAtomic } from "./files.ts";
 import { STATE_DIR } from "./fingerprints.ts";
 import type { StageRequest } from "./request.ts";
 import { type ReusedFrom, StageResult } from "./result.ts";
-import { decideCachedReuse } from "./reuse-rule.ts";
+import { decideCachedReuse, type ReuseScope } from "./reuse-rule.ts";
+import { reusedFromName } from "./termination.ts";
 
 const RESULT_FILE = "result.json";
 
@@ -71,7 +72,8 @@ function reusedFromOf(entry: IndexEntry): ReusedFrom {
 }
 
 /** What a status or a log line says of a copied result. */
-export const reusedFromText = (from: ReusedFrom) => `reused from ${from.resource}/${from.stage}`;
+export const reusedFromText = (from: ReusedFrom, namespace?: string) =>
+  `reused from ${reusedFromName(from, namespace)}`;
 
 /** Copies a folder's outputs (not its bookkeeping) into another: a clone where the filesystem can. */
 async function copyOutputs(from: string, to: string): Promise<void> {
@@ -92,18 +94,20 @@ const within = (file: string, dir: string) => file === dir || file.startsWith(`$
 /**
  * The result of the same work another stage folder holds, copied into this request's folder and
  * recorded there as this request's result (with reusedFrom); undefined when the index has none
- * that still stands (same namespace only: another namespace's storage is not this one's to read).
+ * that still stands. Only the request's own namespace's results, unless `scope` is `storage`:
+ * another team's folders on a shared volume are not this one's to read without their agreement.
  */
 export async function adoptCachedResult(
   storageRoot: string,
   request: StageRequest,
   current: { requestDigest: string; contentKey: string; inputFingerprints: Record<string, string>; startedAt: string },
-  options: { copy?: boolean } = {},
+  options: { copy?: boolean; scope?: ReuseScope } = {},
 ): Promise<StageResult | undefined> {
   const entry = await readEntry(storageRoot, current.contentKey);
-  if (!entry || entry.outputDir === request.outputDir || entry.namespace !== request.owner.namespace) return undefined;
+  if (!entry || entry.outputDir === request.outputDir) return undefined;
+  const across = { from: entry.namespace, to: request.owner.namespace, scope: options.scope ?? "namespace" };
   const candidate = await readStageResult(path.join(storageRoot, entry.outputDir, RESULT_FILE));
-  if (!candidate || !decideCachedReuse(candidate, current.contentKey).reuse) return undefined;
+  if (!candidate || !decideCachedReuse(candidate, current.contentKey, across).reuse) return undefined;
   const present = await Promise.all(
     candidate.artifacts.map((a) => stat(path.join(storageRoot, a.path)).then(Boolean, () => false)),
   );

@@ -34,11 +34,32 @@ export function decideReuse(
 }
 
 /**
- * Whether a result another stage folder holds (found through the result index, result-cache.ts)
- * may stand for this request: it succeeded on the same work, named by content, not by paths.
+ * Whose results a stage may copy (the operator's `storage.reuseResultsAcrossNamespaces`):
+ * `namespace`, its own namespace's only (the default), or `storage`, any namespace's on the same
+ * storage, for teams that share a volume and agree to share their results.
  */
-export function decideCachedReuse(candidate: RecordedRun | undefined, contentKey: string): ReuseDecision {
+export type ReuseScope = "namespace" | "storage";
+
+/** Where a cached result lies and where it would go: namespaces, and the scope allowed. */
+export interface CopyAcross {
+  from: string;
+  to: string;
+  scope: ReuseScope;
+}
+
+/**
+ * Whether a result another stage folder holds (found through the result index, result-cache.ts)
+ * may stand for this request: it succeeded on the same work, named by content, not by paths, in
+ * the request's namespace unless the scope is the whole storage.
+ */
+export function decideCachedReuse(
+  candidate: RecordedRun | undefined,
+  contentKey: string,
+  across?: CopyAcross,
+): ReuseDecision {
   if (!candidate) return { reuse: false, why: "no result yet" };
+  if (across && across.scope !== "storage" && across.from !== across.to)
+    return { reuse: false, why: `it is namespace ${across.from}'s, and namespaces share results only when allowed` };
   if (candidate.outcome !== "Succeeded") return { reuse: false, why: "the last run failed" };
   if (candidate.contentKey !== contentKey) return { reuse: false, why: "its inputs or parameters differ" };
   return { reuse: true };

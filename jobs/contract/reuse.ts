@@ -8,13 +8,26 @@ import { parameterInputs } from "./parameter-inputs.ts";
 import type { StageRequest } from "./request.ts";
 import type { StageResult } from "./result.ts";
 import { adoptCachedResult, indexResult, readStageResult } from "./result-cache.ts";
-import { contentKeyOf, decideReuse, outputDigestOf } from "./reuse-rule.ts";
+import { contentKeyOf, decideReuse, outputDigestOf, type ReuseScope } from "./reuse-rule.ts";
 
 /**
  * Set (to "1") by `mammoflow run --force` for the stages it re-runs: the stage runs whatever its
  * folder or the result cache holds.
  */
 export const FORCE_RUN_ENV = "MAMMOFLOW_FORCE_RUN";
+
+/**
+ * Set to `storage` on stage pods by an operator configured with
+ * `storage.reuseResultsAcrossNamespaces`: results of the same work in other namespaces on the
+ * storage may be copied. Absent or anything else: the request's own namespace only. An
+ * environment variable, not a request field: it is the installation's policy, not the stage's
+ * work, and changing it must leave every request (and its digest) as it was.
+ */
+export const REUSE_SCOPE_ENV = "MAMMOFLOW_REUSE_SCOPE";
+
+/** The reuse scope a stage process was started with ($MAMMOFLOW_REUSE_SCOPE). */
+export const reuseScopeOf = (env: NodeJS.ProcessEnv): ReuseScope =>
+  env[REUSE_SCOPE_ENV] === "storage" ? "storage" : "namespace";
 
 /** What the rule found for a request: the result that stands for it, or why the stage runs. */
 export interface ReuseCheck {
@@ -40,7 +53,7 @@ export async function checkReuse(
   storageRoot: string,
   request: StageRequest,
   requestDigest: string,
-  options: { force?: boolean; readOnly?: boolean } = {},
+  options: { force?: boolean; readOnly?: boolean; scope?: ReuseScope } = {},
 ): Promise<ReuseCheck> {
   const read = { ...request.inputs, ...parameterInputs(request.stage, request.parameters) };
   const inputFingerprints = await fingerprintInputs(storageRoot, read);
@@ -52,7 +65,10 @@ export async function checkReuse(
     const startedAt = new Date().toISOString();
     const current = { requestDigest, contentKey, inputFingerprints, startedAt };
     // readOnly (a dry run): the result that would be copied, copying nothing.
-    const cached = await adoptCachedResult(storageRoot, request, current, { copy: !options.readOnly });
+    const cached = await adoptCachedResult(storageRoot, request, current, {
+      copy: !options.readOnly,
+      ...(options.scope ? { scope: options.scope } : {}),
+    });
     if (cached) return { result: cached, source: "cache", inputFingerprints, contentKey };
   }
   return { why: decision.why, inputFingerprints, contentKey };

@@ -1,16 +1,29 @@
-import type { StageResult } from "./result.ts";
+import type { ReusedFrom, StageResult } from "./result.ts";
 
 /** Kubernetes keeps at most 4096 bytes of a container's termination message. */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/**
+ * Where a copied result came from, for a status or a log line: `Kind/name/stage`, with its
+ * namespace when it is not `namespace` (the copying stage's own).
+ */
+export const reusedFromName = (from: ReusedFrom, namespace?: string) =>
+  `${from.resource}/${from.stage}${namespace !== undefined && from.namespace !== namespace ? ` (namespace ${from.namespace})` : ""}`;
 
 /**
  * The compact form of a result that a stage prints to its termination-message path, so the
  * operator learns the outcome without mounting the volume. Artifacts are dropped from the end
  * (and `truncated` set) until it fits in `limit` bytes. `reused` says the process stood an
  * earlier result for its request instead of running (its own, or a copy from the result cache):
- * the status tells a re-checked stage that reused its result from one that ran.
+ * the status tells a re-checked stage that reused its result from one that ran. `namespace` is
+ * the request's: a result copied from another namespace's folder names that namespace.
  */
-export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_LIMIT, reused = false): string {
+export function compactResult(
+  result: StageResult,
+  limit = TERMINATION_MESSAGE_LIMIT,
+  reused = false,
+  namespace?: string,
+): string {
   const compact = {
     stage: result.stage,
     outcome: result.outcome,
@@ -20,7 +33,7 @@ export function compactResult(result: StageResult, limit = TERMINATION_MESSAGE_L
     problems: result.problems.length,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message.slice(0, 1024) } } : {}),
     // Where a copied result came from (the result cache): the operator's status says so.
-    ...(result.reusedFrom ? { reusedFrom: `${result.reusedFrom.resource}/${result.reusedFrom.stage}` } : {}),
+    ...(result.reusedFrom ? { reusedFrom: reusedFromName(result.reusedFrom, namespace) } : {}),
     // The path (storage-relative) because an artifact's name is not its file name
     // ("submission" is aggregate/submission.csv).
     artifacts: result.artifacts.map((a) =>

@@ -55,6 +55,12 @@ export const MammoflowConfig = z.object({
       root: z.string().min(1).default("./storage").describe("Local storage root (the local runner)."),
       claimName: z.string().min(1).default("mammoflow-data").describe("RWX PersistentVolumeClaim on a cluster."),
       mountPath: z.string().startsWith("/").default("/data").describe("Where stage pods mount the claim."),
+      reuseResultsAcrossNamespaces: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Let a stage copy the result of the same work (same stage, parameters and input content) that a resource in another namespace finished on this storage, instead of running it; its status names that namespace. Off by default: a namespace reuses only its own results. Turn it on only when the namespaces sharing the volume may read each other's outputs (stage pods get MAMMOFLOW_REUSE_SCOPE=storage; requests and their digests do not change).",
+        ),
     })
     .prefault({}),
   images: z

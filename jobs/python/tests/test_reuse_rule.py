@@ -41,7 +41,7 @@ def test_own_result(case):
 
 @pytest.mark.parametrize("case", CASES["cached"], ids=lambda c: c["name"])
 def test_cached_result(case):
-    assert decide_cached_reuse(case["candidate"], case["contentKey"]) == case["expect"]
+    assert decide_cached_reuse(case["candidate"], case["contentKey"], case.get("across")) == case["expect"]
 
 
 @pytest.mark.parametrize("case", CASES["canonicalJson"], ids=lambda c: c["expect"])

@@ -98,6 +98,39 @@ def test_the_same_work_of_another_resource_is_copied_and_named(storage, write_re
     assert "stage cv-split: reused from ClassificationDataset/demo/cv-split in" in caplog.text
 
 
+def test_another_namespaces_result_is_copied_only_when_the_operator_allows_it(
+    storage, write_request, tmp_path, monkeypatch
+):
+    (storage / "data").mkdir()
+    (storage / LABELS).write_text("id\n1\n")
+    stage = Copier()
+    run(stage, storage, write_request, request_of("demo"), tmp_path)
+
+    def team_b(name: str) -> dict:
+        return request_of(name) | {
+            "owner": {"kind": "ClassificationDataset", "namespace": "team-b", "name": name},
+            "outputDir": f"runs/team-b/ClassificationDataset/{name}/cv-split",
+        }
+
+    # The operator's storage.reuseResultsAcrossNamespaces sets MAMMOFLOW_REUSE_SCOPE=storage.
+    monkeypatch.setenv("MAMMOFLOW_REUSE_SCOPE", "storage")
+    assert run(stage, storage, write_request, team_b("shared"), tmp_path) == 0
+    assert stage.calls == 1
+    assert result_of(storage, team_b("shared"))["reusedFrom"] == {
+        "resource": "ClassificationDataset/demo",
+        "namespace": "local",
+        "stage": "cv-split",
+        "outputDir": "runs/local/ClassificationDataset/demo/cv-split",
+    }
+    message = json.loads((tmp_path / "termination-log").read_text())
+    assert (message["reused"], message["reusedFrom"]) == (True, "ClassificationDataset/demo/cv-split (namespace local)")
+    # By default a namespace copies only its own results: the same work in team-b runs.
+    monkeypatch.delenv("MAMMOFLOW_REUSE_SCOPE")
+    assert run(stage, storage, write_request, team_b("own"), tmp_path) == 0
+    assert stage.calls == 2
+    assert "reusedFrom" not in result_of(storage, team_b("own"))
+
+
 def test_a_result_is_reused_across_languages(storage, write_request, tmp_path):
     # The content key is the TypeScript one (canonical JSON as JavaScript writes it): the key of
     # this request's work as jobs/contract/reuse-rule.ts computes it.

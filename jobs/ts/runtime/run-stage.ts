@@ -7,7 +7,14 @@ import { writeFileAtomic } from "../../contract/files.ts";
 import { StageRequest } from "../../contract/request.ts";
 import { type StageError, StageResult } from "../../contract/result.ts";
 import { reusedFromText } from "../../contract/result-cache.ts";
-import { checkReuse, FORCE_RUN_ENV, offerResult, type ReuseCheck, reuseRecord } from "../../contract/reuse.ts";
+import {
+  checkReuse,
+  FORCE_RUN_ENV,
+  offerResult,
+  type ReuseCheck,
+  reuseRecord,
+  reuseScopeOf,
+} from "../../contract/reuse.ts";
 import { compactResult } from "../../contract/termination.ts";
 import { StageContext, type StageFunction } from "./stage-context.ts";
 import { StageFailure } from "./stage-failure.ts";
@@ -92,7 +99,7 @@ export async function runStage(
   const context = new StageContext(request, options.storageRoot, digest);
   const resultFile = path.join(context.outputDir, RESULT_FILE);
   const emit = async (result: StageResult, reused = false) => {
-    const compact = compactResult(result, undefined, reused);
+    const compact = compactResult(result, undefined, reused, request.owner.namespace);
     print(compact);
     if (options.terminationLog) {
       await writeFile(options.terminationLog, compact).catch((error) =>
@@ -105,13 +112,15 @@ export async function runStage(
     check = await checkReuse(options.storageRoot, request, digest, {
       force: options.force ?? process.env[FORCE_RUN_ENV] === "1",
     });
+      scope: reuseScopeOf(process.env),
   } catch (error) {
     // An input it cannot read fails the stage itself, with the stage's own words for it.
     log(`stage ${name}: cannot fingerprint its inputs (${error}); it runs, and its result will not be reused`);
   }
   if (check?.result) {
     const from = check.source === "cache" ? check.result.reusedFrom : undefined;
-    log(`stage ${name}: ${from ? reusedFromText(from) : "result for this request already complete"} in ${resultFile}`);
+    const said = from ? reusedFromText(from, request.owner.namespace) : "result for this request already complete";
+    log(`stage ${name}: ${said} in ${resultFile}`);
     await emit(check.result, true);
     return EXIT_SUCCESS;
   }

@@ -2,6 +2,7 @@ import type { V1ConfigMap, V1Job, V1OwnerReference, V1Toleration } from "@kubern
 import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import { EXIT_PERMANENT_FAILURE } from "../../../jobs/contract/exit-codes.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
+import { REUSE_SCOPE_ENV } from "../../../jobs/contract/reuse.ts";
 import { STAGE_CATALOGUE, stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import type { MammoflowConfig } from "../../config/schema.ts";
 import { stageDigest } from "../../pipeline/request-digest.ts";
@@ -203,6 +204,8 @@ export function buildStageJob(input: StageJobInput): V1Job {
                 { name: "MAMMOFLOW_TERMINATION_LOG", value: TERMINATION_LOG },
                 // How long the stage may take to save its state on SIGTERM (shutdown.py).
                 { name: "MAMMOFLOW_TERMINATION_GRACE_SECONDS", value: String(terminationGrace) },
+                // The operator's consent to copy other namespaces' results (jobs/contract/reuse.ts).
+                ...(config.storage.reuseResultsAcrossNamespaces ? [{ name: REUSE_SCOPE_ENV, value: "storage" }] : []),
                 { name: "HOME", value: SCRATCH },
                 { name: "XDG_CACHE_HOME", value: `${SCRATCH}/.cache` },
               ],

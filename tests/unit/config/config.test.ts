@@ -8,7 +8,12 @@ describe("configuration", () => {
   it("defaults to an A100 pool, a local storage root and info logging", () => {
     const config = resolveConfig(undefined, {}, "defaults");
     expect(config.logLevel).toBe("info");
-    expect(config.storage).toEqual({ root: "./storage", claimName: "mammoflow-data", mountPath: "/data" });
+    expect(config.storage).toEqual({
+      root: "./storage",
+      claimName: "mammoflow-data",
+      mountPath: "/data",
+      reuseResultsAcrossNamespaces: false,
+    });
     expect(Object.keys(config.gpuPools)).toEqual(["a100"]);
     expect(config.gpuPools.a100).toMatchObject({ gpuResource: "nvidia.com/gpu", gpuType: "a100" });
     expect(config.gpuPools.a100?.nodeAffinity[0]?.values).toContain("NVIDIA-A100-SXM4-40GB");
@@ -22,7 +27,12 @@ describe("configuration", () => {
       "test",
     );
     expect(config.logLevel).toBe("debug");
-    expect(config.storage).toEqual({ root: "/mnt/data", claimName: "shared", mountPath: "/data" });
+    expect(config.storage).toEqual({
+      root: "/mnt/data",
+      claimName: "shared",
+      mountPath: "/data",
+      reuseResultsAcrossNamespaces: false,
+    });
     expect(config.kueue.queueName).toBe("gpu-queue");
   });
 

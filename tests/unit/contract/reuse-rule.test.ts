@@ -8,6 +8,7 @@ import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import { fingerprintInput } from "../../../jobs/contract/fingerprints.ts";
 import { parameterInputs } from "../../../jobs/contract/parameter-inputs.ts";
 import {
+  type CopyAcross,
   contentKeyOf,
   decideCachedReuse,
   decideReuse,
@@ -26,7 +27,7 @@ const CASES = JSON.parse(readFileSync("jobs/contract/reuse-cases.json", "utf8"))
     force?: boolean;
     expect: unknown;
   }[];
-  cached: { name: string; candidate: RecordedRun | null; contentKey: string; expect: unknown }[];
+  cached: { name: string; candidate: RecordedRun | null; contentKey: string; across?: CopyAcross; expect: unknown }[];
   canonicalJson: { value: unknown; expect: string }[];
   contentKey: { name: string; work: WorkOf; inputFingerprints: Record<string, string>; expect: string }[];
   outputDigest: { contentKey: string; startedAt: string; finishedAt: string; expect: string }[];
@@ -55,7 +56,7 @@ describe("the result-reuse rule (jobs/contract/reuse-cases.json)", () => {
   });
 
   it.each(CASES.cached.map((c) => [c.name, c] as const))("cached result: %s", (_name, c) => {
-    expect(decideCachedReuse(c.candidate ?? undefined, c.contentKey)).toEqual(c.expect);
+    expect(decideCachedReuse(c.candidate ?? undefined, c.contentKey, c.across)).toEqual(c.expect);
   });
 
   it.each(CASES.canonicalJson.map((c) => [c.expect, c] as const))("canonical JSON %s", (_name, c) => {

@@ -182,6 +182,21 @@ describe("buildStageJob", () => {
     expect(job.spec?.template.spec?.imagePullSecrets).toEqual([{ name: "registry-a" }, { name: "registry-b" }]);
   });
 
+  it("lets stage pods copy other namespaces' results only when the configuration allows it", () => {
+    const plan = makePlan("predict", "predict").obj();
+    const envOf = (config = parseConfigForTest()) =>
+      buildStageJob(input(plan, config)).spec?.template.spec?.containers[0]?.env?.map((e) => e.name);
+    expect(envOf()).not.toContain("MAMMOFLOW_REUSE_SCOPE");
+    const shared = parseConfigForTest({ storage: { reuseResultsAcrossNamespaces: true } });
+    const env = buildStageJob(input(plan, shared)).spec?.template.spec?.containers[0]?.env;
+    expect(env?.find((e) => e.name === "MAMMOFLOW_REUSE_SCOPE")).toEqual({
+      name: "MAMMOFLOW_REUSE_SCOPE",
+      value: "storage",
+    });
+    // The request is the same either way: its digest, ConfigMap and the stage's results stand.
+    expect(buildRequestConfigMap(input(plan, shared))).toEqual(buildRequestConfigMap(input(plan)));
+  });
+
   it("sizes pods from the catalogue, then the pool's override, then the resource's own", () => {
     const config = parseConfigForTest({
       gpuPools: { a100: { gpuType: "a100", resources: { "train-fold": { memory: "96Gi", shm: "64Gi", cpu: "12" } } } },

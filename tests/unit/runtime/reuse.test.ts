@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { canonicalJson, type StageRequest, StageResult } from "../../../jobs/contract/index.ts";
+import { REUSE_SCOPE_ENV } from "../../../jobs/contract/reuse.ts";
 import { runStage, type StageContext } from "../../../jobs/ts/runtime/index.ts";
 import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
@@ -129,6 +130,36 @@ describe("result reuse in the TypeScript stage runtime", () => {
     await run(stage, requestOf("other").parameters({ threshold: 0.5 }).obj());
     expect(stage.calls).toBe(3);
     expect((await resultOf(elsewhere)).reusedFrom).toBeUndefined();
+  });
+
+  it("copies another namespace's result only when the operator allows it, and names the namespace", async () => {
+    const stage = copier();
+    await run(stage, requestOf("demo").obj());
+    const teamB = (name: string) => requestOf(name, "team-b").obj();
+    const previous = process.env[REUSE_SCOPE_ENV];
+    process.env[REUSE_SCOPE_ENV] = "storage";
+    try {
+      printed = [];
+      expect(await run(stage, teamB("shared"))).toBe(0);
+    } finally {
+      if (previous === undefined) delete process.env[REUSE_SCOPE_ENV];
+      else process.env[REUSE_SCOPE_ENV] = previous;
+    }
+    expect(stage.calls).toBe(1);
+    expect((await resultOf(teamB("shared"))).reusedFrom).toEqual({
+      resource: "Submission/demo",
+      namespace: "local",
+      stage: "aggregate",
+      outputDir: "runs/local/Submission/demo/aggregate",
+    });
+    expect(JSON.parse(printed[0] ?? "{}")).toMatchObject({
+      reused: true,
+      reusedFrom: "Submission/demo/aggregate (namespace local)",
+    });
+    expect(logs.at(-1)).toMatch(/^stage aggregate: reused from Submission\/demo\/aggregate \(namespace local\) in /);
+    // Without the operator's consent (the default), the same request in team-b runs.
+    await run(stage, teamB("own"));
+    expect(stage.calls).toBe(2);
   });
 
   it("runs when forced, and a stage reading its folder then runs again", async () => {

@@ -26,7 +26,15 @@ from .contract import (
 )
 from .contract.request import contract_schema
 from .input_paths import resolve_input
-from .reuse import ReuseCheck, check_reuse, force_requested, offer_result, reuse_record, reused_from_text
+from .reuse import (
+    ReuseCheck,
+    check_reuse,
+    force_requested,
+    offer_result,
+    reuse_record,
+    reuse_scope,
+    reused_from_text,
+)
 
 API_VERSION = "mammoflow.io/stage/v1"
 RESULT_FILE = "result.json"
@@ -82,8 +90,8 @@ class StageContext:
 StageFunction = Callable[[StageContext], None]
 
 
-def _emit(result: dict, termination_log: Path | None, reused: bool = False) -> None:
-    compact = compact_result(result, reused=reused)
+def _emit(result: dict, termination_log: Path | None, reused: bool = False, namespace: str | None = None) -> None:
+    compact = compact_result(result, reused=reused, namespace=namespace)
     print(compact, flush=True)
     if termination_log is not None:
         try:
@@ -122,7 +130,7 @@ def run_stage(
     result_path = context.output_dir / RESULT_FILE
     check: ReuseCheck | None = None
     try:
-        check = check_reuse(storage_root, request, force=force_requested())
+        check = check_reuse(storage_root, request, force=force_requested(), scope=reuse_scope())
     except OSError as error:
         # An input it cannot read fails the stage itself, with the stage's own words for it.
         log.warning(
@@ -130,9 +138,10 @@ def run_stage(
         )
     if check is not None and check.result is not None:
         origin = check.result.get("reusedFrom") if check.source == "cache" else None
-        said = reused_from_text(origin) if origin else "result for this request already complete"
+        namespace = request.data["owner"]["namespace"]
+        said = reused_from_text(origin, namespace) if origin else "result for this request already complete"
         log.info("stage %s: %s in %s", name, said, result_path)
-        _emit(check.result, termination_log, reused=True)
+        _emit(check.result, termination_log, reused=True, namespace=namespace)
         return EXIT_SUCCESS
 
     context.output_dir.mkdir(parents=True, exist_ok=True)

@@ -43,10 +43,20 @@ def _dumps(value: dict) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT, reused: bool = False) -> str:
+def reused_from_name(origin: dict, namespace: str | None = None) -> str:
+    """``Kind/name/stage`` of a copied result, with its namespace when it is not ``namespace``
+    (the copying stage's own); the twin of reusedFromName in jobs/contract/termination.ts."""
+    other = namespace is not None and origin["namespace"] != namespace
+    return f"{origin['resource']}/{origin['stage']}" + (f" (namespace {origin['namespace']})" if other else "")
+
+
+def compact_result(
+    result: dict, limit: int = TERMINATION_MESSAGE_LIMIT, reused: bool = False, namespace: str | None = None
+) -> str:
     """Mirror of jobs/contract/termination.ts: artifacts are dropped from the end until it fits.
 
-    ``reused`` says the process stood an earlier result for its request instead of running.
+    ``reused`` says the process stood an earlier result for its request instead of running;
+    ``namespace`` is the request's (a result copied from another namespace names it).
     """
     compact = {
         "stage": result["stage"],
@@ -66,7 +76,7 @@ def compact_result(result: dict, limit: int = TERMINATION_MESSAGE_LIMIT, reused:
         }
     # Where a copied result came from (the result cache): the operator's status says so.
     if result.get("reusedFrom"):
-        compact["reusedFrom"] = f"{result['reusedFrom']['resource']}/{result['reusedFrom']['stage']}"
+        compact["reusedFrom"] = reused_from_name(result["reusedFrom"], namespace)
     # The path (storage-relative) because an artifact's name is not its file name.
     compact["artifacts"] = [
         {"name": a["name"], "path": a["path"], "sha256": a["sha256"]}

@@ -6,20 +6,27 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..contract.result import reused_from_name
 from .cache import adopt_cached_result, index_result, read_result, reused_from_text
 from .fingerprints import fingerprint_inputs
 from .rule import content_key, decide_reuse, output_digest, parameter_inputs
 
 # Set to "1" by `mammoflow run --force` for the stages it re-runs (jobs/contract/reuse.ts).
 FORCE_RUN_ENV = "MAMMOFLOW_FORCE_RUN"
+# "storage" (set by an operator configured with storage.reuseResultsAcrossNamespaces): results of
+# the same work in other namespaces on the storage may be copied; else the own namespace only.
+REUSE_SCOPE_ENV = "MAMMOFLOW_REUSE_SCOPE"
 
 __all__ = [
     "FORCE_RUN_ENV",
+    "REUSE_SCOPE_ENV",
     "ReuseCheck",
     "check_reuse",
     "force_requested",
     "offer_result",
     "reuse_record",
+    "reuse_scope",
+    "reused_from_name",
     "reused_from_text",
 ]
 
@@ -36,7 +43,7 @@ class ReuseCheck:
     why: str | None = None
 
 
-def check_reuse(storage_root: Path, request, force: bool = False) -> ReuseCheck:
+def check_reuse(storage_root: Path, request, force: bool = False, scope: str = "namespace") -> ReuseCheck:
     read = {**request.inputs, **parameter_inputs(request.stage, request.data.get("parameters", {}))}
     fingerprints = fingerprint_inputs(storage_root, read)
     key = content_key(request.data, fingerprints)
@@ -52,7 +59,7 @@ def check_reuse(storage_root: Path, request, force: bool = False) -> ReuseCheck:
             "inputFingerprints": fingerprints,
             "startedAt": started,
         }
-        cached = adopt_cached_result(storage_root, request, current)
+        cached = adopt_cached_result(storage_root, request, current, scope)
         if cached is not None:
             return ReuseCheck(fingerprints, key, result=cached, source="cache")
     return ReuseCheck(fingerprints, key, why=decision["why"])
@@ -75,3 +82,8 @@ def offer_result(storage_root: Path, request, result: dict) -> None:
 
 def force_requested() -> bool:
     return os.environ.get(FORCE_RUN_ENV) == "1"
+
+
+def reuse_scope() -> str:
+    """The reuse scope this process was started with ($MAMMOFLOW_REUSE_SCOPE)."""
+    return "storage" if os.environ.get(REUSE_SCOPE_ENV) == "storage" else "namespace"

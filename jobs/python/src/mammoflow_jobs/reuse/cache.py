@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+from ..contract.result import reused_from_name
 from .fingerprints import STATE_DIR, write_text_atomic
 from .rule import decide_cached_reuse
 
@@ -60,8 +61,8 @@ def _reused_from(entry: dict) -> dict:
     return {"resource": entry["resource"], "namespace": entry["namespace"], "stage": stage, "outputDir": output_dir}
 
 
-def reused_from_text(origin: dict) -> str:
-    return f"reused from {origin['resource']}/{origin['stage']}"
+def reused_from_text(origin: dict, namespace: str | None = None) -> str:
+    return f"reused from {reused_from_name(origin, namespace)}"
 
 
 def _copy_outputs(source: Path, target: Path) -> None:
@@ -81,15 +82,17 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder + "/")
 
 
-def adopt_cached_result(storage_root: Path, request, current: dict) -> dict | None:
-    """The same work's result from another stage folder (same namespace), copied into this
-    request's folder and recorded there with reusedFrom; None when none stands."""
+def adopt_cached_result(storage_root: Path, request, current: dict, scope: str = "namespace") -> dict | None:
+    """The same work's result from another stage folder, copied into this request's folder and
+    recorded there with reusedFrom; None when none stands. Only the request's own namespace's
+    results unless ``scope`` is ``storage`` (the twin of jobs/contract/result-cache.ts)."""
     entry = _read_entry(storage_root, current["contentKey"])
     namespace = request.data["owner"]["namespace"]
-    if entry is None or entry["outputDir"] == request.output_dir or entry["namespace"] != namespace:
+    if entry is None or entry["outputDir"] == request.output_dir:
         return None
+    across = {"from": entry["namespace"], "to": namespace, "scope": scope}
     candidate = read_result(storage_root / entry["outputDir"] / RESULT_FILE)
-    if not decide_cached_reuse(candidate, current["contentKey"])["reuse"]:
+    if not decide_cached_reuse(candidate, current["contentKey"], across)["reuse"]:
         return None
     artifacts = candidate.get("artifacts", [])
     if not all((storage_root / a["path"]).exists() for a in artifacts):

@@ -25,10 +25,16 @@ def decide_reuse(recorded: dict | None, request_digest: str, input_fingerprints:
     return {"reuse": True}
 
 
-def decide_cached_reuse(candidate: dict | None, content_key: str) -> dict:
-    """Whether a result another stage folder holds may stand for this request (same work by content)."""
+def decide_cached_reuse(candidate: dict | None, content_key: str, across: dict | None = None) -> dict:
+    """Whether a result another stage folder holds may stand for this request (same work by content,
+    in the request's namespace unless ``across["scope"]`` is ``storage``)."""
     if candidate is None:
         return {"reuse": False, "why": "no result yet"}
+    if across is not None and across["scope"] != "storage" and across["from"] != across["to"]:
+        return {
+            "reuse": False,
+            "why": f"it is namespace {across['from']}'s, and namespaces share results only when allowed",
+        }
     if candidate.get("outcome") != "Succeeded":
         return {"reuse": False, "why": "the last run failed"}
     if candidate.get("contentKey") != content_key:
