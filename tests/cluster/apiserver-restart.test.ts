@@ -2,18 +2,10 @@
 // (two stages just finished, their successors about to be created): the operator keeps running
 // and keeps the Lease, its informers fail and watch again, and the run ends as it would have
 // without the restart: one Job per stage and request, every resource Succeeded.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  kubeconfigPath,
-  restartApiServer,
-  setBehaviour,
-} from "./support/cluster.ts";
-import { leaderIdentity, type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { describe, expect, it } from "vitest";
+import { restartApiServer } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
+import { leaderIdentity } from "./support/operator-process.ts";
 import {
   expectFinishedOnce,
   FIRST_JOBS,
@@ -42,11 +34,9 @@ interface LogLine {
 }
 
 describe("kube-apiserver restart", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess | undefined;
+  const cluster = useClusterNamespace("apiserver");
   const logOf = () =>
-    (operator as OperatorProcess)
+    cluster.operator
       .logs()
       .split("\n")
       .filter((line) => line.startsWith("{"))
@@ -54,40 +44,31 @@ describe("kube-apiserver restart", () => {
   const logged = (msg: string) => logOf().filter((l) => l.msg === msg);
   const lease = async () =>
     (
-      await admin.get<{ spec: { holderIdentity?: string; leaseTransitions?: number } }>(
-        `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/mammoflow-operator`,
+      await cluster.admin.get<{ spec: { holderIdentity?: string; leaseTransitions?: number } }>(
+        `/apis/coordination.k8s.io/v1/namespaces/${cluster.name}/leases/mammoflow-operator`,
       )
     ).spec;
-
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "apiserver");
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await deleteNamespace(admin, ns);
-  });
 
   it(
     "rides out a restart mid-reconcile: no crash, same leader, informers watch again, no duplicate Jobs",
     async () => {
-      await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
-      operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config: { operator: OPERATOR } });
-      await createResource(admin, ns, "Reproduction", "r", {});
+      await cluster.behave(HOLD_FIRST_JOBS);
+      const operator = cluster.startOperator({ config: { operator: OPERATOR } });
+      await cluster.create("Reproduction", "r", {});
       await waitFor(
         "both first Jobs",
         async () =>
-          Object.keys(await jobUids(admin, ns))
+          Object.keys(await jobUids(cluster.admin, cluster.name))
             .sort()
             .join() === FIRST_JOBS.join(),
       );
-      const firstUids = await jobUids(admin, ns);
+      const firstUids = await jobUids(cluster.admin, cluster.name);
       const holder = (await lease()).holderIdentity;
       expect(holder).toBe(leaderIdentity(operator));
 
       // Both first stages finish now: the Job controller, the operator's informers and its
       // reconciles (status writes, the next stages' Jobs) are all at work when the API server goes.
-      await setBehaviour(admin, ns, SUCCEED_ALL);
+      await cluster.behave(SUCCEED_ALL);
       const watchesFailedBefore = logged("watch failed").length;
       const renewalsFailedBefore = logged("leader election attempt failed").length;
       const restartedAt = Date.now();
@@ -106,8 +87,8 @@ describe("kube-apiserver restart", () => {
       });
       console.info(`kube-apiserver restarted and ready again in ${Date.now() - restartedAt} ms`);
 
-      const reproduction = await untilSucceeded(admin, ns);
-      await expectFinishedOnce(admin, ns, reproduction, firstUids);
+      const reproduction = await untilSucceeded(cluster.admin, cluster.name);
+      await expectFinishedOnce(cluster.admin, cluster.name, reproduction, firstUids);
 
       // Still the same process and the same leader: nothing exited, the Lease never changed hands.
       expect(await Promise.race([operator.exited, Promise.resolve("running")])).toBe("running");

@@ -10,25 +10,10 @@
 import type { CoreV1Event, V1Job } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCE_LABEL, STAGE_ID_LABEL, STAGE_LABEL } from "../../operator/executors/kubernetes/names.ts";
-import type { KubeClient, KubeObject } from "../../operator/kube/client.ts";
+import type { KubeObject } from "../../operator/kube/client.ts";
 import { type Kueue, startKueue } from "./harness/kueue.ts";
-import {
-  adminClient,
-  type Behaviour,
-  condition,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  listJobs,
-  listPods,
-  listResources,
-  resourceUrl,
-  setBehaviour,
-  stageMessage,
-} from "./support/cluster.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { adminClient, type Behaviour, condition, kubeconfigPath, stageMessage, succeeding } from "./support/cluster.ts";
+import { type TestNamespace, useClusterNamespace } from "./support/namespace.ts";
 import { waitFor } from "./support/wait.ts";
 
 const KUEUE_API = "/apis/kueue.x-k8s.io/v1beta2";
@@ -52,38 +37,48 @@ interface ClusterQueue extends KubeObject {
 }
 
 describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
-  let admin: KubeClient;
   let kueue: Kueue | undefined;
-  let ns: string;
-  let clusterQueue: string;
-  let flavor: string;
-  let operator: OperatorProcess | undefined;
+  let clusterQueue: string | undefined;
+  let flavor: string | undefined;
+  // Kueue runs before the namespace exists and until it is gone: these hooks are declared before
+  // the namespace's, so this afterAll runs after its (vitest runs after-hooks in reverse).
+  beforeAll(async () => {
+    // A cold Kueue build (about 5 min on 2 cores, more on a loaded machine) happens here when
+    // the background preload has not made it.
+    kueue = await startKueue(adminClient(), kubeconfigPath());
+  }, 30 * 60_000);
+  afterAll(async () => {
+    // After the namespace, while Kueue runs, so that it lifts its finalizers from the Workloads and queues.
+    const admin = adminClient();
+    if (clusterQueue) await admin.delete(`${KUEUE_API}/clusterqueues/${clusterQueue}`).catch(() => undefined);
+    if (flavor) await admin.delete(`${KUEUE_API}/resourceflavors/${flavor}`).catch(() => undefined);
+    await kueue?.stop();
+  }, 180_000);
+
   // The whole nodesim ConfigMap: applying a part would drop the rest.
   const behaviours: Record<string, Behaviour> = {
-    "export-onnx": exported,
-    "prepare-dataset": { message: stageMessage("prepare-dataset", ["crops.csv"]) },
-    "cv-split": { message: stageMessage("cv-split", ["folds.csv"]) },
+    ...succeeding("export-onnx", "prepare-dataset", "cv-split"),
     "train-fold": { hold: true },
   };
-  const behave = (more: Record<string, Behaviour>) => setBehaviour(admin, ns, Object.assign(behaviours, more));
+  const cluster = useClusterNamespace("kueue")
+    .setup(createQueues)
+    .behaviours(behaviours)
+    .withOperator({ config: { kueue: { queueName: LOCAL_QUEUE } } });
+  const behave = (more: Record<string, Behaviour>) => cluster.behave(Object.assign(behaviours, more));
   const stageJobs = async (stage: string) =>
-    (await listJobs(admin, ns)).filter((j) => j.metadata.labels?.[STAGE_LABEL] === stage);
+    (await cluster.jobs()).filter((j) => j.metadata.labels?.[STAGE_LABEL] === stage);
   const running = (job: V1Job) => job.spec?.suspend === false && (job.status?.active ?? 0) > 0;
   const workloadOf = async (job: V1Job) =>
-    (await admin.list<Workload>(`${KUEUE_API}/namespaces/${ns}/workloads`)).items.find((w) =>
+    (await cluster.admin.list<Workload>(`${KUEUE_API}/namespaces/${cluster.name}/workloads`)).items.find((w) =>
       w.metadata.ownerReferences?.some((o) => o.uid === job.metadata?.uid),
     );
   const isTrue = (w: Workload | undefined, type: string) =>
     w?.status?.conditions?.some((c) => c.type === type && c.status === "True") ?? false;
   const clusterQueueStatus = async () =>
-    (await admin.get<ClusterQueue>(`${KUEUE_API}/clusterqueues/${clusterQueue}`)).status;
+    (await cluster.admin.get<ClusterQueue>(`${KUEUE_API}/clusterqueues/${clusterQueue}`)).status;
 
-  beforeAll(async () => {
-    admin = adminClient();
-    // A cold Kueue build (about 5 min on 2 cores, more on a loaded machine) happens here when
-    // the background preload has not made it.
-    kueue = await startKueue(admin, kubeconfigPath());
-    ns = await createNamespace(admin, "kueue");
+  /** A ResourceFlavor, a ClusterQueue of 2 GPUs for the namespace and its LocalQueue, once Active. */
+  async function createQueues({ admin, name: ns }: TestNamespace) {
     clusterQueue = `stages-${ns}`;
     flavor = `default-${ns}`;
     await admin.create(`${KUEUE_API}/resourceflavors`, {
@@ -127,32 +122,17 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       120_000,
       clusterQueueStatus,
     );
-    await behave({});
-    operator = startOperatorProcess({
-      kubeconfig: kubeconfigPath(),
-      namespace: ns,
-      config: { kueue: { queueName: LOCAL_QUEUE } },
-    });
-  }, 30 * 60_000);
-
-  afterAll(async () => {
-    await operator?.stop();
-    // While Kueue runs, so that it lifts its finalizers from the Workloads and queues.
-    if (ns) await deleteNamespace(admin, ns);
-    if (clusterQueue) await admin.delete(`${KUEUE_API}/clusterqueues/${clusterQueue}`).catch(() => undefined);
-    if (flavor) await admin.delete(`${KUEUE_API}/resourceflavors/${flavor}`).catch(() => undefined);
-    await kueue?.stop();
-  }, 180_000);
+  }
 
   it("admits two of four folds' GPU Jobs, shows the other two Queued, and admits those same Jobs when GPUs free up", async () => {
-    await createResource(admin, ns, "RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/d.pth" });
-    await createResource(admin, ns, "ClassificationDataset", "data", {
+    await cluster.create("RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/d.pth" });
+    await cluster.create("ClassificationDataset", "data", {
       detector: { name: "det" },
       shards: 1,
       cvSplit: { folds: 4 },
     });
     for (const fold of [0, 1, 2, 3]) {
-      await createResource(admin, ns, "ClassifierFold", `f${fold}`, { dataset: { name: "data" }, fold, numFolds: 4 });
+      await cluster.create("ClassifierFold", `f${fold}`, { dataset: { name: "data" }, fold, numFolds: 4 });
     }
     // Folds 0 and 1 train twice (the seed's schedule), 2 and 3 once: every fold's first run
     // (train-fold-1) starts together, once the dataset is Ready.
@@ -177,9 +157,9 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
 
     // What `kubectl get classifierfolds` shows: the Phase column and the Ready condition.
     const phases = () =>
-      listResources(admin, ns, "ClassifierFold").then((list) =>
-        Object.fromEntries(list.map((f) => [f.metadata.name, f.status?.phase])),
-      );
+      cluster
+        .list("ClassifierFold")
+        .then((list) => Object.fromEntries(list.map((f) => [f.metadata.name, f.status?.phase])));
     const phasesAre = (expected: Record<string, string>) =>
       waitFor(
         `the folds' phases ${JSON.stringify(expected)}`,
@@ -194,7 +174,7 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       Object.fromEntries([...queuedFolds.map((f) => [f, "Queued"]), ...runningFolds.map((f) => [f, "Running"])]),
     );
     for (const job of first.held) {
-      const fold = await getResource(admin, ns, "ClassifierFold", foldOf(job));
+      const fold = await cluster.get("ClassifierFold", foldOf(job));
       const stage = job.metadata?.labels?.[STAGE_ID_LABEL];
       expect(condition(fold, "Ready")).toMatchObject({
         status: "False",
@@ -205,12 +185,12 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       expect(isTrue(await workloadOf(job), "QuotaReserved")).toBe(false);
     }
     for (const job of first.admitted) {
-      const fold = await getResource(admin, ns, "ClassifierFold", foldOf(job));
+      const fold = await cluster.get("ClassifierFold", foldOf(job));
       expect(condition(fold, "Ready")?.reason).toBe("StagesRunning");
       expect(isTrue(await workloadOf(job), "Admitted")).toBe(true);
     }
     const trainPods = async () =>
-      (await listPods(admin, ns)).filter(
+      (await cluster.pods()).filter(
         (p) => p.metadata.labels?.[STAGE_LABEL] === "train-fold" && !p.metadata.deletionTimestamp,
       );
     await waitFor(
@@ -242,7 +222,7 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
     );
     expect((await firstRuns()).map((j) => j.metadata.uid).sort()).toEqual(first.jobs.map((j) => j.metadata.uid).sort());
     const runs = Object.fromEntries(
-      (await listResources(admin, ns, "ClassifierFold")).map((f) => [f.metadata.name, f.status?.stages?.length ?? 0]),
+      (await cluster.list("ClassifierFold")).map((f) => [f.metadata.name, f.status?.stages?.length ?? 0]),
     );
     await phasesAre(
       Object.fromEntries([
@@ -257,7 +237,7 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
     const jobs = await stageJobs("train-fold");
     expect(jobs.length).toBe(Object.values(runs).reduce((a, b) => a + b, 0));
     expect((await firstRuns()).map((j) => j.metadata.uid).sort()).toEqual(first.jobs.map((j) => j.metadata.uid).sort());
-    for (const fold of await listResources(admin, ns, "ClassifierFold")) {
+    for (const fold of await cluster.list("ClassifierFold")) {
       expect(fold.status?.stages?.map((s) => [s.phase, s.attempts])).toEqual(
         Array.from({ length: runs[fold.metadata.name] ?? 0 }, () => ["Succeeded", 0]),
       );
@@ -268,8 +248,8 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
   it("a running stage Kueue evicts (ClusterQueue stopPolicy HoldAndDrain) is Queued, its Job suspended in place; lifting the stop resumes that Job to Succeeded", async () => {
     const jobName = "drain-roidet-export-onnx";
     await behave({ [jobName]: { hold: true } });
-    const drainJobs = async () => (await listJobs(admin, ns)).filter((j) => j.metadata.name === jobName);
-    await createResource(admin, ns, "RoiDetectorTraining", "drain", { source: "Trained", checkpoint: "assets/d.pth" });
+    const drainJobs = async () => (await cluster.jobs()).filter((j) => j.metadata.name === jobName);
+    await cluster.create("RoiDetectorTraining", "drain", { source: "Trained", checkpoint: "assets/d.pth" });
     const admitted = await waitFor(
       "the drain Job admitted and running",
       async () => (await drainJobs()).find(running),
@@ -277,25 +257,19 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       drainJobs,
     );
     await waitFor("RoiDetectorTraining/drain Running", async () => {
-      const r = await getResource(admin, ns, "RoiDetectorTraining", "drain");
+      const r = await cluster.get("RoiDetectorTraining", "drain");
       return r.status?.phase === "Running" && condition(r, "Ready")?.reason === "StagesRunning";
     });
 
-    await admin.mergePatch(`${KUEUE_API}/clusterqueues/${clusterQueue}`, { spec: { stopPolicy: "HoldAndDrain" } });
-    const activePods = async () =>
-      (await listPods(admin, ns)).filter(
-        (p) =>
-          p.metadata.ownerReferences?.some((o) => o.uid === admitted.metadata.uid) &&
-          !p.metadata.deletionTimestamp &&
-          p.status?.phase !== "Failed" &&
-          p.status?.phase !== "Succeeded",
-      );
+    await cluster.admin.mergePatch(`${KUEUE_API}/clusterqueues/${clusterQueue}`, {
+      spec: { stopPolicy: "HoldAndDrain" },
+    });
     const evicted = await waitFor(
       "Kueue to suspend the Job, with no active pod",
       async () => {
         const [job] = await drainJobs();
         const stopped = job?.spec?.suspend === true && (job.status?.active ?? 0) === 0;
-        return stopped && (await activePods()).length === 0 ? job : undefined;
+        return stopped && (await cluster.activePods(admitted.metadata.uid)).length === 0 ? job : undefined;
       },
       180_000,
       async () => (await drainJobs()).map((j) => [j.spec?.suspend, j.status?.active]),
@@ -309,15 +283,7 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       reason: "ClusterQueueStopped",
     });
 
-    const queued = await waitFor(
-      "RoiDetectorTraining/drain Queued",
-      async () => {
-        const r = await getResource(admin, ns, "RoiDetectorTraining", "drain");
-        return r.status?.phase === "Queued" ? r : undefined;
-      },
-      120_000,
-      async () => (await getResource(admin, ns, "RoiDetectorTraining", "drain")).status,
-    );
+    const queued = await cluster.untilPhase("RoiDetectorTraining", "drain", "Queued", { timeoutMs: 120_000 });
     expect(condition(queued, "Ready")).toMatchObject({
       status: "False",
       reason: "Queued",
@@ -326,7 +292,7 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
     expect(condition(queued, "Failed")).toBeUndefined();
     expect(condition(queued, "Suspended")).toBeUndefined();
     expect(queued.status?.stages?.[0]).toMatchObject({ phase: "Running", jobName, attempts: 0 });
-    const events = await admin.list<CoreV1Event>(`/api/v1/namespaces/${ns}/events`, {
+    const events = await cluster.admin.list<CoreV1Event>(`/api/v1/namespaces/${cluster.name}/events`, {
       fieldSelector: "involvedObject.name=drain,reason=Queued",
     });
     expect(events.items.map((e) => e.type)).toContain("Normal");
@@ -336,15 +302,15 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
 
     // A Reproduction whose children's Jobs the stopped queue does not admit runs nothing: it is
     // Queued, naming them, not Running. Deleted before the stop is lifted, its Jobs never run.
-    await createResource(admin, ns, "Reproduction", "waits", {});
+    await cluster.create("Reproduction", "waits", {});
     const waits = await waitFor(
       "Reproduction/waits Queued with both children named",
       async () => {
-        const r = await getResource(admin, ns, "Reproduction", "waits");
+        const r = await cluster.get("Reproduction", "waits");
         return r.status?.phase === "Queued" && condition(r, "Ready")?.message?.includes("EngineBuild") ? r : undefined;
       },
       120_000,
-      async () => (await getResource(admin, ns, "Reproduction", "waits")).status,
+      async () => (await cluster.get("Reproduction", "waits")).status,
     );
     expect(condition(waits, "Ready")).toMatchObject({
       status: "False",
@@ -352,22 +318,14 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       message:
         "0/3 resources succeeded; nothing runs: RoiDetectorTraining/waits-detector, EngineBuild/waits-engine wait in a Kueue queue for admission",
     });
-    await admin.delete(resourceUrl(ns, "Reproduction", "waits"), "Background");
-    const waitsJobs = async () => (await listJobs(admin, ns)).filter((j) => j.metadata.name?.startsWith("waits-"));
+    await cluster.admin.delete(cluster.url("Reproduction", "waits"), "Background");
+    const waitsJobs = async () => (await cluster.jobs()).filter((j) => j.metadata.name?.startsWith("waits-"));
     await waitFor("the Reproduction's Jobs deleted", async () => (await waitsJobs()).length === 0, 120_000, waitsJobs);
 
     // The program now finishes; lifting the stop lets Kueue admit the same Job again.
     await behave({ [jobName]: exported });
-    await admin.mergePatch(`${KUEUE_API}/clusterqueues/${clusterQueue}`, { spec: { stopPolicy: "None" } });
-    const done = await waitFor(
-      "RoiDetectorTraining/drain Succeeded",
-      async () => {
-        const r = await getResource(admin, ns, "RoiDetectorTraining", "drain");
-        return r.status?.phase === "Succeeded" ? r : undefined;
-      },
-      180_000,
-      async () => (await getResource(admin, ns, "RoiDetectorTraining", "drain")).status,
-    );
+    await cluster.admin.mergePatch(`${KUEUE_API}/clusterqueues/${clusterQueue}`, { spec: { stopPolicy: "None" } });
+    const done = await cluster.untilPhase("RoiDetectorTraining", "drain", "Succeeded", { timeoutMs: 180_000 });
     const [resumed, ...others] = await drainJobs();
     expect(others).toEqual([]);
     expect(resumed?.metadata.uid).toBe(admitted.metadata.uid);
@@ -379,8 +337,8 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
   it("spec.suspend of a resource whose stage Job Kueue admitted holds it (Workload deactivated, Job suspended, no pod); resuming runs that Job to Succeeded", async () => {
     const jobName = "hold-roidet-export-onnx";
     await behave({ [jobName]: { hold: true } });
-    const holdJobs = async () => (await listJobs(admin, ns)).filter((j) => j.metadata.name === jobName);
-    await createResource(admin, ns, "RoiDetectorTraining", "hold", { source: "Trained", checkpoint: "assets/d.pth" });
+    const holdJobs = async () => (await cluster.jobs()).filter((j) => j.metadata.name === jobName);
+    await cluster.create("RoiDetectorTraining", "hold", { source: "Trained", checkpoint: "assets/d.pth" });
     const admitted = await waitFor(
       "the hold Job admitted and running",
       async () => (await holdJobs()).find(running),
@@ -388,30 +346,16 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
       holdJobs,
     );
     const phaseAt = (phase: string, generation: number) =>
-      waitFor(
-        `RoiDetectorTraining/hold ${phase} for generation ${generation}`,
-        async () => {
-          const r = await getResource(admin, ns, "RoiDetectorTraining", "hold");
-          return r.status?.phase === phase && r.status.observedGeneration === generation ? r : undefined;
-        },
-        180_000,
-        async () => (await getResource(admin, ns, "RoiDetectorTraining", "hold")).status,
-      );
+      cluster.untilPhase("RoiDetectorTraining", "hold", phase, { generation, timeoutMs: 180_000 });
 
-    await admin.mergePatch(resourceUrl(ns, "RoiDetectorTraining", "hold"), { spec: { suspend: true } });
+    await cluster.patch("RoiDetectorTraining", "hold", { spec: { suspend: true } });
     const suspended = await phaseAt("Suspended", 2);
     expect(condition(suspended, "Suspended")?.message).toBe(
       "spec.suspend is true: stage export-onnx is suspended and no stage starts until it is false (0/1 done)",
     );
     const stopped = async () => {
       const [job] = await holdJobs();
-      const pods = (await listPods(admin, ns)).filter(
-        (p) =>
-          p.metadata.ownerReferences?.some((o) => o.uid === admitted.metadata.uid) &&
-          !p.metadata.deletionTimestamp &&
-          p.status?.phase !== "Failed" &&
-          p.status?.phase !== "Succeeded",
-      );
+      const pods = await cluster.activePods(admitted.metadata.uid);
       return job?.spec?.suspend === true && (job.status?.active ?? 0) === 0 && pods.length === 0 ? job : undefined;
     };
     const held = await waitFor("the Job suspended with no active pod", stopped, 180_000, holdJobs);
@@ -426,10 +370,10 @@ describe("stage Jobs under real Kueue (ClusterQueue of 2 GPUs)", () => {
     await new Promise((r) => setTimeout(r, 5_000));
     expect((await stopped())?.metadata.uid).toBe(admitted.metadata.uid);
     expect((await holdJobs()).length).toBe(1);
-    expect((await getResource(admin, ns, "RoiDetectorTraining", "hold")).status?.phase).toBe("Suspended");
+    expect((await cluster.get("RoiDetectorTraining", "hold")).status?.phase).toBe("Suspended");
 
     await behave({ [jobName]: exported });
-    await admin.mergePatch(resourceUrl(ns, "RoiDetectorTraining", "hold"), { spec: { suspend: false } });
+    await cluster.patch("RoiDetectorTraining", "hold", { spec: { suspend: false } });
     const done = await phaseAt("Succeeded", 3);
     const [resumed, ...others] = await holdJobs();
     expect(others).toEqual([]);

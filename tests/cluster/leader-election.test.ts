@@ -2,19 +2,10 @@
 // identity as reportingInstance); when it dies, the standby takes the Lease and carries on; when
 // it is paused past its deadline, it writes nothing more once resumed and exits; when it is
 // stopped gracefully mid-run, it releases the Lease and the standby finishes the run at once.
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  setBehaviour,
-  stageMessage,
-} from "./support/cluster.ts";
-import { leaderIdentity, type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { succeeding } from "./support/cluster.ts";
+import { type TestNamespace, useClusterNamespaces } from "./support/namespace.ts";
+import { leaderIdentity, type OperatorProcess } from "./support/operator-process.ts";
 import {
   expectFinishedOnce,
   FIRST_JOBS,
@@ -88,35 +79,31 @@ const replicaReport = (pair: OperatorProcess[]) =>
     .join("\n");
 
 describe("leader election", () => {
-  let admin: KubeClient;
-  const namespaces: string[] = [];
-  const replicas: OperatorProcess[] = [];
+  const namespaces = useClusterNamespaces();
   let paused: OperatorProcess | undefined;
-
-  beforeAll(() => {
-    admin = adminClient();
-  });
-  afterAll(async () => {
+  // Declared after the namespaces' afterAll, so it runs before it: a paused replica stops only
+  // once it may run again.
+  afterAll(() => {
     if (paused) process.kill(paused.pid, "SIGCONT");
-    await Promise.all(replicas.map((r) => r.stop()));
-    for (const ns of namespaces) await deleteNamespace(admin, ns);
   });
 
   /** A fresh namespace with two replicas watching it; resolves once one of them leads. */
   async function twoReplicas(prefix: string, timings = LEASE) {
-    const ns = await createNamespace(admin, prefix);
-    namespaces.push(ns);
-    await setBehaviour(admin, ns, { "export-onnx": { message: stageMessage("export-onnx", ["model.onnx"]) } });
+    const namespace = await namespaces.open(prefix);
+    const ns = namespace.name;
+    await namespace.behave(succeeding("export-onnx"));
     const config = { operator: { metricsPort: 0, healthPort: 0, resyncSeconds: 30, ...timings } };
-    const pair = [0, 1].map(() => startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns, config }));
-    replicas.push(...pair);
+    const pair = [0, 1].map(() => namespace.startOperator({ config }));
     // Any failure of this test prints what each replica did in the election (their logs are
     // files in a temporary folder, which may be gone when someone looks).
     onTestFailed(() => console.error(`leader election in ${ns}:\n${replicaReport(pair)}`));
     const states = () => replicaStates(pair);
     const lease = async () =>
-      (await admin.get<{ spec: LeaseSpec }>(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/mammoflow-operator`))
-        .spec;
+      (
+        await namespace.admin.get<{ spec: LeaseSpec }>(
+          `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/mammoflow-operator`,
+        )
+      ).spec;
     const holder = await waitFor("a leader", async () => (await lease()).holderIdentity || undefined, 90_000, states);
     const leader = await waitFor(
       "the leader's log line",
@@ -136,21 +123,21 @@ describe("leader election", () => {
       90_000,
       states,
     );
-    return { ns, lease, holder, leader, standby, states };
+    return { namespace, lease, holder, leader, standby, states };
   }
 
-  const train = (ns: string, name: string) =>
-    createResource(admin, ns, "RoiDetectorTraining", name, { source: "Trained", checkpoint: "assets/d.pth" });
-  const succeeded = (ns: string, name: string) =>
+  const train = (namespace: TestNamespace, name: string) =>
+    namespace.create("RoiDetectorTraining", name, { source: "Trained", checkpoint: "assets/d.pth" });
+  const succeeded = (namespace: TestNamespace, name: string) =>
     waitFor(
       `${name} to succeed`,
-      async () => (await getResource(admin, ns, "RoiDetectorTraining", name)).status?.phase === "Succeeded",
+      async () => (await namespace.get("RoiDetectorTraining", name)).status?.phase === "Succeeded",
     );
   // The recorder posts Events after the status write it reports, so a resource can read Succeeded
   // before its Succeeded Event exists: wait for that Event, then take all of the resource's.
-  const eventsOf = async (ns: string, name: string) => {
+  const eventsOf = async (namespace: TestNamespace, name: string) => {
     const list = async () =>
-      (await admin.list<EventObject>(`/api/v1/namespaces/${ns}/events`)).items.filter(
+      (await namespace.admin.list<EventObject>(`/api/v1/namespaces/${namespace.name}/events`)).items.filter(
         (e) => e.involvedObject.name === name,
       );
     return waitFor(`${name}'s Succeeded event`, async () => {
@@ -173,11 +160,11 @@ describe("leader election", () => {
     );
 
   it("lets only the leader act, and hands over when the leader dies", async () => {
-    const { ns, lease, holder, leader, standby, states } = await twoReplicas("leader");
+    const { namespace, lease, holder, leader, standby, states } = await twoReplicas("leader");
 
-    await train(ns, "first");
-    await succeeded(ns, "first");
-    const firstEvents = await eventsOf(ns, "first");
+    await train(namespace, "first");
+    await succeeded(namespace, "first");
+    const firstEvents = await eventsOf(namespace, "first");
     // Running by the stage's start is told by StageStarted alone (controllers/phase-events.ts).
     expect(firstEvents.map((e) => e.reason).sort()).toEqual(["StageStarted", "Succeeded"]);
     expect(new Set(firstEvents.map((e) => e.reportingInstance))).toEqual(new Set([holder]));
@@ -188,18 +175,18 @@ describe("leader election", () => {
     expect(await leadsAs(standby, states)).toBe(next);
     expect((await lease()).leaseTransitions).toBe(1);
 
-    await train(ns, "second");
-    await succeeded(ns, "second");
-    expect(new Set((await eventsOf(ns, "second")).map((e) => e.reportingInstance))).toEqual(new Set([next]));
+    await train(namespace, "second");
+    await succeeded(namespace, "second");
+    expect(new Set((await eventsOf(namespace, "second")).map((e) => e.reportingInstance))).toEqual(new Set([next]));
   });
 
   it("fences a paused leader: the standby takes over a lease duration after its last renewal, the old leader writes nothing after its deadline and exits 1", async () => {
-    const { ns, lease, holder, leader, standby, states } = await twoReplicas("fence");
+    const { namespace, lease, holder, leader, standby, states } = await twoReplicas("fence");
     const logOf = logLines;
     const writesOf = (replica: OperatorProcess) => logOf(replica).filter((l) => l.msg === "api write");
 
-    await train(ns, "before");
-    await succeeded(ns, "before");
+    await train(namespace, "before");
+    await succeeded(namespace, "before");
     // The count below is meaningful: the leader's writes are in its log.
     expect(writesOf(leader).filter((w) => w.path?.includes("/events")).length).toBeGreaterThan(0);
 
@@ -216,7 +203,7 @@ describe("leader election", () => {
 
     // Stop the leader in the middle of a reconcile (its first write for a new resource is in
     // its log, the next ones wait on answers), so that on resume it has writes to attempt.
-    await train(ns, "in-flight");
+    await train(namespace, "in-flight");
     const startedWriting = Date.now() + 30_000;
     while (!writesOf(leader).some((w) => w.path?.includes("/in-flight"))) {
       if (Date.now() > startedWriting) throw new Error("the leader never started on in-flight");
@@ -227,7 +214,7 @@ describe("leader election", () => {
     paused = leader;
     let next: string;
     try {
-      await train(ns, "while-paused");
+      await train(namespace, "while-paused");
       next = await newHolder(lease, holder, states);
       polling = false;
       await poll;
@@ -239,8 +226,8 @@ describe("leader election", () => {
       expect(
         Date.parse(taken.acquireTime as string) - Date.parse(lastRenewal?.renewTime as string),
       ).toBeGreaterThanOrEqual(LEASE.leaseDurationSeconds * 1000);
-      await succeeded(ns, "in-flight");
-      await succeeded(ns, "while-paused");
+      await succeeded(namespace, "in-flight");
+      await succeeded(namespace, "while-paused");
     } finally {
       polling = false;
       process.kill(leader.pid, "SIGCONT");
@@ -262,31 +249,33 @@ describe("leader election", () => {
     const refused = logOf(leader).filter((l) => l.msg === "api write refused");
     console.info(`paused leader: ${refused.length} write(s) refused after resume`);
 
-    expect(new Set((await eventsOf(ns, "while-paused")).map((e) => e.reportingInstance))).toEqual(new Set([next]));
+    expect(new Set((await eventsOf(namespace, "while-paused")).map((e) => e.reportingInstance))).toEqual(
+      new Set([next]),
+    );
     // The new leader carries on.
-    await train(ns, "after");
-    await succeeded(ns, "after");
+    await train(namespace, "after");
+    await succeeded(namespace, "after");
   });
 
   it(
     "hands over on SIGTERM with stages in flight: the leader releases the Lease, the standby takes it long before it would expire, no Job twice",
     async () => {
-      const { ns, lease, holder, leader, standby, states } = await twoReplicas("handover", HANDOVER_LEASE);
-      await setBehaviour(admin, ns, HOLD_FIRST_JOBS);
-      await createResource(admin, ns, "Reproduction", "r", {});
+      const { namespace, lease, holder, leader, standby, states } = await twoReplicas("handover", HANDOVER_LEASE);
+      await namespace.behave(HOLD_FIRST_JOBS);
+      await namespace.create("Reproduction", "r", {});
       await waitFor(
         "both first Jobs",
         async () =>
-          Object.keys(await jobUids(admin, ns))
+          Object.keys(await jobUids(namespace.admin, namespace.name))
             .sort()
             .join() === FIRST_JOBS.join(),
       );
-      const firstUids = await jobUids(admin, ns);
+      const firstUids = await jobUids(namespace.admin, namespace.name);
 
       // The first stages finish as the leader is asked to stop: their completions, the status
       // writes and the next stages' Jobs fall to either replica, each exactly once.
       const renewedBefore = Date.parse((await lease()).renewTime as string);
-      await setBehaviour(admin, ns, SUCCEED_ALL);
+      await namespace.behave(SUCCEED_ALL);
       const terminatedAt = Date.now();
       expect(await leader.stop("SIGTERM")).toBe(0);
       const next = await newHolder(lease, holder, states);
@@ -311,8 +300,8 @@ describe("leader election", () => {
       );
       expect(writesAfter).toEqual([]);
 
-      const reproduction = await untilSucceeded(admin, ns);
-      await expectFinishedOnce(admin, ns, reproduction, firstUids);
+      const reproduction = await untilSucceeded(namespace.admin, namespace.name);
+      await expectFinishedOnce(namespace.admin, namespace.name, reproduction, firstUids);
     },
     WHOLE_RUN_MS,
   );
