@@ -13,22 +13,11 @@ import { observeJob } from "../../../operator/executors/kubernetes/observe.ts";
 import { KubeApiError } from "../../../operator/kube/client.ts";
 import { summarizeChildren } from "../../../operator/pipeline/reproduction.ts";
 import { decideStatus } from "../../../operator/pipeline/status.ts";
-import {
-  makeFinishedPod,
-  makeJobEvent,
-  makeJobObject,
-  makeObservation,
-  makePlan,
-  makeWaitingPod,
-} from "../../support/operator-builders.ts";
+import { exported, engineBuildPlans as plans } from "../../support/engine-build-stages.ts";
+import { makeFinishedPod, makeJobEvent, makeJobObject, makeWaitingPod } from "../../support/operator-builders.ts";
 
 const QUOTA =
   'Error creating: pods "e-engine-build-engine-x7k2p" is forbidden: exceeded quota: gpu, requested: nvidia.com/gpu=1, used: nvidia.com/gpu=8, limited: nvidia.com/gpu=8';
-const plans = [
-  makePlan("export-onnx", "export-onnx").outputDir("runs/ns/EngineBuild/e/export-onnx").obj(),
-  makePlan("build-engine", "build-engine").gpu(1).outputDir("runs/ns/EngineBuild/e/build-engine").obj(),
-];
-const exported = makeObservation("Succeeded", "export-onnx").artifact("ensemble.onnx").obj();
 
 describe("a Job whose pods the API refuses", () => {
   const job = makeJobObject("e-engine-build-engine").started("2026-01-01T00:00:00Z").obj();

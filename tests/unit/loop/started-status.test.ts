@@ -8,11 +8,9 @@ import { jobAsObserved } from "../../../operator/kube/cache-transforms.ts";
 import { mergePatchBetween } from "../../../operator/kube/status-writer.ts";
 import { decideAfterStart } from "../../../operator/loop/started-status.ts";
 import { decideStatus, type StagesInput } from "../../../operator/pipeline/status.ts";
-import { makeJobObject, makePlan } from "../../support/operator-builders.ts";
+import { exportPlan, engineBuildPlans as plans } from "../../support/engine-build-stages.ts";
+import { makeJobObject } from "../../support/operator-builders.ts";
 
-const exportPlan = makePlan("export-onnx", "export-onnx").outputDir("runs/ns/EngineBuild/e/export-onnx").obj();
-const buildPlan = makePlan("build-engine", "build-engine").gpu(1).outputDir("runs/ns/EngineBuild/e/build-engine").obj();
-const plans = [exportPlan, buildPlan];
 const created: StagesInput = {
   generation: 1,
   now: "2026-01-01T00:00:00.000Z",

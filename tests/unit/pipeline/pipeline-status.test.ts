@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { StageObservation } from "../../../operator/pipeline/observation.ts";
 import { decideStatus } from "../../../operator/pipeline/status.ts";
-import { makePlan } from "../../support/operator-builders.ts";
+import { engineBuildPlans as plans } from "../../support/engine-build-stages.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T01:00:00.000Z";
-const plans = [
-  makePlan("export-onnx", "export-onnx").outputDir("runs/ns/EngineBuild/e/export-onnx").obj(),
-  makePlan("build-engine", "build-engine").gpu(1).outputDir("runs/ns/EngineBuild/e/build-engine").obj(),
-];
 const succeeded = (artifact: string, metrics: Record<string, number> = {}): StageObservation => ({
   phase: "Succeeded",
   shardsSucceeded: 1,

@@ -8,16 +8,11 @@ import type { StageObservation } from "../../../operator/pipeline/observation.ts
 import { childRecheck, recheckBlocker, recheckDue } from "../../../operator/pipeline/recheck.ts";
 import type { DependencyView } from "../../../operator/pipeline/stage-plan.ts";
 import { type Decision, decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
-import { makeObservation, makePlan } from "../../support/operator-builders.ts";
+import { built, exported, engineBuildPlans as plans } from "../../support/engine-build-stages.ts";
+import { makeObservation } from "../../support/operator-builders.ts";
 
 const T1 = "2026-01-01T01:00:00.000Z";
 const LATER = "2026-01-03T00:00:00.000Z";
-const plans = [
-  makePlan("export-onnx", "export-onnx").outputDir("runs/ns/EngineBuild/e/export-onnx").obj(),
-  makePlan("build-engine", "build-engine").gpu(1).outputDir("runs/ns/EngineBuild/e/build-engine").obj(),
-];
-const exported = makeObservation("Succeeded", "export-onnx").artifact("ensemble.onnx").obj();
-const built = makeObservation("Succeeded", "build-engine").artifact("ensemble.engine").obj();
 const exportRunning = makeObservation("Running", "export-onnx").obj();
 const buildRunning = makeObservation("Running", "build-engine").obj();
 const buildFailed = makeObservation("Failed", "build-engine").reason("BackoffLimitExceeded", "backoff").obj();

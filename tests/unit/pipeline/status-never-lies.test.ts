@@ -4,17 +4,12 @@ import { describe, expect, it } from "vitest";
 import type { Blocker } from "../../../operator/pipeline/dependencies.ts";
 import type { StageObservation } from "../../../operator/pipeline/observation.ts";
 import { type Decision, decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
-import { makeObservation, makePlan } from "../../support/operator-builders.ts";
+import { built, exported, engineBuildPlans as plans } from "../../support/engine-build-stages.ts";
+import { makeObservation } from "../../support/operator-builders.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T01:00:00.000Z";
 const LATER = "2026-01-03T00:00:00.000Z";
-const plans = [
-  makePlan("export-onnx", "export-onnx").outputDir("runs/ns/EngineBuild/e/export-onnx").obj(),
-  makePlan("build-engine", "build-engine").gpu(1).outputDir("runs/ns/EngineBuild/e/build-engine").obj(),
-];
-const exported = makeObservation("Succeeded", "export-onnx").artifact("ensemble.onnx").obj();
-const built = makeObservation("Succeeded", "build-engine").artifact("ensemble.engine").obj();
 const buildFailed = makeObservation("Failed", "build-engine")
   .reason("BackoffLimitExceeded", "Job has reached the specified backoff limit")
   .obj();

@@ -8,12 +8,10 @@ import type { Blocker } from "../../../operator/pipeline/dependencies.ts";
 import type { StageObservation } from "../../../operator/pipeline/observation.ts";
 import { reproductionChildren } from "../../../operator/pipeline/reproduction.ts";
 import { type Decision, decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
-import { makeJobObject, makeObservation, makePlan } from "../../support/operator-builders.ts";
+import { buildPlan, exportPlan, engineBuildPlans as plans } from "../../support/engine-build-stages.ts";
+import { makeJobObject, makeObservation } from "../../support/operator-builders.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
-const exportPlan = makePlan("export-onnx", "export-onnx").outputDir("runs/ns/EngineBuild/e/export-onnx").obj();
-const buildPlan = makePlan("build-engine", "build-engine").gpu(1).outputDir("runs/ns/EngineBuild/e/build-engine").obj();
-const plans = [exportPlan, buildPlan];
 const exported = makeObservation("Succeeded", "export-onnx").artifact("ensemble.onnx").ranRequestOf(exportPlan).obj();
 const building = makeObservation("Running", "build-engine").ranRequestOf(buildPlan).obj();
 const buildingHeld = makeObservation("Running", "build-engine").ranRequestOf(buildPlan).held().obj();
