@@ -10,25 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
-import { API_GROUP_VERSION } from "../../operator/api/index.ts";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  listPods,
-  type Resource,
-  resourceUrl,
-  storageHostPath,
-} from "./support/cluster.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
-import { onlyRealNode, POD_USER, prepareStorageFolder, realNodeName } from "./support/real-node.ts";
-import { stageImagesOnNode } from "./support/stage-images.ts";
-import { waitFor } from "./support/wait.ts";
+import { describe, expect, it } from "vitest";
+import type { Resource } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
+import { POD_USER, realNodeName } from "./support/real-node.ts";
+import { onNodeImagesConfig } from "./support/stage-images.ts";
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -46,72 +32,36 @@ const SMALL_NODE_SIZES = Object.fromEntries(
 );
 
 describe("the demo on the test cluster, every stage a real pod in its real image (kubelet + containerd)", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess | undefined;
-  let undoRealNodeOnly: (() => Promise<void>) | undefined;
-  let removeStorage: (() => void) | undefined;
   let localCsv: Promise<string>;
-
-  beforeAll(async () => {
-    admin = adminClient();
-    const images = stageImagesOnNode();
-    ns = await createNamespace(admin, "demo-real");
-    removeStorage = prepareStorageFolder(ns);
-    // The demo's storage-relative inputs, as `--link-assets` provides them locally.
-    for (const folder of ["assets/samples", "assets/data"]) {
-      cpSync(path.join(REPO_ROOT, folder), path.join(storageHostPath(ns), folder), { recursive: true });
-    }
-    await run("chown", ["-R", `${POD_USER}:${POD_USER}`, storageHostPath(ns)]);
-    undoRealNodeOnly = await onlyRealNode(admin);
-    operator = startOperatorProcess({
-      kubeconfig: kubeconfigPath(),
-      namespace: ns,
-      config: {
-        images: { ...images, pullPolicy: "Never" },
-        gpuPools: { a100: { gpuType: "a100", resources: SMALL_NODE_SIZES } },
-      },
+  const cluster = useClusterNamespace("demo-real", 600_000)
+    .storageFolder()
+    .setup(async (t) => {
+      // The demo's storage-relative inputs, as `--link-assets` provides them locally.
+      for (const folder of ["assets/samples", "assets/data"]) {
+        cpSync(path.join(REPO_ROOT, folder), path.join(t.storage, folder), { recursive: true });
+      }
+      await run("chown", ["-R", `${POD_USER}:${POD_USER}`, t.storage]);
+    })
+    .onlyRealNode()
+    .withOperator(() => ({ config: onNodeImagesConfig(SMALL_NODE_SIZES) }))
+    .setup(async (t) => {
+      // The reference: the same manifest through the local runner (README's first command).
+      const localStorage = mkdtempSync(path.join(tmpdir(), "mammoflow-demo-local-"));
+      localCsv = run(
+        process.execPath,
+        ["bin/mammoflow.js", "run", "crds/samples/demo.yaml", "--storage", localStorage, "--link-assets"],
+        { cwd: REPO_ROOT, maxBuffer: 1 << 26 },
+      ).then(() => path.join(localStorage, "runs/local/Submission/demo/aggregate/submission.csv"));
+      // `kubectl apply -f crds/samples/demo.yaml`.
+      await t.applyManifests(path.join(REPO_ROOT, "crds/samples/demo.yaml"));
     });
-    // The reference: the same manifest through the local runner (README's first command).
-    const localStorage = mkdtempSync(path.join(tmpdir(), "mammoflow-demo-local-"));
-    localCsv = run(
-      process.execPath,
-      ["bin/mammoflow.js", "run", "crds/samples/demo.yaml", "--storage", localStorage, "--link-assets"],
-      { cwd: REPO_ROOT, maxBuffer: 1 << 26 },
-    ).then(() => path.join(localStorage, "runs/local/Submission/demo/aggregate/submission.csv"));
-    // `kubectl apply -f crds/samples/demo.yaml`: server-side apply of each document.
-    const manifests = parseAllDocuments(readFileSync(path.join(REPO_ROOT, "crds/samples/demo.yaml"), "utf8"));
-    for (const doc of manifests) {
-      const object = doc.toJS() as { kind: string; metadata: { name: string } };
-      await admin.apply(
-        resourceUrl(ns, object.kind, object.metadata.name),
-        { ...object, apiVersion: API_GROUP_VERSION, metadata: { ...object.metadata, namespace: ns } },
-        "kubectl",
-      );
-    }
-  }, 600_000);
-
-  afterAll(async () => {
-    await operator?.stop();
-    await undoRealNodeOnly?.();
-    if (admin && ns) await deleteNamespace(admin, ns);
-    removeStorage?.();
-  });
 
   let submission: Resource;
 
   it("ends Succeeded, every stage pod having run on the real node and exited 0", async () => {
-    submission = await waitFor(
-      "Submission demo to finish",
-      async () => {
-        const s = await getResource(admin, ns, "Submission", "demo");
-        return s.status?.phase === "Succeeded" || s.status?.phase === "Failed" ? s : undefined;
-      },
-      540_000,
-      async () => (await getResource(admin, ns, "Submission", "demo")).status,
-    );
+    submission = await cluster.finished("Submission", "demo", 540_000);
     expect(submission.status?.phase, JSON.stringify(submission.status?.conditions)).toBe("Succeeded");
-    const pods = (await listPods(admin, ns)) as V1Pod[];
+    const pods = (await cluster.pods()) as V1Pod[];
     const stages = pods.map((p) => p.metadata?.labels?.["mammoflow.io/stage"]).sort();
     expect(stages).toEqual(["aggregate", "export-onnx", "export-onnx", "predict"]);
     for (const pod of pods) {
@@ -124,7 +74,7 @@ describe("the demo on the test cluster, every stage a real pod in its real image
   }, 600_000); // the wait above may take 540 s on a loaded 2-core machine
 
   it("writes the same submission.csv bytes as the local runner", async () => {
-    const clusterCsv = path.join(storageHostPath(ns), `runs/${ns}/Submission/demo/aggregate/submission.csv`);
+    const clusterCsv = path.join(cluster.storage, `runs/${cluster.name}/Submission/demo/aggregate/submission.csv`);
     const local = await localCsv;
     expect(readFileSync(clusterCsv, "utf8")).toBe(readFileSync(local, "utf8"));
   });
@@ -137,8 +87,8 @@ describe("the demo on the test cluster, every stage a real pod in its real image
     ]) {
       const artifact = artifacts.find((a) => a.name === name);
       expect(artifact, `${name} in ${JSON.stringify(artifacts)}`).toBeDefined();
-      expect(artifact?.path).toBe(`runs/${ns}/Submission/demo/aggregate/${file}`);
-      expect(artifact?.sha256).toBe(sha256(path.join(storageHostPath(ns), artifact?.path ?? "")));
+      expect(artifact?.path).toBe(`runs/${cluster.name}/Submission/demo/aggregate/${file}`);
+      expect(artifact?.sha256).toBe(sha256(path.join(cluster.storage, artifact?.path ?? "")));
     }
   });
 });

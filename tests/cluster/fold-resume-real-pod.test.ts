@@ -12,25 +12,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { classifierFoldKind } from "../../operator/api/kinds/classifier-fold.ts";
 import { RESOURCE_LABEL, STAGE_LABEL } from "../../operator/executors/kubernetes/names.ts";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  listPods,
-  type Resource,
-  storageHostPath,
-} from "./support/cluster.ts";
+import type { Resource } from "./support/cluster.ts";
 import { createFinishedResource } from "./support/finished-resource.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
-import { onlyRealNode, POD_USER, prepareStorageFolder, realNodeName } from "./support/real-node.ts";
-import { stageImagesOnNode } from "./support/stage-images.ts";
+import { type TestNamespace, useClusterNamespace } from "./support/namespace.ts";
+import { POD_USER, realNodeName } from "./support/real-node.ts";
+import { onNodeImagesConfig } from "./support/stage-images.ts";
 import { waitFor } from "./support/wait.ts";
 
 const run = promisify(execFile);
@@ -77,23 +66,21 @@ const TOY_FOLD = {
 const foldDir = (ns: string, name: string) => `runs/${ns}/ClassifierFold/${name}/train-fold-1`;
 
 describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to the same weights (real kubelet node, CPU)", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess | undefined;
-  let undoRealNodeOnly: (() => Promise<void>) | undefined;
-  let removeStorage: (() => void) | undefined;
-  const storage = () => storageHostPath(ns);
+  const cluster = useClusterNamespace("fold", 180_000)
+    .storageFolder()
+    .setup(writeFoldInputs)
+    .onlyRealNode()
+    .withOperator(() => ({ config: onNodeImagesConfig() }));
+  const storage = () => cluster.storage;
 
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "fold");
-    removeStorage = prepareStorageFolder(ns);
-    const detector = await createFinishedResource(admin, ns, "RoiDetectorTraining", "toy-detector", {
+  /** The fold's detector and dataset, finished, with synthetic crops and split in their folders. */
+  async function writeFoldInputs(t: TestNamespace) {
+    const detector = await createFinishedResource(t.admin, t.name, "RoiDetectorTraining", "toy-detector", {
       checkpoint: "assets/trained/yolox_nano_416_roi_torch.pth",
     });
     const dataset = await createFinishedResource(
-      admin,
-      ns,
+      t.admin,
+      t.name,
       "ClassificationDataset",
       "toy",
       { detector: { name: "toy-detector" }, cvSplit: { folds: 2 } },
@@ -113,35 +100,14 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
       "    (root / stage).parent.mkdir(parents=True, exist_ok=True)",
       "    shutil.move(root / 'synthetic' / made, root / stage)",
     ].join("\n");
-    await run(PYTHON, ["-c", generator, storage(), crops, split], { cwd: REPO_ROOT });
-    await run("chown", ["-R", `${POD_USER}:${POD_USER}`, storage()]);
-    undoRealNodeOnly = await onlyRealNode(admin);
-    operator = startOperatorProcess({
-      kubeconfig: kubeconfigPath(),
-      namespace: ns,
-      config: { images: { ...stageImagesOnNode(), pullPolicy: "Never" } },
-    });
-  }, 180_000);
-  afterAll(async () => {
-    await operator?.stop();
-    await undoRealNodeOnly?.();
-    if (admin && ns) await deleteNamespace(admin, ns);
-    removeStorage?.();
-  });
+    await run(PYTHON, ["-c", generator, t.storage, crops, split], { cwd: REPO_ROOT });
+    await run("chown", ["-R", `${POD_USER}:${POD_USER}`, t.storage]);
+  }
 
-  const finished = (name: string) =>
-    waitFor(
-      `ClassifierFold ${name} to finish`,
-      async () => {
-        const fold = await getResource(admin, ns, "ClassifierFold", name);
-        return fold.status?.phase === "Succeeded" || fold.status?.phase === "Failed" ? fold : undefined;
-      },
-      480_000,
-      async () => (await getResource(admin, ns, "ClassifierFold", name)).status,
-    );
+  const finished = (name: string) => cluster.finished("ClassifierFold", name, 480_000);
 
   const podsOf = async (fold: string) =>
-    ((await listPods(admin, ns)) as V1Pod[]).filter(
+    ((await cluster.pods()) as V1Pod[]).filter(
       (p) => p.metadata?.labels?.[STAGE_LABEL] === "train-fold" && p.metadata?.labels?.[RESOURCE_LABEL] === fold,
     );
 
@@ -153,7 +119,7 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
     // Not the same request as "killed": the result cache would make the second fold a copy of
     // this one (the same work on the same storage). How often the resume state is saved changes
     // no weight, so the two folds still end with the same checkpoints.
-    await createResource(admin, ns, "ClassifierFold", "straight", {
+    await cluster.create("ClassifierFold", "straight", {
       ...TOY_FOLD,
       training: { ...TOY_FOLD.training, checkpointEverySteps: 2 },
     });
@@ -169,8 +135,8 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
   }, 600_000);
 
   it("resumes a fold whose pod was deleted mid-epoch in a replacement pod, and says so in the status", async () => {
-    await createResource(admin, ns, "ClassifierFold", "killed", TOY_FOLD);
-    const progressFile = path.join(storage(), foldDir(ns, "killed"), "resume/progress.json");
+    await cluster.create("ClassifierFold", "killed", TOY_FOLD);
+    const progressFile = path.join(storage(), foldDir(cluster.name, "killed"), "resume/progress.json");
     atDelete = await waitFor(
       "a mid-epoch checkpoint of the second fold",
       () => {
@@ -187,7 +153,7 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
     const [first] = await podsOf("killed");
     expect(first?.spec?.nodeName).toBe(realNodeName());
     expect(first?.status?.phase, "the first pod still trains when it is deleted").toBe("Running");
-    await admin.delete(`/api/v1/namespaces/${ns}/pods/${first?.metadata?.name}`);
+    await cluster.admin.delete(`/api/v1/namespaces/${cluster.name}/pods/${first?.metadata?.name}`);
     killed = await finished("killed");
     expect(killed.status?.phase, JSON.stringify(killed.status?.conditions)).toBe("Succeeded");
     const pods = await podsOf("killed");
@@ -210,7 +176,7 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
       "        assert torch.equal(a[key][k], b[key][k]), (key, k)",
       "print('equal', len(a['state_dict']))",
     ].join("\n");
-    const checkpoints = readdirSync(path.join(storage(), foldDir(ns, "straight"))).filter((f) =>
+    const checkpoints = readdirSync(path.join(storage(), foldDir(cluster.name, "straight"))).filter((f) =>
       /^checkpoint-\d+\.pth\.tar$/.test(f),
     );
     expect(checkpoints.length).toBeGreaterThanOrEqual(2);
@@ -218,8 +184,8 @@ describe("a toy ClassifierFold's train-fold pod deleted mid-training resumes to 
       const { stdout } = await run(PYTHON, [
         "-c",
         compare,
-        path.join(storage(), foldDir(ns, "straight"), checkpoint),
-        path.join(storage(), foldDir(ns, "killed"), checkpoint),
+        path.join(storage(), foldDir(cluster.name, "straight"), checkpoint),
+        path.join(storage(), foldDir(cluster.name, "killed"), checkpoint),
       ]);
       expect(stdout).toMatch(/^equal \d+/);
     }

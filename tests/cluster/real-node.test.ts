@@ -7,17 +7,17 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { KubeClient, KubeObject } from "../../operator/kube/client.ts";
 import { staticBinary } from "./harness/static-binary.ts";
-import { adminClient, createNamespace, deleteNamespace, STORAGE_CLAIM } from "./support/cluster.ts";
+import { STORAGE_CLAIM } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 import {
   loadImageIntoNode,
   onlyRealNode,
   onRealNode,
   POD_USER,
   podLog,
-  prepareStorageFolder,
   REAL_NODE_TAINT,
   realNodeName,
 } from "./support/real-node.ts";
@@ -111,25 +111,15 @@ async function runToEnd(admin: KubeClient, pod: Pod): Promise<Pod> {
 }
 
 describe("the real node (kubelet-0: a real kubelet with containerd and runc)", () => {
-  let admin: KubeClient;
-  let namespace: string;
   let image: string;
-  let removeStorage: () => void;
-
-  beforeAll(async () => {
-    admin = adminClient();
-    namespace = await createNamespace(admin, "real-node");
-    removeStorage = prepareStorageFolder(namespace);
-    image = loadImageIntoNode(buildProbeImage()).name;
-  });
-
-  afterAll(async () => {
-    await deleteNamespace(admin, namespace);
-    removeStorage();
-  });
+  const cluster = useClusterNamespace("real-node")
+    .storageFolder()
+    .setup(() => {
+      image = loadImageIntoNode(buildProbeImage()).name;
+    });
 
   it("is a Ready node, labelled and tainted so that only pods asking for it land there", async () => {
-    const node = await admin.get<{
+    const node = await cluster.admin.get<{
       metadata: { labels: Record<string, string> };
       spec: { taints?: object[] };
       status: { conditions: { type: string; status: string }[]; nodeInfo: { containerRuntimeVersion: string } };
@@ -141,18 +131,18 @@ describe("the real node (kubelet-0: a real kubelet with containerd and runc)", (
   });
 
   it("runs a restricted pod on the real kubelet to Succeeded, its termination message in the status", async () => {
-    const pod = await runToEnd(admin, probePod(namespace, "succeeds", image, 0, onRealNode()));
+    const pod = await runToEnd(cluster.admin, probePod(cluster.name, "succeeds", image, 0, onRealNode()));
     expect(pod.spec?.nodeName).toBe(realNodeName());
     expect(pod.status?.phase).toBe("Succeeded");
     const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
     expect(terminated?.exitCode).toBe(0);
     expect(terminated?.message).toBe(restrictedReport(0));
     // The API server reaches the kubelet at the node's address for the container's output.
-    expect(await podLog(namespace, "succeeds")).toBe(`${restrictedReport(0)}\n`);
+    expect(await podLog(cluster.name, "succeeds")).toBe(`${restrictedReport(0)}\n`);
   });
 
   it("reports a container exiting 3 on the real kubelet as Failed with exit code 3", async () => {
-    const pod = await runToEnd(admin, probePod(namespace, "fails", image, 3, onRealNode()));
+    const pod = await runToEnd(cluster.admin, probePod(cluster.name, "fails", image, 3, onRealNode()));
     expect(pod.status?.phase).toBe("Failed");
     const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
     expect(terminated?.exitCode).toBe(3);
@@ -160,15 +150,15 @@ describe("the real node (kubelet-0: a real kubelet with containerd and runc)", (
   });
 
   it("sends pods that know nothing of the real kubelet there while onlyRealNode() holds", async () => {
-    const undo = await onlyRealNode(admin);
+    const undo = await onlyRealNode(cluster.admin);
     try {
-      const pod = await runToEnd(admin, probePod(namespace, "placed", image, 0, {}));
+      const pod = await runToEnd(cluster.admin, probePod(cluster.name, "placed", image, 0, {}));
       expect(pod.spec?.nodeName).toBe(realNodeName());
       expect(pod.status?.phase).toBe("Succeeded");
     } finally {
       await undo();
     }
-    const nodes = await admin.list<{
+    const nodes = await cluster.admin.list<{
       metadata: { name: string };
       spec: { unschedulable?: boolean; taints?: object[] };
     }>("/api/v1/nodes");

@@ -4,14 +4,13 @@
 // is what proves that the command a stage Job names exists in the image it names and knows the
 // stage. GPU stages are built with 0 GPUs (no GPU here); their command line is the same.
 import type { V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STAGE_CATALOGUE, type StageName } from "../../jobs/contract/stages.ts";
 import { buildRequestConfigMap, buildStageJob, type StageJobInput } from "../../operator/executors/kubernetes/job.ts";
-import type { KubeClient } from "../../operator/kube/client.ts";
 import { stageRequests } from "../../operator/pipeline/request.ts";
 import { makePlan, parseConfigForTest } from "../support/operator-builders.ts";
-import { adminClient, createNamespace, deleteNamespace } from "./support/cluster.ts";
-import { onRealNode, prepareStorageFolder, realNodeName } from "./support/real-node.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
+import { onRealNode, realNodeName } from "./support/real-node.ts";
 import { stageImagesOnNode } from "./support/stage-images.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -55,36 +54,29 @@ function listingPod(stage: StageName, namespace: string): { pod: V1Pod; configMa
 }
 
 describe("every stage's Job command runs in the image it names (real kubelet node)", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let removeStorage: (() => void) | undefined;
-
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "entry");
-    removeStorage = prepareStorageFolder(ns);
-    for (const stage of STAGES) {
-      const { pod, configMap } = listingPod(stage, ns);
-      await admin.create(`/api/v1/namespaces/${ns}/configmaps`, configMap);
-      await admin.create(`/api/v1/namespaces/${ns}/pods`, pod);
-    }
-  }, 120_000);
-  afterAll(async () => {
-    if (admin && ns) await deleteNamespace(admin, ns);
-    removeStorage?.();
-  });
+  const cluster = useClusterNamespace("entry", 120_000)
+    .storageFolder()
+    .setup(async ({ admin, name }) => {
+      for (const stage of STAGES) {
+        const { pod, configMap } = listingPod(stage, name);
+        await admin.create(`/api/v1/namespaces/${name}/configmaps`, configMap);
+        await admin.create(`/api/v1/namespaces/${name}/pods`, pod);
+      }
+    });
 
   it.each(STAGES)("%s", async (stage) => {
     const pod = await waitFor(
       `pod entry-${stage} to finish`,
       async () => {
-        const p = await admin.get<V1Pod>(`/api/v1/namespaces/${ns}/pods/entry-${stage}`);
+        const p = await cluster.admin.get<V1Pod>(`/api/v1/namespaces/${cluster.name}/pods/entry-${stage}`);
         return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
       },
       300_000,
-      async () => (await admin.get<V1Pod>(`/api/v1/namespaces/${ns}/pods/entry-${stage}`)).status,
+      async () => (await cluster.admin.get<V1Pod>(`/api/v1/namespaces/${cluster.name}/pods/entry-${stage}`)).status,
     );
-    const logs = await admin.get<{ message: string }>(`/api/v1/namespaces/${ns}/pods/entry-${stage}/log`);
+    const logs = await cluster.admin.get<{ message: string }>(
+      `/api/v1/namespaces/${cluster.name}/pods/entry-${stage}/log`,
+    );
     expect(pod.spec?.nodeName).toBe(realNodeName());
     expect(pod.status?.phase, logs.message).toBe("Succeeded");
     expect(logs.message.split("\n")).toContain(stage);

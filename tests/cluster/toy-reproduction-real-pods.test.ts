@@ -9,27 +9,12 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
-import { API_GROUP_VERSION } from "../../operator/api/index.ts";
+import { describe, expect, it } from "vitest";
 import { KIND_LABEL, RESOURCE_LABEL, STAGE_ID_LABEL, STAGE_LABEL } from "../../operator/executors/kubernetes/names.ts";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  createNamespace,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  listJobs,
-  listPods,
-  type Resource,
-  resourceUrl,
-  storageHostPath,
-} from "./support/cluster.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
-import { onlyRealNode, POD_USER, podLog, prepareStorageFolder, realNodeName } from "./support/real-node.ts";
-import { stageImagesOnNode } from "./support/stage-images.ts";
-import { waitFor } from "./support/wait.ts";
+import type { Resource } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
+import { POD_USER, podLog, realNodeName } from "./support/real-node.ts";
+import { onNodeImagesConfig } from "./support/stage-images.ts";
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -94,57 +79,28 @@ const SMALL_NODE_SIZES = {
 const RUN_LIMIT_MS = 2_700_000;
 
 describe("the toy FullReproduce on the test cluster, every stage a real pod in its real image (kubelet + containerd)", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess | undefined;
-  let undoRealNodeOnly: (() => Promise<void>) | undefined;
-  let removeStorage: (() => void) | undefined;
-  const storage = () => storageHostPath(ns);
-
-  beforeAll(async () => {
-    admin = adminClient();
-    const images = stageImagesOnNode();
-    ns = await createNamespace(admin, "toy-real");
-    removeStorage = prepareStorageFolder(ns);
-    await run(path.join(REPO_ROOT, ".venv/bin/python"), ["jobs/python/tools/make_toy_competition.py", storage()], {
-      cwd: REPO_ROOT,
-    });
-    await run("chown", ["-R", `${POD_USER}:${POD_USER}`, storage()]);
-    undoRealNodeOnly = await onlyRealNode(admin);
-    operator = startOperatorProcess({
-      kubeconfig: kubeconfigPath(),
-      namespace: ns,
-      config: {
-        images: { ...images, pullPolicy: "Never" },
-        gpuPools: { a100: { gpuType: "a100", resources: SMALL_NODE_SIZES } },
-      },
-    });
-    // `kubectl apply -f crds/samples/reproduction-toy.yaml`: server-side apply of each document.
-    for (const doc of parseAllDocuments(readFileSync(SAMPLE, "utf8"))) {
-      const object = doc.toJS() as { kind: string; metadata: { name: string } };
-      await admin.apply(
-        resourceUrl(ns, object.kind, object.metadata.name),
-        { ...object, apiVersion: API_GROUP_VERSION, metadata: { ...object.metadata, namespace: ns } },
-        "kubectl",
-      );
-    }
-  }, 300_000);
-
-  afterAll(async () => {
-    await operator?.stop();
-    await undoRealNodeOnly?.();
-    if (admin && ns) await deleteNamespace(admin, ns);
-    removeStorage?.();
-  });
+  const cluster = useClusterNamespace("toy-real", 300_000)
+    .storageFolder()
+    .setup(async (t) => {
+      await run(path.join(REPO_ROOT, ".venv/bin/python"), ["jobs/python/tools/make_toy_competition.py", t.storage], {
+        cwd: REPO_ROOT,
+      });
+      await run("chown", ["-R", `${POD_USER}:${POD_USER}`, t.storage]);
+    })
+    .onlyRealNode()
+    .withOperator(() => ({ config: onNodeImagesConfig(SMALL_NODE_SIZES) }))
+    // `kubectl apply -f crds/samples/reproduction-toy.yaml`.
+    .setup((t) => t.applyManifests(SAMPLE));
+  const storage = () => cluster.storage;
 
   /** The last lines of every pod that did not succeed, so a failing stage explains itself. */
   async function failedPodLogs(): Promise<string> {
-    const pods = (await listPods(admin, ns)) as V1Pod[];
+    const pods = (await cluster.pods()) as V1Pod[];
     const logs = await Promise.all(
       pods
         .filter((p) => p.status?.phase !== "Succeeded")
         .map(async (p) => {
-          const log = await podLog(ns, p.metadata?.name ?? "").catch((e: Error) => e.message);
+          const log = await podLog(cluster.name, p.metadata?.name ?? "").catch((e: Error) => e.message);
           return `--- ${p.metadata?.name} (${p.status?.phase}):\n${log.split("\n").slice(-30).join("\n")}`;
         }),
     );
@@ -162,15 +118,7 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
     "ends Succeeded with every child Succeeded, each planned Job having run on the real node",
     async () => {
       const started = Date.now();
-      const reproduction = await waitFor(
-        "Reproduction toy to finish",
-        async () => {
-          const r = await getResource(admin, ns, "Reproduction", "toy");
-          return r.status?.phase === "Succeeded" || r.status?.phase === "Failed" ? r : undefined;
-        },
-        RUN_LIMIT_MS,
-        async () => (await getResource(admin, ns, "Reproduction", "toy")).status,
-      );
+      const reproduction = await cluster.finished("Reproduction", "toy", RUN_LIMIT_MS);
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
       console.log(`toy FullReproduce in real pods: ${reproduction.status?.phase} after ${seconds} s`);
       if (reproduction.status?.phase !== "Succeeded") {
@@ -181,17 +129,17 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
       expect(reproduction.status?.children?.map((c) => [c.kind, c.name, c.phase]).sort()).toEqual(
         CHILDREN.map(([kind, name]) => [kind, name, "Succeeded"]).sort(),
       );
-      const found = await Promise.all(CHILDREN.map(([kind, name]) => getResource(admin, ns, kind, name)));
+      const found = await Promise.all(CHILDREN.map(([kind, name]) => cluster.get(kind, name)));
       for (const child of found) expect(child.status?.phase, `${child.kind}/${child.metadata.name}`).toBe("Succeeded");
       succeededChildren = found;
 
-      const jobs = (await listJobs(admin, ns)) as V1Job[];
+      const jobs = (await cluster.jobs()) as V1Job[];
       const label = (j: V1Job, key: string) => j.metadata?.labels?.[key];
       expect(
         jobs.map((j) => `${label(j, KIND_LABEL)}/${label(j, RESOURCE_LABEL)} ${label(j, STAGE_ID_LABEL)}`).sort(),
       ).toEqual(EXPECTED_JOBS);
       for (const job of jobs) expect(job.status?.succeeded, job.metadata?.name).toBe(1);
-      const pods = (await listPods(admin, ns)) as V1Pod[];
+      const pods = (await cluster.pods()) as V1Pod[];
       expect(pods.map((p) => p.metadata?.labels?.[STAGE_LABEL]).sort()).toEqual(
         jobs.map((j) => label(j, STAGE_LABEL)).sort(),
       );
@@ -212,7 +160,10 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
       const artifacts = (child.status?.artifacts ?? []) as { name: string; path: string; sha256?: string }[];
       expect(artifacts.length, `${where} artifacts`).toBeGreaterThan(0);
       for (const artifact of artifacts) {
-        expect(artifact.path.startsWith(`runs/${ns}/${child.kind}/${child.metadata.name}/`), artifact.path).toBe(true);
+        expect(
+          artifact.path.startsWith(`runs/${cluster.name}/${child.kind}/${child.metadata.name}/`),
+          artifact.path,
+        ).toBe(true);
         const file = path.join(storage(), artifact.path);
         if (artifact.sha256 === undefined) expect(statSync(file).isDirectory(), `${where} ${artifact.path}`).toBe(true);
         else expect(sha256(file), `${where} ${artifact.path}`).toBe(artifact.sha256);
@@ -224,7 +175,7 @@ describe("the toy FullReproduce on the test cluster, every stage a real pod in i
     const submission = children().find((c) => c.kind === "Submission");
     const artifacts = (submission?.status?.artifacts ?? []) as { name: string; path: string }[];
     const csv = artifacts.find((a) => a.name === "submission")?.path;
-    expect(csv).toBe(`runs/${ns}/Submission/toy-submission/aggregate/submission.csv`);
+    expect(csv).toBe(`runs/${cluster.name}/Submission/toy-submission/aggregate/submission.csv`);
     const test = readFileSync(path.join(storage(), RSNA, "test.csv"), "utf8")
       .trim()
       .split("\n");

@@ -6,7 +6,10 @@
 //
 //   const cluster = useClusterNamespace("edits").behaviours({ default: exported }).withOperator();
 //   it("…", async () => { await cluster.create("RoiDetectorTraining", "a", spec); … });
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { API_GROUP_VERSION } from "../../../operator/api/index.ts";
 import type { KubeClient } from "../../../operator/kube/client.ts";
 import {
   adminClient,
@@ -45,6 +48,7 @@ export interface PhaseWait {
 export class TestNamespace {
   readonly operators: OperatorProcess[] = [];
   private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private readonly afterDelete: (() => Promise<void> | void)[] = [];
   private client: KubeClient | undefined;
   private opened: string | undefined;
 
@@ -85,16 +89,20 @@ export class TestNamespace {
     return last;
   }
 
-  /** Runs `cleanup` on close(), after the operators stopped and before the namespace goes. */
-  onClose(cleanup: () => Promise<void> | void): void {
-    this.cleanups.push(cleanup);
+  /**
+   * Runs `cleanup` on close(), after the operators stopped and before the namespace is deleted,
+   * or once it is deleted (its pods gone) with `afterDelete`.
+   */
+  onClose(cleanup: () => Promise<void> | void, { afterDelete = false } = {}): void {
+    (afterDelete ? this.afterDelete : this.cleanups).push(cleanup);
   }
 
-  /** Stops every operator, undoes the cleanups in reverse, deletes the namespace and its pods. */
+  /** Stops every operator, runs the cleanups in reverse, deletes the namespace and its pods. */
   async close(): Promise<void> {
     await Promise.all(this.operators.map((operator) => operator.stop()));
     for (const cleanup of this.cleanups.reverse()) await cleanup();
     if (this.opened) await deleteNamespace(this.admin, this.opened);
+    for (const cleanup of this.afterDelete.reverse()) await cleanup();
   }
 
   /** The host folder behind the namespace's claim (real pods' storage). */
@@ -121,6 +129,21 @@ export class TestNamespace {
 
   list(kind: string): Promise<Resource[]> {
     return listResources(this.admin, this.name, kind);
+  }
+
+  /**
+   * `kubectl apply -f FILE` into this namespace: a server-side apply (field manager kubectl) of
+   * each document of a manifest file.
+   */
+  async applyManifests(file: string): Promise<void> {
+    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+      const object = doc.toJS() as { kind: string; metadata: { name: string } };
+      await this.admin.apply(
+        this.url(object.kind, object.metadata.name),
+        { ...object, apiVersion: API_GROUP_VERSION, metadata: { ...object.metadata, namespace: this.name } },
+        "kubectl",
+      );
+    }
   }
 
   /** A merge patch of a resource (its spec, or its annotations). */
@@ -202,9 +225,9 @@ export class ClusterNamespace extends TestNamespace {
     return this.setup((t) => t.behave(behaviours));
   }
 
-  /** The claim's host folder made writable for the real node's pods, and removed at the end. */
+  /** The claim's host folder made writable for the real node's pods, removed once they are gone. */
   storageFolder(): this {
-    return this.setup((t) => t.onClose(prepareStorageFolder(t.name)));
+    return this.setup((t) => t.onClose(prepareStorageFolder(t.name), { afterDelete: true }));
   }
 
   /** Every new pod goes to the real node (simulated nodes cordoned) until the end. */

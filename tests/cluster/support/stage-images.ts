@@ -18,3 +18,15 @@ export function stageImagesOnNode(): StageImages {
   if (!images) throw new Error("this test needs the stage images, which MAMMOFLOW_CLUSTER_REAL_NODE=off left out");
   return images;
 }
+
+/**
+ * The operator configuration that runs stage pods in those images (never pulled), with the
+ * default GPU pool's pod sizes overridden by `podSizes` where given (the catalogue's are sized for
+ * A100 nodes, too large for the 2-core test node).
+ */
+export function onNodeImagesConfig(podSizes?: Record<string, unknown>): Record<string, unknown> {
+  return {
+    images: { ...stageImagesOnNode(), pullPolicy: "Never" },
+    ...(podSizes ? { gpuPools: { a100: { gpuType: "a100", resources: podSizes } } } : {}),
+  };
+}
