@@ -25,7 +25,7 @@ const MAX_ROUNDS = 50;
 
 interface Manifest {
   kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: Record<string, unknown>;
 }
 

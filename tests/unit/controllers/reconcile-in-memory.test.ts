@@ -133,7 +133,7 @@ describe("a stage resource over the in-memory API", () => {
     ]);
   });
 
-  it("fails with the stage's own reason when its pod exits 2, and starts nothing after it", async () => {
+  it("fails with the stage's own reason when its pod exits 2, starts nothing after it, and runs it again on a retry", async () => {
     await operator.apply(detector({ tensorRT: true }));
     await operator.settle();
     await operator.jobEnds(EXPORT_JOB, 2, {
@@ -155,6 +155,25 @@ describe("a stage resource over the in-memory API", () => {
     expect(stages(status)).toEqual([`export-onnx Failed ${EXPORT_JOB}`, "build-engine Pending -"]);
     expect(jobs()).toEqual([`${EXPORT_JOB}.1`]);
     expect(operator.events("Failed")).toEqual([`Warning Failed ${DETECTOR}/det: ${failure}`]);
+    expect(await operator.settle()).toEqual([]);
+
+    // A new value of the retry annotation deletes the failed Job (that one: its uid) and starts
+    // the stage again as a new Job of the same name.
+    const retried = detector({ tensorRT: true });
+    await operator.apply({ ...retried, metadata: { ...retried.metadata, annotations: { "mammoflow.io/retry": "1" } } });
+    expect(await operator.settle()).toEqual([
+      `DELETE /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
+      await requestConfigMap(EXPORT_JOB, "export-onnx"),
+      `PATCH /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
+      STATUS,
+    ]);
+    const again = await statusOf();
+    expect([again?.phase, again?.observedRetry]).toEqual(["Running", "1"]);
+    expect(stages(again)).toEqual([`export-onnx Running ${EXPORT_JOB}`, "build-engine Pending -"]);
+    expect(jobs()).toEqual([`${EXPORT_JOB}.2`]);
+    expect(operator.events("StageRetried")).toEqual([
+      `Normal StageRetried ${DETECTOR}/det: stage export-onnx runs again (retry 1)`,
+    ]);
   });
 
   it("an edit that changes one stage's request re-runs that stage alone, after its old Job is gone", async () => {
