@@ -4,8 +4,8 @@ import { outputFormat, outputOption, printResult } from "./output.ts";
 interface EvaluateOptions {
   probs?: string;
   labels?: string;
-  threshold: string;
-  reduction: string;
+  threshold?: string;
+  reduction?: string;
   json?: boolean;
   output?: string;
 }
@@ -14,8 +14,26 @@ function usage(message: string): never {
   throw new CommanderError(2, "mammoflow.evaluate.usage", `error: ${message}`);
 }
 
+/**
+ * The defaults of --threshold and --reduction are the aggregate stage's (jobs/contract/catalogue),
+ * read from its schema when `evaluate` is the command (help included), so that registering the
+ * command loads no schema.
+ */
+async function aggregationDefaults() {
+  const { Aggregation } = await import("../jobs/contract/parameters/submission.ts");
+  return Aggregation.parse({});
+}
+
 /** `mammoflow evaluate --probs FILE --labels FILE`: pF1, F1 at the threshold, best-threshold F1, ROC AUC per breast. */
 export function registerEvaluateCommand(program: Command, setExitCode: (code: number) => void): void {
+  program.hook("preSubcommand", async (_program, command) => {
+    if (command.name() !== "evaluate") return;
+    const defaults = await aggregationDefaults();
+    for (const option of command.options) {
+      if (option.long === "--threshold") option.default(String(defaults.threshold));
+      if (option.long === "--reduction") option.default(defaults.breastReduction.toLowerCase());
+    }
+  });
   program
     .command("evaluate")
     .description(
@@ -24,8 +42,8 @@ export function registerEvaluateCommand(program: Command, setExitCode: (code: nu
     )
     .option("--probs <file>", "predict's --probs CSV (per image) or a CSV of prediction_id,probability")
     .option("--labels <file>", "CSV with cancer and prediction_id or patient_id + laterality")
-    .option("--threshold <p>", "threshold of the submitted 0/1 values", "0.31")
-    .option("--reduction <mean|max>", "how images of a breast are combined", "mean")
+    .option("--threshold <p>", "threshold of the submitted 0/1 values")
+    .option("--reduction <mean|max>", "how images of a breast are combined")
     .option("--json", "print the metrics as JSON (the same as -o json)")
     .addOption(outputOption())
     .exitOverride((error) => {
@@ -36,11 +54,13 @@ export function registerEvaluateCommand(program: Command, setExitCode: (code: nu
       const format = options.json && options.output === undefined ? "json" : outputFormat(options.output, "evaluate");
       if (!options.probs) usage("required option '--probs <file>' not specified");
       if (!options.labels) usage("required option '--labels <file>' not specified");
-      const threshold = Number(options.threshold);
+      const defaults = await aggregationDefaults();
+      const threshold = options.threshold === undefined ? defaults.threshold : Number(options.threshold);
       if (!(threshold >= 0 && threshold <= 1)) usage(`--threshold ${options.threshold} is not in [0, 1]`);
-      const reduction = options.reduction.toLowerCase() === "max" ? "Max" : "Mean";
-      if (!["mean", "max"].includes(options.reduction.toLowerCase()))
+      const given = options.reduction?.toLowerCase();
+      if (given !== undefined && !["mean", "max"].includes(given))
         usage(`--reduction ${options.reduction} is not mean or max`);
+      const reduction = given === undefined ? defaults.breastReduction : given === "max" ? "Max" : "Mean";
       const { evaluateFiles } = await import("../jobs/ts/submit/evaluate-files.ts");
       let evaluation: Awaited<ReturnType<typeof evaluateFiles>>;
       try {

@@ -10,12 +10,12 @@ interface PredictOptions {
   classifier?: string;
   out?: string;
   probs?: string;
-  threshold: string;
+  threshold?: string;
   autoThreshold?: boolean;
   provider: string;
   workers?: string;
   threads?: string;
-  batchSize: string;
+  batchSize?: string;
   trtCache?: string;
   windowPrecision: string;
   detectorPrecision: string;
@@ -37,11 +37,33 @@ function positiveInteger(value: string | undefined, name: string): number | unde
 }
 
 /**
+ * The defaults of --threshold, --auto-threshold and --batch-size are the predict and aggregate
+ * stages' (jobs/contract/catalogue), read from their schemas when `predict` is the command (help
+ * included): registering the command loads no schema, so `mammoflow --help` stays commander only.
+ */
+async function showSchemaDefaults(command: Command): Promise<void> {
+  const { Aggregation } = await import("../jobs/contract/parameters/submission.ts");
+  const { PredictRuntime } = await import("../jobs/contract/catalogue/predict.ts");
+  const aggregation = Aggregation.parse({});
+  const runtime = PredictRuntime.parse({});
+  for (const option of command.options) {
+    if (option.long === "--threshold") option.default(String(aggregation.threshold));
+    if (option.long === "--batch-size") option.default(String(runtime.batchSize));
+    if (option.long === "--auto-threshold") {
+      option.description = `use the ${aggregation.autoThresholdQuantile} quantile of the breast probabilities as the threshold`;
+    }
+  }
+}
+
+/**
  * `mammoflow predict`: the seed's submission (J8) on this machine: test.csv + DICOM folder +
  * the two ONNX models → submission.csv (and the per-image probabilities). Bad files are reported
  * and skipped; exit 1 only when no image could be scored.
  */
 export function registerPredictCommand(program: Command, setExitCode: (code: number) => void): void {
+  program.hook("preSubcommand", async (_program, command) => {
+    if (command.name() === "predict") await showSchemaDefaults(command);
+  });
   program
     .command("predict")
     .description(
@@ -54,15 +76,15 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
     .option("--classifier <onnx>", "fold ensemble ONNX ([N,3,H,W] → [N,F]) or a folder holding it")
     .option("--out <file>", "submission.csv to write")
     .option("--probs <file>", "also write per-image boxes and probabilities")
-    .option("--threshold <p>", "a breast is positive when its probability is > p", "0.31")
-    .option("--auto-threshold", "use the 0.97935 quantile of the breast probabilities as the threshold")
+    .option("--threshold <p>", "a breast is positive when its probability is > p")
+    .option("--auto-threshold", "use the seed's quantile of the breast probabilities as the threshold")
     .option("--provider <name>", "execution provider: cpu, cuda, tensorrt or auto", "cpu")
     .option(
       "--workers <n>",
       "threads decoding and preparing images in parallel (default: one per core this process may use, CPU quota included)",
     )
     .option("--threads <n>", "ONNX Runtime threads per model (default: one per core)")
-    .option("--batch-size <n>", "classifier batch size", "2")
+    .option("--batch-size <n>", "classifier batch size")
     .option("--trt-cache <dir>", "TensorRT engine cache folder (built on first use, reused after)")
     .option(
       "--detector-precision <mode>",
@@ -84,8 +106,10 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
         if (!options[name]) usage(`required option '--${name}' not specified`);
       }
       const format = outputFormat(options.output, "predict");
-      const threshold = Number(options.threshold);
-      if (!(threshold >= 0 && threshold <= 1)) usage(`--threshold ${options.threshold} is not in [0, 1]`);
+      const threshold = options.threshold === undefined ? undefined : Number(options.threshold);
+      if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+        usage(`--threshold ${options.threshold} is not in [0, 1]`);
+      }
       if (!["float16-dali", "float64"].includes(options.windowPrecision)) {
         usage(`--window-precision ${options.windowPrecision} is not float16-dali or float64`);
       }
@@ -105,16 +129,19 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
           `--detector-precision fp16 needs --provider tensorrt (or auto on a TensorRT host): the ${options.provider} provider runs the detector's float32 graph`,
         );
       }
+      const batchSize = positiveInteger(options.batchSize, "--batch-size");
+      const threads = positiveInteger(options.threads, "--threads");
+      // The flags left out take the predict stage's defaults (jobs/contract/catalogue/predict.ts).
       const runtime = inferenceRuntimeOptions({
         executionProvider,
-        batchSize: positiveInteger(options.batchSize, "--batch-size") ?? 2,
-        threads: positiveInteger(options.threads, "--threads") ?? 0,
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        ...(threads !== undefined ? { threads } : {}),
         ...(options.trtCache ? { tensorrtEngineCacheDir: options.trtCache } : {}),
       });
       const workers = positiveInteger(options.workers, "--workers");
       const { scoreTestSet, isBadInputError } = await import("../jobs/ts/submit/score-test-set.ts");
-      const { SEED_ROI_SELECTION } = await import("../jobs/ts/roi/options.ts");
-      const { aggregationOptions } = await import("../jobs/ts/submit/options.ts");
+      const { RoiSelection } = await import("../jobs/contract/parameters/roi.ts");
+      const { Aggregation } = await import("../jobs/contract/parameters/submission.ts");
       const { countProgress } = await import("./progress-display.ts");
       const progress = await countProgress("predict", "images");
       const started = Date.now();
@@ -127,8 +154,11 @@ export function registerPredictCommand(program: Command, setExitCode: (code: num
           classifier: options.classifier as string,
           out: options.out as string,
           ...(options.probs ? { probs: options.probs } : {}),
-          aggregation: aggregationOptions({ threshold, autoThreshold: options.autoThreshold === true }),
-          roi: { ...SEED_ROI_SELECTION },
+          aggregation: Aggregation.parse({
+            ...(threshold !== undefined ? { threshold } : {}),
+            autoThreshold: options.autoThreshold === true,
+          }),
+          roi: RoiSelection.parse({}),
           pixels: {
             windowParamPrecision: options.windowPrecision === "float64" ? "Float64" : "Float16ForDaliSyntaxes",
           },

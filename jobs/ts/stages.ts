@@ -1,10 +1,16 @@
+import type { STAGE_CATALOGUE, StageName } from "../contract/stages.ts";
 import type { StageFunction } from "./runtime/index.ts";
 
+/** The catalogue's TypeScript stages (jobs/contract/catalogue: `language: "typescript"`). */
+type TypeScriptStage = {
+  [S in StageName]: (typeof STAGE_CATALOGUE)[S]["language"] extends "typescript" ? S : never;
+}[StageName];
+
 /**
- * The TypeScript stage programs by contract name (jobs/contract/stages.ts lists which stages are
- * TypeScript). `mammoflow stage NAME --request FILE` runs one of them under the stage contract.
+ * The TypeScript stage programs by contract name, each typed by its catalogue entry (its inputs
+ * and parameters). `mammoflow stage NAME --request FILE` runs one of them under the stage contract.
  */
-export const TS_STAGES: Record<string, StageFunction> = {
+export const TS_STAGES: { readonly [S in TypeScriptStage]: StageFunction<S> } = {
   // Loaded on first use: ONNX Runtime and OpenCV.js are heavy to import for the other commands.
   predict: async (context) => (await import("./submit/stages.ts")).predictStage(context),
   aggregate: async (context) => {

@@ -15,6 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
+import { CropDetectorRuntime } from "../../jobs/contract/parameters/detector-precision.ts";
+import { RoiSelection } from "../../jobs/contract/parameters/roi.ts";
 import { encodeGray8Png } from "../../jobs/ts/dataset/crop/png.ts";
 import { openRoiFinder } from "../../jobs/ts/dataset/crop/roi-finder.ts";
 import { readDicom, windowedUint8, yoloxInputFloat } from "../../jobs/ts/dicom/index.ts";
@@ -56,7 +58,7 @@ function detectorModel(): string {
 }
 
 const files = await studies(args.size);
-const { finder, close } = await openRoiFinder(detectorModel(), {});
+const { finder, close } = await openRoiFinder(detectorModel(), RoiSelection.parse({}), CropDetectorRuntime.parse({}));
 // CPU time (user + system) as well as wall time: on a shared machine wall time includes waiting.
 const phases = { read: 0, decode: 0, roi: 0, crop: 0, png: 0 };
 const cpuPhases = { read: 0, decode: 0, roi: 0, crop: 0, png: 0 };

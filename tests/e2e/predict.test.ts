@@ -178,7 +178,8 @@ describe("predict end to end: DICOM → ROI → crop → window → ensemble →
           parameters: {
             roi: {},
             pixels: { windowParamPrecision: "Float16ForDaliSyntaxes" },
-            runtime: { threads: 1, workers: 0 },
+            // On the CPU, as before the stage took the API's default provider (Auto) for one left out.
+            runtime: { executionProvider: "Cpu", threads: 1, workers: 0 },
           },
           outputDir: `runs/predict/${index}`,
           shard: { index, count: 2 },

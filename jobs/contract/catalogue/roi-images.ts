@@ -7,7 +7,13 @@ export const roiImages = defineStage({
   language: "typescript",
   seedJob: "J1",
   inputs: { labels: "required", dicom: "required" },
-  parameters: z.object({}),
+  parameters: z.object({
+    workers: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("Threads decoding images; absent: one per core; 0 or 1 decode in the stage's own thread."),
+  }),
   artifacts: ["images", "failures"],
   sharded: false,
   gpu: false,

@@ -54,11 +54,12 @@ export interface StageDefinition<
   Name extends string = string,
   Inputs extends Record<string, InputPresence> = Record<string, InputPresence>,
   Parameters extends z.ZodType = z.ZodType,
+  Language extends StageLanguage = StageLanguage,
 > {
   name: Name;
-  language: StageLanguage;
+  language: Language;
   /** Its image: the configuration's image of its language (config.images). */
-  image: (typeof STAGE_IMAGE)[StageLanguage];
+  image: (typeof STAGE_IMAGE)[Language];
   /** The seed's job this stage reproduces (docs/seed-pipeline.md). */
   seedJob: string;
   inputs: Inputs;
@@ -77,11 +78,24 @@ export interface StageDefinition<
   sizing: StageSizing;
 }
 
-/** Declares a stage, keeping its literal types (names, inputs, schema) for the typed requests. */
+/**
+ * The key under which a stage's parameter schema carries its declared inputs: the JSON Schema
+ * generated for a Python stage is all the catalogue it reads, its inputs included.
+ */
+export const INPUTS_METADATA_KEY = "x-mammoflow-inputs";
+
+/** Declares a stage, keeping its literal types (name, language, inputs, schema) for the typed requests. */
 export function defineStage<
   const Name extends string,
   const Inputs extends Record<string, InputPresence>,
   Parameters extends z.ZodType,
->(definition: Omit<StageDefinition<Name, Inputs, Parameters>, "image">): StageDefinition<Name, Inputs, Parameters> {
-  return { ...definition, image: STAGE_IMAGE[definition.language] };
+  const Language extends StageLanguage,
+>(
+  definition: Omit<StageDefinition<Name, Inputs, Parameters, Language>, "image">,
+): StageDefinition<Name, Inputs, Parameters, Language> {
+  const parameters = definition.parameters.meta({
+    ...(definition.parameters.meta() ?? {}),
+    [INPUTS_METADATA_KEY]: definition.inputs,
+  });
+  return { ...definition, parameters, image: STAGE_IMAGE[definition.language] };
 }

@@ -1,12 +1,9 @@
 import { access } from "node:fs/promises";
-import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
-import { pixelConversionOptions } from "../dicom/index.ts";
 import { ExecutionProviderUnavailable, PrecisionUnsupported } from "../onnx/session.ts";
-import { roiSelectionOptions } from "../roi/index.ts";
 import {
   ProgressReporter,
-  type StageContext,
+  type StageContextOf,
   StageFailure,
   type StageFunction,
   sha256File,
@@ -18,7 +15,7 @@ import { type CropSettings, claimCropSettings, cropSettingsFile } from "./crop-s
 import { cropShard } from "./crop-shard.ts";
 import { cropsDir, recordsFile, reportFile, stageRoot } from "./layout.ts";
 import { type DatasetOutcome, gatherRecords, MergeError, mergeDataset } from "./merge.ts";
-import { datasetInputs, PrepareDatasetParameters } from "./parameters.ts";
+import { datasetInputs, type PrepareDatasetParameters } from "./parameters.ts";
 import type { ImageRecord } from "./records.ts";
 import { writeShardRecords } from "./records.ts";
 import { exceedsLimit, failureMessage, summarize } from "./report.ts";
@@ -26,18 +23,17 @@ import { shardSlice } from "./shard.ts";
 import type { DatasetInput, DatasetPlan, DatasetProblem } from "./types.ts";
 import { planDatasets, workItems } from "./work.ts";
 
+type PrepareContext = StageContextOf<"prepare-dataset">;
+
 /** Problems the result carries one by one; the report has them all. */
 const PROBLEMS_IN_RESULT = 1000;
 
-function parseParameters(ctx: StageContext): PrepareDatasetParameters {
-  const parsed = PrepareDatasetParameters.safeParse(ctx.request.parameters);
-  if (!parsed.success) {
-    throw new StageFailure("BadRequest", `prepare-dataset parameters are invalid:\n${z.prettifyError(parsed.error)}`);
-  }
-  if (parsed.data.merge && ctx.request.shard) {
+function parseParameters(ctx: PrepareContext): PrepareDatasetParameters {
+  const parameters = ctx.parameters();
+  if (parameters.merge && ctx.request.shard) {
     throw new StageFailure("BadRequest", "a merge request must not name a shard (it gathers all of them)");
   }
-  return parsed.data;
+  return parameters;
 }
 
 async function plan(inputs: readonly DatasetInput[]): Promise<DatasetPlan[]> {
@@ -50,7 +46,7 @@ async function plan(inputs: readonly DatasetInput[]): Promise<DatasetPlan[]> {
 }
 
 /** The detector ONNX named by the request's `detector` input (a file or the export folder); none means the full frame. */
-async function detectorModel(ctx: StageContext): Promise<string | undefined> {
+async function detectorModel(ctx: PrepareContext): Promise<string | undefined> {
   if (ctx.request.inputs.detector === undefined) return undefined;
   const detector = await ctx.inputPath("detector");
   try {
@@ -86,8 +82,8 @@ async function claimCrops(
   fp16: boolean,
 ): Promise<void> {
   const settings: CropSettings = {
-    pixels: { ...pixelConversionOptions(parameters.pixels) },
-    roi: { ...roiSelectionOptions(parameters.roi) },
+    pixels: { ...parameters.pixels },
+    roi: { ...parameters.roi },
     detectorSha256: model === undefined ? null : await sha256File(model),
     ...(fp16 ? { detectorPrecision: "Fp16" as const } : {}),
   };
@@ -115,13 +111,13 @@ function progressLog(shard: { index: number; count: number }, total: number) {
   };
 }
 
-function addProblems(ctx: StageContext, problems: readonly DatasetProblem[]): void {
+function addProblems(ctx: PrepareContext, problems: readonly DatasetProblem[]): void {
   for (const p of problems.slice(0, PROBLEMS_IN_RESULT)) ctx.addProblem(p.item, `${p.kind}: ${p.message}`);
 }
 
 /** Crops this process's slice; a shard fails when its own images fail above the limit. */
 async function runShard(
-  ctx: StageContext,
+  ctx: PrepareContext,
   parameters: PrepareDatasetParameters,
   root: string,
   items: ReturnType<typeof workItems>,
@@ -180,7 +176,7 @@ async function runShard(
 
 /** Gathers the shards, writes every dataset's cleaned_label.csv and the report; fails above the limit. */
 async function runMerge(
-  ctx: StageContext,
+  ctx: PrepareContext,
   parameters: PrepareDatasetParameters,
   root: string,
   inputs: readonly DatasetInput[],
@@ -247,7 +243,7 @@ async function runMerge(
  * A shard request crops its slice into the shared crop folders; the merge request (or an
  * unsharded request, after cropping everything) writes the label CSVs and the error report.
  */
-export const prepareDataset: StageFunction = async (ctx) => {
+export const prepareDataset: StageFunction<"prepare-dataset"> = async (ctx) => {
   const parameters = parseParameters(ctx);
   const inputs = datasetInputs(parameters, ctx.storageRoot, ctx.request.inputs);
   const root = stageRoot(ctx.outputDir, ctx.request.shard !== undefined);
@@ -255,7 +251,9 @@ export const prepareDataset: StageFunction = async (ctx) => {
   const items = workItems(inputs, plans);
   if (!parameters.merge) await runShard(ctx, parameters, root, items);
   if (parameters.merge) {
-    await runMerge(ctx, parameters, root, inputs, plans, items.length, parameters.shards ?? 1);
+    // The catalogue's schema refuses a merge request without its shard count before this.
+    if (parameters.shards === undefined) throw new StageFailure("BadRequest", "merge needs the number of shards");
+    await runMerge(ctx, parameters, root, inputs, plans, items.length, parameters.shards);
   } else if (ctx.request.shard === undefined) {
     await runMerge(ctx, parameters, root, inputs, plans, items.length, 1);
   } else if (await allShardsRecorded(root, ctx.request.shard.count)) {

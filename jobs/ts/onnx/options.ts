@@ -1,18 +1,15 @@
-/**
- * How ONNX Runtime runs (the API's `InferenceRuntime`, jobs/contract/parameters/submission.ts,
- * mirrored here because stages do not import the operator).
- */
-export type ExecutionProvider = "Auto" | "Cpu" | "Cuda" | "TensorRT";
+import { PredictRuntime } from "../../contract/catalogue/predict.ts";
+import type { EXECUTION_PROVIDERS } from "../../contract/parameters/detector-precision.ts";
 
-export interface InferenceRuntimeOptions {
-  /** Auto tries TensorRT, then CUDA, then the CPU; the others fail clearly when unavailable. */
-  executionProvider: ExecutionProvider;
-  /** Classifier batch size (the seed used 2); lowered when the input tensors would not fit in memory. */
-  batchSize: number;
-  /** Intra-op threads of each session; 0 lets ONNX Runtime choose (one per core). */
-  threads: number;
-  /** GPU ordinal for CUDA and TensorRT. */
-  deviceId: number;
+/** ONNX Runtime's execution providers as the API names them (Auto tries TensorRT, then CUDA, then the CPU). */
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/**
+ * How ONNX Runtime runs a model: the predict stage's runtime (jobs/contract/catalogue/predict.ts,
+ * which documents each field and holds its default), with the engine cache as an absolute path.
+ */
+export interface InferenceRuntimeOptions
+  extends Pick<PredictRuntime, "executionProvider" | "batchSize" | "threads" | "deviceId"> {
   /** Folder of TensorRT engines, so a build stage (EngineBuild) can prepare them and predict reuse them. */
   tensorrtEngineCacheDir?: string;
   /**
@@ -23,15 +20,14 @@ export interface InferenceRuntimeOptions {
   fp16?: boolean;
 }
 
-export const DEFAULT_INFERENCE_RUNTIME: Readonly<InferenceRuntimeOptions> = Object.freeze({
-  executionProvider: "Cpu",
-  batchSize: 2,
-  threads: 0,
-  deviceId: 0,
-});
-
+/**
+ * The catalogue's runtime defaults with `partial` over them, for callers that are not a stage
+ * (`mammoflow predict`, tools, tests): on the CPU unless they name a provider, where a stage
+ * request without one gets the API's Auto.
+ */
 export function inferenceRuntimeOptions(partial: Partial<InferenceRuntimeOptions> = {}): InferenceRuntimeOptions {
-  return { ...DEFAULT_INFERENCE_RUNTIME, ...partial };
+  const { executionProvider, batchSize, threads, deviceId } = PredictRuntime.parse({ executionProvider: "Cpu" });
+  return { executionProvider, batchSize, threads, deviceId, ...partial };
 }
 
 /** `cpu|cuda|tensorrt|auto` as typed on a command line → the API's spelling. */

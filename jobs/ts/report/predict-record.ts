@@ -1,4 +1,4 @@
-import type { StageContext } from "../runtime/index.ts";
+import type { StageContextOf } from "../runtime/index.ts";
 import { CLASSIFIER_HINTS, DETECTOR_HINTS, resolveOnnxModel } from "../submit/models.ts";
 import { modelsRecord, writeModelsRecord } from "./models-record.ts";
 import type { ThumbnailWriter } from "./thumbnails.ts";
@@ -9,7 +9,7 @@ import type { ThumbnailWriter } from "./thumbnails.ts";
  * written is a problem of its image, not a failure of the shard.
  */
 export async function recordForReport(
-  context: StageContext,
+  context: StageContextOf<"predict">,
   thumbnails: ThumbnailWriter,
   detectorInput: string,
   engineInput: string,

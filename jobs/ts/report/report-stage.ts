@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { RoiBranch } from "../roi/select-box.ts";
-import { type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
+import { type StageContextOf, StageFailure, writeFileAtomic } from "../runtime/index.ts";
 import { parseCsv } from "../submit/csv.ts";
 import { evaluateBreasts } from "../submit/evaluation.ts";
 import { breastLabelsFromCsv } from "../submit/labels.ts";
@@ -81,7 +81,7 @@ function imagesByBreast(testImages: readonly TestImage[]): Map<string, TestImage
  * it made them) decoded here from the DICOM file, for these breasts only.
  */
 async function attachThumbnails(
-  context: StageContext,
+  context: StageContextOf<"aggregate">,
   breasts: readonly ReportBreast[],
   tests: ReadonlyMap<string, TestImage[]>,
   made: ReadonlyMap<string, ThumbnailEntry>,
@@ -124,7 +124,7 @@ async function attachThumbnails(
  * of a large one), the models' digests and versions, a banner for demo models; and
  * report-breasts.csv with every breast.
  */
-export async function writeSubmissionReport(context: StageContext): Promise<void> {
+export async function writeSubmissionReport(context: StageContextOf<"aggregate">): Promise<void> {
   const parsed = ReportParameters.safeParse(context.request.parameters.report ?? {});
   if (!parsed.success) throw new StageFailure("BadRequest", `parameters.report: ${z.prettifyError(parsed.error)}`);
   const params = parsed.data;
@@ -136,12 +136,10 @@ export async function writeSubmissionReport(context: StageContext): Promise<void
   const imageRows = await readImageRows(predictionsDir);
   const csvFile = await context.inputPath("csv");
   const tests = imagesByBreast(testImagesFromCsv(await readFile(csvFile, "utf8"), csvFile));
+  const labelsInput = context.request.inputs.labels;
   const labels =
-    context.request.inputs.labels !== undefined
-      ? breastLabelsFromCsv(
-          await readFile(await context.inputPath("labels"), "utf8"),
-          context.request.inputs.labels as string,
-        )
+    labelsInput !== undefined
+      ? breastLabelsFromCsv(await readFile(await context.inputPath("labels"), "utf8"), labelsInput)
       : undefined;
 
   const breasts: ReportBreast[] = breastTable.rows.map((row) => {

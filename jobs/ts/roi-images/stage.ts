@@ -1,21 +1,14 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
 import type { DecodeOutcome, DecodeTask } from "../dicom/batch/decode-one.ts";
 import { decodeTasks, writeFailures } from "../dicom/batch/run-batch.ts";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
-import { ProgressReporter, type StageContext, StageFailure, type StageFunction } from "../runtime/index.ts";
+import { ProgressReporter, StageFailure, type StageFunction } from "../runtime/index.ts";
 import { ImageListError, type ListedImage, readImageLists } from "./image-list.ts";
 
 /** Where the PNGs go, under the stage folder: roi-dataset's `images` input. */
 export const IMAGES_DIR = "images";
-
-export const RoiImagesParameters = z.object({
-  /** Worker threads decoding images (default: one per core; 0 or 1 decode in the stage's own thread). */
-  workers: z.int().min(0).optional(),
-});
-export type RoiImagesParameters = z.infer<typeof RoiImagesParameters>;
 
 interface Failure {
   /** The DICOM file, relative to the storage root. */
@@ -25,14 +18,6 @@ interface Failure {
   missing: boolean;
   /** Its PNG could not be written (errno code, e.g. ENOSPC): not the input's fault. */
   writeError?: string;
-}
-
-function parseParameters(ctx: StageContext): RoiImagesParameters {
-  const parsed = RoiImagesParameters.safeParse(ctx.request.parameters);
-  if (!parsed.success) {
-    throw new StageFailure("BadRequest", `roi-images parameters are invalid:\n${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
 }
 
 async function listedImages(labels: string): Promise<ListedImage[]> {
@@ -81,8 +66,8 @@ function failureMessage(failures: readonly Failure[], listed: number, report: st
  * PNGs `images/{patient_id}@{image_id}.png`, the folder roi-dataset reads. Every image that can
  * be written is; then any missing or undecodable one fails the stage (roi-dataset needs them all).
  */
-export const roiImagesStage: StageFunction = async (ctx) => {
-  const parameters = parseParameters(ctx);
+export const roiImagesStage: StageFunction<"roi-images"> = async (ctx) => {
+  const parameters = ctx.parameters();
   const [labels, dicom] = await Promise.all([ctx.inputPath("labels"), ctx.inputPath("dicom")]);
   const images = await listedImages(labels);
   if (images.length === 0) {

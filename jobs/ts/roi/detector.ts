@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import type { RoiSelection } from "../../contract/parameters/roi.ts";
 import type { InferenceRuntimeOptions } from "../onnx/options.ts";
 import {
   ExecutionProviderUnavailable,
@@ -8,7 +9,6 @@ import {
   type ResolvedProvider,
 } from "../onnx/session.ts";
 import { loadOpenCv, type OpenCv } from "./opencv.ts";
-import type { RoiSelectionOptions } from "./options.ts";
 import { otsuBreastRegion } from "./otsu.ts";
 import { type DetectorPrecision, detectorFp16Attempts } from "./precision.ts";
 import { type BreastBox, detectionToImageBox, fullFrame, resizedToImageBox } from "./select-box.ts";
@@ -96,7 +96,7 @@ export class BreastRoiDetector {
   }
 
   /** The crop box for a 0..255 float image (the seed's YOLOX input, docs/seed-pipeline.md#path-a--inference step 3). */
-  async detect(image: Float32Array, height: number, width: number, selection: RoiSelectionOptions): Promise<BreastBox> {
+  async detect(image: Float32Array, height: number, width: number, selection: RoiSelection): Promise<BreastBox> {
     const prepared = buildYoloxInput(image, height, width, this.inputHeight, this.inputWidth);
     return this.detectPrepared(prepared, height, width, selection);
   }
@@ -106,7 +106,7 @@ export class BreastRoiDetector {
     prepared: YoloxInput,
     height: number,
     width: number,
-    selection: RoiSelectionOptions,
+    selection: RoiSelection,
   ): Promise<BreastBox> {
     const output = await this.run(prepared.tensor);
     const ratio = prepared.fit.ratio;

@@ -1,7 +1,6 @@
 // Breast region of interest (docs/seed-pipeline.md#breast-roi-detection): YOLOX-nano box, Otsu fallback, full frame.
 export { BreastRoiDetector, truncateToUint8 } from "./detector.ts";
 export { loadOpenCv, type OpenCv, type OpenCvRuntime } from "./opencv.ts";
-export { type RoiSelectionOptions, roiSelectionOptions, SEED_ROI_SELECTION } from "./options.ts";
 export { type OtsuRegion, otsuBreastRegion, type PixelBox, percentileUint8 } from "./otsu.ts";
 export { type DetectorPrecision, detectorFp16Attempts } from "./precision.ts";
 export { type BreastBox, detectionToImageBox, fullFrame, type RoiBranch, resizedToImageBox } from "./select-box.ts";

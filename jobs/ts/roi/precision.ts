@@ -1,12 +1,12 @@
+import type { DetectorPrecision } from "../../contract/parameters/detector-precision.ts";
 import type { ExecutionProvider } from "../onnx/options.ts";
 
 /**
- * The ROI detector's precision as the API names it (jobs/contract/parameters/detector-precision.ts,
- * mirrored here because stages do not import the operator): Auto is the seed's fp16 TensorRT
- * engine wherever the detector runs on TensorRT (docs/seed-pipeline.md#detector-output), and the
- * ONNX model's float32 elsewhere.
+ * The ROI detector's precision as the API names it (jobs/contract/parameters/detector-precision.ts):
+ * Auto is the seed's fp16 TensorRT engine wherever the detector runs on TensorRT
+ * (docs/seed-pipeline.md#detector-output), and the ONNX model's float32 elsewhere.
  */
-export type DetectorPrecision = "Auto" | "Fp32" | "Fp16";
+export type { DetectorPrecision };
 
 /**
  * The fp16 settings to open the detector with, in order. Auto on the Auto provider first asks

@@ -16,7 +16,7 @@ import {
   reuseScopeOf,
 } from "../../contract/reuse.ts";
 import { compactResult } from "../../contract/termination.ts";
-import { StageContext, type StageFunction } from "./stage-context.ts";
+import { StageContext, type StagePrograms } from "./stage-context.ts";
 import { StageFailure } from "./stage-failure.ts";
 
 export const RESULT_FILE = "result.json";
@@ -71,7 +71,7 @@ function errorOf(failure: unknown): { error: StageError; code: number } {
  * write result.json last by rename, print the compact result.
  */
 export async function runStage(
-  stages: Readonly<Record<string, StageFunction>>,
+  stages: StagePrograms,
   name: string,
   requestFile: string,
   options: RunStageOptions,
@@ -91,7 +91,8 @@ export async function runStage(
     log(`request ${requestFile} is for stage '${request.stage}', not '${name}'`);
     return EXIT_PERMANENT_FAILURE;
   }
-  const stage = stages[name];
+  // The program of the request's own stage (checked above), which reads it typed by its catalogue entry.
+  const stage = stages[request.stage] as ((context: StageContext) => Promise<void>) | undefined;
   if (!stage) {
     log(`no TypeScript stage named '${name}' (known: ${Object.keys(stages).sort().join(", ") || "none"})`);
     return EXIT_PERMANENT_FAILURE;
@@ -111,8 +112,8 @@ export async function runStage(
   try {
     check = await checkReuse(options.storageRoot, request, digest, {
       force: options.force ?? process.env[FORCE_RUN_ENV] === "1",
-    });
       scope: reuseScopeOf(process.env),
+    });
   } catch (error) {
     // An input it cannot read fails the stage itself, with the stage's own words for it.
     log(`stage ${name}: cannot fingerprint its inputs (${error}); it runs, and its result will not be reused`);

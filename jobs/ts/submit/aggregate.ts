@@ -1,4 +1,4 @@
-import type { AggregationOptions } from "./options.ts";
+import type { Aggregation } from "../../contract/parameters/submission.ts";
 
 const f32 = Math.fround;
 
@@ -35,7 +35,7 @@ export interface BreastProbability {
  */
 export function breastProbabilities(
   images: readonly ImageProbability[],
-  reduction: AggregationOptions["breastReduction"],
+  reduction: Aggregation["breastReduction"],
 ): BreastProbability[] {
   const groups = new Map<string, number[]>();
   for (const image of images) {
@@ -65,7 +65,7 @@ export function quantileLinear(values: readonly number[], q: number): number {
 }
 
 /** The threshold in force: the fixed one (0.31), or the seed's percentile rule. */
-export function decisionThreshold(breasts: readonly BreastProbability[], options: AggregationOptions): number {
+export function decisionThreshold(breasts: readonly BreastProbability[], options: Aggregation): number {
   if (!options.autoThreshold) return options.threshold;
   return quantileLinear(
     breasts.map((b) => b.probability),

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { Aggregation } from "../../contract/parameters/submission.ts";
 import { type BreastProbability, decisionThreshold } from "./aggregate.ts";
 import { parseCsv } from "./csv.ts";
 import { type Evaluation, evaluateBreasts } from "./evaluation.ts";
 import { breastLabelsFromCsv } from "./labels.ts";
-import { aggregationOptions } from "./options.ts";
 import { readProbabilitiesCsv } from "./probabilities-file.ts";
 import { buildSubmission } from "./submission.ts";
 
@@ -23,7 +23,7 @@ export function breastsFromProbabilities(text: string, file: string, reduction: 
       return { predictionId: row.prediction_id as string, probability, images: 1 };
     });
   }
-  return buildSubmission(readProbabilitiesCsv(text, file), aggregationOptions({ breastReduction: reduction })).breasts;
+  return buildSubmission(readProbabilitiesCsv(text, file), Aggregation.parse({ breastReduction: reduction })).breasts;
 }
 
 /** Scores breast probabilities against a labels CSV (the aggregate stage's labels input, evaluate's --labels). */
@@ -46,6 +46,6 @@ export async function evaluateFiles(options: {
   return evaluateAgainstLabels(
     breasts,
     options.labels,
-    decisionThreshold(breasts, aggregationOptions({ threshold: options.threshold })),
+    decisionThreshold(breasts, Aggregation.parse({ threshold: options.threshold })),
   );
 }

@@ -11,7 +11,6 @@ export {
 export { CsvError, formatCsv, parseCsv } from "./csv.ts";
 export { type Evaluation, evaluateBreasts } from "./evaluation.ts";
 export { breastLabelsFromCsv } from "./labels.ts";
-export { type AggregationOptions, aggregationOptions, SEED_AGGREGATION } from "./options.ts";
 export { predictImages } from "./predict-images.ts";
 export { type ImageResult, type ProbabilityRow, probabilitiesCsv, readProbabilitiesCsv } from "./probabilities-file.ts";
 export { type PredictRun, runPredict } from "./run-predict.ts";

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
+import type { RoiSelection } from "../../contract/parameters/roi.ts";
 import { type ClassifierImage, resizeAndPad } from "../classify/classifier-input.ts";
 import type { ClassifierEnsemble } from "../classify/ensemble.ts";
 import { type PixelConversionOptions, readDicom, windowedFloat, yoloxInputRows } from "../dicom/index.ts";
 import type { ResizedView } from "../report/thumbnails.ts";
 import type { BreastRoiDetector } from "../roi/detector.ts";
-import type { RoiSelectionOptions } from "../roi/options.ts";
 import { type BreastBox, fullFrame } from "../roi/select-box.ts";
 import { buildYoloxInput, type YoloxInput } from "../roi/yolox-input.ts";
 import { BatchQueue } from "./batch-queue.ts";
@@ -18,7 +18,7 @@ export interface InferenceModels {
 }
 
 export interface PredictOptions {
-  roi: RoiSelectionOptions;
+  roi: RoiSelection;
   pixels: Partial<PixelConversionOptions>;
   /** Worker threads that decode and prepare images in parallel; 0 prepares them on this thread. */
   workers?: number;

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
+import type { RoiSelection } from "../../contract/parameters/roi.ts";
 import { ClassifierEnsemble } from "../classify/ensemble.ts";
 import type { PixelConversionOptions } from "../dicom/index.ts";
 import type { InferenceRuntimeOptions } from "../onnx/options.ts";
 import { BreastRoiDetector } from "../roi/detector.ts";
-import type { RoiSelectionOptions } from "../roi/options.ts";
 import type { DetectorPrecision } from "../roi/precision.ts";
 import { CLASSIFIER_HINTS, DETECTOR_HINTS, resolveOnnxModel } from "./models.ts";
 import { type PredictOptions, predictImages } from "./predict-images.ts";
@@ -17,7 +17,7 @@ export interface PredictRun {
   detector: string;
   classifier: string;
   shard?: { index: number; count: number };
-  roi: RoiSelectionOptions;
+  roi: RoiSelection;
   pixels: Partial<PixelConversionOptions>;
   runtime: InferenceRuntimeOptions;
   /** The ROI detector's precision (Fp32 when absent: the ONNX model as exported). */

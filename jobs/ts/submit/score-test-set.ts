@@ -1,8 +1,8 @@
 import { writeFileAtomic } from "../../contract/files.ts";
+import type { Aggregation } from "../../contract/parameters/submission.ts";
 import { ExecutionProviderUnavailable, ModelLoadError } from "../onnx/session.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
 import { CsvError } from "./csv.ts";
-import type { AggregationOptions } from "./options.ts";
 import { type ImageResult, probabilitiesCsv, readProbabilitiesCsv } from "./probabilities-file.ts";
 import { type PredictRun, runPredict } from "./run-predict.ts";
 import { buildSubmission, type Submission } from "./submission.ts";
@@ -18,7 +18,7 @@ export function isBadInputError(error: unknown): error is ModelLoadError | Execu
 export interface TestSetScoring extends Omit<PredictRun, "shard" | "workers"> {
   /** Worker threads preparing images (default: one per core this process may use). */
   workers?: number;
-  aggregation: AggregationOptions;
+  aggregation: Aggregation;
   /** submission.csv to write. */
   out: string;
   /** Also write the per-image probabilities here. */

@@ -1,32 +1,21 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
 import { describeActiveDecoders } from "../dicom/codecs/active-decoders.ts";
-import { inferenceRuntimeOptions } from "../onnx/options.ts";
 import { ModelLoadError, PrecisionUnsupported } from "../onnx/session.ts";
 import { cpuBudget } from "../platform/cpu-budget.ts";
 import { recordForReport } from "../report/predict-record.ts";
 import { ThumbnailWriter } from "../report/thumbnails.ts";
-import { roiSelectionOptions } from "../roi/options.ts";
-import { ProgressReporter, type StageContext, StageFailure, writeFileAtomic } from "../runtime/index.ts";
+import { ProgressReporter, type StageContextOf, StageFailure, writeFileAtomic } from "../runtime/index.ts";
 import { evaluateAgainstLabels } from "./evaluate-files.ts";
 import type { Evaluation } from "./evaluation.ts";
-import { aggregationOptions } from "./options.ts";
 import { type ProbabilityRow, probabilitiesCsv, readProbabilitiesCsv } from "./probabilities-file.ts";
 import { runPredict } from "./run-predict.ts";
 import { isBadInputError } from "./score-test-set.ts";
-import { AggregateParameters, PredictParameters } from "./stage-parameters.ts";
 import { buildSubmission } from "./submission.ts";
 
 export const PROBABILITIES_FILE = "probabilities.csv";
 export const SUBMISSION_FILE = "submission.csv";
 export const BREASTS_FILE = "breast-probabilities.csv";
-
-function parameters<T extends z.ZodType>(schema: T, context: StageContext): z.infer<T> {
-  const parsed = schema.safeParse(context.request.parameters);
-  if (!parsed.success) throw new StageFailure("BadRequest", `invalid parameters:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
 
 /** Errors about the inputs themselves (a retry cannot fix them) become permanent failures. */
 function asStageFailure(error: unknown): unknown {
@@ -42,15 +31,16 @@ function asStageFailure(error: unknown): unknown {
  * `predict` (sharded): shard i/n of test.csv through ROI, crop, window and the ensemble;
  * writes probabilities.csv. Images that fail are listed as problems and the shard succeeds.
  */
-export async function predictStage(context: StageContext): Promise<void> {
-  const params = parameters(PredictParameters, context);
+export async function predictStage(context: StageContextOf<"predict">): Promise<void> {
+  const params = context.parameters();
   const [csv, images, detector, engine] = await Promise.all([
     context.inputPath("csv"),
     context.inputPath("images"),
     context.inputPath("detector"),
     context.inputPath("engine"),
   ]);
-  const { tensorrtEngineCacheDir, workers, detectorPrecision, ...runtime } = params.runtime;
+  const { executionProvider, batchSize, threads, deviceId, tensorrtEngineCacheDir, workers, detectorPrecision } =
+    params.runtime;
   // Thumbnails for report.html, made once here from the detector's view of each image.
   const thumbnails = new ThumbnailWriter(context.outputDir);
   let results: Awaited<ReturnType<typeof runPredict>>;
@@ -62,9 +52,8 @@ export async function predictStage(context: StageContext): Promise<void> {
       detector,
       classifier: engine,
       ...(context.request.shard ? { shard: context.request.shard } : {}),
-      roi: roiSelectionOptions(params.roi),
-      // Absent from a request: the API's default, the seed's fp16 wherever TensorRT runs it.
-      detectorPrecision: detectorPrecision ?? "Auto",
+      roi: params.roi,
+      detectorPrecision,
       workers: workers ?? cpuBudget(),
       onResized: (image, view, rows, columns) => thumbnails.add(image.imageId, view, rows, columns),
       // Auto may have fallen back to the CPU: say where the models run.
@@ -82,12 +71,15 @@ export async function predictStage(context: StageContext): Promise<void> {
       },
       onProgress: (done, _total, failed) => progress?.update(done, failed > 0 ? { failed } : {}),
       pixels: params.pixels,
-      runtime: inferenceRuntimeOptions({
-        ...runtime,
+      runtime: {
+        executionProvider,
+        batchSize,
+        threads,
+        deviceId,
         ...(tensorrtEngineCacheDir
           ? { tensorrtEngineCacheDir: path.join(context.storageRoot, tensorrtEngineCacheDir) }
           : {}),
-      }),
+      },
     });
   } catch (error) {
     throw asStageFailure(error);
@@ -146,8 +138,8 @@ async function readShardProbabilities(
  * `aggregate`: merges the predict shards into submission.csv (prediction_id,cancer) and
  * breast-probabilities.csv; with a labels input, reports pF1, best-threshold F1 and AUC.
  */
-export async function aggregateStage(context: StageContext): Promise<void> {
-  const params = parameters(AggregateParameters, context);
+export async function aggregateStage(context: StageContextOf<"aggregate">): Promise<void> {
+  const params = context.parameters();
   // Quick next to predict, but a test set of thousands of shards' rows still gets a line to watch.
   const progress = new ProgressReporter({ stage: "aggregate", unit: "shards", total: params.shards });
   progress.update(0);
@@ -155,7 +147,7 @@ export async function aggregateStage(context: StageContext): Promise<void> {
     progress.update(read),
   );
   progress.finish(params.shards);
-  const submission = buildSubmission(rows, aggregationOptions(params.aggregation));
+  const submission = buildSubmission(rows, params.aggregation);
   const submissionFile = path.join(context.outputDir, SUBMISSION_FILE);
   const breastsFile = path.join(context.outputDir, BREASTS_FILE);
   const breastLines = submission.breasts.map(

@@ -1,5 +1,5 @@
+import type { Aggregation } from "../../contract/parameters/submission.ts";
 import { type BreastProbability, breastProbabilities, decisionThreshold, submissionCsv } from "./aggregate.ts";
-import type { AggregationOptions } from "./options.ts";
 import type { ProbabilityRow } from "./probabilities-file.ts";
 
 export interface Submission {
@@ -17,7 +17,7 @@ export interface Submission {
  * breast is scored from its remaining views; a breast with none left is reported and written
  * as 0 so the file still lists every breast.
  */
-export function buildSubmission(rows: readonly ProbabilityRow[], options: AggregationOptions): Submission {
+export function buildSubmission(rows: readonly ProbabilityRow[], options: Aggregation): Submission {
   const scored = rows.filter((r) => r.error === undefined && r.mean !== undefined);
   const scoredBreasts = breastProbabilities(
     scored.map((r) => ({ predictionId: r.predictionId, probability: r.mean as number })),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { Aggregation } from "../../../jobs/contract/parameters/submission.ts";
 import { bestThreshold } from "../../../jobs/ts/metrics/best-threshold.ts";
 import { pfbeta } from "../../../jobs/ts/metrics/pfbeta.ts";
 import { rocAuc } from "../../../jobs/ts/metrics/roc-auc.ts";
 import { foldMean } from "../../../jobs/ts/submit/aggregate.ts";
-import { aggregationOptions } from "../../../jobs/ts/submit/options.ts";
 import { buildSubmission } from "../../../jobs/ts/submit/submission.ts";
 import { prng } from "../../support/prng.ts";
 import { scratchDir, seedReference } from "./support.ts";
@@ -61,7 +61,7 @@ describe("P9 aggregation: fold mean, breast mean, threshold, CSV", () => {
       }));
       const submission = buildSubmission(
         rows,
-        aggregationOptions({ threshold: options.threshold, autoThreshold: options.auto }),
+        Aggregation.parse({ threshold: options.threshold, autoThreshold: options.auto }),
       );
       expect(submission.breasts.map((b) => b.predictionId)).toEqual(reference.ids);
       for (const [i, b] of submission.breasts.entries()) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEED_ROI_SELECTION } from "../../../jobs/ts/roi/options.ts";
+import { RoiSelection } from "../../../jobs/contract/parameters/roi.ts";
 import { topYoloxDetection, YOLOX_CHANNELS, yoloxGrid } from "../../../jobs/ts/roi/yolox-decode.ts";
 import { prng } from "../../support/prng.ts";
 import { maxAbsDiff, scratchDir, seedReference, writeArray } from "./support.ts";
@@ -103,12 +103,12 @@ describe("P5 top box: the seed's class-aware NMS (torchvision.ops.batched_nms, I
       conf: SEED_CONFIDENCE,
       nms: SEED_NMS_IOU,
     });
-    expect(SEED_ROI_SELECTION.confidenceThreshold).toBe(SEED_CONFIDENCE);
+    expect(RoiSelection.parse({}).confidenceThreshold).toBe(SEED_CONFIDENCE);
     const grid = yoloxGrid(416, 416);
     let suppressed = 0;
     for (const [i, c] of all.entries()) {
       const ref = reference[jobCases[i]?.input as string];
-      const top = topYoloxDetection(c.output, grid, SEED_ROI_SELECTION.confidenceThreshold);
+      const top = topYoloxDetection(c.output, grid, RoiSelection.parse({}).confidenceThreshold);
       if (ref === null || ref === undefined) {
         expect(top, c.name).toBeUndefined();
         continue;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RoiSelection } from "../../../jobs/contract/parameters/roi.ts";
 import { inferenceRuntimeOptions } from "../../../jobs/ts/onnx/options.ts";
 import { BreastRoiDetector, truncateToUint8 } from "../../../jobs/ts/roi/detector.ts";
 import { loadOpenCv } from "../../../jobs/ts/roi/opencv.ts";
-import { SEED_ROI_SELECTION } from "../../../jobs/ts/roi/options.ts";
 import { otsuBreastRegion } from "../../../jobs/ts/roi/otsu.ts";
 import { detectionToImageBox } from "../../../jobs/ts/roi/select-box.ts";
 import { topYoloxDetection, YOLOX_CHANNELS, yoloxGrid } from "../../../jobs/ts/roi/yolox-decode.ts";
@@ -146,7 +146,7 @@ describe("P5/P6 detector output and breast box (real YOLOX-nano ONNX vs PyTorch 
         );
       }
       const ref = reference[`${c.input}:${c.model}`] as Ref;
-      const box = await detector.detect(image, c.height, c.width, SEED_ROI_SELECTION);
+      const box = await detector.detect(image, c.height, c.width, RoiSelection.parse({}));
       branches.add(box.branch);
       expect(box.branch, `${c.model} ${c.height}×${c.width}`).toBe(ref.branch);
       if (ref.top) {

@@ -62,13 +62,13 @@ describe("prepare-dataset runs the detector as its request's runtime says", () =
     return { code, result };
   };
 
-  it("refuses detectorPrecision Fp16 on its default CPU provider, naming the parameter", async () => {
+  it("refuses detectorPrecision Fp16 on its default CPU provider as the request is read, with the API's rule", async () => {
     const { code, result } = await prepare("fp16-cpu", { detectorPrecision: "Fp16" });
     expect(code).toBe(2);
     expect(result.error).toMatchObject({
       reason: "BadRequest",
       message:
-        "parameters.runtime.detectorPrecision: fp16 needs the TensorRT execution provider, which builds an fp16 engine as the seed's detector engine was; the Cpu provider runs the model's own float32 graph: choose TensorRT (or Auto on a TensorRT host), or leave fp16 off",
+        "prepare-dataset parameters are invalid:\n✖ detectorPrecision Fp16 needs executionProvider TensorRT (or Auto on a TensorRT host): the Cpu and Cuda providers run the detector's float32 graph (prepare-dataset); set detectorPrecision to Auto or Fp32, or executionProvider to TensorRT\n  → at runtime.detectorPrecision",
     });
     expect(existsSync(path.join(root, "runs/fp16-cpu/crop-settings.json"))).toBe(false);
   });

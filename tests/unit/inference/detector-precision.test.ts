@@ -107,13 +107,13 @@ describe("the predict stage passes runtime.detectorPrecision to the detector", (
     return { code, result };
   };
 
-  it("Fp16 on the CPU provider fails the request, naming the parameter", async () => {
+  it("Fp16 on the CPU provider fails the request as it is read, with the API's rule for it", async () => {
     const { code, result } = await predict({ executionProvider: "Cpu", detectorPrecision: "Fp16" });
     expect(code).toBe(2);
     expect(result.error).toMatchObject({
       reason: "BadRequest",
       message:
-        "parameters.runtime.detectorPrecision: fp16 needs the TensorRT execution provider, which builds an fp16 engine as the seed's detector engine was; the Cpu provider runs the model's own float32 graph: choose TensorRT (or Auto on a TensorRT host), or leave fp16 off",
+        "predict parameters are invalid:\n✖ detectorPrecision Fp16 needs executionProvider TensorRT (or Auto on a TensorRT host): the Cpu and Cuda providers run the detector's float32 graph (the predict stage); set detectorPrecision to Auto or Fp32, or executionProvider to TensorRT\n  → at runtime.detectorPrecision",
     });
   });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { Aggregation } from "../../../jobs/contract/parameters/submission.ts";
 import { bestThreshold, THRESHOLD_GRID } from "../../../jobs/ts/metrics/best-threshold.ts";
 import { pfbeta } from "../../../jobs/ts/metrics/pfbeta.ts";
 import { rocAuc } from "../../../jobs/ts/metrics/roc-auc.ts";
 import { breastProbabilities, foldMean, quantileLinear } from "../../../jobs/ts/submit/aggregate.ts";
 import { CsvError, formatCsv, parseCsv } from "../../../jobs/ts/submit/csv.ts";
 import { breastLabelsFromCsv } from "../../../jobs/ts/submit/labels.ts";
-import { aggregationOptions } from "../../../jobs/ts/submit/options.ts";
 import {
   type ProbabilityRow,
   probabilitiesCsv,
@@ -86,7 +86,7 @@ describe("aggregation", () => {
       row("2_L", undefined, "bad file"),
       row("3_R", undefined, "bad"),
     ];
-    const submission = buildSubmission(rows, aggregationOptions());
+    const submission = buildSubmission(rows, Aggregation.parse({}));
     expect(submission.csv).toBe("prediction_id,cancer\n1_L,0\n1_R,1\n2_L,1\n3_R,0\n");
     expect(submission.missingBreasts).toEqual(["3_R"]);
     expect(submission.failedImages.map((r) => r.error)).toEqual(["bad file", "bad"]);
@@ -97,7 +97,7 @@ describe("aggregation", () => {
     expect(quantileLinear([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantileLinear([0, 10], 0.97935)).toBeCloseTo(9.7935, 12);
     const rows = Array.from({ length: 100 }, (_, i) => row(`p${String(i).padStart(3, "0")}_L`, i / 100));
-    const submission = buildSubmission(rows, aggregationOptions({ autoThreshold: true }));
+    const submission = buildSubmission(rows, Aggregation.parse({ autoThreshold: true }));
     expect(submission.csv.match(/,1$/gm)).toHaveLength(3);
   });
 

@@ -16,7 +16,7 @@ import {
   THUMBNAILS_INDEX,
   ThumbnailWriter,
 } from "../../../jobs/ts/report/thumbnails.ts";
-import { StageContext, sha256File } from "../../../jobs/ts/runtime/index.ts";
+import { StageContext, type StageContextOf, sha256File } from "../../../jobs/ts/runtime/index.ts";
 import { prng } from "../../support/prng.ts";
 import { makeStageRequest } from "../../support/stage-request-builder.ts";
 
@@ -54,7 +54,7 @@ const largeRequest = () =>
 describe("the report stage on 5,000 breasts (10,000 images)", () => {
   let storage: string;
   const breasts = syntheticBreasts();
-  let context: StageContext;
+  let context: StageContextOf<"aggregate">;
   let html: string;
 
   beforeAll(async () => {
@@ -97,7 +97,7 @@ describe("the report stage on 5,000 breasts (10,000 images)", () => {
       path.join(aggregate, "breast-probabilities.csv"),
       `prediction_id,probability,images\n${breasts.map((b) => `${b.id},${b.score},2`).join("\n")}\n`,
     );
-    context = new StageContext(largeRequest().outputDir("runs/aggregate").obj(), storage, "c".repeat(64));
+    context = StageContext.of("aggregate", largeRequest().outputDir("runs/aggregate").obj(), storage, "c".repeat(64));
     context.metrics.threshold = THRESHOLD;
     await writeSubmissionReport(context);
     html = await readFile(path.join(aggregate, REPORT_FILE), "utf8");
@@ -168,7 +168,7 @@ describe("the report stage on 5,000 breasts (10,000 images)", () => {
         .map((b) => `${b.id},${b.score},2`)
         .join("\n")}\n`,
     );
-    const reversed = new StageContext(largeRequest().outputDir("runs/aggregate-reversed").obj(), storage);
+    const reversed = StageContext.of("aggregate", largeRequest().outputDir("runs/aggregate-reversed").obj(), storage);
     reversed.metrics.threshold = THRESHOLD;
     await writeSubmissionReport(reversed);
     const ids = (text: string) => [...text.matchAll(/data-prediction-id="([^"]+)"/g)].map((m) => m[1]);

@@ -30,7 +30,8 @@ describe("the aggregate stage's progress", () => {
       return true;
     });
     try {
-      const context = new StageContext(
+      const context = StageContext.of(
+        "aggregate",
         makeStageRequest("aggregate")
           .owner("Submission", "progress")
           .input("predictions", "runs/predict")

@@ -1,12 +1,9 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type ExecutionProvider, inferenceRuntimeOptions } from "../../onnx/options.ts";
-import {
-  BreastRoiDetector,
-  type DetectorPrecision,
-  type RoiSelectionOptions,
-  roiSelectionOptions,
-} from "../../roi/index.ts";
+import type { CropDetectorRuntime } from "../../../contract/parameters/detector-precision.ts";
+import type { RoiSelection } from "../../../contract/parameters/roi.ts";
+import { inferenceRuntimeOptions } from "../../onnx/options.ts";
+import { BreastRoiDetector } from "../../roi/index.ts";
 import type { BoxFinder } from "./box.ts";
 
 /** The detector ONNX: the file itself, or the one `*.onnx` in a folder (the export-onnx stage's output). */
@@ -19,31 +16,24 @@ export async function detectorModelFile(detector: string): Promise<string> {
   return path.join(detector, models[0] as string);
 }
 
-/** Where the detector runs (the request's `runtime`); absent fields are the API's defaults. */
-export interface RoiFinderRuntime {
-  executionProvider?: ExecutionProvider;
-  detectorPrecision?: DetectorPrecision;
-}
-
 /**
  * The seed's ROI step (docs/seed-pipeline.md#breast-roi-detection: YOLOX-nano, Otsu fallback, full frame) as a
- * BoxFinder, on the CPU unless the request names a GPU provider (the shards are CPU pods then),
- * in fp16 where the detector runs on TensorRT unless the request says otherwise (the seed cropped
- * with its fp16 TensorRT engine). The full frame comes back as "no box"; `fp16` says how it ran.
+ * BoxFinder, with the request's selection and runtime as prepare-dataset's catalogue entry
+ * defaults them (the CPU unless the request names a GPU provider; fp16 where the detector runs on
+ * TensorRT unless the request says otherwise, as the seed cropped with its fp16 TensorRT engine). The full frame comes back as "no box"; `fp16` says how it ran.
  */
 export async function openRoiFinder(
   modelFile: string,
-  selection: Partial<RoiSelectionOptions>,
-  runtime: RoiFinderRuntime = {},
+  selection: RoiSelection,
+  runtime: CropDetectorRuntime,
 ): Promise<{ finder: BoxFinder; fp16: boolean; close: () => Promise<void> }> {
   const detector = await BreastRoiDetector.open(
     modelFile,
-    inferenceRuntimeOptions({ executionProvider: runtime.executionProvider ?? "Cpu", threads: 1 }),
-    runtime.detectorPrecision ?? "Auto",
+    inferenceRuntimeOptions({ executionProvider: runtime.executionProvider, threads: 1 }),
+    runtime.detectorPrecision,
   );
-  const options = roiSelectionOptions(selection);
   const finder: BoxFinder = async (image, rows, columns) => {
-    const box = await detector.detect(image, rows, columns, options);
+    const box = await detector.detect(image, rows, columns, selection);
     if (box.branch === "full") return { source: "full" };
     return { source: box.branch, box: { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 } };
   };

@@ -15,6 +15,7 @@ import torch
 
 from .. import params
 from ..contract import StageFailure
+from ..contract.inputs import family_inputs
 from ..export.builders import export_detector, export_ensemble
 from ..models.convnext import ClassifierSpec, load_fold_classifier
 from ..models.yolox_nano import load_yolox_nano
@@ -23,7 +24,6 @@ from . import stage
 
 DETECTOR_CHECKPOINT_NAMES = ("best_ckpt.pth", "yolox_nano_416_roi_torch.pth")
 SELECTED_FOLD = re.compile(r"best_convnext_fold_(\d+)\.pth\.tar")
-FOLD_INPUT = re.compile(r"fold(\d+)")
 
 
 def classifier_spec(model: dict) -> ClassifierSpec:
@@ -67,10 +67,8 @@ def fold_checkpoints(ctx: StageContext) -> list[Path]:
                 found[int(match.group(1))] = path
         where = f"input 'selection' ({folder})"
     else:
-        for name in ctx.request.inputs:
-            match = FOLD_INPUT.fullmatch(name)
-            if match:
-                found[int(match.group(1))] = ctx.input_path(name)
+        for fold, name in family_inputs("export-onnx", "fold{k}", ctx.request.inputs).items():
+            found[int(fold)] = ctx.input_path(name)
         where = "inputs fold0…foldN"
     if not found:
         raise StageFailure("MissingArtifact", f"no fold checkpoints in {where}")
