@@ -4,6 +4,16 @@ import { decideStatus, type ResourceStatus } from "../../../operator/pipeline/st
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T01:00:00.000Z";
 const POOL = 'GPU pool "h100" is not in the operator configuration';
+/** Failed and not Ready, both for reason InvalidSpec with POOL's words, decided at `at` for `generation`. */
+const invalidSpecConditions = (at: string, generation: number) =>
+  (["Failed", "Ready"] as const).map((type) => ({
+    type,
+    status: type === "Failed" ? "True" : "False",
+    reason: "InvalidSpec",
+    message: POOL,
+    lastTransitionTime: at,
+    observedGeneration: generation,
+  }));
 
 describe("decideStatus for a spec the operator cannot act on", () => {
   it("is Failed and not Ready with reason InvalidSpec, keeping what the status already stated", () => {
@@ -26,24 +36,7 @@ describe("decideStatus for a spec the operator cannot act on", () => {
       status: {
         observedGeneration: 2,
         phase: "Failed",
-        conditions: [
-          {
-            type: "Failed",
-            status: "True",
-            reason: "InvalidSpec",
-            message: POOL,
-            lastTransitionTime: T1,
-            observedGeneration: 2,
-          },
-          {
-            type: "Ready",
-            status: "False",
-            reason: "InvalidSpec",
-            message: POOL,
-            lastTransitionTime: T1,
-            observedGeneration: 2,
-          },
-        ],
+        conditions: invalidSpecConditions(T1, 2),
         stages: previous.stages,
       },
     });
@@ -58,24 +51,7 @@ describe("decideStatus for a spec the operator cannot act on", () => {
     expect(status).toEqual({
       observedGeneration: 3,
       phase: "Failed",
-      conditions: [
-        {
-          type: "Failed",
-          status: "True",
-          reason: "InvalidSpec",
-          message: POOL,
-          lastTransitionTime: T0,
-          observedGeneration: 3,
-        },
-        {
-          type: "Ready",
-          status: "False",
-          reason: "InvalidSpec",
-          message: POOL,
-          lastTransitionTime: T0,
-          observedGeneration: 3,
-        },
-      ],
+      conditions: invalidSpecConditions(T0, 3),
       children: previous.children,
     });
   });
