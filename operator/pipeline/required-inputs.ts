@@ -17,8 +17,8 @@ export interface PlannedResource {
   origin: string;
 }
 
-/** The value at `keys` inside a request's parameters, if there is one. */
-function at(value: unknown, ...keys: string[]): unknown {
+/** The value at `keys` inside a request's parameters, if there is one (the GPU preflight reads them too). */
+export function at(value: unknown, ...keys: string[]): unknown {
   let current = value;
   for (const key of keys) {
     if (typeof current !== "object" || current === null) return undefined;

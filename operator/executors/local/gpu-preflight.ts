@@ -1,4 +1,5 @@
 import { manifestField } from "../../pipeline/manifest-field.ts";
+import { at } from "../../pipeline/required-inputs.ts";
 import type { StagePlan } from "../../pipeline/stage-plan.ts";
 import type { LocalStep } from "./local-plan.ts";
 
@@ -20,15 +21,6 @@ interface GpuNeed {
 }
 
 const GPU_PROVIDERS = new Set(["Cuda", "TensorRT"]);
-
-function at(value: unknown, ...keys: string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
 
 /** The GPU a stage's settings ask for: what each stage's program does with them on a GPU-less machine. */
 function needsOf(kind: string, plan: StagePlan): GpuNeed[] {
