@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { DatasetName } from "../../contract/parameters/datasets.ts";
 import { writeFileAtomic } from "../runtime/index.ts";
-import { DATASET_NAMES } from "./types.ts";
 
 /** What a shard did with one image of its slice. */
 export const ImageRecord = z.object({
-  dataset: z.enum(DATASET_NAMES),
+  dataset: DatasetName,
   key: z.string(),
   file: z.string(),
   status: z.enum(["cropped", "resumed", "failed"]),

@@ -1,13 +1,10 @@
-/**
- * The vocabulary of prepare-dataset. Dataset names mirror the API's DatasetName
- * (jobs/contract/parameters/datasets.ts); stages do not import the operator.
- */
+import type { DatasetName, DatasetSource } from "../../contract/parameters/datasets.ts";
 
-export const DATASET_NAMES = ["rsna-breast-cancer-detection", "vindr", "miniddsm", "cmmd", "cddcesm", "bmcd"] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
+/** The vocabulary of prepare-dataset; dataset names are the API's (jobs/contract/parameters/datasets.ts). */
+export type { DatasetName };
 
 /** Generated: labels from the raw files with the seed's rules. SeedCheckedIn: the seed's checked-in CSV (bmcd, cmmd). */
-export type LabelMode = "Generated" | "SeedCheckedIn";
+export type LabelMode = DatasetSource["labels"];
 
 /** How an image is stored, which picks the seed's conversion path (docs/seed-pipeline.md#conversion-paths, B or D). */
 export type ImageFormat = "dicom" | "png16" | "jpeg8";
