@@ -7,7 +7,6 @@ result.json last, by atomic rename → compact result on the termination-message
 
 import datetime as dt
 import errno
-import hashlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from .reuse import (
     reuse_scope,
     reused_from_text,
 )
+from .reuse.fingerprints import sha256_file
 
 API_VERSION = "mammoflow.io/stage/v1"
 RESULT_FILE = "result.json"
@@ -44,14 +44,6 @@ log = logging.getLogger("mammoflow.stage")
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
