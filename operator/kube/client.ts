@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import https from "node:https";
 import { type Connection, loadConnection } from "./kubeconfig.ts";
 
@@ -77,6 +78,18 @@ export interface Write {
   path: string;
   /** False only for the Lease's own requests, which decide whether this replica leads. */
   fenced: boolean;
+}
+
+/** Calls `done` with a response's whole body, as UTF-8 text, and its status once it has ended. */
+function onBody(
+  res: IncomingMessage,
+  reject: (error: Error) => void,
+  done: (text: string, status: number) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("error", reject);
+  res.on("end", () => done(Buffer.concat(chunks).toString("utf8"), res.statusCode ?? 0));
 }
 
 function withQuery(path: string, query: Query = {}): string {
@@ -166,13 +179,8 @@ export class KubeClient {
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       this.count(options.verb ?? method.toLowerCase(), path);
-      const req = https.request(requestOptions, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const status = res.statusCode ?? 0;
+      const req = https.request(requestOptions, (res) =>
+        onBody(res, reject, (text, status) => {
           let parsed: unknown;
           try {
             parsed = text ? JSON.parse(text) : {};
@@ -184,8 +192,8 @@ export class KubeClient {
             const s = parsed as { reason?: string; message?: string };
             reject(new KubeApiError(status, s.reason ?? "Unknown", s.message ?? `${method} ${path}: HTTP ${status}`));
           }
-        });
-      });
+        }),
+      );
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
       req.on("error", reject);
       if (signal) {
@@ -231,13 +239,8 @@ export class KubeClient {
     const requestOptions = await this.open("GET", withQuery(path, query), { Accept: "text/plain" }, timeoutMs);
     this.count("get", path);
     return new Promise<string>((resolve, reject) => {
-      const req = https.request(requestOptions, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const status = res.statusCode ?? 0;
+      const req = https.request(requestOptions, (res) =>
+        onBody(res, reject, (text, status) => {
           if (status >= 200 && status < 300) return resolve(text);
           let s: { reason?: string; message?: string } = {};
           try {
@@ -246,8 +249,8 @@ export class KubeClient {
             s = { message: text.slice(0, 512) };
           }
           reject(new KubeApiError(status, s.reason ?? "Unknown", s.message ?? `GET ${path}: HTTP ${status}`));
-        });
-      });
+        }),
+      );
       req.on("timeout", () => req.destroy(new Error(`GET ${path}: timed out`)));
       req.on("error", reject);
       req.end();
