@@ -51,7 +51,7 @@ export const StageRequest = z
       .record(z.string(), z.string().regex(/^[0-9a-f]{64}$/))
       .optional()
       .describe(
-        "Request digest of the stage that wrote each input read from a stage folder: an input re-made by another request makes this a new request (and its resume state stale).",
+        "Digest of the stage that wrote each input read from a stage folder: its request digest, folded with the digest of the outputs its last run made where the operator knows it (operator/controllers/dependency-views.ts); an input re-made by another request, or made again with other outputs, makes this a new request (and its resume state stale).",
       ),
     parameters: z
       .record(z.string(), z.unknown())

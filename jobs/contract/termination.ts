@@ -29,6 +29,9 @@ export function compactResult(
     outcome: result.outcome,
     requestDigest: result.requestDigest,
     ...(reused ? { reused: true } : {}),
+    // Names the outputs by this execution: the operator makes it part of the requests of the
+    // resources that read them, so a re-run with other outputs re-runs those (request-digest.ts).
+    ...(result.outputDigest ? { outputDigest: result.outputDigest } : {}),
     metrics: result.metrics,
     problems: result.problems.length,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message.slice(0, 1024) } } : {}),

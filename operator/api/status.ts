@@ -56,6 +56,13 @@ export const StageStatus = z
       .describe(
         "The stage finished before its digest was recorded (an older operator, or a status restored from a backup) and requestDigest was computed afterwards: the resources that read its outputs leave it out of their own digests, so recording it re-runs nothing downstream.",
       ),
+    outputDigest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe(
+        "Names the outputs of the run that made them (every shard's, from their results): the resources reading them name it in their own requests, so outputs made again differently re-run their readers.",
+      ),
     reused: z
       .boolean()
       .optional()

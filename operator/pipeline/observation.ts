@@ -13,6 +13,8 @@ export interface CompactResult {
   reusedFrom?: string;
   /** The process stood an earlier result for its request instead of running (absent: it ran). */
   reused?: boolean;
+  /** Names the outputs of the execution that made them (jobs/contract/reuse-rule.ts outputDigestOf). */
+  outputDigest?: string;
 }
 
 /** Reason of a stage whose Job waits in a Kueue queue; the resource's phase is then Queued. */

@@ -1,3 +1,4 @@
+import { sha256Hex } from "../../jobs/contract/canonical-json.ts";
 import type { Artifact, Condition, Phase, StageStatus } from "../api/status.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { setConditions } from "./conditions.ts";
@@ -158,7 +159,23 @@ function stageStatus(plan: StagePlan, digest: string, observation: StageObservat
         : reusedMessage(observation)),
     requestDigest: digest,
     ...(observation.phase === "Succeeded" ? { reused: stoodForRequest(observation) } : {}),
+    ...outputDigestOf(observation),
   };
+}
+
+/**
+ * The digest of a succeeded stage's outputs: its result's outputDigest, or for a sharded stage
+ * the digest of every shard's in shard order; none when a result does not say (older images).
+ */
+function outputDigestOf(observation: StageObservation): { outputDigest?: string } {
+  if (observation.phase !== "Succeeded" || observation.results.length === 0) return {};
+  const digests = [...observation.results]
+    .sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0))
+    .map(({ result }) => result.outputDigest);
+  if (digests.some((d) => d === undefined)) return {};
+  const [only] = digests;
+  if (digests.length === 1 && only) return { outputDigest: only };
+  return { outputDigest: sha256Hex(digests.map((d, shard) => `${shard}\t${d}\n`).join("")) };
 }
 
 /** Every shard's pod found a result standing for its request and ran nothing. */

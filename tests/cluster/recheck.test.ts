@@ -133,6 +133,69 @@ describe("mammoflow.io/recheck", () => {
     expect((await getResource(admin, ns, "ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
   });
 
+  it("outputs made again differently re-run their readers, which were not rechecked; the same outputs do not", async () => {
+    const withOutputs = (behaviour: { message: string }, outputDigest: string) => ({
+      message: JSON.stringify({ ...JSON.parse(behaviour.message), outputDigest }),
+    });
+    const dataJobs = async () => {
+      const uids = await jobUids();
+      return [uids["data-clsdata-prepare-dataset"], uids["data-clsdata-cv-split"]];
+    };
+    const dataSucceededAgain = (before: unknown[]) =>
+      waitFor(
+        "ClassificationDataset/data to run again and succeed",
+        async () => {
+          const r = await getResource(admin, ns, "ClassificationDataset", "data");
+          const jobs = await dataJobs();
+          return r.status?.phase === "Succeeded" && jobs.every((uid, i) => uid && uid !== before[i]) ? r : undefined;
+        },
+        90_000,
+        async () => ({
+          data: (await getResource(admin, ns, "ClassificationDataset", "data")).status,
+          det: (await getResource(admin, ns, "RoiDetectorTraining", "det")).status?.stages,
+        }),
+      );
+    // The checkpoint was fixed: the detector's export runs and names new outputs.
+    await setBehaviour(admin, ns, {
+      "export-onnx": withOutputs(ran("export-onnx", "model.onnx"), "1".repeat(64)),
+      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
+      "cv-split": ran("cv-split", "folds.csv"),
+    });
+    let before = await dataJobs();
+    await recheck("RoiDetectorTraining", "det", "2");
+    await succeededAfter("RoiDetectorTraining", "det", "2");
+    const rerun = await dataSucceededAgain(before);
+    expect(rerun.status?.observedRecheck).toBe("1");
+    expect(rerun.status?.stages?.map((s) => [s.name, s.reused])).toEqual([
+      ["prepare-dataset", false],
+      ["cv-split", false],
+    ]);
+
+    // Nothing changed this time: the export stands its result, the same outputs; the dataset stays.
+    await setBehaviour(admin, ns, {
+      "export-onnx": withOutputs(reused("export-onnx", "model.onnx"), "1".repeat(64)),
+      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
+      "cv-split": ran("cv-split", "folds.csv"),
+    });
+    before = await dataJobs();
+    await recheck("RoiDetectorTraining", "det", "3");
+    const det = await succeededAfter("RoiDetectorTraining", "det", "3");
+    expect(det.status?.stages?.[0]?.outputDigest).toBe("1".repeat(64));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await dataJobs()).toEqual(before);
+    expect((await getResource(admin, ns, "ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
+
+    // Fixed again: other outputs, and the dataset runs again.
+    await setBehaviour(admin, ns, {
+      "export-onnx": withOutputs(ran("export-onnx", "model.onnx"), "2".repeat(64)),
+      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
+      "cv-split": ran("cv-split", "folds.csv"),
+    });
+    await recheck("RoiDetectorTraining", "det", "4");
+    await succeededAfter("RoiDetectorTraining", "det", "4");
+    await dataSucceededAgain(before);
+  });
+
   it("on a Reproduction, goes down to its children, each after the children it reads from", async () => {
     const stages = ["export-onnx", "build-engine", "predict", "aggregate"];
     const artifacts = ["model.onnx", "model.engine", "predictions.csv", "submission.csv"];

@@ -65,6 +65,9 @@ def compact_result(
     }
     if reused:
         compact["reused"] = True
+    # Names the outputs by this execution: the operator makes it part of the readers' requests.
+    if result.get("outputDigest"):
+        compact["outputDigest"] = result["outputDigest"]
     compact |= {
         "metrics": result.get("metrics", {}),
         "problems": len(result.get("problems", [])),
