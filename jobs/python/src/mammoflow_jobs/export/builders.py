@@ -33,15 +33,37 @@ def _check_images(batch: int, height: int, width: int) -> torch.Tensor:
     return torch.rand((batch, 3, height, width), generator=generator) * 255.0
 
 
+def _export_checked(
+    model: nn.Module,
+    onnx_path: Path,
+    output: str,
+    opset: int,
+    dynamic_batch: bool,
+    example: torch.Tensor,
+    check: torch.Tensor,
+    card: dict,
+) -> ExportReport:
+    """Exports `model` traced on `example`, compares ONNX Runtime with PyTorch on `check`, and
+    writes the model card beside the model (`<name>.json`) with the difference it measured."""
+    card_path = onnx_path.with_suffix(".json")
+    export_onnx(model, example, onnx_path, output, opset, dynamic_batch)
+    difference = max_abs_difference(model, onnx_path, check)
+    write_model_card(card_path, {**card, "maxAbsDiffOnnxVsTorch": difference})
+    return ExportReport(onnx_path, card_path, difference)
+
+
 def export_detector(model: nn.Module, folder: Path, input_size: int, opset: int, source: str) -> ExportReport:
     """YOLOX raw rows [1,A,6]; batch fixed at 1 as the seed's engine (max_batch_size=1)."""
     model.eval()
     model.head.decode_in_inference = False
-    onnx_path, card_path = folder / "detector.onnx", folder / "detector.json"
-    export_onnx(model, _check_images(1, input_size, input_size), onnx_path, DETECTOR_OUTPUT, opset, False)
-    difference = max_abs_difference(model, onnx_path, _check_images(1, input_size, input_size))
-    write_model_card(
-        card_path,
+    return _export_checked(
+        model,
+        folder / "detector.onnx",
+        DETECTOR_OUTPUT,
+        opset,
+        False,
+        _check_images(1, input_size, input_size),
+        _check_images(1, input_size, input_size),
         {
             "kind": "roi-detector",
             "architecture": "yolox-nano",
@@ -54,10 +76,8 @@ def export_detector(model: nn.Module, folder: Path, input_size: int, opset: int,
             },
             "opset": opset,
             "source": source,
-            "maxAbsDiffOnnxVsTorch": difference,
         },
     )
-    return ExportReport(onnx_path, card_path, difference)
 
 
 def export_ensemble(
@@ -65,11 +85,14 @@ def export_ensemble(
 ) -> ExportReport:
     """Fold ensemble [N,3,H,W] → [N,F] probabilities, dynamic N, checked at N = 2."""
     ensemble = FoldEnsemble(folds).eval()
-    onnx_path, card_path = folder / "ensemble.onnx", folder / "ensemble.json"
-    export_onnx(ensemble, _check_images(1, height, width), onnx_path, ENSEMBLE_OUTPUT, opset, True)
-    difference = max_abs_difference(ensemble, onnx_path, _check_images(2, height, width))
-    write_model_card(
-        card_path,
+    return _export_checked(
+        ensemble,
+        folder / "ensemble.onnx",
+        ENSEMBLE_OUTPUT,
+        opset,
+        True,
+        _check_images(1, height, width),
+        _check_images(2, height, width),
         {
             "kind": "classifier-ensemble",
             "architecture": architecture,
@@ -78,7 +101,5 @@ def export_ensemble(
             "output": {"name": ENSEMBLE_OUTPUT, "shape": ["N", len(folds)], "meaning": "sigmoid probability per fold"},
             "opset": opset,
             "sources": sources,
-            "maxAbsDiffOnnxVsTorch": difference,
         },
     )
-    return ExportReport(onnx_path, card_path, difference)
