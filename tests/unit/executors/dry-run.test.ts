@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
-import { STAGE_API_VERSION, type StageRequest } from "../../../jobs/contract/request.ts";
-import { StageResult } from "../../../jobs/contract/result.ts";
-import { checkReuse, offerResult, reuseRecord } from "../../../jobs/contract/reuse.ts";
+import type { StageRequest } from "../../../jobs/contract/request.ts";
+import { checkReuse } from "../../../jobs/contract/reuse.ts";
 import { ALL_KINDS, parseResource } from "../../../operator/api/index.ts";
 import { dryRunLines, dryRunPlan } from "../../../operator/executors/local/dry-run.ts";
 import { type LocalStep, planLocalRun } from "../../../operator/executors/local/index.ts";
 import { stageRequests } from "../../../operator/pipeline/request.ts";
+import { leaveFinishedStage } from "../../support/finished-stage.ts";
 import { makeResource } from "../../support/manifests.ts";
 
 const parse = (kind: string, name: string, spec: Record<string, unknown>) =>
@@ -102,25 +102,8 @@ describe("mammoflow run --dry-run and results of the same work", () => {
     const steps = planLocalRun([detector, twin]);
     const [first] = stageRequests((steps[0] as LocalStep).resource, steps[0]?.stages[0] as LocalStep["stages"][number]);
     const request = first as StageRequest;
-    const digest = sha256Hex(canonicalJson(request));
     // det's export-onnx as a finished run leaves it: its output, result.json and the cache's entry.
-    const check = await checkReuse(root, request, digest, { readOnly: true });
-    const folder = path.join(root, request.outputDir);
-    await mkdir(folder, { recursive: true });
-    await writeFile(path.join(folder, "model.onnx"), "onnx");
-    const at = new Date().toISOString();
-    const result: StageResult = StageResult.parse({
-      apiVersion: STAGE_API_VERSION,
-      stage: "export-onnx",
-      outcome: "Succeeded",
-      requestDigest: digest,
-      startedAt: at,
-      finishedAt: at,
-      artifacts: [{ name: "onnx", path: `${request.outputDir}/model.onnx`, sha256: "0".repeat(64), sizeBytes: 4 }],
-      ...reuseRecord(check, at, at),
-    });
-    await writeFile(path.join(folder, "result.json"), JSON.stringify(result));
-    await offerResult(root, request, result);
+    await leaveFinishedStage(root, request, "model.onnx");
 
     const before = await dryRunPlan(steps, { storageRoot: root });
     expect(before.map((r) => [r.resource, r.stages.map((s) => `${s.decision}${s.why ? ` (${s.why})` : ""}`)])).toEqual([

@@ -4,10 +4,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
-import { STAGE_API_VERSION, type StageRequest } from "../../../jobs/contract/request.ts";
-import { StageResult } from "../../../jobs/contract/result.ts";
-import { checkReuse, offerResult, reuseRecord } from "../../../jobs/contract/reuse.ts";
+import type { StageRequest } from "../../../jobs/contract/request.ts";
+import type { StageResult } from "../../../jobs/contract/result.ts";
 import { compactResult } from "../../../jobs/contract/termination.ts";
 import { ALL_KINDS, parseResource } from "../../../operator/api/index.ts";
 import { stageJobName } from "../../../operator/executors/kubernetes/names.ts";
@@ -21,6 +19,7 @@ import {
 import { stageRequests } from "../../../operator/pipeline/request.ts";
 import { stageDigest } from "../../../operator/pipeline/request-digest.ts";
 import { decideStatus, type ResourceStatus } from "../../../operator/pipeline/status.ts";
+import { leaveFinishedStage } from "../../support/finished-stage.ts";
 import { makeResource } from "../../support/manifests.ts";
 import { makeFinishedPod, makeJobObject } from "../../support/operator-builders.ts";
 
@@ -39,26 +38,7 @@ async function storageWithCheckpoint(): Promise<string> {
 /** The first stage of `step` as a finished run leaves it: its output, result.json and the result cache's entry. */
 async function finishedFirstStage(root: string, step: LocalStep): Promise<StageResult> {
   const request = stageRequests(step.resource, step.stages[0] as LocalStep["stages"][number])[0] as StageRequest;
-  const digest = sha256Hex(canonicalJson(request));
-  const check = await checkReuse(root, request, digest, { readOnly: true });
-  const folder = path.join(root, request.outputDir);
-  await mkdir(folder, { recursive: true });
-  await writeFile(path.join(folder, "detector.onnx"), "onnx");
-  const at = new Date().toISOString();
-  const result = StageResult.parse({
-    apiVersion: STAGE_API_VERSION,
-    stage: "export-onnx",
-    outcome: "Succeeded",
-    requestDigest: digest,
-    startedAt: at,
-    finishedAt: at,
-    metrics: { maxAbsDiffOnnxVsTorch: 0.00001 },
-    artifacts: [{ name: "onnx", path: `${request.outputDir}/detector.onnx`, sha256: "0".repeat(64), sizeBytes: 4 }],
-    ...reuseRecord(check, at, at),
-  });
-  await writeFile(path.join(folder, "result.json"), JSON.stringify(result));
-  await offerResult(root, request, result);
-  return result;
+  return leaveFinishedStage(root, request, "detector.onnx", { maxAbsDiffOnnxVsTorch: 0.00001 });
 }
 
 const statusOf = async (root: string, kind: string, name: string): Promise<ResourceStatus> =>
@@ -129,6 +109,8 @@ describe("the local runner's status of each resource", () => {
           finishedAt: TIME,
           message: "its own result reused: the content of its inputs is unchanged",
           requestDigest: stageDigest(plan),
+          // The content its dependants' requests name (the result's digest of its outputs).
+          outputDigest: result.outputDigest,
           // It stood by the reuse rule: no process made it.
           reused: true,
         },
