@@ -1,4 +1,6 @@
+import contextlib
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,23 @@ def make_request(stage: str = "cv-split", **overrides) -> dict:
     }
     request.update(overrides)
     return request
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int, what: str):
+    """A TimeoutError naming `what` once the block has run `seconds`: a test of code that once
+    looped forever fails fast instead of hanging the suite."""
+
+    def expire(signum, frame):
+        raise TimeoutError(f"{what} did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -34,6 +34,17 @@ def save_seed_fold_checkpoint(path, seed: int) -> torch.nn.Module:
     return ema.eval()
 
 
+def run_export_onnx(storage, write_request, folds: list[str], model, output_dir: str) -> int:
+    """export-onnx's exit code on the fold checkpoints `folds` (inputs fold0, fold1, ...)."""
+    request = make_request(
+        "export-onnx",
+        inputs={f"fold{k}": path for k, path in enumerate(folds)},
+        parameters={"model": model},
+        outputDir=output_dir,
+    )
+    return run_stage(STAGES, "export-onnx", write_request(request), storage)
+
+
 @pytest.fixture(scope="module")
 def fold_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("fold") / "f0.pth.tar"
@@ -106,13 +117,7 @@ def test_ensemble_export_takes_ema_weights_and_matches_pytorch(storage, write_re
 def test_ensemble_from_named_fold_inputs_and_normalisation_inside(storage, write_request):
     for k in range(2):
         save_seed_fold_checkpoint(storage / f"f{k}.pth.tar", 10 + k)
-    request = make_request(
-        "export-onnx",
-        inputs={"fold0": "f0.pth.tar", "fold1": "f1.pth.tar"},
-        parameters={"model": SMALL},
-        outputDir="out/e2",
-    )
-    assert run_stage(STAGES, "export-onnx", write_request(request), storage) == 0
+    assert run_export_onnx(storage, write_request, ["f0.pth.tar", "f1.pth.tar"], SMALL, "out/e2") == 0
     ensemble = FoldEnsemble([torch.nn.Identity()])
     assert torch.allclose(ensemble.mean.flatten(), torch.tensor([123.675, 116.28, 103.53]))
     assert torch.allclose(ensemble.std.flatten(), torch.tensor([58.395, 57.12, 57.375]))

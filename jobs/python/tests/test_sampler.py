@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import time_limit
 
 from mammoflow_jobs.training.sampler import UnbalanceableLabels, balance_sampler_epochs, sampler_problem
 
@@ -75,16 +76,8 @@ def test_a_different_seed_gives_different_lists():
 @pytest.fixture
 def within_two_seconds():
     """The old sampler looped forever on these inputs (2.4 GB in 10 s): fail fast instead of hanging."""
-    import signal
-
-    def expire(signum, frame):
-        raise TimeoutError("the sampler did not return within 2 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(2)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with time_limit(2, "the sampler"):
+        yield
 
 
 @pytest.mark.parametrize("one_positive_mode", [True, False])

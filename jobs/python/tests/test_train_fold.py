@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import make_request
+from conftest import make_request, time_limit
 from synthetic import write_classification_data
+from test_export_onnx import run_export_onnx
 
 from mammoflow_jobs.export.onnx_models import run_onnx
 from mammoflow_jobs.models.convnext import ClassifierSpec, FoldEnsemble, create_classifier
@@ -170,16 +171,11 @@ def test_stage_two_starts_from_the_previous_runs_last_ema(trained):
 
 def test_trained_folds_export_to_onnx_matching_pytorch(trained, write_request):
     storage, _ = trained
-    request = make_request(
-        "export-onnx",
-        inputs={"fold0": "run/s1/checkpoint-2.pth.tar", "fold1": "run/s2/checkpoint-1.pth.tar"},
-        parameters={"model": MODEL},
-        outputDir="run/export",
-    )
-    assert run_stage(STAGES, "export-onnx", write_request(request), storage) == 0
+    checkpoints = ["run/s1/checkpoint-2.pth.tar", "run/s2/checkpoint-1.pth.tar"]
+    assert run_export_onnx(storage, write_request, checkpoints, MODEL, "run/export") == 0
     spec = ClassifierSpec("convnext_atto", input_height=64, input_width=32)
     folds = []
-    for path in ("run/s1/checkpoint-2.pth.tar", "run/s2/checkpoint-1.pth.tar"):
+    for path in checkpoints:
         model = create_classifier(spec)
         model.load_state_dict(torch.load(storage / path, weights_only=True)["state_dict_ema"])
         folds.append(model.eval())
@@ -232,16 +228,8 @@ def write_split(storage, train_cancer: list[int], val_cancer: list[int]) -> None
 @pytest.fixture
 def within_ten_seconds():
     """The old sampler looped forever without positives: fail fast instead of hanging the suite."""
-    import signal
-
-    def expire(signum, frame):
-        raise TimeoutError("train-fold did not return within 10 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(10)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with time_limit(10, "train-fold"):
+        yield
 
 
 @pytest.mark.parametrize(
