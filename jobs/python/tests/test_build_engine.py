@@ -273,6 +273,11 @@ def exported(tmp_path_factory):
 
 def run_with_mock_tensorrt(storage, write_request, monkeypatch, trt, exported, export_parameters):
     shutil.copytree(exported, storage / "export")
+    return build_with_mock_tensorrt(storage, write_request, monkeypatch, trt, export_parameters)
+
+
+def build_with_mock_tensorrt(storage, write_request, monkeypatch, trt, export_parameters):
+    """build-engine's exit code on the storage's `export` folder, on a GPU pod whose `tensorrt` is `trt`."""
     monkeypatch.setattr(
         "mammoflow_jobs.stages.build_engine.gpu_availability", lambda _cuda: gpu_availability(True, {}, [])
     )
@@ -407,17 +412,8 @@ def test_detector_engine_as_the_plan_asks_builds_the_seeds_fp16_batch1_engine_wi
     )
     assert run_stage(STAGES, "export-onnx", write_request(export), storage) == 0
     trt = mock_tensorrt()
-    monkeypatch.setattr(
-        "mammoflow_jobs.stages.build_engine.gpu_availability", lambda _cuda: gpu_availability(True, {}, [])
-    )
-    monkeypatch.setitem(sys.modules, "tensorrt", trt)
-    request = make_request(
-        "build-engine",
-        inputs={"onnx": "export"},
-        parameters={"export": {"precision": "Fp16", "minBatch": 1, "optBatch": 1, "maxBatch": 1}, "gpuType": "a100"},
-        outputDir="engine",
-    )
-    assert run_stage(STAGES, "build-engine", write_request(request), storage) == 0
+    export_parameters = {"precision": "Fp16", "minBatch": 1, "optBatch": 1, "maxBatch": 1}
+    assert build_with_mock_tensorrt(storage, write_request, monkeypatch, trt, export_parameters) == 0
     assert trt.calls[-2:] == [
         ("add_optimization_profile", ("images", (1, 3, 256, 256), (1, 3, 256, 256), (1, 3, 256, 256))),
         ("build_serialized_network", ["images"]),
