@@ -56,28 +56,21 @@ def export_detector(model: nn.Module, folder: Path, input_size: int, opset: int,
     """YOLOX raw rows [1,A,6]; batch fixed at 1 as the seed's engine (max_batch_size=1)."""
     model.eval()
     model.head.decode_in_inference = False
-    return _export_checked(
-        model,
-        folder / "detector.onnx",
-        DETECTOR_OUTPUT,
-        opset,
-        False,
-        _check_images(1, input_size, input_size),
-        _check_images(1, input_size, input_size),
-        {
-            "kind": "roi-detector",
-            "architecture": "yolox-nano",
-            "input": {"name": INPUT_NAME, "shape": [1, 3, input_size, input_size], "range": "0..255, no mean/std"},
-            "output": {
-                "name": DETECTOR_OUTPUT,
-                "shape": [1, anchors_for(input_size, input_size), 6],
-                "columns": ["tx", "ty", "tw", "th", "obj", "cls"],
-                "strides": [8, 16, 32],
-            },
-            "opset": opset,
-            "source": source,
+    card = {
+        "kind": "roi-detector",
+        "architecture": "yolox-nano",
+        "input": {"name": INPUT_NAME, "shape": [1, 3, input_size, input_size], "range": "0..255, no mean/std"},
+        "output": {
+            "name": DETECTOR_OUTPUT,
+            "shape": [1, anchors_for(input_size, input_size), 6],
+            "columns": ["tx", "ty", "tw", "th", "obj", "cls"],
+            "strides": [8, 16, 32],
         },
-    )
+        "opset": opset,
+        "source": source,
+    }
+    example, check = _check_images(1, input_size, input_size), _check_images(1, input_size, input_size)
+    return _export_checked(model, folder / "detector.onnx", DETECTOR_OUTPUT, opset, False, example, check, card)
 
 
 def export_ensemble(
@@ -85,21 +78,14 @@ def export_ensemble(
 ) -> ExportReport:
     """Fold ensemble [N,3,H,W] → [N,F] probabilities, dynamic N, checked at N = 2."""
     ensemble = FoldEnsemble(folds).eval()
-    return _export_checked(
-        ensemble,
-        folder / "ensemble.onnx",
-        ENSEMBLE_OUTPUT,
-        opset,
-        True,
-        _check_images(1, height, width),
-        _check_images(2, height, width),
-        {
-            "kind": "classifier-ensemble",
-            "architecture": architecture,
-            "folds": len(folds),
-            "input": {"name": INPUT_NAME, "shape": ["N", 3, height, width], "range": "0..255, normalised inside"},
-            "output": {"name": ENSEMBLE_OUTPUT, "shape": ["N", len(folds)], "meaning": "sigmoid probability per fold"},
-            "opset": opset,
-            "sources": sources,
-        },
-    )
+    card = {
+        "kind": "classifier-ensemble",
+        "architecture": architecture,
+        "folds": len(folds),
+        "input": {"name": INPUT_NAME, "shape": ["N", 3, height, width], "range": "0..255, normalised inside"},
+        "output": {"name": ENSEMBLE_OUTPUT, "shape": ["N", len(folds)], "meaning": "sigmoid probability per fold"},
+        "opset": opset,
+        "sources": sources,
+    }
+    example, check = _check_images(1, height, width), _check_images(2, height, width)
+    return _export_checked(ensemble, folder / "ensemble.onnx", ENSEMBLE_OUTPUT, opset, True, example, check, card)
