@@ -1,21 +1,19 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  DETECTOR_CHECKPOINT,
+  detectorManifest,
+  manifestYaml,
+  tempStorage,
+  writeDetectorCheckpoint,
+  writeManifest,
+} from "../support/local-storage.ts";
+import { mammoflow } from "../support/mammoflow-cli.ts";
 
 const run = promisify(execFile);
-
-async function mammoflow(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 // The local runner on a real stage: a RoiDetectorTraining that imports a (randomly initialised)
 // YOLOX-nano checkpoint in the seed's format runs export-onnx in the Python package.
@@ -24,28 +22,9 @@ describe("mammoflow run (local runner)", () => {
   let manifest: string;
 
   beforeAll(async () => {
-    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-run-"));
-    await mkdir(path.join(storage, "assets/trained"), { recursive: true });
-    const checkpoint = path.join(storage, "assets/trained/yolox_nano_416_roi_torch.pth");
-    const script = [
-      "import sys, torch",
-      "from mammoflow_jobs.models.yolox_nano import build_yolox_nano",
-      "torch.manual_seed(0)",
-      "torch.save({'model': build_yolox_nano().state_dict()}, sys.argv[1])",
-    ].join("\n");
-    await run(".venv/bin/python", ["-c", script, checkpoint]);
-    manifest = path.join(storage, "detector.yaml");
-    await writeFile(
-      manifest,
-      [
-        "apiVersion: mammoflow.io/v1alpha1",
-        "kind: RoiDetectorTraining",
-        "metadata: {name: winner}",
-        "spec:",
-        "  checkpoint: assets/trained/yolox_nano_416_roi_torch.pth",
-        "  placement: {gpusPerPod: 0}",
-      ].join("\n"),
-    );
+    storage = await tempStorage("mammoflow-run-");
+    await writeDetectorCheckpoint(path.join(storage, DETECTOR_CHECKPOINT));
+    manifest = await writeManifest(path.join(storage, "detector.yaml"), detectorManifest("winner"));
   }, 300_000);
 
   it("runs the stage as a child process and reports its artifacts", { timeout: 300_000 }, async () => {
@@ -135,15 +114,9 @@ describe("mammoflow run (local runner)", () => {
     // A torch file without the YOLOX checkpoint's 'model' entry: export-onnx refuses it (BadInput).
     const script = "import sys, torch; torch.save({'weights': torch.zeros(1)}, sys.argv[1])";
     await run(".venv/bin/python", ["-c", script, path.join(storage, "assets/trained/broken.pth")]);
-    const broken = path.join(storage, "broken.yaml");
-    await writeFile(
-      broken,
-      [
-        "apiVersion: mammoflow.io/v1alpha1",
-        "kind: RoiDetectorTraining",
-        "metadata: {name: broken}",
-        "spec: {checkpoint: assets/trained/broken.pth}",
-      ].join("\n"),
+    const broken = await writeManifest(
+      path.join(storage, "broken.yaml"),
+      manifestYaml("RoiDetectorTraining", "broken", ["checkpoint: assets/trained/broken.pth"]),
     );
     const { code, stderr } = await mammoflow("run", broken, "--storage", storage);
     expect(code).toBe(1);
@@ -169,15 +142,9 @@ describe("mammoflow run (local runner)", () => {
   });
 
   it("refuses a run with a missing input before starting any stage", { timeout: 120_000 }, async () => {
-    const missing = path.join(storage, "missing.yaml");
-    await writeFile(
-      missing,
-      [
-        "apiVersion: mammoflow.io/v1alpha1",
-        "kind: RoiDetectorTraining",
-        "metadata: {name: missing}",
-        "spec: {checkpoint: assets/trained/absent.pth}",
-      ].join("\n"),
+    const missing = await writeManifest(
+      path.join(storage, "missing.yaml"),
+      manifestYaml("RoiDetectorTraining", "missing", ["checkpoint: assets/trained/absent.pth"]),
     );
     const { code, stdout, stderr } = await mammoflow("run", missing, "--storage", storage);
     expect(code).toBe(2);

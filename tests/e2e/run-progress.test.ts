@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lastProgress } from "../../jobs/contract/index.ts";
-
-const run = promisify(execFile);
+import { DETECTOR_CHECKPOINT, detectorManifest, tempStorage, writeManifest } from "../support/local-storage.ts";
+import { runMammoflow } from "../support/mammoflow-cli.ts";
 
 /**
  * A stand-in for the Python interpreter (MAMMOFLOW_PYTHON): `-m mammoflow_jobs STAGE --request F
@@ -42,30 +39,20 @@ describe("mammoflow run shows each stage's log file and progress", () => {
   let python: string;
 
   beforeAll(async () => {
-    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-progress-"));
+    storage = await tempStorage("mammoflow-progress-");
     await mkdir(path.join(storage, "assets/trained"), { recursive: true });
-    await writeFile(path.join(storage, "assets/trained/yolox_nano_416_roi_torch.pth"), "not read by the fake stage");
+    await writeFile(path.join(storage, DETECTOR_CHECKPOINT), "not read by the fake stage");
     python = path.join(storage, "fake-python");
     await writeFile(python, FAKE_STAGE);
     await chmod(python, 0o755);
-    manifest = path.join(storage, "detector.yaml");
-    await writeFile(
-      manifest,
-      [
-        "apiVersion: mammoflow.io/v1alpha1",
-        "kind: RoiDetectorTraining",
-        "metadata: {name: winner}",
-        "spec:",
-        "  checkpoint: assets/trained/yolox_nano_416_roi_torch.pth",
-        "  placement: {gpusPerPod: 0}",
-      ].join("\n"),
-    );
+    manifest = await writeManifest(path.join(storage, "detector.yaml"), detectorManifest("winner"));
   });
 
   it("names the log, prints the first and the last event (not a terminal), keeps them in the log", async () => {
-    const { stdout } = await run("node", ["bin/mammoflow.js", "run", manifest, "--storage", storage], {
-      env: { ...process.env, MAMMOFLOW_PYTHON: python },
+    const { code, stdout, stderr } = await runMammoflow(["run", manifest, "--storage", storage], {
+      env: { MAMMOFLOW_PYTHON: python },
     });
+    expect(code, stderr).toBe(0);
     const folder = path.join(storage, "runs/local/RoiDetectorTraining/winner/export-onnx");
     const lines = stdout.split("\n").filter((line) => line.startsWith("[1/1]"));
     expect(lines.slice(0, 3)).toEqual([
@@ -93,10 +80,11 @@ describe("mammoflow run shows each stage's log file and progress", () => {
     const fresh = `${storage}-tty`;
     await mkdir(path.join(fresh, "assets/trained"), { recursive: true });
     await writeFile(path.join(fresh, "assets/trained/yolox_nano_416_roi_torch.pth"), "not read by the fake stage");
-    const command = `node bin/mammoflow.js run ${manifest} --storage ${fresh}`;
-    const { stdout } = await run("script", ["-qfec", command, "/dev/null"], {
-      env: { ...process.env, MAMMOFLOW_PYTHON: python },
+    const { code, stdout } = await runMammoflow(["run", manifest, "--storage", fresh], {
+      env: { MAMMOFLOW_PYTHON: python },
+      terminal: true,
     });
+    expect(code, stdout).toBe(0);
     expect(stdout).toMatch(/\[1\/1\] RoiDetectorTraining\/winner export-onnx \[[█░]{24}\] \d\/3 images/);
     // The bar's line is cleared (ESC [2K), then the last event stays as a plain line.
     expect(stdout).toContain(

@@ -1,31 +1,14 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-
-async function mammoflow(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const yaml = (kind: string, name: string, spec: string[]) =>
-  [
-    "apiVersion: mammoflow.io/v1alpha1",
-    `kind: ${kind}`,
-    `metadata: {name: ${name}}`,
-    "spec:",
-    ...spec.map((l) => `  ${l}`),
-  ].join("\n");
+import {
+  DETECTOR_CHECKPOINT,
+  tempStorage,
+  writeDetectorCheckpoint,
+  manifestYaml as yaml,
+} from "../support/local-storage.ts";
+import { mammoflow } from "../support/mammoflow-cli.ts";
 
 // `mammoflow run` honours spec.suspend as the operator does: a suspended resource (every child
 // of a suspended Reproduction) starts no stage, what needs it waits, and the run exits 3 saying
@@ -34,20 +17,14 @@ describe("mammoflow run under spec.suspend", () => {
   let storage: string;
 
   beforeAll(async () => {
-    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-suspend-"));
+    storage = await tempStorage("mammoflow-suspend-");
     // The Trained mode's inputs, present so that the preflight passes; none is read.
     const trained = path.join(storage, "assets/trained");
     await mkdir(trained, { recursive: true });
     await mkdir(path.join(storage, "datasets/raw/rsna-breast-cancer-detection/test_images"), { recursive: true });
     await writeFile(path.join(storage, "datasets/raw/rsna-breast-cancer-detection/test.csv"), "");
     for (const fold of [0, 1, 2, 3]) await writeFile(path.join(trained, `best_convnext_fold_${fold}.pth.tar`), "");
-    const script = [
-      "import sys, torch",
-      "from mammoflow_jobs.models.yolox_nano import build_yolox_nano",
-      "torch.manual_seed(0)",
-      "torch.save({'model': build_yolox_nano().state_dict()}, sys.argv[1])",
-    ].join("\n");
-    await run(".venv/bin/python", ["-c", script, path.join(trained, "yolox_nano_416_roi_torch.pth")]);
+    await writeDetectorCheckpoint(path.join(storage, DETECTOR_CHECKPOINT));
   }, 120_000);
 
   it("starts no child of a suspended Reproduction, names each and exits 3", { timeout: 120_000 }, async () => {
