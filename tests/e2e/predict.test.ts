@@ -1,28 +1,13 @@
-import { execFile } from "node:child_process";
 import { access, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STAGE_API_VERSION } from "../../jobs/contract/request.ts";
 import { runStage } from "../../jobs/ts/runtime/index.ts";
 import { TS_STAGES } from "../../jobs/ts/stages.ts";
 import { scratchDir, type TestModels, testModels } from "../parity/inference/support.ts";
-import { GENERATED_DIR, generatedStudies, REPO_ROOT } from "../parity/support/dicom-fixtures.ts";
-
-const execFileAsync = promisify(execFile);
-
-async function mammoflow(...args: string[]) {
-  try {
-    const { stdout, stderr } = await execFileAsync("node", [path.join(REPO_ROOT, "bin/mammoflow.js"), ...args], {
-      maxBuffer: 1 << 24,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { GENERATED_DIR, generatedStudies } from "../parity/support/dicom-fixtures.ts";
+import { mammoflow } from "../support/mammoflow-cli.ts";
 
 /** Whether ONNX Runtime itself opens a session on the CUDA provider alone (no CPU in the list). */
 async function cudaProviderLoads(model: string): Promise<{ loads: boolean; reason?: string }> {

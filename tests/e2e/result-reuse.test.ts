@@ -1,33 +1,9 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-
-async function mammoflow(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** A YOLOX-nano checkpoint in the seed's format, randomly initialised from `seed`. */
-async function writeCheckpoint(file: string, seed: number) {
-  const script = [
-    "import sys, torch",
-    "from mammoflow_jobs.models.yolox_nano import build_yolox_nano",
-    "torch.manual_seed(int(sys.argv[2]))",
-    "torch.save({'model': build_yolox_nano().state_dict()}, sys.argv[1])",
-  ].join("\n");
-  await run(".venv/bin/python", ["-c", script, file, String(seed)]);
-}
+import { detectorManifest, tempStorage, writeDetectorCheckpoint, writeManifest } from "../support/local-storage.ts";
+import { mammoflow } from "../support/mammoflow-cli.ts";
 
 const sha = async (file: string) =>
   createHash("sha256")
@@ -44,19 +20,13 @@ describe("mammoflow run reuses results by content", () => {
   let firstOnnx: string;
 
   beforeAll(async () => {
-    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-reuse-"));
-    await mkdir(path.join(storage, "assets/trained"), { recursive: true });
-    await writeCheckpoint(path.join(storage, "assets/trained/detector.pth"), 0);
-    const detector = (name: string) => [
-      "apiVersion: mammoflow.io/v1alpha1",
-      "kind: RoiDetectorTraining",
-      `metadata: {name: ${name}}`,
-      "spec:",
-      "  checkpoint: assets/trained/detector.pth",
-      "  placement: {gpusPerPod: 0}",
-    ];
-    manifest = path.join(storage, "detectors.yaml");
-    await writeFile(manifest, [...detector("first"), "---", ...detector("second")].join("\n"));
+    storage = await tempStorage("mammoflow-reuse-");
+    await writeDetectorCheckpoint(path.join(storage, "assets/trained/detector.pth"), 0);
+    const detector = (name: string) => detectorManifest(name, "assets/trained/detector.pth");
+    manifest = await writeManifest(
+      path.join(storage, "detectors.yaml"),
+      [detector("first"), "---", detector("second")].join("\n"),
+    );
   }, 120_000);
 
   it("runs the work once: a second resource asking the same reuses the first's result and says so", {
@@ -84,7 +54,7 @@ describe("mammoflow run reuses results by content", () => {
   });
 
   it("runs again what reads a data file fixed in place, and its output changes", { timeout: 600_000 }, async () => {
-    await writeCheckpoint(path.join(storage, "assets/trained/detector.pth"), 1);
+    await writeDetectorCheckpoint(path.join(storage, "assets/trained/detector.pth"), 1);
     const { code, stdout } = await mammoflow("run", manifest, "--storage", storage);
     expect(code).toBe(0);
     expect(stdout).toContain("[1/2] RoiDetectorTraining/first export-onnx: running (input 'checkpoint' changed), log ");

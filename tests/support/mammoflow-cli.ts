@@ -23,6 +23,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** The working folder (the repository's root by default). */
   cwd?: string;
+  /** The checkout whose bin/mammoflow.js runs (this repository by default; a copy's, for instance). */
+  root?: string;
   /**
    * Runs the command under a pseudo-terminal (util-linux `script`), as a person's shell would:
    * what it writes for a terminal then comes back in stdout, stderr merged into it.
@@ -34,7 +36,7 @@ export interface CliOptions {
 export const mammoflow = (...args: string[]): Promise<CliResult> => runMammoflow(args);
 
 export async function runMammoflow(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const command = ["node", path.join(REPO_ROOT, "bin/mammoflow.js"), ...args];
+  const command = ["node", path.join(options.root ?? REPO_ROOT, "bin/mammoflow.js"), ...args];
   const [program, ...programArgs] = options.terminal
     ? ["script", "-qfec", command.map(shellWord).join(" "), "/dev/null"]
     : command;

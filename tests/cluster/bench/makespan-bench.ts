@@ -14,7 +14,14 @@ import type { KubeClient, KubeObject } from "../../../operator/kube/client.ts";
 import { Informer } from "../../../operator/kube/informer.ts";
 import { createLogger } from "../../../operator/log/logger.ts";
 import { GPUS_PER_NODE, SIMULATED_GPU_NODES, startControlPlane } from "../harness/control-plane.ts";
-import { createNamespace, createResource, getResource, setBehaviour, stageMessage } from "../support/cluster.ts";
+import {
+  createNamespace,
+  createResource,
+  getResource,
+  STAGE_ARTIFACTS,
+  setBehaviour,
+  stageMessage,
+} from "../support/cluster.ts";
 import { type OperatorProcess, startOperatorProcess } from "../support/operator-process.ts";
 
 const SECONDS_PER_HOUR = Number(process.argv[2] ?? 1);
@@ -160,19 +167,6 @@ const DURATIONS: StageDuration[] = [
     source: "estimate: averaging one CSV per breast",
   },
 ];
-
-const STAGE_ARTIFACTS: Record<string, string[]> = {
-  "roi-dataset": ["roi-dataset.csv"],
-  "train-detector": ["yolox_nano.pth"],
-  "export-onnx": ["model.onnx"],
-  "prepare-dataset": ["crops.csv"],
-  "cv-split": ["folds.csv"],
-  "train-fold": ["last.pth.tar"],
-  "select-checkpoints": ["selection.json"],
-  "build-engine": ["model.engine"],
-  predict: ["predictions.csv"],
-  aggregate: ["submission.csv"],
-};
 
 /** Seconds each pod of a Job is held: its share of the stage, scaled. */
 const podSeconds = (d: StageDuration) => (d.hours / d.shards) * SECONDS_PER_HOUR;
