@@ -7,12 +7,9 @@ import { restartApiServer } from "./support/cluster.ts";
 import { useClusterNamespace } from "./support/namespace.ts";
 import { leaderIdentity } from "./support/operator-process.ts";
 import {
-  expectFinishedOnce,
-  FIRST_JOBS,
-  HOLD_FIRST_JOBS,
-  jobUids,
+  createWithFirstJobsHeld,
+  expectSucceedsOnce,
   SUCCEED_ALL,
-  untilSucceeded,
   WHOLE_RUN_MS,
 } from "./support/trained-reproduction.ts";
 import { waitFor } from "./support/wait.ts";
@@ -52,17 +49,8 @@ describe("kube-apiserver restart", () => {
   it(
     "rides out a restart mid-reconcile: no crash, same leader, informers watch again, no duplicate Jobs",
     async () => {
-      await cluster.behave(HOLD_FIRST_JOBS);
       const operator = cluster.startOperator({ config: { operator: OPERATOR } });
-      await cluster.create("Reproduction", "r", {});
-      await waitFor(
-        "both first Jobs",
-        async () =>
-          Object.keys(await jobUids(cluster.admin, cluster.name))
-            .sort()
-            .join() === FIRST_JOBS.join(),
-      );
-      const firstUids = await jobUids(cluster.admin, cluster.name);
+      const firstUids = await createWithFirstJobsHeld(cluster);
       const holder = (await lease()).holderIdentity;
       expect(holder).toBe(leaderIdentity(operator));
 
@@ -87,8 +75,7 @@ describe("kube-apiserver restart", () => {
       });
       console.info(`kube-apiserver restarted and ready again in ${Date.now() - restartedAt} ms`);
 
-      const reproduction = await untilSucceeded(cluster.admin, cluster.name);
-      await expectFinishedOnce(cluster.admin, cluster.name, reproduction, firstUids);
+      await expectSucceedsOnce(cluster, firstUids);
 
       // Still the same process and the same leader: nothing exited, the Lease never changed hands.
       expect(await Promise.race([operator.exited, Promise.resolve("running")])).toBe("running");

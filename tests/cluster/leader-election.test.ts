@@ -7,12 +7,9 @@ import { succeeding } from "./support/cluster.ts";
 import { type TestNamespace, useClusterNamespaces } from "./support/namespace.ts";
 import { leaderIdentity, type OperatorProcess } from "./support/operator-process.ts";
 import {
-  expectFinishedOnce,
-  FIRST_JOBS,
-  HOLD_FIRST_JOBS,
-  jobUids,
+  createWithFirstJobsHeld,
+  expectSucceedsOnce,
   SUCCEED_ALL,
-  untilSucceeded,
   WHOLE_RUN_MS,
 } from "./support/trained-reproduction.ts";
 import { waitFor } from "./support/wait.ts";
@@ -261,16 +258,7 @@ describe("leader election", () => {
     "hands over on SIGTERM with stages in flight: the leader releases the Lease, the standby takes it long before it would expire, no Job twice",
     async () => {
       const { namespace, lease, holder, leader, standby, states } = await twoReplicas("handover", HANDOVER_LEASE);
-      await namespace.behave(HOLD_FIRST_JOBS);
-      await namespace.create("Reproduction", "r", {});
-      await waitFor(
-        "both first Jobs",
-        async () =>
-          Object.keys(await jobUids(namespace.admin, namespace.name))
-            .sort()
-            .join() === FIRST_JOBS.join(),
-      );
-      const firstUids = await jobUids(namespace.admin, namespace.name);
+      const firstUids = await createWithFirstJobsHeld(namespace);
 
       // The first stages finish as the leader is asked to stop: their completions, the status
       // writes and the next stages' Jobs fall to either replica, each exactly once.
@@ -300,8 +288,7 @@ describe("leader election", () => {
       );
       expect(writesAfter).toEqual([]);
 
-      const reproduction = await untilSucceeded(namespace.admin, namespace.name);
-      await expectFinishedOnce(namespace.admin, namespace.name, reproduction, firstUids);
+      await expectSucceedsOnce(namespace, firstUids);
     },
     WHOLE_RUN_MS,
   );

@@ -3,7 +3,7 @@
 // deleted meanwhile, as ttlSecondsAfterFinished does), and finishes the run.
 import { describe, expect, it } from "vitest";
 import { useClusterNamespace } from "./support/namespace.ts";
-import { FIRST_JOBS, jobUids, SUCCEED_ALL } from "./support/trained-reproduction.ts";
+import { createWithFirstJobsHeld, FIRST_JOBS, jobUids, SUCCEED_ALL } from "./support/trained-reproduction.ts";
 import { waitFor } from "./support/wait.ts";
 
 describe("operator restarts", () => {
@@ -13,21 +13,8 @@ describe("operator restarts", () => {
   it("resumes without duplicate Jobs and without losing status", async () => {
     // In Trained mode the detector's and the engine's export-onnx have no inputs: both start.
     const exports = FIRST_JOBS;
-    await cluster.behave({
-      ...SUCCEED_ALL,
-      [exports[0] as string]: { hold: true },
-      [exports[1] as string]: { hold: true },
-    });
     start();
-    await cluster.create("Reproduction", "r", {});
-    await waitFor(
-      "both export Jobs",
-      async () =>
-        Object.keys(await jobUids(cluster.admin, cluster.name))
-          .sort()
-          .join() === exports.join(),
-    );
-    const firstUids = await jobUids(cluster.admin, cluster.name);
+    const firstUids = await createWithFirstJobsHeld(cluster);
 
     // 1. Crash while both stages run; they finish while no operator is up.
     expect(await cluster.operator.stop("SIGKILL")).toBe(null);

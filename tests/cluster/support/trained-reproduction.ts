@@ -9,6 +9,7 @@ import {
 } from "../../../operator/executors/kubernetes/names.ts";
 import type { KubeClient } from "../../../operator/kube/client.ts";
 import { type Behaviour, getResource, listJobs, type Resource, stageMessage } from "./cluster.ts";
+import type { TestNamespace } from "./namespace.ts";
 import { waitFor } from "./wait.ts";
 
 /** Every stage of the run succeeds with the artifacts its dependants read. */
@@ -46,6 +47,24 @@ export const WHOLE_RUN_MS = 480_000;
 /** Job name → uid in `namespace`. */
 export async function jobUids(admin: KubeClient, namespace: string): Promise<Record<string, string | undefined>> {
   return Object.fromEntries((await listJobs(admin, namespace)).map((j) => [j.metadata.name, j.metadata.uid]));
+}
+
+/**
+ * Creates the Trained reproduction "r" with its first two Jobs held running (HOLD_FIRST_JOBS);
+ * resolves with Job name → uid once both exist.
+ */
+export async function createWithFirstJobsHeld(namespace: TestNamespace): Promise<Record<string, string | undefined>> {
+  const { admin, name } = namespace;
+  await namespace.behave(HOLD_FIRST_JOBS);
+  await namespace.create("Reproduction", "r", {});
+  await waitFor(
+    "both first Jobs",
+    async () =>
+      Object.keys(await jobUids(admin, name))
+        .sort()
+        .join() === FIRST_JOBS.join(),
+  );
+  return jobUids(admin, name);
 }
 
 export const untilSucceeded = (admin: KubeClient, namespace: string) =>
@@ -103,4 +122,13 @@ export async function expectFinishedOnce(
       `${kind} ${name}`,
     ).toEqual(stages.map((s) => [s, "Succeeded", 0]));
   }
+}
+
+/** Waits for the reproduction to succeed, then expects the run to have ended as expectFinishedOnce says. */
+export async function expectSucceedsOnce(
+  namespace: TestNamespace,
+  firstUids: Record<string, string | undefined>,
+): Promise<void> {
+  const reproduction = await untilSucceeded(namespace.admin, namespace.name);
+  await expectFinishedOnce(namespace.admin, namespace.name, reproduction, firstUids);
 }
