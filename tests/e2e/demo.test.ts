@@ -1,33 +1,21 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { tempStorage } from "../support/local-storage.ts";
+import { type CliResult, mammoflow } from "../support/mammoflow-cli.ts";
 
-const run = promisify(execFile);
 const CHROMIUM = process.env.MAMMOFLOW_CHROMIUM ?? "/usr/bin/chromium";
-
-async function mammoflow(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run("node", ["bin/mammoflow.js", ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 // The README's first command, from a clean storage folder: crds/samples/demo.yaml on the bundled
 // studies with the demo models, through the local runner and the real stage programs.
 describe("the demo (crds/samples/demo.yaml)", () => {
   let storage: string;
-  let output: { code: number; stdout: string; stderr: string };
+  let output: CliResult;
   const aggregateDir = () => path.join(storage, "runs/local/Submission/demo/aggregate");
 
   beforeAll(async () => {
-    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-demo-"));
+    storage = await tempStorage("mammoflow-demo-");
     output = await mammoflow("run", "crds/samples/demo.yaml", "--storage", storage, "--link-assets");
   }, 1_200_000);
 
