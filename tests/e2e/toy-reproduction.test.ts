@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { tempStorage } from "../support/local-storage.ts";
+import { mammoflow } from "../support/mammoflow-cli.ts";
 
 const run = promisify(execFile);
 const SAMPLE = "crds/samples/reproduction-toy.yaml";
@@ -15,19 +16,8 @@ interface RunResult {
   artifacts: { name: string; path: string }[];
 }
 
-async function mammoflowRun(manifest: string, storage: string) {
-  try {
-    const { stdout, stderr } = await run(
-      "node",
-      ["bin/mammoflow.js", "run", manifest, "--storage", storage, "-o", "json"],
-      { maxBuffer: 1 << 26 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const mammoflowRun = (manifest: string, storage: string) =>
+  mammoflow("run", manifest, "--storage", storage, "-o", "json");
 
 /** The stage ids each resource of a toy reproduction runs, by `Kind/name`, in run order. */
 function expectedStages(name: string, mode: "FullReproduce" | "PartialReproduce" | "Trained") {
@@ -119,7 +109,7 @@ describe("toy reproduction in all three modes (crds/samples/reproduction-toy.yam
   const seconds: Record<string, number> = {};
 
   beforeAll(async () => {
-    storage = await mkdtemp(path.join(tmpdir(), "mammoflow-toy-"));
+    storage = await tempStorage("mammoflow-toy-");
     const started = Date.now();
     await run(".venv/bin/python", ["jobs/python/tools/make_toy_competition.py", storage]);
     seconds.data = (Date.now() - started) / 1000;
