@@ -58,8 +58,12 @@ export type StageParameters<S extends StageName> = z.output<Catalogue[S]["parame
  * §4): `mammoflow` is the TypeScript image's command on PATH (the repository's bin/mammoflow.js
  * locally), `python` the Python image's interpreter with mammoflow_jobs installed.
  */
-export function stageEntryPoint(stage: StageName): { program: "mammoflow" | "python"; args: string[] } {
+export function stageEntryPoint(
+  stage: StageName,
+  requestFile: string,
+): { program: "mammoflow" | "python"; args: string[] } {
+  const request = ["--request", requestFile];
   return STAGE_CATALOGUE[stage].language === "typescript"
-    ? { program: "mammoflow", args: ["stage", stage] }
-    : { program: "python", args: ["-m", "mammoflow_jobs", stage] };
+    ? { program: "mammoflow", args: ["stage", stage, ...request] }
+    : { program: "python", args: ["-m", "mammoflow_jobs", stage, ...request] };
 }

@@ -97,8 +97,8 @@ export function stageCommand(plan: StagePlan): string[] {
   const sharded = STAGE_CATALOGUE[plan.stage].sharded;
   // The Job controller sets JOB_COMPLETION_INDEX in the container's env, so $(...) expands.
   const file = `${REQUEST_MOUNT_PATH}/${sharded ? "request-$(JOB_COMPLETION_INDEX).json" : requestFileName()}`;
-  const entry = stageEntryPoint(plan.stage);
-  return [entry.program, ...entry.args, "--request", file];
+  const entry = stageEntryPoint(plan.stage, file);
+  return [entry.program, ...entry.args];
 }
 
 /** A batch/v1 Job running one stage (Indexed for sharded stages), ready for server-side apply. */

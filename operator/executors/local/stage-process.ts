@@ -17,8 +17,9 @@ export function commandOf(
   requestFile: string,
   options: LocalExecutorOptions,
 ): [string, string[]] {
-  const entry = stageEntryPoint(request.stage);
-  const args = [...entry.args, "--request", requestFile, "--storage-root", options.storageRoot];
+  const entry = stageEntryPoint(request.stage, requestFile);
+  // A pod finds its storage root in MAMMOFLOW_STORAGE_ROOT (the mount path); a local run names it here.
+  const args = [...entry.args, "--storage-root", options.storageRoot];
   // `mammoflow` is the repository's bin/mammoflow.js here, the image's command on PATH in a pod.
   return entry.program === "mammoflow"
     ? [process.execPath, [path.join(options.appRoot, "bin/mammoflow.js"), ...args]]

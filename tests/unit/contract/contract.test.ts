@@ -46,8 +46,14 @@ describe("stage contract", () => {
       seedJob: "J1",
       sizing: { cpu: "4", memory: "8Gi", ephemeralStorage: "4Gi", shm: "256Mi", deadlineHours: 6 },
     });
-    expect(stageEntryPoint("predict")).toEqual({ program: "mammoflow", args: ["stage", "predict"] });
-    expect(stageEntryPoint("train-fold")).toEqual({ program: "python", args: ["-m", "mammoflow_jobs", "train-fold"] });
+    expect(stageEntryPoint("predict", "/r.json")).toEqual({
+      program: "mammoflow",
+      args: ["stage", "predict", "--request", "/r.json"],
+    });
+    expect(stageEntryPoint("train-fold", "/r.json")).toEqual({
+      program: "python",
+      args: ["-m", "mammoflow_jobs", "train-fold", "--request", "/r.json"],
+    });
   });
 
   it("has a TypeScript program for every TypeScript stage of the catalogue", () => {
