@@ -5,6 +5,7 @@
 // every status right and never taken back. Shared by tests/cluster/operator-kill.test.ts (a few
 // runs) and `npm run fault:operator-kill -- N` (tests/cluster/fault/operator-kill.ts).
 import type { KubeClient } from "../../../operator/kube/client.ts";
+import { prng } from "../../support/prng.ts";
 import { createNamespace, createResource, deleteNamespace, getResource, setBehaviour } from "./cluster.ts";
 import { type OperatorProcess, startOperatorProcess } from "./operator-process.ts";
 import { watchRun } from "./run-witness.ts";
@@ -52,23 +53,12 @@ export interface KillRunRow {
  */
 export const KILL_LOOP_DEFAULTS = { expectedMs: 12_000, maxKills: 3, maxDowntimeMs: 2_000 };
 
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed from the printed seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `options.runs` runs one after another; a failed run is reported and the loop goes on. */
 export async function runKillLoop(options: KillLoopOptions): Promise<KillRunRow[]> {
-  const random = seededRandom(options.seed);
+  // Seeded, so that a failing run can be replayed from the printed seed.
+  const random = prng(options.seed);
   const rows: KillRunRow[] = [];
   for (let run = 1; run <= options.runs; run++) {
     const row = await killRun(options, run, random);
