@@ -1,29 +1,12 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { dicomFile } from "../../support/dicom-builder.ts";
+import { mammoflow, runMammoflow } from "../../support/mammoflow-cli.ts";
 
-const execFileAsync = promisify(execFile);
-
-async function mammoflow(...args: string[]) {
-  return mammoflowWith({}, ...args);
-}
-
-async function mammoflowWith(env: NodeJS.ProcessEnv, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await execFileAsync("node", ["bin/mammoflow.js", ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const mammoflowWith = (env: NodeJS.ProcessEnv, ...args: string[]) => runMammoflow(args, { env });
 
 describe("mammoflow CLI", () => {
   it("--help lists the commands", async () => {

@@ -1,29 +1,18 @@
-import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { dicomFile } from "../../support/dicom-builder.ts";
+import { runMammoflow } from "../../support/mammoflow-cli.ts";
 
-const execFileAsync = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, "../../..");
 
 // A rebuild of the whole tree (esbuild) takes seconds on a busy 2-core machine.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
-async function run(root: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await execFileAsync("node", [path.join(root, "bin/mammoflow.js"), ...args], {
-      cwd: tmpdir(), // the command works from any folder
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+// From another folder: the command works from any folder.
+const run = (root: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runMammoflow(args, { root, env, cwd: tmpdir() });
 
 /** A copy of what the command needs (bin, the builder, the sources), sharing node_modules; no build yet. */
 async function checkoutCopy(): Promise<string> {

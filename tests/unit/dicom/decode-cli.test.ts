@@ -1,24 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { decode as decodePng } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { detectorTrainingUint8, readDicom, windowedUint8, yoloxInputUint8 } from "../../../jobs/ts/dicom/index.ts";
 import { dicomFile } from "../../support/dicom-builder.ts";
-
-const execFileAsync = promisify(execFile);
-
-async function mammoflow(...args: string[]) {
-  try {
-    const { stdout, stderr } = await execFileAsync("node", ["bin/mammoflow.js", ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { mammoflow } from "../../support/mammoflow-cli.ts";
 
 const values = (seed: number) => Array.from({ length: 48 }, (_, i) => (i * 97 + seed * 31) % 4096);
 
