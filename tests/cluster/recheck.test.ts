@@ -2,22 +2,9 @@
 // of a finished resource again as new Jobs, after the input resource's own recheck; what each
 // pod found (its termination message: `reused` when the stage's own result still stood for the
 // request, the content of its inputs unchanged) is what the status says, stage by stage.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeClient } from "../../operator/kube/client.ts";
-import {
-  adminClient,
-  condition,
-  createNamespace,
-  createResource,
-  deleteNamespace,
-  getResource,
-  kubeconfigPath,
-  listJobs,
-  resourceUrl,
-  setBehaviour,
-  stageMessage,
-} from "./support/cluster.ts";
-import { type OperatorProcess, startOperatorProcess } from "./support/operator-process.ts";
+import { describe, expect, it } from "vitest";
+import { condition, stageMessage } from "./support/cluster.ts";
+import { useClusterNamespace } from "./support/namespace.ts";
 import { waitFor } from "./support/wait.ts";
 
 /** What a stage pod prints when it ran the stage, and when its earlier result stood. */
@@ -27,48 +14,34 @@ const reused = (stage: string, artifact: string) => ({
 });
 
 describe("mammoflow.io/recheck", () => {
-  let admin: KubeClient;
-  let ns: string;
-  let operator: OperatorProcess;
-  const jobUids = async () =>
-    Object.fromEntries((await listJobs(admin, ns)).map((j) => [j.metadata.name, j.metadata.uid]));
+  const cluster = useClusterNamespace("recheck")
+    .behaviours({
+      "export-onnx": ran("export-onnx", "model.onnx"),
+      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
+      "cv-split": ran("cv-split", "folds.csv"),
+    })
+    .withOperator()
+    .setup(async (t) => {
+      await t.create("RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/det.pth" });
+      await t.create("ClassificationDataset", "data", { detector: { name: "det" }, shards: 1, cvSplit: { folds: 4 } });
+    });
+  const jobUids = async () => Object.fromEntries((await cluster.jobs()).map((j) => [j.metadata.name, j.metadata.uid]));
   const recheck = (kind: string, name: string, value: string) =>
-    admin.mergePatch(resourceUrl(ns, kind, name), { metadata: { annotations: { "mammoflow.io/recheck": value } } });
+    cluster.patch(kind, name, { metadata: { annotations: { "mammoflow.io/recheck": value } } });
   const succeededAfter = (kind: string, name: string, value: string) =>
     waitFor(
       `${kind}/${name} to succeed after recheck ${value}`,
       async () => {
-        const r = await getResource(admin, ns, kind, name);
+        const r = await cluster.get(kind, name);
         return r.status?.phase === "Succeeded" && r.status.observedRecheck === value ? r : undefined;
       },
       90_000,
-      async () => (await getResource(admin, ns, kind, name)).status,
+      async () => (await cluster.get(kind, name)).status,
     );
-
-  beforeAll(async () => {
-    admin = adminClient();
-    ns = await createNamespace(admin, "recheck");
-    await setBehaviour(admin, ns, {
-      "export-onnx": ran("export-onnx", "model.onnx"),
-      "prepare-dataset": ran("prepare-dataset", "crops.csv"),
-      "cv-split": ran("cv-split", "folds.csv"),
-    });
-    operator = startOperatorProcess({ kubeconfig: kubeconfigPath(), namespace: ns });
-    await createResource(admin, ns, "RoiDetectorTraining", "det", { source: "Trained", checkpoint: "assets/det.pth" });
-    await createResource(admin, ns, "ClassificationDataset", "data", {
-      detector: { name: "det" },
-      shards: 1,
-      cvSplit: { folds: 4 },
-    });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await deleteNamespace(admin, ns);
-  });
 
   it("starts the stages again, the reader after its input's recheck, and says which reused and which ran", async () => {
     const first = await waitFor("ClassificationDataset/data to succeed", async () => {
-      const r = await getResource(admin, ns, "ClassificationDataset", "data");
+      const r = await cluster.get("ClassificationDataset", "data");
       return r.status?.phase === "Succeeded" ? r : undefined;
     });
     expect(first.status?.stages?.map((s) => [s.name, s.reused])).toEqual([
@@ -84,7 +57,7 @@ describe("mammoflow.io/recheck", () => {
 
     // The detector's checkpoint is as it was (its pod stands its result, after a few seconds of
     // hashing); a dataset file was fixed, so both dataset stages run.
-    await setBehaviour(admin, ns, {
+    await cluster.behave({
       "export-onnx": { ...reused("export-onnx", "model.onnx"), seconds: 3 },
       "prepare-dataset": ran("prepare-dataset", "crops.csv"),
       "cv-split": ran("cv-split", "folds.csv"),
@@ -94,7 +67,7 @@ describe("mammoflow.io/recheck", () => {
     await recheck("RoiDetectorTraining", "det", "1");
     await recheck("ClassificationDataset", "data", "1");
     const waiting = await waitFor("ClassificationDataset/data to wait for its input's recheck", async () => {
-      const r = await getResource(admin, ns, "ClassificationDataset", "data");
+      const r = await cluster.get("ClassificationDataset", "data");
       return r.status?.phase === "Blocked" ? r : undefined;
     });
     expect(waiting.status?.observedRecheck).toBeUndefined();
@@ -130,7 +103,7 @@ describe("mammoflow.io/recheck", () => {
     await recheck("RoiDetectorTraining", "det", "1");
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await jobUids()).toEqual(before);
-    expect((await getResource(admin, ns, "ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
+    expect((await cluster.get("ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
   });
 
   it("outputs made again differently re-run their readers, which were not rechecked; the same outputs do not", async () => {
@@ -145,18 +118,18 @@ describe("mammoflow.io/recheck", () => {
       waitFor(
         "ClassificationDataset/data to run again and succeed",
         async () => {
-          const r = await getResource(admin, ns, "ClassificationDataset", "data");
+          const r = await cluster.get("ClassificationDataset", "data");
           const jobs = await dataJobs();
           return r.status?.phase === "Succeeded" && jobs.every((uid, i) => uid && uid !== before[i]) ? r : undefined;
         },
         90_000,
         async () => ({
-          data: (await getResource(admin, ns, "ClassificationDataset", "data")).status,
-          det: (await getResource(admin, ns, "RoiDetectorTraining", "det")).status?.stages,
+          data: (await cluster.get("ClassificationDataset", "data")).status,
+          det: (await cluster.get("RoiDetectorTraining", "det")).status?.stages,
         }),
       );
     // The checkpoint was fixed: the detector's export runs and names new outputs.
-    await setBehaviour(admin, ns, {
+    await cluster.behave({
       "export-onnx": withOutputs(ran("export-onnx", "model.onnx"), "1".repeat(64)),
       "prepare-dataset": ran("prepare-dataset", "crops.csv"),
       "cv-split": ran("cv-split", "folds.csv"),
@@ -172,7 +145,7 @@ describe("mammoflow.io/recheck", () => {
     ]);
 
     // Nothing changed this time: the export stands its result, the same outputs; the dataset stays.
-    await setBehaviour(admin, ns, {
+    await cluster.behave({
       "export-onnx": withOutputs(reused("export-onnx", "model.onnx"), "1".repeat(64)),
       "prepare-dataset": ran("prepare-dataset", "crops.csv"),
       "cv-split": ran("cv-split", "folds.csv"),
@@ -183,10 +156,10 @@ describe("mammoflow.io/recheck", () => {
     expect(det.status?.stages?.[0]?.outputDigest).toBe("1".repeat(64));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await dataJobs()).toEqual(before);
-    expect((await getResource(admin, ns, "ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
+    expect((await cluster.get("ClassificationDataset", "data")).status?.phase).toBe("Succeeded");
 
     // Fixed again: other outputs, and the dataset runs again.
-    await setBehaviour(admin, ns, {
+    await cluster.behave({
       "export-onnx": withOutputs(ran("export-onnx", "model.onnx"), "2".repeat(64)),
       "prepare-dataset": ran("prepare-dataset", "crops.csv"),
       "cv-split": ran("cv-split", "folds.csv"),
@@ -199,21 +172,17 @@ describe("mammoflow.io/recheck", () => {
   it("on a Reproduction, goes down to its children, each after the children it reads from", async () => {
     const stages = ["export-onnx", "build-engine", "predict", "aggregate"];
     const artifacts = ["model.onnx", "model.engine", "predictions.csv", "submission.csv"];
-    await setBehaviour(
-      admin,
-      ns,
-      Object.fromEntries(stages.map((stage, i) => [stage, ran(stage, artifacts[i] ?? "")])),
-    );
-    await createResource(admin, ns, "Reproduction", "r", {});
+    await cluster.behave(Object.fromEntries(stages.map((stage, i) => [stage, ran(stage, artifacts[i] ?? "")])));
+    await cluster.create("Reproduction", "r", {});
     await waitFor(
       "Reproduction/r to succeed",
-      async () => (await getResource(admin, ns, "Reproduction", "r")).status?.phase === "Succeeded",
+      async () => (await cluster.get("Reproduction", "r")).status?.phase === "Succeeded",
       180_000,
     );
     const before = await jobUids();
     // Both models are as they were (their exports stand their results, which leaves their engines
     // reusable too); the test images were fixed, so the submission's stages run.
-    await setBehaviour(admin, ns, {
+    await cluster.behave({
       "export-onnx": { ...reused("export-onnx", "model.onnx"), seconds: 2 },
       "build-engine": reused("build-engine", "model.engine"),
       predict: ran("predict", "predictions.csv"),
