@@ -3,7 +3,8 @@
 // standing. The twin of parameter_inputs in jobs/python/src/mammoflow_jobs/reuse/rule.py (both
 // checked against jobs/contract/reuse-cases.json).
 
-const at = (value: unknown, ...keys: string[]): unknown =>
+/** The value at `keys` inside a request's parameters, if there is one. */
+export const at = (value: unknown, ...keys: string[]): unknown =>
   keys.reduce<unknown>(
     (current, key) =>
       typeof current === "object" && current !== null ? (current as Record<string, unknown>)[key] : undefined,

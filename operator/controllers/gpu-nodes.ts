@@ -46,10 +46,15 @@ export function nodeInformer(client: KubeClient, log: Logger): Informer<NodeObje
  * the check is off: config.operator.gpuCapacityCheck false, and no Node informer).
  */
 export function gpuNodesBlocker(context: ControllerContext, plans: readonly StagePlan[]): Blocker | undefined {
-  const nodes = context.caches.nodes;
-  if (!nodes || !context.config.operator.gpuCapacityCheck) return undefined;
-  return gpuCapacityBlocker(plans, context.config.gpuPools, nodes.list().map(nodeView));
+  const nodes = checkedNodes(context);
+  return nodes && gpuCapacityBlocker(plans, context.config.gpuPools, nodes);
 }
+
+/** The Node informer's view of the nodes; undefined when the check is off or has no informer. */
+const checkedNodes = (context: ControllerContext): NodeView[] | undefined =>
+  context.caches.nodes && context.config.operator.gpuCapacityCheck
+    ? context.caches.nodes.list().map(nodeView)
+    : undefined;
 
 /**
  * Why a Reproduction's children could never all run, decided before it creates any: its children
@@ -83,10 +88,10 @@ export function reproductionNodesBlocker(
 
 /** reproductionNodesBlocker on the Node informer's view; undefined when the check is off. */
 export function reproductionGpuBlocker(context: ControllerContext, reproduction: KubeObject): Blocker | undefined {
-  const nodes = context.caches.nodes;
-  if (!nodes || !context.config.operator.gpuCapacityCheck) return undefined;
+  const nodes = checkedNodes(context);
+  if (!nodes) return undefined;
   try {
-    return reproductionNodesBlocker(reproduction, context.config.gpuPools, nodes.list().map(nodeView));
+    return reproductionNodesBlocker(reproduction, context.config.gpuPools, nodes);
   } catch (error) {
     // A spec the API accepted that the planner cannot expand is left to the children, which
     // report it in their own status; the check must not stop the reproduction from starting.

@@ -41,7 +41,10 @@ export class StringTable {
       for (let i = 0; i < value.length; i++) value[i] = this.internAll(value[i]);
     } else if (typeof value === "object" && value !== null) {
       const record = value as Record<string, unknown>;
-      for (const key of Object.keys(record)) record[key] = this.internAll(record[key]);
+      for (const key of Object.keys(record)) {
+        // Every object version has its own resourceVersion: nothing would share it.
+        if (key !== "resourceVersion") record[key] = this.internAll(record[key]);
+      }
     }
     return value;
   }

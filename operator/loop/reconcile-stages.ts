@@ -77,11 +77,8 @@ export async function reconcileStages(pass: StagesPass, executor: StageExecutor)
     // a new value of the retry annotation is what tries again (so this one counts as acted on).
     const refusal = start && executor.refused?.(start, error);
     if (!start || !refusal) throw error;
-    decision = decideStatus({
-      ...input,
-      previous: { ...pass.previous, ...(pass.retry !== undefined ? { observedRetry: pass.retry } : {}) },
-      observations: { ...observed.observations, [start.id]: refusal },
-    });
+    const previous = { ...pass.previous, ...(pass.retry !== undefined ? { observedRetry: pass.retry } : {}) };
+    decision = decideAfterStart({ ...input, previous }, start.id, refusal);
   }
   return {
     status: decision.status,

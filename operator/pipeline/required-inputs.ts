@@ -1,7 +1,9 @@
 // What a planned run reads that no stage of it writes: the user's data, weights and labels. The
 // local runner checks these paths before its first stage; the operator, which cannot see the
 // volume, computes the same list for a pod that can (jobs/contract/missing-inputs.ts words both).
+
 import type { RequiredInput } from "../../jobs/contract/missing-inputs.ts";
+import { at } from "../../jobs/contract/parameter-inputs.ts";
 import { manifestField, specField } from "./manifest-field.ts";
 import type { ResourceId, StagePlan } from "./stage-plan.ts";
 
@@ -15,16 +17,6 @@ export interface PlannedResource {
   execute: boolean;
   /** `Kind/name` of the manifest it comes from: itself, or the Reproduction that made it. */
   origin: string;
-}
-
-/** The value at `keys` inside a request's parameters, if there is one (the GPU preflight reads them too). */
-export function at(value: unknown, ...keys: string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 /** Files named by a stage's parameters rather than its inputs (read only in some settings). */

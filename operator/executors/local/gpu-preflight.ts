@@ -1,5 +1,5 @@
+import { at } from "../../../jobs/contract/parameter-inputs.ts";
 import { manifestField } from "../../pipeline/manifest-field.ts";
-import { at } from "../../pipeline/required-inputs.ts";
 import type { StagePlan } from "../../pipeline/stage-plan.ts";
 import type { LocalStep } from "./local-plan.ts";
 

@@ -6,7 +6,7 @@ import type { ResourceStatus } from "../../pipeline/status.ts";
 import type { LocalStep } from "./local-plan.ts";
 import { type LocalExecutorOptions, LocalStageError, type StageRun } from "./local-run-options.ts";
 import { type LocalRunState, type LocalStageExecutor, localStageExecutor } from "./local-stage-executor.ts";
-import { reproductionStatusOf, writeStatus } from "./local-status.ts";
+import { keyOf, reproductionStatusOf, writeStatus } from "./local-status.ts";
 import { type Hold, holdLine, holdOf } from "./suspension.ts";
 
 export {
@@ -16,11 +16,9 @@ export {
   type StageRun,
 } from "./local-run-options.ts";
 
-const keyOf = (step: LocalStep) => `${step.resource.kind}/${step.resource.name}`;
-
 /** Whether a result stands for every stage of a step, none of them forced (a finished resource stays finished). */
 async function standsWhole(step: LocalStep, options: LocalExecutorOptions): Promise<boolean> {
-  const resource = `${step.resource.kind}/${step.resource.name}`;
+  const resource = keyOf(step);
   for (const plan of step.stages) {
     if (options.force?.has(`${resource}/${plan.id}`)) return false;
     for (const request of stageRequests(step.resource, plan)) {
@@ -83,7 +81,7 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
     await writeStatus(options.storageRoot, "Reproduction", origin.slice("Reproduction/".length), status);
   };
   for (const step of steps) {
-    const resource = `${step.resource.kind}/${step.resource.name}`;
+    const resource = keyOf(step);
     // spec.suspend: a held resource starts nothing and what needs it waits; one that finished stays finished.
     const finished = step.suspend === true && (await standsWhole(step, options));
     const hold = holdOf(

@@ -17,7 +17,8 @@ export async function writeStatus(storageRoot: string, kind: string, name: strin
   await writeFileAtomic(statusFile(storageRoot, kind, name), `${JSON.stringify(status, null, 2)}\n`);
 }
 
-const keyOf = (step: LocalStep) => `${step.resource.kind}/${step.resource.name}`;
+/** A step's resource as `Kind/name`, the key of its status. */
+export const keyOf = (step: LocalStep) => `${step.resource.kind}/${step.resource.name}`;
 
 /**
  * A Reproduction's status as its controller decides it (pipeline/status.ts decideStatus), from

@@ -4,7 +4,8 @@ import { writeSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
-import { StageResult } from "../../../jobs/contract/result.ts";
+import type { StageResult } from "../../../jobs/contract/result.ts";
+import { readStageResult } from "../../../jobs/contract/result-cache.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import type { LocalExecutorOptions } from "./local-run-options.ts";
 
@@ -31,13 +32,8 @@ export function commandOf(
  * one says why, as its termination message does in a pod); undefined when there is none.
  */
 export async function resultFor(folder: string, digest: string): Promise<StageResult | undefined> {
-  try {
-    const parsed = StageResult.safeParse(JSON.parse(await readFile(path.join(folder, RESULT_FILE), "utf8")));
-    if (parsed.success && parsed.data.requestDigest === digest) return parsed.data;
-  } catch {
-    // No result yet.
-  }
-  return undefined;
+  const result = await readStageResult(path.join(folder, RESULT_FILE));
+  return result?.requestDigest === digest ? result : undefined;
 }
 
 /** The last `lines` lines of a log. */
