@@ -8,7 +8,7 @@ import { writeFileAtomic } from "./files.ts";
 import { STATE_DIR } from "./fingerprints.ts";
 import type { StageRequest } from "./request.ts";
 import { type ReusedFrom, StageResult } from "./result.ts";
-import { decideCachedReuse, type ReuseScope } from "./reuse-rule.ts";
+import { decideCachedReuse, mayCopyAcross, type ReuseScope } from "./reuse-rule.ts";
 import { reusedFromName } from "./termination.ts";
 
 const RESULT_FILE = "result.json";
@@ -106,6 +106,7 @@ export async function adoptCachedResult(
   const entry = await readEntry(storageRoot, current.contentKey);
   if (!entry || entry.outputDir === request.outputDir) return undefined;
   const across = { from: entry.namespace, to: request.owner.namespace, scope: options.scope ?? "namespace" };
+  if (!mayCopyAcross(across)) return undefined; // another namespace's folder is not read
   const candidate = await readStageResult(path.join(storageRoot, entry.outputDir, RESULT_FILE));
   if (!candidate || !decideCachedReuse(candidate, current.contentKey, across).reuse) return undefined;
   const present = await Promise.all(

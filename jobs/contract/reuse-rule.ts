@@ -47,6 +47,9 @@ export interface CopyAcross {
   scope: ReuseScope;
 }
 
+/** Whether a result may be copied from namespace `from` to `to`: the same one, or the storage allows it. */
+export const mayCopyAcross = (across: CopyAcross) => across.scope === "storage" || across.from === across.to;
+
 /**
  * Whether a result another stage folder holds (found through the result index, result-cache.ts)
  * may stand for this request: it succeeded on the same work, named by content, not by paths, in
@@ -58,7 +61,7 @@ export function decideCachedReuse(
   across?: CopyAcross,
 ): ReuseDecision {
   if (!candidate) return { reuse: false, why: "no result yet" };
-  if (across && across.scope !== "storage" && across.from !== across.to)
+  if (across && !mayCopyAcross(across))
     return { reuse: false, why: `it is namespace ${across.from}'s, and namespaces share results only when allowed` };
   if (candidate.outcome !== "Succeeded") return { reuse: false, why: "the last run failed" };
   if (candidate.contentKey !== contentKey) return { reuse: false, why: "its inputs or parameters differ" };

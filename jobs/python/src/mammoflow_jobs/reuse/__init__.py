@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..contract.result import reused_from_name
 from .cache import adopt_cached_result, index_result, read_result, reused_from_text
 from .fingerprints import fingerprint_inputs
 from .rule import content_key, decide_reuse, output_digest, parameter_inputs
@@ -26,7 +25,6 @@ __all__ = [
     "offer_result",
     "reuse_record",
     "reuse_scope",
-    "reused_from_name",
     "reused_from_text",
 ]
 

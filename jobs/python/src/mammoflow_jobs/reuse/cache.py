@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..contract.result import reused_from_name
 from .fingerprints import STATE_DIR, write_text_atomic
-from .rule import decide_cached_reuse
+from .rule import decide_cached_reuse, may_copy_across
 
 RESULT_FILE = "result.json"
 _LOG = re.compile(r"^stage(\.attempt-\d+)?\.log$")
@@ -91,6 +91,8 @@ def adopt_cached_result(storage_root: Path, request, current: dict, scope: str =
     if entry is None or entry["outputDir"] == request.output_dir:
         return None
     across = {"from": entry["namespace"], "to": namespace, "scope": scope}
+    if not may_copy_across(across):
+        return None  # another namespace's folder is not read
     candidate = read_result(storage_root / entry["outputDir"] / RESULT_FILE)
     if not decide_cached_reuse(candidate, current["contentKey"], across)["reuse"]:
         return None

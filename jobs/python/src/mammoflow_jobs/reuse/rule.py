@@ -25,12 +25,17 @@ def decide_reuse(recorded: dict | None, request_digest: str, input_fingerprints:
     return {"reuse": True}
 
 
+def may_copy_across(across: dict) -> bool:
+    """Whether a result may be copied between these namespaces: the same one, or the storage allows it."""
+    return across["scope"] == "storage" or across["from"] == across["to"]
+
+
 def decide_cached_reuse(candidate: dict | None, content_key: str, across: dict | None = None) -> dict:
     """Whether a result another stage folder holds may stand for this request (same work by content,
     in the request's namespace unless ``across["scope"]`` is ``storage``)."""
     if candidate is None:
         return {"reuse": False, "why": "no result yet"}
-    if across is not None and across["scope"] != "storage" and across["from"] != across["to"]:
+    if across is not None and not may_copy_across(across):
         return {
             "reuse": False,
             "why": f"it is namespace {across['from']}'s, and namespaces share results only when allowed",
