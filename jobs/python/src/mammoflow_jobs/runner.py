@@ -17,6 +17,7 @@ from .contract import (
     EXIT_PERMANENT_FAILURE,
     EXIT_RETRYABLE_FAILURE,
     EXIT_SUCCESS,
+    RESULT_FILE,
     StageFailure,
     StageRequest,
     compact_result,
@@ -37,7 +38,6 @@ from .reuse import (
 from .reuse.fingerprints import sha256_file
 
 API_VERSION = "mammoflow.io/stage/v1"
-RESULT_FILE = "result.json"
 
 log = logging.getLogger("mammoflow.stage")
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 # Kubernetes keeps at most 4096 bytes of a termination message.
 TERMINATION_MESSAGE_LIMIT = 4096
+# A stage's result in its output folder, written last: its presence says the stage finished.
+RESULT_FILE = "result.json"
 
 
 def temporary_beside(path: Path) -> Path:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..contract.result import RESULT_FILE
 from .cache import adopt_cached_result, index_result, read_result, reused_from_text
 from .fingerprints import fingerprint_inputs
 from .rule import content_key, decide_reuse, output_digest, parameter_inputs
@@ -45,7 +46,7 @@ def check_reuse(storage_root: Path, request, force: bool = False, scope: str = "
     read = {**request.inputs, **parameter_inputs(request.stage, request.data.get("parameters", {}))}
     fingerprints = fingerprint_inputs(storage_root, read)
     key = content_key(request.data, fingerprints)
-    own = read_result(storage_root / request.output_dir / "result.json")
+    own = read_result(storage_root / request.output_dir / RESULT_FILE)
     decision = decide_reuse(own, request.digest, fingerprints, force)
     if decision["reuse"]:
         return ReuseCheck(fingerprints, key, result=own, source="own")

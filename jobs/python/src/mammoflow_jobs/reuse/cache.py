@@ -8,11 +8,10 @@ import re
 import shutil
 from pathlib import Path
 
-from ..contract.result import reused_from_name
+from ..contract.result import RESULT_FILE, reused_from_name
 from .fingerprints import STATE_DIR, write_text_atomic
 from .rule import decide_cached_reuse, may_copy_across
 
-RESULT_FILE = "result.json"
 _LOG = re.compile(r"^stage(\.attempt-\d+)?\.log$")
 
 

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..contract import temporary_beside
+from ..contract.result import RESULT_FILE
 
 STATE_DIR = ".mammoflow"
-RESULT_FILE = "result.json"
 # Files hashed at once: enough to keep a disk busy, few enough for a small pod.
 PARALLEL_HASHES = 8
 
