@@ -157,7 +157,7 @@ export async function runCommand(
     log(`mammoflow run: ${stageCount} stage(s) of ${steps.length} resource(s) under ${storageRoot}`);
     // Resources spec.suspend kept from starting: the run ends not finished (HELD_EXIT), saying so.
     const holds: Hold[] = [];
-    const runs = await executeLocalRun(steps, {
+    const { runs, statuses } = await executeLocalRun(steps, {
       storageRoot,
       appRoot: APP_ROOT,
       python: pythonInterpreter(),
@@ -192,6 +192,8 @@ export async function runCommand(
         metrics: last?.result.metrics ?? {},
         skipped,
         ...(holds.length > 0 ? { held: holds } : {}),
+        // Each resource's status as written to its status.json (held ones too), by `Kind/name`.
+        statuses: Object.fromEntries(statuses),
       },
       () =>
         `mammoflow run: ${holds.length > 0 ? "stopped" : "done"} (${ran} ran, ${runs.length - ran - reused} already done${reused ? `, ${reused} reused from other resources` : ""})\n` +

@@ -106,7 +106,14 @@ describe("mammoflow run (local runner)", () => {
       metrics: { maxAbsDiffOnnxVsTorch: expect.any(Number) },
       // No stage went on without some of its items.
       skipped: [],
+      // Each resource's status, as its status.json holds it.
+      statuses: {
+        "RoiDetectorTraining/winner": JSON.parse(
+          await readFile(path.join(storage, "runs/local/RoiDetectorTraining/winner/status.json"), "utf8"),
+        ),
+      },
     });
+    expect(JSON.parse(stdout).statuses["RoiDetectorTraining/winner"].phase).toBe("Succeeded");
     expect(JSON.parse(stdout).metrics.maxAbsDiffOnnxVsTorch).toBeLessThan(1e-4);
   });
 

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -52,11 +51,17 @@ describe("mammoflow run under spec.suspend", () => {
     );
     expect(lines).toContain("  to run them, set spec.suspend to false (or remove it) in that manifest and run again");
     expect(stdout).not.toContain("running");
-    expect(existsSync(path.join(storage, "runs"))).toBe(false);
+    // No stage folder was made: each resource has only its status, Suspended as on a cluster.
+    const statusFile = (key: string) => path.join(storage, "runs/local", key, "status.json");
+    const held = ["RoiDetectorTraining/r-detector", "EngineBuild/r-engine", "Submission/r-submission"];
+    for (const key of [...held, "Reproduction/r"]) {
+      expect(await readdir(path.dirname(statusFile(key)))).toEqual(["status.json"]);
+    }
 
     const json = await mammoflow("run", manifest, "--storage", storage, "-o", "json");
     expect(json.code).toBe(3);
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    const document = JSON.parse(json.stdout);
+    expect(document).toMatchObject({
       stages: [],
       held: [
         { resource: "RoiDetectorTraining/r-detector", origin: "Reproduction/r", suspended: true },
@@ -64,6 +69,12 @@ describe("mammoflow run under spec.suspend", () => {
         { resource: "Submission/r-submission", origin: "Reproduction/r", waitsFor: "RoiDetectorTraining/r-detector" },
       ],
     });
+    // Each resource's status as its status.json holds it, in the order the run wrote them.
+    expect(Object.keys(document.statuses)).toEqual([held[0], "Reproduction/r", held[1], held[2]]);
+    for (const [key, status] of Object.entries(document.statuses)) {
+      expect(status).toEqual(JSON.parse(await readFile(statusFile(key), "utf8")));
+      expect((status as { phase: string }).phase).toBe("Suspended");
+    }
   });
 
   it("keeps a finished resource finished when it is suspended afterwards", { timeout: 300_000 }, async () => {

@@ -3,6 +3,7 @@ export { hostHasGpu, hostHasTensorRT } from "./gpu.ts";
 export {
   executeLocalRun,
   type LocalExecutorOptions,
+  type LocalRunOutcome,
   LocalStageError,
   type ProgressDisplay,
   type StageRun,

@@ -3,14 +3,15 @@ import { checkReuse } from "../../../jobs/contract/reuse.ts";
 import { reconcileStages } from "../../loop/reconcile-stages.ts";
 import { stageRequests } from "../../pipeline/request.ts";
 import type { ResourceStatus } from "../../pipeline/status.ts";
-import type { LocalStep } from "./local-plan.ts";
-import { type LocalExecutorOptions, LocalStageError, type StageRun } from "./local-run-options.ts";
+import { type LocalStep, resourceKey } from "./local-plan.ts";
+import { type LocalExecutorOptions, type LocalRunOutcome, LocalStageError } from "./local-run-options.ts";
 import { type LocalRunState, type LocalStageExecutor, localStageExecutor } from "./local-stage-executor.ts";
-import { keyOf, reproductionStatusOf, writeStatus } from "./local-status.ts";
+import { heldStatusOf, keyOf, reproductionStatusOf, writeStatus } from "./local-status.ts";
 import { type Hold, holdLine, holdOf } from "./suspension.ts";
 
 export {
   type LocalExecutorOptions,
+  type LocalRunOutcome,
   LocalStageError,
   type ProgressDisplay,
   type StageRun,
@@ -41,9 +42,8 @@ async function standsWhole(step: LocalStep, options: LocalExecutorOptions): Prom
 async function runResource(
   step: LocalStep,
   executor: LocalStageExecutor,
-  storageRoot: string,
+  report: (step: LocalStep, status: ResourceStatus) => Promise<void>,
 ): Promise<ResourceStatus> {
-  const { kind, name } = step.resource;
   let status: ResourceStatus | undefined;
   for (;;) {
     const pass = await reconcileStages(
@@ -51,17 +51,21 @@ async function runResource(
       executor,
     );
     status = pass.status;
-    if (step.execute) await writeStatus(storageRoot, kind, name, status);
+    await report(step, status);
     if (pass.started === undefined) return status;
   }
 }
 
 /**
  * Runs planned steps in order, each resource through the operator's loop with child processes as
- * its executor (local-stage-executor.ts), so each gets the status a cluster would give it. A
- * failed stage stops the run with the stage, the request file and the end of its log.
+ * its executor (local-stage-executor.ts), so each gets the status a cluster would give it, a held
+ * one too (heldStatusOf). A failed stage stops the run with the stage, the request file and the
+ * end of its log.
  */
-export async function executeLocalRun(steps: readonly LocalStep[], options: LocalExecutorOptions): Promise<StageRun[]> {
+export async function executeLocalRun(
+  steps: readonly LocalStep[],
+  options: LocalExecutorOptions,
+): Promise<LocalRunOutcome> {
   const run: LocalRunState = {
     options,
     total: steps.filter((s) => s.execute).reduce((n, s) => n + s.stages.length, 0),
@@ -69,28 +73,41 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
     runs: [],
   };
   const held = new Map<string, Hold>();
+  // Every step's latest status, and those written (steps the run executes, their Reproductions).
   const statuses = new Map<string, ResourceStatus>();
-  const reproductions = new Map<string, ResourceStatus>();
-  // A Reproduction's status, from its children's, once this run has run one of them.
+  const written = new Map<string, ResourceStatus>();
+  const write = async (kind: string, name: string, status: ResourceStatus) => {
+    written.set(resourceKey(kind, name), status);
+    await writeStatus(options.storageRoot, kind, name, status);
+  };
+  const report = async (step: LocalStep, status: ResourceStatus) => {
+    statuses.set(keyOf(step), status);
+    if (step.execute) await write(step.resource.kind, step.resource.name, status);
+  };
+  // A Reproduction's status, from its children's, once this run has run or held one of them.
   const reproductionStatus = async (origin: string) => {
     const children = steps.filter((s) => s.origin === origin);
     if (!origin.startsWith("Reproduction/") || !children.some((s) => s.execute && statuses.has(keyOf(s)))) return;
-    const at = { now: new Date().toISOString(), previous: reproductions.get(origin) };
-    const status = reproductionStatusOf(children, { statuses, holds: held }, at);
-    reproductions.set(origin, status);
-    await writeStatus(options.storageRoot, "Reproduction", origin.slice("Reproduction/".length), status);
+    const at = { now: new Date().toISOString(), previous: written.get(origin) };
+    await write("Reproduction", origin.slice("Reproduction/".length), reproductionStatusOf(children, statuses, at));
   };
   for (const step of steps) {
     const resource = keyOf(step);
     // spec.suspend: a held resource starts nothing and what needs it waits; one that finished stays finished.
     const finished = step.suspend === true && (await standsWhole(step, options));
     const hold = holdOf(
-      { resource, origin: step.origin, suspend: step.suspend === true, needs: step.needs ?? [] },
+      {
+        resource,
+        origin: step.origin,
+        suspend: step.suspend === true,
+        needs: (step.needs ?? []).map((need) => resourceKey(need.kind, need.name)),
+      },
       held,
       finished,
     );
     if (hold) {
       held.set(resource, hold);
+      await report(step, heldStatusOf(step, statuses, new Date().toISOString()));
       if (step.execute) run.index += step.stages.length;
       options.log(holdLine(hold));
       options.onHold?.(hold);
@@ -98,13 +115,12 @@ export async function executeLocalRun(steps: readonly LocalStep[], options: Loca
       continue;
     }
     const executor = localStageExecutor(step, run);
-    const status = await runResource(step, executor, options.storageRoot);
-    statuses.set(resource, status);
+    const status = await runResource(step, executor, report);
     await reproductionStatus(step.origin);
     if (status.phase === "Failed") {
       const failed = status.conditions?.find((c) => c.type === "Failed")?.message;
       throw new LocalStageError(executor.failure() ?? `${resource} failed: ${failed ?? "see its status.json"}`);
     }
   }
-  return run.runs;
+  return { runs: run.runs, statuses: written };
 }

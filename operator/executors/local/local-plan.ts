@@ -3,7 +3,7 @@ import { dependenciesOf } from "../../pipeline/dependencies.ts";
 import { planStages } from "../../pipeline/plan.ts";
 import { reproductionChildren } from "../../pipeline/reproduction.ts";
 import { stageDigest } from "../../pipeline/request-digest.ts";
-import type { DependencyView, ResourceId, StagePlan } from "../../pipeline/stage-plan.ts";
+import type { Dependency, DependencyView, ResourceId, StagePlan } from "../../pipeline/stage-plan.ts";
 
 /** Namespace of everything the local runner does (`runs/local/<kind>/<name>/...`). */
 export const LOCAL_NAMESPACE = "local";
@@ -18,8 +18,8 @@ export interface LocalStep {
   origin: string;
   /** spec.suspend is true on it (a Reproduction's passes to its children): no stage may start (suspension.ts). */
   suspend?: true;
-  /** `Kind/name` of the resources whose outputs it reads, which a suspension holds it behind. */
-  needs?: string[];
+  /** The resources whose outputs it reads (with their roles), which a suspension holds it behind. */
+  needs?: Dependency[];
 }
 
 export class LocalPlanError extends Error {
@@ -46,14 +46,15 @@ export interface WithoutGpu {
   note: (line: string) => void;
 }
 
-const keyOf = (kind: string, name: string) => `${kind}/${name}`;
+/** A resource as `Kind/name`, how the run names it (manifests, `--only`, `--force`, holds). */
+export const resourceKey = (kind: string, name: string) => `${kind}/${name}`;
 
 /** Reproductions become the resources their mode needs, validated like any manifest. */
 function expandReproductions(resources: readonly ParsedResource[]): Node[] {
   const nodes: Node[] = [];
   for (const { kind, resource } of resources) {
     const spec = resource.spec as Spec;
-    const origin = keyOf(kind.kind, resource.metadata.name);
+    const origin = resourceKey(kind.kind, resource.metadata.name);
     if (kind.kind !== "Reproduction") {
       nodes.push({ kind: kind.kind, name: resource.metadata.name, spec, origin });
       continue;
@@ -71,19 +72,19 @@ function expandReproductions(resources: readonly ParsedResource[]): Node[] {
 function topologicalOrder(nodes: Node[]): Node[] {
   const byKey = new Map<string, Node>();
   for (const node of nodes) {
-    const key = keyOf(node.kind, node.name);
+    const key = resourceKey(node.kind, node.name);
     if (byKey.has(key)) throw new LocalPlanError(`${key} is defined twice`);
     byKey.set(key, node);
   }
   const ordered: Node[] = [];
   const state = new Map<string, "visiting" | "done">();
   const visit = (node: Node, path: string[]) => {
-    const key = keyOf(node.kind, node.name);
+    const key = resourceKey(node.kind, node.name);
     if (state.get(key) === "done") return;
     if (state.get(key) === "visiting") throw new LocalPlanError(`dependency cycle: ${[...path, key].join(" → ")}`);
     state.set(key, "visiting");
     for (const dependency of dependenciesOf(node.kind, node.spec)) {
-      const target = byKey.get(keyOf(dependency.kind, dependency.name));
+      const target = byKey.get(resourceKey(dependency.kind, dependency.name));
       if (!target) {
         throw new LocalPlanError(
           `${key} needs ${dependency.kind}/${dependency.name} (its ${dependency.role}), which is not in the manifests`,
@@ -100,11 +101,11 @@ function topologicalOrder(nodes: Node[]): Node[] {
 
 /** The dependencies a node still needs when `--only` selects it (transitively). */
 function closureOf(target: Node, nodes: Node[]): Set<string> {
-  const byKey = new Map(nodes.map((n) => [keyOf(n.kind, n.name), n]));
+  const byKey = new Map(nodes.map((n) => [resourceKey(n.kind, n.name), n]));
   const needed = new Set<string>();
   const walk = (node: Node) => {
     for (const d of dependenciesOf(node.kind, node.spec)) {
-      const key = keyOf(d.kind, d.name);
+      const key = resourceKey(d.kind, d.name);
       if (needed.has(key)) continue;
       needed.add(key);
       const next = byKey.get(key);
@@ -141,7 +142,7 @@ function withoutUnaskedEngine(node: Node, withoutGpu: WithoutGpu | undefined): S
   if (!withoutGpu || !engine || engine.get(node.spec) !== true || withoutGpu.engineAsked.has(node.origin))
     return node.spec;
   withoutGpu.note(
-    `no GPU: ${keyOf(node.kind, node.name)} stays ONNX on the CPU (set ${engine.field}: true to build a TensorRT engine)`,
+    `no GPU: ${resourceKey(node.kind, node.name)} stays ONNX on the CPU (set ${engine.field}: true to build a TensorRT engine)`,
   );
   return engine.off(node.spec);
 }
@@ -160,9 +161,9 @@ export function planLocalRun(
   let executed: Set<string> | undefined;
   let keep: Set<string> | undefined;
   if (options.only) {
-    const target = nodes.find((n) => keyOf(n.kind, n.name) === options.only);
+    const target = nodes.find((n) => resourceKey(n.kind, n.name) === options.only);
     if (!target) {
-      const known = nodes.map((n) => keyOf(n.kind, n.name)).join(", ");
+      const known = nodes.map((n) => resourceKey(n.kind, n.name)).join(", ");
       throw new LocalPlanError(`--only ${options.only}: no such resource (known: ${known})`);
     }
     executed = new Set([options.only]);
@@ -172,7 +173,7 @@ export function planLocalRun(
   const stageDigestsOf = new Map<string, Record<string, string>>();
   const steps: LocalStep[] = [];
   for (const node of ordered) {
-    const key = keyOf(node.kind, node.name);
+    const key = resourceKey(node.kind, node.name);
     if (keep && !keep.has(key)) continue;
     const resource: ResourceId = { kind: node.kind, namespace: LOCAL_NAMESPACE, name: node.name };
     if (node.kind === "Reproduction") continue;
@@ -180,8 +181,8 @@ export function planLocalRun(
       ...d,
       phase: "Succeeded",
       ready: true,
-      stageDirs: stageDirsOf.get(keyOf(d.kind, d.name)) ?? {},
-      stageDigests: stageDigestsOf.get(keyOf(d.kind, d.name)) ?? {},
+      stageDirs: stageDirsOf.get(resourceKey(d.kind, d.name)) ?? {},
+      stageDigests: stageDigestsOf.get(resourceKey(d.kind, d.name)) ?? {},
     }));
     const placement = node.spec.placement as { gpuPool?: string } | undefined;
     const gpuType = options.gpuTypeOf?.(placement?.gpuPool ?? DEFAULT_GPU_POOL) ?? "local";
@@ -194,7 +195,7 @@ export function planLocalRun(
       execute: executed ? executed.has(key) : true,
       origin: node.origin,
       ...(node.spec.suspend === true ? { suspend: true as const } : {}),
-      ...(dependencies.length > 0 ? { needs: dependencies.map((d) => keyOf(d.kind, d.name)) } : {}),
+      ...(dependencies.length > 0 ? { needs: dependencies.map(({ role, kind, name }) => ({ role, kind, name })) } : {}),
     });
   }
   return steps;

@@ -2,6 +2,7 @@
 // executor of its stages (local-stage-executor.ts).
 import type { StageProgress } from "../../../jobs/contract/progress.ts";
 import type { StageResult } from "../../../jobs/contract/result.ts";
+import type { ResourceStatus } from "../../pipeline/status.ts";
 import type { Hold } from "./suspension.ts";
 
 export interface LocalExecutorOptions {
@@ -43,4 +44,10 @@ export interface StageRun {
 
 export class LocalStageError extends Error {
   override name = "LocalStageError";
+}
+
+/** What a local run did: its stages, and the status it last wrote for each resource, by `Kind/name`, in the order first written. */
+export interface LocalRunOutcome {
+  runs: StageRun[];
+  statuses: ReadonlyMap<string, ResourceStatus>;
 }

@@ -62,7 +62,7 @@ describe("the local runner's status of each resource", () => {
     const steps = planLocalRun([detector, twin]);
     const result = await finishedFirstStage(root, steps[0] as LocalStep);
     const lines: string[] = [];
-    const runs = await executeLocalRun(steps, {
+    const { runs, statuses } = await executeLocalRun(steps, {
       storageRoot: root,
       appRoot: process.cwd(),
       python: "python-that-must-not-start",
@@ -79,6 +79,9 @@ describe("the local runner's status of each resource", () => {
 
     const plan = steps[0]?.stages[0] as LocalStep["stages"][number];
     const status = await statusOf(root, "RoiDetectorTraining", "det");
+    // The run reports each status it wrote (`mammoflow run -o json` prints them).
+    expect([...statuses.keys()]).toEqual(["RoiDetectorTraining/det", "RoiDetectorTraining/det2"]);
+    expect(statuses.get("RoiDetectorTraining/det")).toEqual(status);
     expect(status).toEqual({
       phase: "Succeeded",
       conditions: [

@@ -1,7 +1,7 @@
 // spec.suspend in the local runner: what the plan carries, which resource is held and why, and
-// what the run ends with. The executor part runs the real executor on a plan whose every
-// resource is held, so no stage process may start and nothing may be written to the storage.
-import { mkdtemp, readdir } from "node:fs/promises";
+// what the run ends with. The executor part runs the real executor on plans whose stages are all
+// held, so no stage process may start and only the statuses are written to the storage.
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,7 +26,14 @@ describe("the local plan under spec.suspend", () => {
     expect(steps.map((s) => [`${s.resource.kind}/${s.resource.name}`, s.suspend, s.needs])).toEqual([
       ["RoiDetectorTraining/r-detector", true, undefined],
       ["EngineBuild/r-engine", true, undefined],
-      ["Submission/r-submission", true, ["RoiDetectorTraining/r-detector", "EngineBuild/r-engine"]],
+      [
+        "Submission/r-submission",
+        true,
+        [
+          { role: "detector", kind: "RoiDetectorTraining", name: "r-detector" },
+          { role: "engine", kind: "EngineBuild", name: "r-engine" },
+        ],
+      ],
     ]);
     expect(steps.map((s) => s.origin)).toEqual(["Reproduction/r", "Reproduction/r", "Reproduction/r"]);
   });
@@ -105,12 +112,12 @@ describe("what a held run says", () => {
 });
 
 describe("the local executor under spec.suspend", () => {
-  it("starts no stage of a suspended Reproduction, reports each child held, and writes nothing", async () => {
+  it("starts no stage of a suspended Reproduction, reports each child held with the status a cluster gives it", async () => {
     const storageRoot = await mkdtemp(path.join(tmpdir(), "mammoflow-suspend-"));
     const steps = planLocalRun([parse("Reproduction", "r", { mode: "Trained", suspend: true })]);
     const lines: string[] = [];
     const holds: Hold[] = [];
-    const runs = await executeLocalRun(steps, {
+    const { runs, statuses } = await executeLocalRun(steps, {
       storageRoot,
       appRoot: process.cwd(),
       python: "python-that-must-not-start",
@@ -124,6 +131,80 @@ describe("the local executor under spec.suspend", () => {
       "Submission/r-submission",
     ]);
     expect(lines).toEqual(holds.map(holdLine));
-    expect(await readdir(storageRoot)).toEqual([]);
+
+    // Each held resource's status.json, and the Reproduction's, say what decideStatus says of
+    // them on a cluster: no stage ran, no request was written.
+    const written = await readdir(path.join(storageRoot, "runs/local"), { recursive: true });
+    expect(written.filter((f) => f.endsWith(".json")).sort()).toEqual([
+      "EngineBuild/r-engine/status.json",
+      "Reproduction/r/status.json",
+      "RoiDetectorTraining/r-detector/status.json",
+      "Submission/r-submission/status.json",
+    ]);
+    expect([...statuses.keys()]).toEqual([
+      "RoiDetectorTraining/r-detector",
+      "Reproduction/r",
+      "EngineBuild/r-engine",
+      "Submission/r-submission",
+    ]);
+    for (const [key, status] of statuses) {
+      expect(JSON.parse(await readFile(path.join(storageRoot, "runs/local", key, "status.json"), "utf8"))).toEqual(
+        status,
+      );
+    }
+    const suspended = (message: string) => [
+      { type: "Ready", status: "False", reason: "Suspended", message },
+      { type: "Suspended", status: "True", reason: "Suspended", message },
+    ];
+    const detector = statuses.get("RoiDetectorTraining/r-detector");
+    expect(detector?.phase).toBe("Suspended");
+    expect(detector?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c)).toEqual(
+      suspended("spec.suspend is true: no stage was running and no stage starts until it is false (0/2 done)"),
+    );
+    expect(detector?.stages?.map((s) => [s.name, s.phase])).toEqual([
+      ["export-onnx", "Pending"],
+      ["build-engine", "Pending"],
+    ]);
+    // The submission waits for its detector as the controller's blocker says, and is suspended itself.
+    const submission = statuses.get("Submission/r-submission");
+    expect(submission?.phase).toBe("Suspended");
+    expect(submission?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c)).toEqual(
+      suspended(
+        "spec.suspend is true: no stage starts (the inputs are not Ready either: waiting for RoiDetectorTraining/r-detector to be Ready (it is Suspended))",
+      ),
+    );
+    expect(submission?.stages).toBeUndefined();
+    const reproduction = statuses.get("Reproduction/r");
+    expect(reproduction?.phase).toBe("Suspended");
+    expect(reproduction?.children).toEqual([
+      { kind: "RoiDetectorTraining", name: "r-detector", phase: "Suspended" },
+      { kind: "EngineBuild", name: "r-engine", phase: "Suspended" },
+      { kind: "Submission", name: "r-submission", phase: "Suspended" },
+    ]);
+    expect(reproduction?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c)).toEqual(
+      suspended("spec.suspend is true: its children are suspended (0/3 resources succeeded)"),
+    );
+  });
+
+  it("writes Blocked for a resource that only waits behind a suspended one", async () => {
+    const storageRoot = await mkdtemp(path.join(tmpdir(), "mammoflow-suspend-"));
+    const steps = planLocalRun([
+      parse("RoiDetectorTraining", "det", { checkpoint: "assets/d.pth", suspend: true }),
+      parse("EngineBuild", "ens", { source: "Trained", export: { tensorRT: false }, suspend: true }),
+      parse("Submission", "sub", { detector: { name: "det" }, engine: { name: "ens" } }),
+    ]);
+    const { statuses } = await executeLocalRun(steps, {
+      storageRoot,
+      appRoot: process.cwd(),
+      python: "python-that-must-not-start",
+      log: () => {},
+    });
+    const message = "waiting for RoiDetectorTraining/det to be Ready (it is Suspended)";
+    const submission = statuses.get("Submission/sub");
+    expect(submission?.phase).toBe("Blocked");
+    expect(submission?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c)).toEqual([
+      { type: "Blocked", status: "True", reason: "WaitingForDetector", message },
+      { type: "Ready", status: "False", reason: "WaitingForDetector", message },
+    ]);
   });
 });
