@@ -1,7 +1,7 @@
 /**
  * Jobs this replica deleted that its informer may still show (client-go's deletion
- * expectations, by uid): a failed Job deleted for a retry must not be observed as the stage's
- * outcome again while the cache catches up. An entry lapses after `ttlMs`; a restarted operator
+ * expectations, by uid): a Job deleted for a retry, a recheck or a new request must not be
+ * observed as the stage's outcome again while the cache catches up. An entry lapses after `ttlMs`; a restarted operator
  * lists afresh and never sees the deleted Job.
  */
 export class DeletedJobs {

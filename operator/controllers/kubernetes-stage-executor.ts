@@ -10,7 +10,7 @@ import type { JobObject } from "./caches.ts";
 import type { ControllerContext } from "./context.ts";
 import type { DeletedJobs } from "./deleted-jobs.ts";
 import {
-  deleteFailedJob,
+  deleteFinishedJob,
   deleteSupersededJob,
   failedCreateEvents,
   setJobSuspended,
@@ -75,7 +75,7 @@ export function kubernetesStageExecutor(stages: KubernetesStages): StageExecutor
       if (!job) return;
       if (action === "supersede" || action === "rerun" || action === "recheck") {
         // A superseded Job may still run: Foreground, so its pods are gone before the new one starts.
-        await (action === "supersede" ? deleteSupersededJob : deleteFailedJob)(context, job);
+        await (action === "supersede" ? deleteSupersededJob : deleteFinishedJob)(context, job);
         deleted.deleting(job.metadata.uid ?? "");
       } else {
         await setJobSuspended(context, job, action === "suspend");

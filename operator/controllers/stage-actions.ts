@@ -16,14 +16,15 @@ import { CONFIGMAP_TYPE, JOB_TYPE } from "./resource-types.ts";
 
 /**
  * Applies a stage's request ConfigMap, then its Job (the ConfigMap first: a Job whose ConfigMap
- * failed would hold pods that cannot start, and would never be applied again). Returns the Job
- * as the API server stored it.
+ * failed would hold pods that cannot start, and would never be applied again), and records the
+ * Event (StageStarted unless `options.event`). Returns the Job as the API server stored it.
  */
 export async function startStage(
   context: ControllerContext,
   resource: KubeObject,
   owner: ResourceId,
   plan: StagePlan,
+  options: { forceRun?: boolean; event?: { reason: string; message: string } } = {},
 ): Promise<JobObject> {
   const { namespace = "", name, uid = "" } = resource.metadata;
   const input = {
@@ -31,6 +32,7 @@ export async function startStage(
     plan,
     requests: stageRequests(owner, plan),
     config: context.config,
+    ...(options.forceRun ? { forceRun: true } : {}),
   };
   const configMap = buildRequestConfigMap(input);
   const job = buildStageJob(input);
@@ -44,24 +46,34 @@ export async function startStage(
     job,
     FIELD_MANAGER,
   );
-  context.events.record(resource, "Normal", "StageStarted", `stage ${plan.id} started as Job ${job.metadata?.name}`);
+  const event = options.event ?? {
+    reason: "StageStarted",
+    message: `stage ${plan.id} started as Job ${job.metadata?.name}`,
+  };
+  context.events.record(resource, "Normal", event.reason, event.message);
   return applied;
 }
 
-/**
- * Deletes a failed stage Job so that the stage can start again under the same name: only that
- * Job (uid precondition, never a newer one of the same name), its pods with it (Background).
- */
-export async function deleteFailedJob(context: ControllerContext, job: JobObject): Promise<void> {
+/** Deletes only that Job (uid precondition, never a newer one of the same name); gone already is done. */
+async function deleteJob(context: ControllerContext, job: JobObject, propagationPolicy: "Background" | "Foreground") {
   const { namespace = "", name, uid } = job.metadata;
   try {
     await context.client.request("DELETE", resourcePath(JOB_TYPE, namespace, name), {
-      body: { propagationPolicy: "Background", preconditions: { uid } },
+      body: { propagationPolicy, preconditions: { uid } },
       verb: "delete",
     });
   } catch (error) {
     if ((error as KubeApiError).statusCode !== 404) throw error;
   }
+}
+
+/**
+ * Deletes a finished stage Job so that the stage can start again under the same name: a failed
+ * one for a retry, a failed or succeeded one for a recheck. Its pods go with it in the background:
+ * they no longer run, so nothing waits for them.
+ */
+export async function deleteFinishedJob(context: ControllerContext, job: JobObject): Promise<void> {
+  await deleteJob(context, job, "Background");
 }
 
 /**
@@ -70,15 +82,7 @@ export async function deleteFailedJob(context: ControllerContext, job: JobObject
  * only after the old pods stopped writing its folder and released their GPUs.
  */
 export async function deleteSupersededJob(context: ControllerContext, job: JobObject): Promise<void> {
-  const { namespace = "", name, uid } = job.metadata;
-  try {
-    await context.client.request("DELETE", resourcePath(JOB_TYPE, namespace, name), {
-      body: { propagationPolicy: "Foreground", preconditions: { uid } },
-      verb: "delete",
-    });
-  } catch (error) {
-    if ((error as KubeApiError).statusCode !== 404) throw error;
-  }
+  await deleteJob(context, job, "Foreground");
 }
 
 /**
