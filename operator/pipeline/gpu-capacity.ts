@@ -80,7 +80,9 @@ export function poolLabels(pool: GpuPoolConfig): string {
 }
 
 /** The reasons gpuCapacityBlocker gives: a resource Blocked for one of them waits for Nodes, not for a resource. */
-export const GPU_CAPACITY_REASONS: readonly string[] = ["NoGpuNodes", "UnknownGpuPool"];
+const GPU_CAPACITY_REASON = { noNodes: "NoGpuNodes", unknownPool: "UnknownGpuPool" } as const;
+
+export const GPU_CAPACITY_REASONS: readonly string[] = Object.values(GPU_CAPACITY_REASON);
 
 /** Whole devices of an extended resource ("4"; "0" or an unreadable quantity: none). */
 function devices(quantity: string | undefined): number {
@@ -106,7 +108,7 @@ export function gpuCapacityBlocker(
     const pool = pools[plan.gpuPool];
     if (!pool) {
       return {
-        reason: "UnknownGpuPool",
+        reason: GPU_CAPACITY_REASON.unknownPool,
         message: `stage ${plan.id} needs GPU pool '${plan.gpuPool}', which the operator configuration does not define (known: ${Object.keys(pools).join(", ")}); set spec.placement.gpuPool to one of them`,
       };
     }
@@ -120,7 +122,7 @@ export function gpuCapacityBlocker(
         ? "no schedulable node of the cluster is in that pool"
         : `its ${offered.length} schedulable node(s) offer at most ${most}`;
     return {
-      reason: "NoGpuNodes",
+      reason: GPU_CAPACITY_REASON.noNodes,
       message: `stage ${plan.id} asks for ${plan.gpusPerPod} ${pool.gpuResource} per pod in GPU pool '${plan.gpuPool}' (spec.placement.gpuPool; the pool's nodes have labels ${poolLabels(pool)}) and ${found}; add such nodes, set spec.placement.gpuPool to a pool that has them, or spec.placement.gpusPerPod: 0 to run on CPU nodes`,
     };
   }
