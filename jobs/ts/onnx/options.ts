@@ -20,14 +20,20 @@ export interface InferenceRuntimeOptions
   fp16?: boolean;
 }
 
+/** The catalogue's defaults on the CPU, read from its schema once (they do not change). */
+function cpuRuntime(): Readonly<InferenceRuntimeOptions> {
+  const { executionProvider, batchSize, threads, deviceId } = PredictRuntime.parse({ executionProvider: "Cpu" });
+  return { executionProvider, batchSize, threads, deviceId };
+}
+const CPU_RUNTIME = cpuRuntime();
+
 /**
  * The catalogue's runtime defaults with `partial` over them, for callers that are not a stage
  * (`mammoflow predict`, tools, tests): on the CPU unless they name a provider, where a stage
  * request without one gets the API's Auto.
  */
 export function inferenceRuntimeOptions(partial: Partial<InferenceRuntimeOptions> = {}): InferenceRuntimeOptions {
-  const { executionProvider, batchSize, threads, deviceId } = PredictRuntime.parse({ executionProvider: "Cpu" });
-  return { executionProvider, batchSize, threads, deviceId, ...partial };
+  return { ...CPU_RUNTIME, ...partial };
 }
 
 /** `cpu|cuda|tensorrt|auto` as typed on a command line → the API's spelling. */
