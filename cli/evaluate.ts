@@ -1,5 +1,6 @@
 import { type Command, CommanderError } from "commander";
 import { outputFormat, outputOption, printResult } from "./output.ts";
+import { aggregationDefaults } from "./schema-defaults.ts";
 
 interface EvaluateOptions {
   probs?: string;
@@ -14,18 +15,9 @@ function usage(message: string): never {
   throw new CommanderError(2, "mammoflow.evaluate.usage", `error: ${message}`);
 }
 
-/**
- * The defaults of --threshold and --reduction are the aggregate stage's (jobs/contract/catalogue),
- * read from its schema when `evaluate` is the command (help included), so that registering the
- * command loads no schema.
- */
-async function aggregationDefaults() {
-  const { Aggregation } = await import("../jobs/contract/parameters/submission.ts");
-  return Aggregation.parse({});
-}
-
 /** `mammoflow evaluate --probs FILE --labels FILE`: pF1, F1 at the threshold, best-threshold F1, ROC AUC per breast. */
 export function registerEvaluateCommand(program: Command, setExitCode: (code: number) => void): void {
+  // --threshold and --reduction default to the aggregate stage's values (schema-defaults.ts).
   program.hook("preSubcommand", async (_program, command) => {
     if (command.name() !== "evaluate") return;
     const defaults = await aggregationDefaults();

@@ -1,5 +1,6 @@
 import { type Command, CommanderError } from "commander";
 import { outputFormat, outputOption, printResult } from "./output.ts";
+import { aggregationDefaults } from "./schema-defaults.ts";
 
 // Only commander at load time: the stage code (ONNX Runtime, OpenCV.js, the codecs) is imported
 // when the command runs, and the operator image, which has none of it, still lists the command.
@@ -42,9 +43,8 @@ function positiveInteger(value: string | undefined, name: string): number | unde
  * included): registering the command loads no schema, so `mammoflow --help` stays commander only.
  */
 async function showSchemaDefaults(command: Command): Promise<void> {
-  const { Aggregation } = await import("../jobs/contract/parameters/submission.ts");
+  const aggregation = await aggregationDefaults();
   const { PredictRuntime } = await import("../jobs/contract/catalogue/predict.ts");
-  const aggregation = Aggregation.parse({});
   const runtime = PredictRuntime.parse({});
   for (const option of command.options) {
     if (option.long === "--threshold") option.default(String(aggregation.threshold));
