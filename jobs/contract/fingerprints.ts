@@ -6,10 +6,10 @@ import type { BigIntStats } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { sha256File, writeFileAtomic } from "./files.ts";
+import { RESULT_FILE } from "./result.ts";
 
 /** Where the reuse bookkeeping lives under the storage root; never part of an input's content. */
 export const STATE_DIR = ".mammoflow";
-const RESULT_FILE = "result.json";
 /** Files hashed at once: enough to keep a disk busy, few enough for a small pod. */
 const PARALLEL_HASHES = 8;
 

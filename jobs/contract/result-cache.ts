@@ -7,11 +7,9 @@ import path from "node:path";
 import { writeFileAtomic } from "./files.ts";
 import { STATE_DIR } from "./fingerprints.ts";
 import type { StageRequest } from "./request.ts";
-import { type ReusedFrom, StageResult } from "./result.ts";
+import { RESULT_FILE, type ReusedFrom, StageResult } from "./result.ts";
 import { decideCachedReuse, mayCopyAcross, type ReuseScope } from "./reuse-rule.ts";
 import { reusedFromName } from "./termination.ts";
-
-const RESULT_FILE = "result.json";
 
 /** One index entry, `<storage>/.mammoflow/results/<contentKey>.json`: where the result lives. */
 interface IndexEntry {

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { STAGE_API_VERSION } from "./request.ts";
 import { StageName } from "./stages.ts";
 
+/** A stage's result in its output folder, written last (atomically): its presence says the stage finished. */
+export const RESULT_FILE = "result.json";
+
 export const ResultArtifact = z
   .object({
     name: z.string().min(1).describe("Artifact name, e.g. detector-onnx."),

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fingerprintInputs } from "./fingerprints.ts";
 import { parameterInputs } from "./parameter-inputs.ts";
 import type { StageRequest } from "./request.ts";
-import type { StageResult } from "./result.ts";
+import { RESULT_FILE, type StageResult } from "./result.ts";
 import { adoptCachedResult, indexResult, readStageResult } from "./result-cache.ts";
 import { contentKeyOf, decideReuse, outputDigestOf, type ReuseScope } from "./reuse-rule.ts";
 
@@ -58,7 +58,7 @@ export async function checkReuse(
   const read = { ...request.inputs, ...parameterInputs(request.stage, request.parameters) };
   const inputFingerprints = await fingerprintInputs(storageRoot, read);
   const contentKey = contentKeyOf(request, inputFingerprints);
-  const own = await readStageResult(path.join(storageRoot, request.outputDir, "result.json"));
+  const own = await readStageResult(path.join(storageRoot, request.outputDir, RESULT_FILE));
   const decision = decideReuse(own, { requestDigest, inputFingerprints }, options.force);
   if (decision.reuse) return { result: own, source: "own", inputFingerprints, contentKey };
   if (!options.force) {

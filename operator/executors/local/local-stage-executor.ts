@@ -3,7 +3,7 @@ import path from "node:path";
 import { canonicalJson, sha256Hex } from "../../../jobs/contract/canonical-json.ts";
 import { writeFileAtomic } from "../../../jobs/contract/files.ts";
 import { progressOfLine } from "../../../jobs/contract/progress.ts";
-import type { StageResult } from "../../../jobs/contract/result.ts";
+import { RESULT_FILE, type StageResult } from "../../../jobs/contract/result.ts";
 import { reusedFromText } from "../../../jobs/contract/result-cache.ts";
 import { checkReuse, FORCE_RUN_ENV } from "../../../jobs/contract/reuse.ts";
 import { compactResult } from "../../../jobs/contract/termination.ts";
@@ -15,7 +15,7 @@ import { attemptLogName, nextAttempt } from "./attempt-log.ts";
 import { describeExit } from "./exit-status.ts";
 import type { LocalStep } from "./local-plan.ts";
 import { type LocalExecutorOptions, LocalStageError, type StageRun } from "./local-run-options.ts";
-import { commandOf, REQUEST_FILE, RESULT_FILE, resultFor, runProcess, tail } from "./stage-process.ts";
+import { commandOf, REQUEST_FILE, resultFor, runProcess, tail } from "./stage-process.ts";
 
 /** What the executors of one local run share: its options, the `[i/n]` count of its lines, what ran. */
 export interface LocalRunState {

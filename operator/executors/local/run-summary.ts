@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { StageResult } from "../../../jobs/contract/result.ts";
+import { RESULT_FILE, type StageResult } from "../../../jobs/contract/result.ts";
 
 /** A stage of a finished run as the summary reads it: its result and the folder it is in. */
 export interface SummaryRun {
@@ -70,7 +70,7 @@ export function skippedItems(runs: readonly SummaryRun[], storageRoot: string): 
       ...(run.shard ? { shard: run.shard } : {}),
       count,
       what: counted?.what ?? "item(s) skipped",
-      listedIn: artifact ? path.join(storageRoot, artifact.path) : path.join(run.folder, "result.json"),
+      listedIn: artifact ? path.join(storageRoot, artifact.path) : path.join(run.folder, RESULT_FILE),
     });
   }
   return skipped;

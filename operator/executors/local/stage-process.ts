@@ -4,13 +4,12 @@ import { writeSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
-import type { StageResult } from "../../../jobs/contract/result.ts";
+import { RESULT_FILE, type StageResult } from "../../../jobs/contract/result.ts";
 import { readStageResult } from "../../../jobs/contract/result-cache.ts";
 import { stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import type { LocalExecutorOptions } from "./local-run-options.ts";
 
 export const REQUEST_FILE = "request.json";
-export const RESULT_FILE = "result.json";
 
 /** The process that runs a stage: the same entry points as the stage images (DESIGN.md §4). */
 export function commandOf(
