@@ -1,17 +1,25 @@
 // The words of a preflight that found inputs missing, shared by whoever checks the storage: the
 // local runner looks at the storage folder itself; on a cluster only a pod that mounts the volume
 // can, so what to check and how to say what is missing live here, where both can import them.
+// The schema is also the check-inputs stage's request (catalogue/check-inputs.ts): the list
+// the operator sends its preflight pod.
+import { z } from "zod";
+import { StoragePath } from "./parameters/storage-path.ts";
 
 /** A storage-relative path a stage of the run reads, and the fields that name it. */
-export interface RequiredInput {
-  path: string;
-  /** `Kind/name stage` of the stage that reads it. */
-  reader: string;
-  /** Where the stage's request names it: `inputs.<name>` or a parameter path. */
-  field: string;
-  /** `Kind/name spec.<field>` of the manifest that sets it; absent for another stage's output. */
-  manifestField?: string;
-}
+export const RequiredInput = z
+  .object({
+    path: StoragePath,
+    reader: z.string().min(1).describe("`Kind/name stage` of the stage that reads it."),
+    field: z.string().min(1).describe("Where the stage's request names it: `inputs.<name>` or a parameter path."),
+    manifestField: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("`Kind/name spec.<field>` of the manifest that sets it; absent for another stage's output."),
+  })
+  .describe("A path a stage of the run reads that no stage of the run writes.");
+export type RequiredInput = z.infer<typeof RequiredInput>;
 
 /** The required inputs `exists` does not find, by path (in the order first needed), with every reader of each. */
 export function missingInputs(

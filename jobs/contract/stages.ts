@@ -2,6 +2,7 @@ import { z } from "zod";
 
 import { aggregate } from "./catalogue/aggregate.ts";
 import { buildEngine } from "./catalogue/build-engine.ts";
+import { checkInputs } from "./catalogue/check-inputs.ts";
 import { cvSplit } from "./catalogue/cv-split.ts";
 import { exportOnnx } from "./catalogue/export-onnx.ts";
 import { predict } from "./catalogue/predict.ts";
@@ -35,6 +36,7 @@ export const STAGE_CATALOGUE = {
   "build-engine": buildEngine,
   predict,
   aggregate,
+  "check-inputs": checkInputs,
 } as const;
 
 type Catalogue = typeof STAGE_CATALOGUE;

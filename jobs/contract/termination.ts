@@ -12,8 +12,8 @@ export const reusedFromName = (from: ReusedFrom, namespace?: string) =>
 
 /**
  * The compact form of a result that a stage prints to its termination-message path, so the
- * operator learns the outcome without mounting the volume. Artifacts are dropped from the end
- * (and `truncated` set) until it fits in `limit` bytes. `reused` says the process stood an
+ * operator learns the outcome without mounting the volume. Artifacts, then `findings`, are
+ * dropped from the end (and `truncated` set) until it fits in `limit` bytes. `reused` says the process stood an
  * earlier result for its request instead of running (its own, or a copy from the result cache):
  * the status tells a re-checked stage that reused its result from one that ran. `namespace` is
  * the request's: a result copied from another namespace's folder names that namespace.
@@ -23,6 +23,7 @@ export function compactResult(
   limit = TERMINATION_MESSAGE_LIMIT,
   reused = false,
   namespace?: string,
+  findings: readonly string[] = [],
 ): string {
   const compact = {
     stage: result.stage,
@@ -42,11 +43,19 @@ export function compactResult(
     artifacts: result.artifacts.map((a) =>
       a.sha256 ? { name: a.name, path: a.path, sha256: a.sha256 } : { name: a.name, path: a.path },
     ),
+    // What a checking stage found, for the operator to act on (check-inputs: the missing paths);
+    // its count is in metrics, so a list cut short still says how many there are.
+    ...(findings.length > 0 ? { findings: [...findings] } : {}),
     truncated: false,
   };
   let text = JSON.stringify(compact);
   while (Buffer.byteLength(text) > limit && compact.artifacts.length > 0) {
     compact.artifacts.pop();
+    compact.truncated = true;
+    text = JSON.stringify(compact);
+  }
+  while (Buffer.byteLength(text) > limit && compact.findings && compact.findings.length > 0) {
+    compact.findings.pop();
     compact.truncated = true;
     text = JSON.stringify(compact);
   }

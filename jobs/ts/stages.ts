@@ -21,4 +21,5 @@ export const TS_STAGES: { readonly [S in TypeScriptStage]: StageFunction<S> } = 
   },
   "roi-images": async (context) => (await import("./roi-images/stage.ts")).roiImagesStage(context),
   "prepare-dataset": async (context) => (await import("./dataset/stage.ts")).prepareDataset(context),
+  "check-inputs": async (context) => (await import("./preflight/check-inputs.ts")).checkInputsStage(context),
 };

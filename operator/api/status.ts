@@ -4,14 +4,14 @@ import { ResultArtifact } from "../../jobs/contract/result.ts";
 export const Phase = z
   .enum(["Pending", "Blocked", "Running", "Queued", "Suspended", "Succeeded", "Failed"])
   .describe(
-    "Pending: accepted, nothing started. Blocked: waiting for an input resource, or for nodes of its GPU pool that offer the GPUs its stages ask for (reason NoGpuNodes; checked before a stage starts, and by a Reproduction before its first child). Running: stages in progress. Queued: its current stage's Job waits in a Kueue queue for admission (not admitted yet, or evicted and requeued); for a Reproduction, some of its children are Queued and none runs. Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
+    "Pending: accepted, nothing started. Blocked: waiting for an input resource, for nodes of its GPU pool that offer the GPUs its stages ask for (reason NoGpuNodes; checked before a stage starts, and by a Reproduction before its first child), or for the files its stages read (the input preflight before the first stage: reasons CheckingInputs, InputsMissing, InputPreflightFailed). Running: stages in progress. Queued: its current stage's Job waits in a Kueue queue for admission (not admitted yet, or evicted and requeued); for a Reproduction, some of its children are Queued and none runs. Suspended: spec.suspend holds it (no stage starts, its running Job is suspended). Succeeded / Failed: final.",
   );
 export type Phase = z.infer<typeof Phase>;
 
 export const ConditionType = z
   .enum(["Ready", "Succeeded", "Failed", "Blocked", "Suspended"])
   .describe(
-    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs or for GPU nodes. Suspended: spec.suspend holds the resource.",
+    "Ready: outputs are available to dependants. Succeeded/Failed: final outcome. Blocked: waiting for inputs (resources or files) or for GPU nodes. Suspended: spec.suspend holds the resource.",
   );
 
 /** Kubernetes-style condition (metav1.Condition). */
@@ -119,5 +119,12 @@ export const BaseStatus = z.object({
     .optional()
     .describe(
       "Value of the mammoflow.io/recheck annotation the controller last acted on; a finished resource re-checks its inputs' content when the annotation changes to another value.",
+    ),
+  missingInputs: z
+    .array(z.string().max(1024))
+    .max(256)
+    .optional()
+    .describe(
+      "Paths under the storage root the input preflight did not find (condition Blocked, reason InputsMissing, names the fields behind each); absent once they are all there. A new value of the mammoflow.io/recheck annotation looks again.",
     ),
 });

@@ -114,6 +114,12 @@ export const MammoflowConfig = z.object({
         .describe(
           "Before a resource's next stage starts, check that some node of each remaining GPU stage's pool offers the GPUs it asks for (a Node informer: needs get/list/watch on nodes); otherwise the resource is Blocked (NoGpuNodes) instead of holding Jobs that can never schedule. false skips the check.",
         ),
+      inputPreflight: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Before a resource's first stage (and a Reproduction's first child), run the check-inputs stage as a Job that mounts the storage volume and looks for every file and folder the run reads that none of its stages writes; while it runs the resource is Blocked (CheckingInputs), when paths are missing Blocked (InputsMissing, each named with the manifest field behind it, status.missingInputs), when the Job fails Blocked (InputPreflightFailed). A new value of the mammoflow.io/recheck annotation checks again. false skips it: a missing file then fails the stage that reads it.",
+        ),
     })
     .prefault({}),
 });

@@ -4,7 +4,7 @@
 // cordon and allocatable resources, nothing else.
 import { ALL_KINDS, parseResource } from "../api/index.ts";
 import type { GpuPoolConfig } from "../config/schema.ts";
-import { planLocalRun } from "../executors/local/local-plan.ts";
+import { type LocalStep, planLocalRun } from "../executors/local/local-plan.ts";
 import { type KubeClient, type KubeObject, resourcePath } from "../kube/client.ts";
 import { Informer, objectKey } from "../kube/informer.ts";
 import type { Logger } from "../log/logger.ts";
@@ -66,17 +66,7 @@ export function reproductionNodesBlocker(
   pools: Readonly<Record<string, GpuPoolConfig>>,
   nodes: readonly NodeView[],
 ): Blocker | undefined {
-  const { name } = reproduction.metadata;
-  const manifest = {
-    apiVersion: reproduction.apiVersion,
-    kind: "Reproduction",
-    metadata: { name },
-    spec: reproduction.spec,
-  };
-  const steps = planLocalRun([parseResource(ALL_KINDS, manifest, `Reproduction/${name}`)], {
-    gpuTypeOf: (pool) => pools[pool]?.gpuType ?? pool,
-  });
-  for (const step of steps) {
+  for (const step of plannedChildren(reproduction, pools)) {
     const blocker = gpuCapacityBlocker(step.stages, pools, nodes);
     if (blocker) {
       const child = `${step.resource.kind}/${step.resource.name}`;
@@ -84,6 +74,27 @@ export function reproductionNodesBlocker(
     }
   }
   return undefined;
+}
+
+/**
+ * A Reproduction's children with their stages, planned as the local runner plans them (every
+ * input taken as present), before any child exists: what the GPU check and the input preflight
+ * look at. Throws what the planner throws on a spec it cannot expand.
+ */
+export function plannedChildren(
+  reproduction: Pick<KubeObject, "apiVersion" | "metadata" | "spec">,
+  pools: Readonly<Record<string, GpuPoolConfig>>,
+): LocalStep[] {
+  const { name } = reproduction.metadata;
+  const manifest = {
+    apiVersion: reproduction.apiVersion,
+    kind: "Reproduction",
+    metadata: { name },
+    spec: reproduction.spec,
+  };
+  return planLocalRun([parseResource(ALL_KINDS, manifest, `Reproduction/${name}`)], {
+    gpuTypeOf: (pool) => pools[pool]?.gpuType ?? pool,
+  });
 }
 
 /** reproductionNodesBlocker on the Node informer's view; undefined when the check is off. */

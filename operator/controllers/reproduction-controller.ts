@@ -12,6 +12,7 @@ import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
 import { blockedOnGpuNodes, reproductionGpuBlocker } from "./gpu-nodes.ts";
+import { reproductionPreflightBlocker } from "./input-preflight.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
@@ -57,7 +58,8 @@ async function pruneChild(context: ControllerContext, reproduction: KubeObject, 
 }
 
 /**
- * Reconciles a Reproduction: the mode's children → apply those missing or drifted (owned, so
+ * Reconciles a Reproduction: the mode's children → before the first, check GPU nodes and the
+ * files they read (input-preflight.ts) → apply those missing or drifted (owned, so
  * deleting the reproduction deletes them) → delete those it made that the spec no longer wants
  * → summarize their phases → write the status.
  */
@@ -89,9 +91,12 @@ export function reproductionReconciler(context: ControllerContext) {
     // Before its first child: a reproduction whose GPU stages no node can take is Blocked now,
     // not after hours of its children's CPU stages; a Node of the pool appearing reconciles it.
     // A suspended one is the user's hold: its children are made suspended and check for themselves.
+    // Then a pod on the volume must find every file its children's stages read (input-preflight.ts).
     const childless = children.every((c) => !context.caches.kind(c.kind).get(namespace, c.metadata.name));
+    const recheck = recheckRequest(resource.metadata.annotations);
     if (childless && !reading.spec.suspend) {
-      const blocker = reproductionGpuBlocker(context, resource);
+      const blocker =
+        reproductionGpuBlocker(context, resource) ?? (await reproductionPreflightBlocker(context, resource, recheck));
       if (blocker) {
         await write(decideStatus({ generation, now, previous, blocker, plans: [], observations: {} }).status);
         return undefined;
@@ -100,7 +105,6 @@ export function reproductionReconciler(context: ControllerContext) {
     // Retrying a reproduction retries its children: each re-runs its own failed stages. A recheck
     // goes down the same way, to each child once the children it reads from acted on it.
     const retry = retryRequest(resource.metadata.annotations);
-    const recheck = recheckRequest(resource.metadata.annotations);
     const rechecked: RecheckedChild[] = children.map((c) => {
       const status = context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined;
       return {

@@ -6,6 +6,7 @@ import { writeStatusIfChanged } from "../kube/status-writer.ts";
 import { reconcileStages } from "../loop/reconcile-stages.ts";
 import { firstBlocker } from "../pipeline/dependencies.ts";
 import { plansStillToRun } from "../pipeline/gpu-capacity.ts";
+import { isFirstStart } from "../pipeline/input-preflight.ts";
 import { planParsedStages } from "../pipeline/plan.ts";
 import { recheckBlocker, recheckDue } from "../pipeline/recheck.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
@@ -14,6 +15,7 @@ import { type ControllerContext, splitKey } from "./context.ts";
 import { DeletedJobs } from "./deleted-jobs.ts";
 import { viewDependencies } from "./dependency-views.ts";
 import { gpuNodesBlocker } from "./gpu-nodes.ts";
+import { inputPreflightBlocker, madeByReproduction } from "./input-preflight.ts";
 import { kubernetesStageExecutor } from "./kubernetes-stage-executor.ts";
 import { recordPhaseChange, recordStageDurations } from "./phase-events.ts";
 import { kindType, POD_TYPE } from "./resource-types.ts";
@@ -38,7 +40,8 @@ const PROGRESS_READ_TIMEOUT_MS = 5_000;
  * Reconciles a resource that runs stages: read it → check its inputs → one pass of the loop
  * (operator/loop: plan its stages → observe their Jobs → decide the status, the failed stages to
  * retry, the Jobs of earlier requests and the next stage → before a start, check that its GPU
- * stages have nodes, else Blocked → delete, suspend or resume Jobs as decided → start the next
+ * stages have nodes, and before the first, that the files its stages read are on the volume
+ * (input-preflight.ts), else Blocked → delete, suspend or resume Jobs as decided → start the next
  * stage), with Jobs as its executor (kubernetes-stage-executor.ts) → write the status.
  */
 export function stageResourceReconciler(context: ControllerContext, kind: string) {
@@ -94,8 +97,15 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
         suspend: spec.suspend,
         // Before a stage starts, the GPU stages still to run must have nodes that can take them;
         // otherwise Blocked, naming the pool and its labels, instead of Jobs Pending forever.
-        holdStart: (decision, plans) =>
-          decision.start && gpuNodesBlocker(context, plansStillToRun(plans, decision.start, decision.status.stages)),
+        // Before the first, a pod on the volume must have found every file the stages read
+        // (a Reproduction's children were checked by it before it made them).
+        holdStart: async (decision, plans) => {
+          if (!decision.start) return undefined;
+          const gpu = gpuNodesBlocker(context, plansStillToRun(plans, decision.start, decision.status.stages));
+          if (gpu || !isFirstStart(decision.status.stages ?? []) || madeByReproduction(resource)) return gpu;
+          const planned = [{ resource: owner, stages: [...plans], execute: true, origin: `${kind}/${name}` }];
+          return inputPreflightBlocker(context, resource, owner, planned, recheck);
+        },
       },
       executor,
     );

@@ -19,10 +19,11 @@ export interface StagesPass {
   recheck?: string;
   suspend?: boolean;
   /**
-   * Asked before a stage starts (on a cluster: whether the GPU stages still to run have nodes):
-   * a Blocker returned holds the resource as an input that is not Ready would, and nothing starts.
+   * Asked before a stage starts (on a cluster: whether the GPU stages still to run have nodes,
+   * and before the first, whether the input preflight found every file): a Blocker returned
+   * holds the resource as an input that is not Ready would, and nothing starts.
    */
-  holdStart?: (decision: Decision, plans: readonly StagePlan[]) => Blocker | undefined;
+  holdStart?: (decision: Decision, plans: readonly StagePlan[]) => Blocker | undefined | Promise<Blocker | undefined>;
 }
 
 export interface PassOutcome {
@@ -57,7 +58,7 @@ export async function reconcileStages(pass: StagesPass, executor: StageExecutor)
     ...(pass.suspend !== undefined ? { suspend: pass.suspend } : {}),
   };
   let decision: Decision = decideStatus(input);
-  const hold = decision.start && pass.holdStart?.(decision, plans);
+  const hold = decision.start && (await pass.holdStart?.(decision, plans));
   if (hold) decision = decideStatus({ ...input, blocker: hold });
   const start = decision.start;
   let started: string | undefined;

@@ -14,6 +14,8 @@ export function dependenciesOf(kind: string, spec: unknown): Dependency[] {
 export interface Blocker {
   reason: string;
   message: string;
+  /** The input preflight's missing paths (input-preflight.ts), which the status lists. */
+  missingInputs?: string[];
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -9,6 +9,8 @@ export interface CompactResult {
   /** `path` is relative to the storage root (absent from results of older stage images). */
   artifacts?: { name: string; path?: string; sha256?: string }[];
   truncated?: boolean;
+  /** What a checking stage found (check-inputs: the missing paths), as many as fit; the count is in metrics. */
+  findings?: string[];
   /** `Kind/name/stage` whose result the stage copied instead of running (jobs/contract/result-cache.ts). */
   reusedFrom?: string;
   /** The process stood an earlier result for its request instead of running (absent: it ran). */

@@ -21,7 +21,8 @@ const HELD: readonly Phase[] = ["Pending", "Suspended", "Queued"];
  */
 export function reproductionStatus(input: ChildrenStatusInput): ResourceStatus {
   const { generation, now, submission } = input;
-  const previous = input.previous ?? {};
+  // The input preflight's missing paths held it before its first child; with children, no more.
+  const { missingInputs: _missing, ...previous }: ResourceStatus = input.previous ?? {};
   const summary = suspendedUnlessFinal(summarizeChildren(input.children), input.suspend === true);
   const children = input.children.map(({ rejected: _rejected, blockedOnNodes: _blocked, ...child }) => child);
   const done = children.filter((c) => c.phase === "Succeeded").length;

@@ -23,6 +23,8 @@ export interface ResourceStatus {
   metrics?: Record<string, number>;
   observedRetry?: string;
   observedRecheck?: string;
+  /** The input preflight's missing paths, while it holds the resource (input-preflight.ts). */
+  missingInputs?: string[];
   /** Reproduction only: the resources it created, with their phases. */
   children?: { kind: string; name: string; phase?: Phase }[];
 }
@@ -249,7 +251,8 @@ function invalidSpecStatus(input: InvalidSpecInput): ResourceStatus {
  * suspend is false again; it changes no digest, so it re-runs and supersedes nothing.
  */
 function decideStages(input: StagesInput): Decision {
-  const previous = input.previous ?? {};
+  // The preflight's missing paths are listed only while it holds the resource (the blocker says them).
+  const { missingInputs: _missing, ...previous }: ResourceStatus = input.previous ?? {};
   const conditions = previous.conditions ?? [];
   const retrying = input.retry !== undefined && input.retry !== previous.observedRetry;
   // Set below once the recheck is acted on (never while blocked, as for a retry).
@@ -285,11 +288,15 @@ function decideStages(input: StagesInput): Decision {
         },
       };
     }
-    const { reason, message } = input.blocker;
-    const { observedRetry: _retry, ...status } = set("Blocked", [
-      { type: "Blocked", status: "True", reason, message },
-      { type: "Ready", status: "False", reason, message },
-    ]);
+    const { reason, message, missingInputs } = input.blocker;
+    const { observedRetry: _retry, ...status } = set(
+      "Blocked",
+      [
+        { type: "Blocked", status: "True", reason, message },
+        { type: "Ready", status: "False", reason, message },
+      ],
+      missingInputs && missingInputs.length > 0 ? { missingInputs } : {},
+    );
     // A retry is acted on once the inputs are Ready, not now.
     return {
       status: { ...status, ...(previous.observedRetry !== undefined ? { observedRetry: previous.observedRetry } : {}) },

@@ -55,8 +55,9 @@ export class InMemoryOperator {
     const collections = [...KIND_TYPES.values()].map((t) => `${t.group}/${t.version}/${t.plural}`);
     this.api = new InMemoryApi(now, collections);
     const log = createLogger("silent");
-    // Pod logs are not read: a stage's progress words are the pod-progress tests' business.
-    const operator = { ...(configOverrides.operator as object | undefined), progressSeconds: 0 };
+    // Pod logs are not read: a stage's progress words are the pod-progress tests' business. The
+    // input preflight's Job is its own tests' (reconcile-preflight.test.ts), which turn it on.
+    const operator = { inputPreflight: false, ...(configOverrides.operator as object | undefined), progressSeconds: 0 };
     const config = parseConfigForTest({ ...configOverrides, operator });
     this.context = {
       client: this.api,

@@ -92,6 +92,14 @@ class ObservationBuilder {
     for (const { result } of this.observation.results) result.reused = true;
     return this;
   }
+  /** a check-inputs pod's finding: of `checked` paths, `missing` are not on the volume (the first `listed` of them named) */
+  foundMissing(checked: number, missing: string[], listed = missing.length) {
+    for (const { result } of this.observation.results) {
+      result.metrics = { inputsChecked: checked, inputsMissing: missing.length };
+      if (listed > 0) result.findings = missing.slice(0, listed);
+    }
+    return this;
+  }
   /** the Job ran `plan`'s request (its request-digest annotation) */
   ranRequestOf(plan: StagePlan) {
     this.observation.requestDigest = stageDigest(plan);

@@ -100,7 +100,7 @@ export async function runStage(
   const context = new StageContext(request, options.storageRoot, digest);
   const resultFile = path.join(context.outputDir, RESULT_FILE);
   const emit = async (result: StageResult, reused = false) => {
-    const compact = compactResult(result, undefined, reused, request.owner.namespace);
+    const compact = compactResult(result, undefined, reused, request.owner.namespace, context.findings);
     print(compact);
     if (options.terminationLog) {
       await writeFile(options.terminationLog, compact).catch((error) =>

@@ -16,6 +16,11 @@ export class StageContext {
   readonly artifacts: ResultArtifact[] = [];
   readonly metrics: Record<string, number> = {};
   readonly problems: { item: string; message: string }[] = [];
+  /**
+   * What a checking stage found, for the operator to act on (check-inputs: the missing paths):
+   * listed in the termination message as far as it has room (jobs/contract/termination.ts).
+   */
+  readonly findings: string[] = [];
   readonly request: AnyStageRequest;
 
   constructor(

@@ -2,7 +2,7 @@ import type { V1ConfigMap, V1Job, V1OwnerReference, V1Toleration } from "@kubern
 import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import { EXIT_PERMANENT_FAILURE } from "../../../jobs/contract/exit-codes.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
-import { REUSE_SCOPE_ENV } from "../../../jobs/contract/reuse.ts";
+import { FORCE_RUN_ENV, REUSE_SCOPE_ENV } from "../../../jobs/contract/reuse.ts";
 import { STAGE_CATALOGUE, stageEntryPoint } from "../../../jobs/contract/stages.ts";
 import type { MammoflowConfig } from "../../config/schema.ts";
 import { stageDigest } from "../../pipeline/request-digest.ts";
@@ -39,6 +39,11 @@ export interface StageJobInput {
   /** One request per shard (one for unsharded stages), from pipeline/request.ts. */
   requests: readonly StageRequest[];
   config: MammoflowConfig;
+  /**
+   * The stage runs whatever result its folder holds (MAMMOFLOW_FORCE_RUN): the input preflight
+   * must look at the volume every time it is started, not stand an earlier look.
+   */
+  forceRun?: boolean;
 }
 
 export class UnknownGpuPoolError extends Error {
@@ -206,6 +211,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
                 { name: "MAMMOFLOW_TERMINATION_GRACE_SECONDS", value: String(terminationGrace) },
                 // The operator's consent to copy other namespaces' results (jobs/contract/reuse.ts).
                 ...(config.storage.reuseResultsAcrossNamespaces ? [{ name: REUSE_SCOPE_ENV, value: "storage" }] : []),
+                ...(input.forceRun ? [{ name: FORCE_RUN_ENV, value: "1" }] : []),
                 { name: "HOME", value: SCRATCH },
                 { name: "XDG_CACHE_HOME", value: `${SCRATCH}/.cache` },
               ],

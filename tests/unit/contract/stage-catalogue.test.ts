@@ -8,12 +8,16 @@ import {
   RoiDetectorTrainingSpec,
   SubmissionSpec,
 } from "../../../operator/api/index.ts";
+import { preflightPlan } from "../../../operator/pipeline/input-preflight.ts";
 import { makeStage } from "../../../operator/pipeline/kinds/make-stage.ts";
 import { planStages } from "../../../operator/pipeline/plan.ts";
 import type { StagePlan } from "../../../operator/pipeline/stage-plan.ts";
 import { planContext, readyDependency, resourceId } from "../../support/plan-context.ts";
 
-/** Every stage the kinds plan from their default specs, both sources of a detector and an engine. */
+/**
+ * Every stage the kinds plan from their default specs, both sources of a detector and an engine,
+ * and the operator's input preflight (check-inputs), which it plans for any of them.
+ */
 function plannedStages(): StagePlan[] {
   const dataset = readyDependency("dataset", "ClassificationDataset", "data", ["prepare-dataset", "cv-split"]);
   const folds = [0, 1].map((i) => readyDependency(`fold${i}`, "ClassifierFold", `f${i}`, ["train-fold-1"]));
@@ -59,6 +63,12 @@ function plannedStages(): StagePlan[] {
         readyDependency("detector", "RoiDetectorTraining", "det", ["export-onnx"]),
         readyDependency("engine", "EngineBuild", "eng", ["export-onnx", "build-engine"]),
       ),
+    ),
+    preflightPlan(
+      resourceId("Submission", "sub"),
+      [{ path: "l.csv", reader: "Submission/sub aggregate", field: "inputs.labels" }],
+      undefined,
+      "a100",
     ),
   ];
 }

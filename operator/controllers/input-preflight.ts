@@ -1,0 +1,76 @@
+// The input preflight on a cluster (pipeline/input-preflight.ts decides): the check-inputs Job,
+// started and read from the informers' caches like a stage's, before a resource's first stage
+// and before a Reproduction creates its first child.
+import { stageJobName } from "../executors/kubernetes/names.ts";
+import { observeJob } from "../executors/kubernetes/observe.ts";
+import type { KubeObject } from "../kube/client.ts";
+import type { Blocker } from "../pipeline/dependencies.ts";
+import { decidePreflight, preflightPlan } from "../pipeline/input-preflight.ts";
+import { type PlannedResource, requiredPaths } from "../pipeline/required-inputs.ts";
+import type { ResourceId } from "../pipeline/stage-plan.ts";
+import type { ControllerContext } from "./context.ts";
+import { plannedChildren } from "./gpu-nodes.ts";
+import { startStage } from "./stage-actions.ts";
+
+/**
+ * What holds `owner` until its preflight has found every path `planned` reads: its Job started
+ * when it has none (one per list of paths and recheck value), then its outcome. Undefined when
+ * nothing is missing, nothing is read from the volume, or config.operator.inputPreflight is off.
+ */
+export async function inputPreflightBlocker(
+  context: ControllerContext,
+  resource: KubeObject,
+  owner: ResourceId,
+  planned: readonly PlannedResource[],
+  recheck: string | undefined,
+): Promise<Blocker | undefined> {
+  if (!context.config.operator.inputPreflight) return undefined;
+  const required = requiredPaths(planned);
+  if (required.length === 0) return undefined;
+  // A CPU pod: the pool only sizes it (its per-stage sizes), so any configured pool will do.
+  const wanted = planned[0]?.stages[0]?.gpuPool ?? "";
+  const pool = wanted in context.config.gpuPools ? wanted : (Object.keys(context.config.gpuPools)[0] ?? wanted);
+  const plan = preflightPlan(owner, required, recheck, pool);
+  const job = context.caches.jobs.get(owner.namespace, stageJobName(owner.kind, owner.name, plan.id));
+  const observation = job && !job.metadata.deletionTimestamp ? observeJob(job, context.caches.podsOf(job)) : undefined;
+  const decision = decidePreflight(plan, required, observation);
+  if (!decision.start) return decision.blocker;
+  const paths = new Set(required.map((r) => r.path)).size;
+  const applied = await startStage(context, resource, owner, plan, {
+    forceRun: true,
+    event: {
+      reason: "CheckingInputs",
+      message: `checking ${paths} input path(s) on the storage volume as Job ${stageJobName(owner.kind, owner.name, plan.id)}`,
+    },
+  });
+  // As the next reconcile will see it from the cache: running, its pod not there yet.
+  return decidePreflight(plan, required, observeJob(applied, [])).blocker;
+}
+
+/**
+ * The preflight of a Reproduction before its first child: over every child's planned stages (as
+ * the GPU check plans them), so that one look names all a reproduction lacks, before hours of
+ * its children's work. A spec the planner cannot expand is left to the children, as there.
+ */
+export async function reproductionPreflightBlocker(
+  context: ControllerContext,
+  reproduction: KubeObject,
+  recheck: string | undefined,
+): Promise<Blocker | undefined> {
+  if (!context.config.operator.inputPreflight) return undefined;
+  let children: PlannedResource[];
+  try {
+    children = plannedChildren(reproduction, context.config.gpuPools);
+  } catch (error) {
+    const err = (error as Error).message;
+    context.log.warn({ reproduction: reproduction.metadata.name, err }, "input preflight skipped");
+    return undefined;
+  }
+  const { namespace = "", name } = reproduction.metadata;
+  const owner: ResourceId = { kind: "Reproduction", namespace, name };
+  return inputPreflightBlocker(context, reproduction, owner, children, recheck);
+}
+
+/** A resource a Reproduction made: the Reproduction checked its inputs before creating it. */
+export const madeByReproduction = (resource: KubeObject): boolean =>
+  (resource.metadata.ownerReferences ?? []).some((o) => o.controller && o.kind === "Reproduction");

@@ -1,0 +1,133 @@
+// The operator's input preflight as decisions. On a cluster only a pod that mounts the storage
+// volume can see whether the files a run reads are there: before a resource's first stage (and a
+// Reproduction's first child) the operator runs the check-inputs stage over the paths the run
+// reads (required-inputs.ts) and holds the resource Blocked until it has said all are present.
+import { canonicalJson, sha256Hex } from "../../jobs/contract/canonical-json.ts";
+import { missingInputLine, type RequiredInput } from "../../jobs/contract/missing-inputs.ts";
+import { RECHECK_ANNOTATION } from "../api/annotations.ts";
+import type { Blocker } from "./dependencies.ts";
+import { stageDir } from "./layout.ts";
+import type { StageObservation } from "./observation.ts";
+import type { ResourceId, StagePlan } from "./stage-plan.ts";
+
+/** Why a resource waits for its preflight: it runs, it found inputs missing, or it could not look. */
+export const CHECKING_INPUTS = "CheckingInputs";
+export const INPUTS_MISSING = "InputsMissing";
+export const INPUT_PREFLIGHT_FAILED = "InputPreflightFailed";
+
+/**
+ * Whether a start is one the preflight comes before: no stage of the plan has run, so the resource
+ * is new, re-checks every stage (the recheck annotation), or every stage has a new request. A
+ * later stage starts on what the ones before it found; its own reads fail it, naming the file.
+ */
+export const isFirstStart = (stages: readonly { phase?: string }[]): boolean =>
+  stages.every((s) => s.phase === "Pending");
+
+/**
+ * The check-inputs stage of a resource for a list of required inputs: its id (so its Job's name)
+ * and folder carry a digest of the list and the recheck value, so the same spec is checked once
+ * and a new recheck value, or a spec that reads other paths, is checked again. A CPU pod: no GPU
+ * of `gpuPool` (whose per-stage sizes it still follows).
+ */
+export function preflightPlan(
+  owner: ResourceId,
+  required: readonly RequiredInput[],
+  recheck: string | undefined,
+  gpuPool: string,
+): StagePlan {
+  const key = sha256Hex(canonicalJson({ required, recheck: recheck ?? null })).slice(0, 10);
+  const id = `check-inputs-${key}`;
+  return {
+    id,
+    stage: "check-inputs",
+    shards: 1,
+    gpusPerPod: 0,
+    gpuPool,
+    inputs: {},
+    parameters: { required },
+    outputDir: stageDir(owner.namespace, owner.kind, owner.name, id),
+  };
+}
+
+/** What the preflight decides: start its stage (and wait), wait, hold the resource, or let it start. */
+export interface PreflightDecision {
+  /** Start the preflight's stage now: it has no run. */
+  start?: boolean;
+  /** Holds the resource (Blocked); absent: every input is there, the resource's stage may start. */
+  blocker?: Blocker;
+}
+
+const recheckHint = `set the ${RECHECK_ANNOTATION} annotation to a new value to check again`;
+
+/**
+ * What the preflight's run says, as a decision: no run yet → start it; running → wait
+ * (CheckingInputs, with what its pod waits for); succeeded with nothing missing → go; missing
+ * paths → InputsMissing, a line per path from the required list (the stages and request fields
+ * that read it, the manifest field that names it) and the paths in `missingInputs`; a run that
+ * failed, or ended without a check-inputs result, → InputPreflightFailed. Never a silent pass: a
+ * preflight that could not look holds the resource until the recheck annotation runs it again.
+ */
+export function decidePreflight(
+  plan: StagePlan,
+  required: readonly RequiredInput[],
+  observation: StageObservation | undefined,
+): PreflightDecision {
+  const paths = new Set(required.map((r) => r.path)).size;
+  const job = observation?.runName ?? plan.id;
+  if (!observation) {
+    return { start: true, blocker: checking(paths, job) };
+  }
+  if (observation.phase === "Running") {
+    const waiting = observation.message ? ` (${observation.reason ?? "waiting"}: ${observation.message})` : "";
+    return { blocker: checking(paths, job, waiting) };
+  }
+  const result = observation.results.find((r) => r.result.stage === "check-inputs")?.result;
+  if (observation.phase === "Failed" || !result || result.outcome !== "Succeeded") {
+    const detail = result?.error
+      ? `${result.error.reason}: ${result.error.message}`
+      : observation.phase === "Failed"
+        ? `${observation.reason ?? "Failed"}: ${observation.message || "its pod failed"}`
+        : "it ended without a check-inputs result (is the stage image older than the operator?)";
+    return {
+      blocker: {
+        reason: INPUT_PREFLIGHT_FAILED,
+        message:
+          `the input preflight (Job ${job}) could not look at the storage volume, so no stage started: ${detail}. ` +
+          `Fix what it says (e.g. the volume claim config.storage.claimName, the stage image), then ${recheckHint}; ` +
+          "config.operator.inputPreflight: false turns the preflight off",
+      },
+    };
+  }
+  const missing = result.metrics?.inputsMissing ?? result.findings?.length ?? 0;
+  if (missing === 0) return {};
+  const listed = result.findings ?? [];
+  const lines = listed.map((path) =>
+    missingInputLine(
+      path,
+      required.filter((r) => r.path === path),
+    ),
+  );
+  const more =
+    listed.length < missing
+      ? [`  … and ${missing - listed.length} more: ${plan.outputDir}/result.json on the volume lists them all`]
+      : [];
+  return {
+    blocker: {
+      reason: INPUTS_MISSING,
+      message: [
+        `${missing} input(s) missing on the storage volume, so no stage started (found by Job ${job}):`,
+        ...lines,
+        ...more,
+        `After putting them there, ${recheckHint}.`,
+      ].join("\n"),
+      missingInputs: listed,
+    },
+  };
+}
+
+function checking(paths: number, job: string, waiting = ""): Blocker {
+  return {
+    reason: CHECKING_INPUTS,
+    message: `checking that the ${paths} path(s) its stages read are on the storage volume before the first starts (Job ${job})${waiting}`,
+  };
+}
