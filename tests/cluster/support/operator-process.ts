@@ -35,6 +35,7 @@ export function startOperatorProcess(options: {
     configFile,
     stringify({
       logLevel: "debug",
+      ...options.config,
       operator: {
         metricsPort: 0,
         healthPort: 0,
@@ -42,8 +43,12 @@ export function startOperatorProcess(options: {
         renewDeadlineSeconds: 3,
         retryPeriodSeconds: 1,
         resyncSeconds: 30,
+        // The simulated nodes run no check-inputs pod (its termination message would be the
+        // test's to write): the preflight is the business of the tests that turn it on
+        // (input-preflight-real-pods.test.ts, on the real node).
+        inputPreflight: false,
+        ...(options.config?.operator as Record<string, unknown> | undefined),
       },
-      ...options.config,
     }),
   );
   const logFile = path.join(dir, "operator.log");
