@@ -255,8 +255,14 @@ function decideStages(input: StagesInput): Decision {
   const { missingInputs: _missing, ...previous }: ResourceStatus = input.previous ?? {};
   const conditions = previous.conditions ?? [];
   const retrying = input.retry !== undefined && input.retry !== previous.observedRetry;
-  // Set below once the recheck is acted on (never while blocked, as for a retry).
-  let rechecking = false;
+  // A recheck starts every finished stage again, once none runs (recheck.ts): a stage the status
+  // said was running and whose Job still runs holds it. (The Job of the stage a recheck has just
+  // started, decided again after its start, is not one: the status said that stage was finished.)
+  const stillRunning = (id: string) =>
+    input.observations[id]?.phase === "Running" && previous.stages?.find((s) => s.name === id)?.phase === "Running";
+  // Whether the recheck is acted on now, and so recorded as observed: never while blocked (as a retry).
+  const rechecking =
+    !input.blocker && recheckDue(input.recheck, previous) && !input.plans.some((plan) => stillRunning(plan.id));
   const set = (phase: Phase, next: ConditionInput[], extra: Partial<ResourceStatus> = {}): ResourceStatus => ({
     ...previous,
     ...extra,
@@ -309,12 +315,6 @@ function decideStages(input: StagesInput): Decision {
   const rerun: string[] = [];
   const recheck: string[] = [];
   const supersede: string[] = [];
-  // A recheck starts every finished stage again, once none runs (recheck.ts): a stage the status
-  // said was running and whose Job still runs holds it. (The Job of the stage a recheck has just
-  // started, decided again after its start, is not one: the status said that stage was finished.)
-  const stillRunning = (id: string) =>
-    input.observations[id]?.phase === "Running" && previous.stages?.find((s) => s.name === id)?.phase === "Running";
-  rechecking = recheckDue(input.recheck, previous) && !input.plans.some((plan) => stillRunning(plan.id));
   let start: StagePlan | undefined;
   let failed: Failure | undefined;
   let running = false;
