@@ -382,7 +382,10 @@ function decideStages(input: StagesInput): Decision {
     progress: { stagesSucceeded: succeeded, stagesTotal: stages.length, summary: `${succeeded}/${stages.length}` },
     ...(artifacts.length > 0 ? { artifacts } : {}),
     ...(Object.keys(metrics).length > 0 || previous.metrics ? { metrics: { ...previous.metrics, ...metrics } } : {}),
-    ...(previous.startedAt || firstStart || start ? { startedAt: previous.startedAt ?? firstStart ?? input.now } : {}),
+    // A stage starts now unless spec.suspend holds it: a resource suspended before its first stage has not started.
+    ...(previous.startedAt || firstStart || (start && !input.suspend)
+      ? { startedAt: previous.startedAt ?? firstStart ?? input.now }
+      : {}),
   };
   const notBlocked: ConditionInput = { type: "Blocked", status: "False", reason: "InputsReady", message: "" };
   const rerunning = {

@@ -63,6 +63,11 @@ describe("spec.suspend", () => {
       ["export-onnx", "Pending"],
       ["build-engine", "Pending"],
     ]);
+    // Nothing started: the time it starts comes with its first stage, once suspend is false.
+    expect(decision.status.startedAt).toBeUndefined();
+    const resumed = step(decision.status, { suspend: false, generation: 3 });
+    expect(resumed.start?.id).toBe("export-onnx");
+    expect(resumed.status.startedAt).toBe(T0);
   });
 
   it("suspending a running resource suspends its running Job once, keeps the finished stage and starts nothing", () => {
