@@ -5,7 +5,7 @@ import { sha256Hex } from "../../contract/canonical-json.ts";
 import { EXIT_PERMANENT_FAILURE, EXIT_RETRYABLE_FAILURE, EXIT_SUCCESS } from "../../contract/exit-codes.ts";
 import { writeFileAtomic } from "../../contract/files.ts";
 import { StageRequest } from "../../contract/request.ts";
-import { type StageError, StageResult } from "../../contract/result.ts";
+import { RESULT_FILE, type StageError, StageResult } from "../../contract/result.ts";
 import { reusedFromText } from "../../contract/result-cache.ts";
 import {
   checkReuse,
@@ -18,8 +18,6 @@ import {
 import { compactResult } from "../../contract/termination.ts";
 import { StageContext, type StagePrograms } from "./stage-context.ts";
 import { StageFailure } from "./stage-failure.ts";
-
-export const RESULT_FILE = "result.json";
 
 export interface RunStageOptions {
   storageRoot: string;
