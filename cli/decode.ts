@@ -46,7 +46,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
       }
       const workers = options.workers === undefined ? cpuBudget() : Number(options.workers);
       if (!Number.isInteger(workers) || workers < 1) usage(`--workers ${options.workers} is not a positive integer`);
-      // The codecs and sharp load only for this command (the codecs in the worker threads).
+      // The codecs load only for this command (in the worker threads).
       const { runDecodeBatch } = await import("../jobs/ts/dicom/batch/run-batch.ts");
       const { InputError } = await import("../jobs/ts/dicom/batch/inputs.ts");
       const { countProgress } = await import("./progress-display.ts");

@@ -8,7 +8,7 @@ export type { DecodeOutcome, DecodeTask, Rendered } from "./outcome.ts";
 
 /**
  * Reads, decodes and renders one file; any failure becomes an outcome naming the file and the
- * reason. This is the decoding threads' part: it never loads sharp.
+ * reason. This is the decoding threads' part; the PNG is the main thread's.
  */
 export async function renderOne(task: DecodeTask): Promise<Rendered> {
   try {
