@@ -77,7 +77,7 @@ describe("native and portable decoders give identical stored values", () => {
     expect(decoded).toBeGreaterThanOrEqual(j2k.length - 2);
   }, 300_000);
 
-  it("JPEG Lossless: DCMTK's IJG build and jpeg-lossless-decoder-js", async () => {
+  it("JPEG Lossless: the native addon (its own decoder for one component and predictor 1, DCMTK's IJG build for the rest) and jpeg-lossless-decoder-js", async () => {
     const lossless = files.filter((f) => JPEG_LOSSLESS.has(syntaxOf(f) ?? ""));
     expect(lossless.length).toBeGreaterThanOrEqual(15);
     const { differing, decoded } = await compareDecoders(lossless, [

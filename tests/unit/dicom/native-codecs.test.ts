@@ -14,7 +14,7 @@ import {
 import type { NativeJpegLossless } from "../../../jobs/ts/dicom/codecs/native-ljpeg.ts";
 import { jpeg2000Threads, type NativeOpenJpeg } from "../../../jobs/ts/dicom/codecs/native-openjpeg.ts";
 import { readDicomHeader } from "../../../jobs/ts/dicom/index.ts";
-import { generatedStudies, REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
+import { generatedStudies, pydicomTestFiles, REPO_ROOT } from "../../parity/support/dicom-fixtures.ts";
 import { prng } from "../../support/prng.ts";
 
 /** The first fragment of a single-frame encapsulated file (the sample files have one per frame). */
@@ -143,6 +143,99 @@ describe("the native JPEG Lossless addon", () => {
       "codestream must be a Uint8Array",
     );
   });
+});
+
+// jpeg-lossless-sv1.h decodes the mammograms' case (one component, predictor 1, 9-16 bits) in the
+// addon itself and leaves every other stream to DCMTK; where it decodes, DCMTK gives the same values.
+describe("the JPEG Lossless addon's own decoder (jpeg-lossless-sv1.h)", () => {
+  /** Codestream, SOF3 precision and sample count of each single-frame JPEG Lossless file. */
+  async function losslessStreams(): Promise<
+    { name: string; codestream: Uint8Array; precision: number; samples: number }[]
+  > {
+    const manifest = await generatedStudies();
+    const files = [...manifest.files.map((f) => path.join(manifest.dir, f.file)), ...(await pydicomTestFiles())];
+    const streams = [];
+    for (const file of files) {
+      const bytes = new Uint8Array(readFileSync(file));
+      let format: ReturnType<typeof readDicomHeader>["format"];
+      let syntax: string;
+      try {
+        ({
+          format,
+          header: { transferSyntaxUid: syntax },
+        } = readDicomHeader(bytes));
+      } catch {
+        continue; // the collections' deliberately broken files
+      }
+      if (!/\.4\.(57|70)$/.test(syntax) || format.numberOfFrames !== 1) continue;
+      const codestream = firstFragment(bytes);
+      const sof3 = codestream.findIndex((b, i) => b === 0xff && codestream[i + 1] === 0xc3);
+      if (sof3 < 0) continue;
+      const precision = codestream[sof3 + 4] as number;
+      streams.push({
+        name: path.basename(file),
+        codestream,
+        precision,
+        samples: format.rows * format.columns * format.samplesPerPixel,
+      });
+    }
+    return streams;
+  }
+
+  it("decodes the 9-16-bit single-component predictor-1 files to DCMTK's values and leaves the rest to it", async () => {
+    const ljpeg = loaded<NativeJpegLossless>("ljpeg");
+    const streams = await losslessStreams();
+    const direct: string[] = [];
+    const differing: string[] = [];
+    for (const { name, codestream, precision, samples } of streams) {
+      const own = ljpeg.decodeDirect(codestream, precision, samples);
+      if (own === undefined) continue;
+      direct.push(name);
+      const dcmtk = ljpeg.decode(codestream, precision, samples, false);
+      if (!Buffer.from(own).equals(Buffer.from(dcmtk))) differing.push(name);
+      // decode() takes the same path by default.
+      expect(Buffer.from(ljpeg.decode(codestream, precision, samples)).equals(Buffer.from(own))).toBe(true);
+    }
+    expect(differing).toEqual([]);
+    // The generated mammograms (12-, 14- and 16-bit variants, GDCM's encoder) are all the direct case.
+    expect(direct.filter((n) => n.endsWith(".4.70.dcm")).length).toBeGreaterThanOrEqual(4);
+    // 8-bit and colour streams are DCMTK's.
+    for (const { precision, codestream, samples } of streams.filter((s) => s.precision <= 8)) {
+      expect(ljpeg.decodeDirect(codestream, precision, samples)).toBeUndefined();
+    }
+  }, 300_000);
+
+  it("refuses nothing DCMTK decodes differently: 1,200 mutated streams", async () => {
+    const ljpeg = loaded<NativeJpegLossless>("ljpeg");
+    const seeds = (await losslessStreams()).filter((s) => s.precision > 8);
+    const random = prng(20261202);
+    let direct = 0;
+    const differing: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const seed = seeds[i % seeds.length] as (typeof seeds)[number];
+      const mutated = seed.codestream.slice();
+      for (let k = 1 + Math.floor(random() * 8); k > 0; k--) {
+        // Half in the headers (tables, sizes), half in the entropy-coded data.
+        const at = Math.floor(random() * (random() < 0.5 ? Math.min(400, mutated.length) : mutated.length));
+        mutated[at] = Math.floor(random() * 256);
+      }
+      const input = random() < 0.2 ? mutated.subarray(0, Math.floor(random() * mutated.length)) : mutated;
+      const own = ljpeg.decodeDirect(input, seed.precision, seed.samples);
+      if (own === undefined) continue;
+      direct++;
+      let dcmtk: Uint8Array | string;
+      try {
+        dcmtk = ljpeg.decode(input, seed.precision, seed.samples, false);
+      } catch (error) {
+        dcmtk = String(error);
+      }
+      if (typeof dcmtk === "string" || !Buffer.from(own).equals(Buffer.from(dcmtk))) {
+        differing.push(`case ${i} (${seed.name}): ${typeof dcmtk === "string" ? dcmtk : "other values"}`);
+      }
+    }
+    expect(differing).toEqual([]);
+    expect(direct).toBeGreaterThan(50);
+  }, 300_000);
 });
 
 // readDicom checks a codestream's header against the DICOM header before any decoder sees it; this
