@@ -67,6 +67,10 @@ const mammoflow = (...args: string[]) => [process.execPath, path.join(REPO_ROOT,
 
 const FOUR_OURS = "mammoflow decode (4 files, 2 J2K + 2 JPEG-LL)";
 const FOUR_PYTHON = "python: pydicom + GDCM, 2 processes (same 4)";
+// mammoflow decode writes a PNG of each file; the Python script above only decodes. The same
+// script keeping what it decoded, as a user's would (cv2.imwrite, 16-bit PNG, cv2's defaults):
+const FOUR_PYTHON_PNG = "python: the same + cv2.imwrite 16-bit PNGs";
+const pythonOut = mkdtempSync(path.join(tmpdir(), "mammoflow-startup-bench-python-"));
 const rows: [string, string[]][] = [
   ["python -c 'import pydicom'", [PYTHON, "-c", "import pydicom"]],
   ["mammoflow --help", mammoflow("--help")],
@@ -81,6 +85,19 @@ const rows: [string, string[]][] = [
   [
     FOUR_PYTHON,
     [PYTHON, path.join(REPO_ROOT, "tests/bench/decode_bench.py"), "--once", "gdcm", "2", ...fourMammograms],
+  ],
+  [
+    FOUR_PYTHON_PNG,
+    [
+      PYTHON,
+      path.join(REPO_ROOT, "tests/bench/decode_bench.py"),
+      "--once",
+      "--png",
+      pythonOut,
+      "gdcm",
+      "2",
+      ...fourMammograms,
+    ],
   ],
 ];
 
@@ -108,11 +125,17 @@ try {
   }
   // The issue's criterion: the four mammograms at least 1.5× faster than Python with as many processes.
   const ours = measured.get(FOUR_OURS) as Sample;
-  const python = measured.get(FOUR_PYTHON) as Sample;
-  console.log(
-    `four mammograms, mammoflow against pydicom + GDCM: ${(python.seconds / ours.seconds).toFixed(2)}× as fast in wall time, ` +
-      `${(python.cpuSeconds / ours.cpuSeconds).toFixed(2)}× in CPU time (issue 21 asks 1.5× in wall time)`,
-  );
+  for (const [reference, what] of [
+    [FOUR_PYTHON, "pydicom + GDCM (decoding only)"],
+    [FOUR_PYTHON_PNG, "pydicom + GDCM + cv2 16-bit PNGs"],
+  ] as const) {
+    const python = measured.get(reference) as Sample;
+    console.log(
+      `four mammograms, mammoflow against ${what}: ${(python.seconds / ours.seconds).toFixed(2)}× as fast in wall time, ` +
+        `${(python.cpuSeconds / ours.cpuSeconds).toFixed(2)}× in CPU time (issue 21 asks 1.5× in wall time)`,
+    );
+  }
 } finally {
   rmSync(out, { recursive: true, force: true });
+  rmSync(pythonOut, { recursive: true, force: true });
 }
