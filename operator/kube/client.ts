@@ -261,8 +261,9 @@ export class KubeClient {
     return this.request<KubeList<T>>("GET", path, { query, verb: "list" });
   }
 
-  create<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>("POST", path, { body });
+  /** Creates an object in the collection `path`; `fieldManager` names who set its fields (else the user agent). */
+  create<T>(path: string, body: unknown, fieldManager?: string): Promise<T> {
+    return this.request<T>("POST", path, { body, ...(fieldManager ? { query: { fieldManager } } : {}) });
   }
 
   /** Server-side apply under one field manager, taking over fields other managers set. */

@@ -47,6 +47,7 @@ export class Informer<T extends KubeObject> {
   private readonly byNamespace = new Map<string, Map<string, T>>();
   private readonly indexes = new Map<string, { of: IndexFunction<T>; entries: Map<string, Map<string, T>> }>();
   private readonly keep: (object: T) => T;
+  private readonly transform: (object: T) => T;
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion: string | undefined;
   private synced = false;
@@ -61,6 +62,7 @@ export class Informer<T extends KubeObject> {
   ) {
     this.resourceVersion = options.resumeFrom;
     const transform = options.transform ?? withoutBookkeeping;
+    this.transform = transform;
     this.keep = (object) => sharedStrings.internAll(transform(object));
   }
 
@@ -185,7 +187,9 @@ export class Informer<T extends KubeObject> {
     }
     this.resourceVersion = event.object.metadata.resourceVersion ?? this.resourceVersion;
     if (event.type === "BOOKMARK") return;
-    const object = this.keep(event.object);
+    // A deleted object is only shown to the handlers, never cached: its strings are not worth
+    // a place in the shared table (they would evict strings cached objects still share).
+    const object = event.type === "DELETED" ? this.transform(event.object) : this.keep(event.object);
     const key = objectKey(object);
     if (event.type === "DELETED") {
       const old = this.cache.get(key);

@@ -103,7 +103,7 @@ export class InMemoryApi extends KubeClient {
   /** Objects created so far per collection and name: a uid says which of them an object is. */
   private readonly created = new Map<string, number>();
   private generated = 0;
-  /** Every request that changed or tried to change something: "PATCH /apis/…/status". */
+  /** Every request that changed or tried to change something: "PATCH /apis/…/status", "POST /apis/…/jobs NAME". */
   readonly writes: string[] = [];
 
   constructor(
@@ -221,7 +221,9 @@ export class InMemoryApi extends KubeClient {
   ): Promise<T> {
     // What would cross the wire: undefined fields vanish, nothing is shared with the caller.
     const body = options.body === undefined ? undefined : JSON.parse(JSON.stringify(options.body));
-    if (method !== "GET") this.writes.push(`${method} ${path}`);
+    // A create is noted with the name it creates: its path names only the collection.
+    const created = method === "POST" ? (body as KubeObject | undefined)?.metadata?.name : undefined;
+    if (method !== "GET") this.writes.push(`${method} ${path}${created ? ` ${created}` : ""}`);
     const a = this.address(path);
     if (method === "GET") return (a.name === undefined ? this.listOf(a, options.query ?? {}) : this.existing(a)) as T;
     if (method === "POST") return this.createObject(a, body as KubeObject) as T;

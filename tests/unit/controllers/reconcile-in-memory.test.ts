@@ -21,7 +21,7 @@ const detector = (spec: Record<string, unknown> = {}) => ({
 /** The request ConfigMap a stage's Job mounts: named by the Job and its request's digest. */
 const requestConfigMap = async (job: string, stage: string) => {
   const digest = (await statusOf())?.stages?.find((s) => s.name === stage)?.requestDigest ?? "";
-  return `PATCH /api/v1/namespaces/ns/configmaps/${job}-${digest.slice(0, 10)}`;
+  return `POST /api/v1/namespaces/ns/configmaps ${job}-${digest.slice(0, 10)}`;
 };
 /** Conditions as "Type=Status Reason: message", in the status's order. */
 const conditions = (status: ResourceStatus | undefined) =>
@@ -49,7 +49,7 @@ describe("a stage resource over the in-memory API", () => {
     await operator.apply(detector({ tensorRT: true }));
     expect(await operator.settle()).toEqual([
       await requestConfigMap(EXPORT_JOB, "export-onnx"),
-      `PATCH /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
+      `POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`,
       STATUS,
     ]);
     const resource = await operator.resource(DETECTOR, "det");
@@ -98,7 +98,7 @@ describe("a stage resource over the in-memory API", () => {
     });
     expect(await operator.settle()).toEqual([
       await requestConfigMap(ENGINE_JOB, "build-engine"),
-      `PATCH /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
+      `POST /apis/batch/v1/namespaces/ns/jobs ${ENGINE_JOB}`,
       STATUS,
     ]);
     status = await statusOf();
@@ -161,10 +161,14 @@ describe("a stage resource over the in-memory API", () => {
     // the stage again as a new Job of the same name.
     const retried = detector({ tensorRT: true });
     await operator.apply({ ...retried, metadata: { ...retried.metadata, annotations: { "mammoflow.io/retry": "1" } } });
+    const configMap = await requestConfigMap(EXPORT_JOB, "export-onnx");
     expect(await operator.settle()).toEqual([
       `DELETE /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
-      await requestConfigMap(EXPORT_JOB, "export-onnx"),
-      `PATCH /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
+      configMap,
+      // The same request's ConfigMap exists (409 to the create): applied over, which keeps its
+      // owner reference that of the resource as it is now.
+      `PATCH /api/v1/namespaces/ns/configmaps/${configMap.split(" ").at(-1)}`,
+      `POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`,
       STATUS,
     ]);
     const again = await statusOf();
@@ -191,7 +195,7 @@ describe("a stage resource over the in-memory API", () => {
       `DELETE /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
       STATUS,
       await requestConfigMap(ENGINE_JOB, "build-engine"),
-      `PATCH /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
+      `POST /apis/batch/v1/namespaces/ns/jobs ${ENGINE_JOB}`,
       STATUS,
     ]);
     const status = await statusOf();

@@ -5,7 +5,7 @@
 // to refuse Jobs; the caches, reconcilers and Event recorder are the real ones.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RETRY_ANNOTATION } from "../../../operator/api/annotations.ts";
-import { KubeApiError } from "../../../operator/kube/client.ts";
+import { KubeApiError, type KubeObject } from "../../../operator/kube/client.ts";
 import type { ResourceStatus } from "../../../operator/pipeline/status.ts";
 import { type InMemoryOperator, startInMemoryOperator } from "../../support/in-memory-operator.ts";
 
@@ -21,7 +21,7 @@ const detector = (annotations: Record<string, string> = {}) => ({
 });
 
 let operator: InMemoryOperator;
-/** Whether the API server refuses Jobs now, and the Job applies it refused. */
+/** Whether the API server refuses Jobs now, and the Job creates it refused. */
 let refusing = true;
 let refused: string[] = [];
 
@@ -31,8 +31,8 @@ beforeEach(async () => {
   refused = [];
   const request = operator.api.request.bind(operator.api);
   operator.api.request = (async (method: string, path: string, options?: object) => {
-    if (refusing && method === "PATCH" && path.includes("/jobs/")) {
-      refused.push(path);
+    if (refusing && method === "POST" && path.endsWith("/jobs")) {
+      refused.push(`${method} ${path} ${(options as { body?: KubeObject } | undefined)?.body?.metadata.name}`);
       throw new KubeApiError(422, "Invalid", REFUSAL);
     }
     return request(method, path, options as never);
@@ -48,8 +48,8 @@ describe("a stage whose Job the API server refuses", () => {
     await operator.apply(detector() as never);
     const writes = await operator.settle();
     expect(writes.at(-1)).toBe(STATUS);
-    expect(writes.some((w) => w.includes("/jobs/"))).toBe(false);
-    expect(refused).toEqual([`/apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`]);
+    expect(writes.some((w) => w.includes("/jobs"))).toBe(false);
+    expect(refused).toEqual([`POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`]);
     const status = (await operator.resource(DETECTOR, "det")).status as ResourceStatus;
     const message = `stage export-onnx failed (JobRejected): the API server refused the objects of stage export-onnx (Job ${EXPORT_JOB}) (422 Invalid): ${REFUSAL}`;
     expect(status.phase).toBe("Failed");
