@@ -27,7 +27,7 @@ export async function inputPreflightBlocker(
   if (!context.config.operator.inputPreflight) return undefined;
   const required = requiredPaths(planned);
   if (required.length === 0) return undefined;
-  // A CPU pod: the pool only sizes it (its per-stage sizes), so any configured pool will do.
+  // A CPU pod sized by its catalogue entry: any configured pool will do for the Job builder.
   const wanted = planned[0]?.stages[0]?.gpuPool ?? "";
   const pool = wanted in context.config.gpuPools ? wanted : (Object.keys(context.config.gpuPools)[0] ?? wanted);
   const plan = preflightPlan(owner, required, recheck, pool);
