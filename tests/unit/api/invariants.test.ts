@@ -29,6 +29,16 @@ const unknownArchitecture = "model.architecture must be a ConvNeXt timm builds";
 // must reach the same verdict with the same message.
 const cases: { kind: string; spec: Record<string, unknown>; refusedWith?: string }[] = [
   { kind: "RoiDetectorTraining", spec: { checkpoint: "assets/trained/yolox.pth" } },
+  {
+    kind: "RoiDetectorTraining",
+    spec: { checkpoint: "assets/trained/yolox.pth", placement: { resources: { "export-onnx": { cpu: "1" } } } },
+  },
+  // The operator's input preflight is no stage a resource runs, so no key its spec may size.
+  {
+    kind: "RoiDetectorTraining",
+    spec: { checkpoint: "assets/trained/yolox.pth", placement: { resources: { "check-inputs": { cpu: "1" } } } },
+    refusedWith: "keys must be stage names",
+  },
   { kind: "RoiDetectorTraining", spec: {}, refusedWith: "a Trained detector needs spec.checkpoint" },
   { kind: "RoiDetectorTraining", spec: { source: "Train" } },
   {

@@ -210,4 +210,13 @@ describe("Helm chart", () => {
     // The chart value decides: a check without its ClusterRole could never list a Node.
     expect(check("gpuCapacityCheck.enabled=false", "config.operator.gpuCapacityCheck=true")).toBe(false);
   });
+
+  it("runs the input preflight unless config.operator.inputPreflight=false", () => {
+    const preflight = (...set: string[]) => {
+      const configMap = byKind(render(...set), "ConfigMap")[0] as unknown as { data: Record<string, string> };
+      return MammoflowConfig.parse(parse(configMap.data["config.yaml"] ?? "")).operator.inputPreflight;
+    };
+    expect(preflight()).toBe(true);
+    expect(preflight("config.operator.inputPreflight=false")).toBe(false);
+  });
 });
