@@ -65,7 +65,7 @@ const rows: string[][] = [];
 const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join("");
 console.log(`decode benchmark: 3000×2400, ${ROUNDS} images per syntax, ${CORES} core(s); images per second`);
 console.log(
-  `${describeActiveDecoders()}, 1 thread per image; MAMMOFLOW_J2K_DECODER=wasm and MAMMOFLOW_JPEG_LOSSLESS_DECODER=js measure the portable ones`,
+  `${describeActiveDecoders()}; OpenJPEG: 1 thread in the 1-thread row, 2 per worker; MAMMOFLOW_J2K_DECODER=wasm and MAMMOFLOW_JPEG_LOSSLESS_DECODER=js measure the portable ones`,
 );
 console.log(pad(["decoder", "J2K .90", "JPEG-LL .70"]));
 const syntaxes = ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70"];

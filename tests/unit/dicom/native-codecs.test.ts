@@ -62,9 +62,10 @@ describe("choosing between a native and a portable decoder", () => {
     );
   });
 
-  it("gives OpenJPEG every core on the main thread, one inside a worker, or MAMMOFLOW_J2K_THREADS", () => {
+  it("gives OpenJPEG every core on the main thread, two inside a worker (one on one core), or MAMMOFLOW_J2K_THREADS", () => {
     expect(jpeg2000Threads(undefined, true, 16)).toBe(16);
-    expect(jpeg2000Threads(undefined, false, 16)).toBe(1);
+    expect(jpeg2000Threads(undefined, false, 16)).toBe(2);
+    expect(jpeg2000Threads(undefined, false, 1)).toBe(1);
     expect(jpeg2000Threads("3", false, 16)).toBe(3);
     expect(() => jpeg2000Threads("0", true, 16)).toThrow('MAMMOFLOW_J2K_THREADS must be a positive integer, not "0"');
     expect(() => jpeg2000Threads("two", true, 16)).toThrow("MAMMOFLOW_J2K_THREADS must be a positive integer");
