@@ -71,6 +71,6 @@ export async function reproductionPreflightBlocker(
   return inputPreflightBlocker(context, reproduction, owner, children, recheck);
 }
 
-/** A resource a Reproduction made: the Reproduction checked its inputs before creating it. */
+/** A resource a Reproduction made: the Reproduction checked its inputs before any child started. */
 export const madeByReproduction = (resource: KubeObject): boolean =>
   (resource.metadata.ownerReferences ?? []).some((o) => o.controller && o.kind === "Reproduction");

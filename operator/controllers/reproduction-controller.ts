@@ -88,13 +88,18 @@ export function reproductionReconciler(context: ControllerContext) {
     }
     if (!reading.spec.children) throw new Error("the registry declares no children for Reproduction");
     const children = reading.spec.children(namespace, name);
-    // Before its first child: a reproduction whose GPU stages no node can take is Blocked now,
-    // not after hours of its children's CPU stages; a Node of the pool appearing reconciles it.
-    // A suspended one is the user's hold: its children are made suspended and check for themselves.
-    // Then a pod on the volume must find every file its children's stages read (input-preflight.ts).
-    const childless = children.every((c) => !context.caches.kind(c.kind).get(namespace, c.metadata.name));
+    // Before its first child starts: a reproduction whose GPU stages no node can take is Blocked
+    // now, not after hours of its children's CPU stages; a Node of the pool appearing reconciles it.
+    // Then a pod on the volume must find every file its children's stages read (input-preflight.ts);
+    // its children do not look themselves. A suspended one is the user's hold: its children are made
+    // suspended (a held child has no startedAt), and the checks come when it is resumed, before the
+    // apply below takes their suspend off.
+    const childStarted = children.some(
+      (c) =>
+        (context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined)?.startedAt,
+    );
     const recheck = recheckRequest(resource.metadata.annotations);
-    if (childless && !reading.spec.suspend) {
+    if (!childStarted && !reading.spec.suspend) {
       const blocker =
         reproductionGpuBlocker(context, resource) ?? (await reproductionPreflightBlocker(context, resource, recheck));
       if (blocker) {

@@ -98,7 +98,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
         // Before a stage starts, the GPU stages still to run must have nodes that can take them;
         // otherwise Blocked, naming the pool and its labels, instead of Jobs Pending forever.
         // Before the first, a pod on the volume must have found every file the stages read
-        // (a Reproduction's children were checked by it before it made them).
+        // (a Reproduction checks its children's before the first starts).
         holdStart: async (decision, plans) => {
           if (!decision.start) return undefined;
           const gpu = gpuNodesBlocker(context, plansStillToRun(plans, decision.start, decision.status.stages));

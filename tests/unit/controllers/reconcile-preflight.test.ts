@@ -207,4 +207,29 @@ describe("the input preflight of a Reproduction", () => {
     expect((await statusOf("Reproduction", "rsna"))?.missingInputs).toBeUndefined();
     expect(jobNames()).toEqual([job, second, "rsna-detector-roidet-export-onnx", "rsna-engine-engine-export-onnx"]);
   });
+
+  it("created suspended, checks once resumed, before its held children run", async () => {
+    const trained = (suspend: boolean) => ({
+      kind: "Reproduction",
+      metadata: { name: "rsna" },
+      spec: { mode: "Trained", suspend },
+    });
+    await operator.apply(trained(true));
+    await operator.settle();
+    // Held: its children are made suspended, nothing runs and nothing is checked yet.
+    expect(operator.names("mammoflow.io/v1alpha1/roidetectortrainings")).toEqual(["rsna-detector"]);
+    expect(jobNames()).toEqual([]);
+
+    await operator.apply(trained(false));
+    await operator.settle();
+    const job = preflightJob();
+    expect(job).toMatch(/^rsna-repro-check-inputs-[0-9a-f]{10}$/);
+    expect(jobNames()).toEqual([job]);
+    expect((await statusOf("Reproduction", "rsna"))?.phase).toBe("Blocked");
+    expect((await operator.resource(DETECTOR, "rsna-detector")).spec).toMatchObject({ suspend: true });
+
+    await operator.jobEnds(job, 0, found(7, []));
+    await operator.settle();
+    expect(jobNames()).toEqual([job, "rsna-detector-roidet-export-onnx", "rsna-engine-engine-export-onnx"]);
+  });
 });
