@@ -11,10 +11,12 @@ import type { ResourceId } from "../pipeline/stage-plan.ts";
 import type { ControllerContext } from "./context.ts";
 import { plannedChildren } from "./gpu-nodes.ts";
 import { startStage } from "./stage-actions.ts";
+import type { StartExpectations } from "./start-expectations.ts";
 
 /**
  * What holds `owner` until its preflight has found every path `planned` reads: its Job started
- * when it has none (one per list of paths and recheck value), then its outcome. Undefined when
+ * when it has none (one per list of paths and recheck value; `expectations`, the reconciler's, keep
+ * a start from being repeated before the cache shows its Job), then its outcome. Undefined when
  * nothing is missing, nothing is read from the volume, or config.operator.inputPreflight is off.
  */
 export async function inputPreflightBlocker(
@@ -23,6 +25,7 @@ export async function inputPreflightBlocker(
   owner: ResourceId,
   planned: readonly PlannedResource[],
   recheck: string | undefined,
+  expectations: StartExpectations,
 ): Promise<Blocker | undefined> {
   if (!context.config.operator.inputPreflight) return undefined;
   const required = requiredPaths(planned);
@@ -31,20 +34,28 @@ export async function inputPreflightBlocker(
   const wanted = planned[0]?.stages[0]?.gpuPool ?? "";
   const pool = wanted in context.config.gpuPools ? wanted : (Object.keys(context.config.gpuPools)[0] ?? wanted);
   const plan = preflightPlan(owner, required, recheck, pool);
-  const job = context.caches.jobs.get(owner.namespace, stageJobName(owner.kind, owner.name, plan.id));
+  const jobName = stageJobName(owner.kind, owner.name, plan.id);
+  const jobKey = `${owner.namespace}/${jobName}`;
+  const job = context.caches.jobs.get(owner.namespace, jobName);
+  if (job) expectations.observed(jobKey);
+  // A finished Job being deleted (its TTL) is no answer, and starting over it would apply over the
+  // terminating object: wait, as its deletion reconciles the resource again, which then looks anew.
   const observation = job && !job.metadata.deletionTimestamp ? observeJob(job, context.caches.podsOf(job)) : undefined;
-  const decision = decidePreflight(plan, required, observation);
-  if (!decision.start) return decision.blocker;
+  const decision = decidePreflight(plan, required, observation, jobName);
+  if (!decision.start || job) return decision.blocker;
+  // Started by this replica and not in the cache yet: not again (no second create, no second Event).
+  if (expectations.isPending(jobKey)) return decision.blocker;
   const paths = new Set(required.map((r) => r.path)).size;
-  const applied = await startStage(context, resource, owner, plan, {
+  await startStage(context, resource, owner, plan, {
     forceRun: true,
     event: {
       reason: "CheckingInputs",
-      message: `checking ${paths} input path(s) on the storage volume as Job ${stageJobName(owner.kind, owner.name, plan.id)}`,
+      message: `checking ${paths} input path(s) on the storage volume as Job ${jobName}`,
     },
   });
-  // As the next reconcile will see it from the cache: running, its pod not there yet.
-  return decidePreflight(plan, required, observeJob(applied, [])).blocker;
+  expectations.expect(jobKey);
+  // CheckingInputs until the cache shows the Job and its pod.
+  return decision.blocker;
 }
 
 /**
@@ -56,6 +67,7 @@ export async function reproductionPreflightBlocker(
   context: ControllerContext,
   reproduction: KubeObject,
   recheck: string | undefined,
+  expectations: StartExpectations,
 ): Promise<Blocker | undefined> {
   if (!context.config.operator.inputPreflight) return undefined;
   let children: PlannedResource[];
@@ -68,7 +80,7 @@ export async function reproductionPreflightBlocker(
   }
   const { namespace = "", name } = reproduction.metadata;
   const owner: ResourceId = { kind: "Reproduction", namespace, name };
-  return inputPreflightBlocker(context, reproduction, owner, children, recheck);
+  return inputPreflightBlocker(context, reproduction, owner, children, recheck, expectations);
 }
 
 /** A resource a Reproduction made: the Reproduction checked its inputs before any child started. */

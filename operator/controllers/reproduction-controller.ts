@@ -16,6 +16,7 @@ import { reproductionPreflightBlocker } from "./input-preflight.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
 import { readSpec } from "./spec-reading.ts";
+import { StartExpectations } from "./start-expectations.ts";
 import { WrittenStatus } from "./written-status.ts";
 
 function ownedBy(child: ChildManifest, owner: KubeObject) {
@@ -65,6 +66,8 @@ async function pruneChild(context: ControllerContext, reproduction: KubeObject, 
  */
 export function reproductionReconciler(context: ControllerContext) {
   const written = new WrittenStatus<ResourceStatus>();
+  // Its preflight Jobs started and not yet in the cache (input-preflight.ts).
+  const expectations = new StartExpectations();
   return async (key: string): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
     const resource = context.caches.kind("Reproduction").get(namespace, name);
@@ -101,7 +104,8 @@ export function reproductionReconciler(context: ControllerContext) {
     const recheck = recheckRequest(resource.metadata.annotations);
     if (!childStarted && !reading.spec.suspend) {
       const blocker =
-        reproductionGpuBlocker(context, resource) ?? (await reproductionPreflightBlocker(context, resource, recheck));
+        reproductionGpuBlocker(context, resource) ??
+        (await reproductionPreflightBlocker(context, resource, recheck, expectations));
       if (blocker) {
         await write(decideStatus({ generation, now, previous, blocker, plans: [], observations: {} }).status);
         return undefined;

@@ -104,7 +104,7 @@ export function stageResourceReconciler(context: ControllerContext, kind: string
           const gpu = gpuNodesBlocker(context, plansStillToRun(plans, decision.start, decision.status.stages));
           if (gpu || !isFirstStart(decision.status.stages ?? []) || madeByReproduction(resource)) return gpu;
           const planned = [{ resource: owner, stages: [...plans], execute: true, origin: `${kind}/${name}` }];
-          return inputPreflightBlocker(context, resource, owner, planned, recheck);
+          return inputPreflightBlocker(context, resource, owner, planned, recheck, expectations);
         },
       },
       executor,

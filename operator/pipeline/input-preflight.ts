@@ -66,14 +66,16 @@ const recheckHint = `set the ${RECHECK_ANNOTATION} annotation to a new value to 
  * that read it, the manifest field that names it) and the paths in `missingInputs`; a run that
  * failed, or ended without a check-inputs result, → InputPreflightFailed. Never a silent pass: a
  * preflight that could not look holds the resource until the recheck annotation runs it again.
+ * `jobName` names its Job while it has no run.
  */
 export function decidePreflight(
   plan: StagePlan,
   required: readonly RequiredInput[],
   observation: StageObservation | undefined,
+  jobName = plan.id,
 ): PreflightDecision {
   const paths = new Set(required.map((r) => r.path)).size;
-  const job = observation?.runName ?? plan.id;
+  const job = observation?.runName ?? jobName;
   if (!observation) {
     return { start: true, blocker: checking(paths, job) };
   }

@@ -92,16 +92,17 @@ export class InMemoryOperator {
   /**
    * Runs the operator until it rests: watch events reach the caches, the reconciles they queue
    * run (in the order queued), the garbage collector ends Foreground deletions; again until no
-   * event is left. Returns the writes the operator made meanwhile ("PATCH /apis/…/status"),
+   * event is left. `finishDeletions: false` leaves them being deleted (a Job's pods going, a
+   * finalizer). Returns the writes the operator made meanwhile ("PATCH /apis/…/status"),
    * Events apart (their requests run in the background, in no fixed order: see `events`).
    */
-  async settle(): Promise<string[]> {
+  async settle(options: { finishDeletions?: boolean } = {}): Promise<string[]> {
     const from = this.api.writes.length;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.context.events.flush();
       const delivered = this.api.deliver();
       if (this.queued.size === 0) {
-        if (this.api.finishDeletions() > 0 || delivered) continue;
+        if ((options.finishDeletions !== false && this.api.finishDeletions() > 0) || delivered) continue;
         return this.api.writes.slice(from).filter((w) => !w.includes("/events"));
       }
       const batch = [...this.queued.values()];
@@ -111,6 +112,15 @@ export class InMemoryOperator {
     throw new Error(
       `the operator did not come to rest in ${MAX_ROUNDS} rounds; still queued: ${[...this.queued.keys()]}`,
     );
+  }
+
+  /**
+   * One reconcile of the resource now, on what the caches show, delivering no watch event first:
+   * a reconcile that comes before the cache has caught up with the operator's own writes.
+   */
+  async reconcileNow(kind: string, name: string): Promise<void> {
+    await this.reconcilers.get(kind)?.(`${NAMESPACE}/${name}`);
+    await this.context.events.flush();
   }
 
   /** What a user's `kubectl apply --server-side` of the manifest does. */

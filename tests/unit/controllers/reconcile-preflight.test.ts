@@ -141,6 +141,47 @@ describe("the input preflight of a stage resource", () => {
     expect(preflightJob()).not.toBe(first);
   });
 
+  it("waits while its finished preflight Job is being deleted (its TTL), then looks again, never reading the terminating Job", async () => {
+    await operator.apply(detector());
+    await operator.settle();
+    const first = preflightJob();
+    await operator.jobEnds(first, 0, found(1, [CHECKPOINT]));
+    await operator.settle();
+    expect((await statusOf())?.conditions?.[0]?.reason).toBe("InputsMissing");
+    // The TTL controller deletes the Complete Job (Foreground): it stays, being deleted, a while.
+    await operator.api.delete(`/apis/batch/v1/namespaces/ns/jobs/${first}`, "Foreground");
+    await operator.settle({ finishDeletions: false });
+    const checking = `checking that the 1 path(s) its stages read are on the storage volume before the first starts (Job ${first})`;
+    expect(conditions(await statusOf())).toEqual([
+      `Blocked=True CheckingInputs: ${checking}`,
+      `Ready=False CheckingInputs: ${checking}`,
+    ]);
+    const started = `Normal CheckingInputs ${DETECTOR}/det: checking 1 input path(s) on the storage volume as Job ${first}`;
+    expect(operator.events("CheckingInputs")).toEqual([started]);
+    // Gone: the deletion reconciles it, and a new Job of the same name looks again.
+    await operator.settle();
+    expect(jobNames()).toEqual([first]);
+    expect(operator.jobs()[0]?.metadata.deletionTimestamp).toBeUndefined();
+    expect(operator.events("CheckingInputs")).toEqual([`${started} (x2)`]);
+    expect(conditions(await statusOf())[0]).toBe(`Blocked=True CheckingInputs: ${checking}`);
+    expect(
+      operator.events("InputPreflightFailed", "Blocked").filter((e) => e.includes("InputPreflightFailed")),
+    ).toEqual([]);
+  });
+
+  it("starts its Job once while the cache has not shown it yet", async () => {
+    await operator.apply(detector());
+    operator.api.deliver();
+    await operator.reconcileNow(DETECTOR, "det");
+    await operator.reconcileNow(DETECTOR, "det");
+    await operator.settle();
+    const first = preflightJob();
+    expect(operator.api.writes.filter((w) => w.startsWith("POST") && w.includes("/jobs"))).toHaveLength(1);
+    expect(operator.events("CheckingInputs")).toEqual([
+      `Normal CheckingInputs ${DETECTOR}/det: checking 1 input path(s) on the storage volume as Job ${first}`,
+    ]);
+  });
+
   it("starts the first stage at once when config.operator.inputPreflight is false", async () => {
     await operator.stop();
     operator = await startInMemoryOperator({ operator: { inputPreflight: false } });
