@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { ResultArtifact } from "../../jobs/contract/result.ts";
 
+/** The most characters a condition's message holds, and paths status.missingInputs lists (the CRD's limits). */
+export const CONDITION_MESSAGE_MAX = 32768;
+export const MISSING_INPUTS_MAX = 256;
+
 export const Phase = z
   .enum(["Pending", "Blocked", "Running", "Queued", "Suspended", "Succeeded", "Failed"])
   .describe(
@@ -25,7 +29,7 @@ export const Condition = z
       .max(1024)
       .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
       .describe("CamelCase machine-readable reason, e.g. WaitingForDetector."),
-    message: z.string().max(32768).default("").describe("Human-readable explanation."),
+    message: z.string().max(CONDITION_MESSAGE_MAX).default("").describe("Human-readable explanation."),
     lastTransitionTime: z.iso.datetime().describe("When status last changed."),
     observedGeneration: z.int().min(0).optional().describe("metadata.generation the condition was computed from."),
   })
@@ -122,7 +126,7 @@ export const BaseStatus = z.object({
     ),
   missingInputs: z
     .array(z.string().max(1024))
-    .max(256)
+    .max(MISSING_INPUTS_MAX)
     .optional()
     .describe(
       "Paths under the storage root the input preflight did not find (condition Blocked, reason InputsMissing, names the fields behind each); absent once they are all there. A new value of the mammoflow.io/recheck annotation looks again.",

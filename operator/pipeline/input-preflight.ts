@@ -4,7 +4,9 @@
 // reads (required-inputs.ts) and holds the resource Blocked until it has said all are present.
 import { canonicalJson, sha256Hex } from "../../jobs/contract/canonical-json.ts";
 import { missingInputLine, type RequiredInput } from "../../jobs/contract/missing-inputs.ts";
+import { RESULT_FILE } from "../../jobs/contract/result.ts";
 import { RECHECK_ANNOTATION } from "../api/annotations.ts";
+import { CONDITION_MESSAGE_MAX, MISSING_INPUTS_MAX } from "../api/status.ts";
 import type { Blocker } from "./dependencies.ts";
 import { stageDir } from "./layout.ts";
 import type { StageObservation } from "./observation.ts";
@@ -84,12 +86,17 @@ export function decidePreflight(
     return { blocker: checking(paths, job, waiting) };
   }
   const result = observation.results.find((r) => r.result.stage === "check-inputs")?.result;
-  if (observation.phase === "Failed" || !result || result.outcome !== "Succeeded") {
+  // The count is what says nothing is missing: a result without it (termination.ts's fallback when
+  // even the count would not fit) is no answer, never a pass.
+  const missing = result?.metrics?.inputsMissing;
+  if (observation.phase === "Failed" || !result || result.outcome !== "Succeeded" || typeof missing !== "number") {
     const detail = result?.error
       ? `${result.error.reason}: ${result.error.message}`
       : observation.phase === "Failed"
         ? `${observation.reason ?? "Failed"}: ${observation.message || "its pod failed"}`
-        : "it ended without a check-inputs result (is the stage image older than the operator?)";
+        : result?.outcome === "Succeeded"
+          ? "its result has no count of missing paths (metrics.inputsMissing; a termination message cut short?)"
+          : "it ended without a check-inputs result (is the stage image older than the operator?)";
     return {
       blocker: {
         reason: INPUT_PREFLIGHT_FAILED,
@@ -100,31 +107,42 @@ export function decidePreflight(
       },
     };
   }
-  const missing = result.metrics?.inputsMissing ?? result.findings?.length ?? 0;
   if (missing === 0) return {};
   const listed = result.findings ?? [];
-  const lines = listed.map((path) =>
+  const head = `${missing} input(s) missing on the storage volume, so no stage started (found by Job ${job}):`;
+  const tail = `After putting them there, ${recheckHint}.`;
+  const allAt = `${plan.outputDir}/${RESULT_FILE} on the volume lists them all`;
+  // A line per path, as many as a readable message and the CRD's limit on it hold.
+  let shown = listed.slice(0, MESSAGE_PATHS);
+  let message = inputsMissingMessage(head, shown, required, missing, allAt, tail);
+  while (message.length > CONDITION_MESSAGE_MAX && shown.length > 0) {
+    shown = shown.slice(0, Math.floor(shown.length / 2));
+    message = inputsMissingMessage(head, shown, required, missing, allAt, tail);
+  }
+  return {
+    blocker: { reason: INPUTS_MISSING, message, missingInputs: listed.slice(0, MISSING_INPUTS_MAX) },
+  };
+}
+
+/** The paths an InputsMissing message names by line; the rest are counted, as in status.missingInputs. */
+const MESSAGE_PATHS = 50;
+
+function inputsMissingMessage(
+  head: string,
+  shown: readonly string[],
+  required: readonly RequiredInput[],
+  missing: number,
+  allAt: string,
+  tail: string,
+): string {
+  const lines = shown.map((path) =>
     missingInputLine(
       path,
       required.filter((r) => r.path === path),
     ),
   );
-  const more =
-    listed.length < missing
-      ? [`  … and ${missing - listed.length} more: ${plan.outputDir}/result.json on the volume lists them all`]
-      : [];
-  return {
-    blocker: {
-      reason: INPUTS_MISSING,
-      message: [
-        `${missing} input(s) missing on the storage volume, so no stage started (found by Job ${job}):`,
-        ...lines,
-        ...more,
-        `After putting them there, ${recheckHint}.`,
-      ].join("\n"),
-      missingInputs: listed,
-    },
-  };
+  const more = shown.length < missing ? [`  … and ${missing - shown.length} more: ${allAt}`] : [];
+  return [head, ...lines, ...more, tail].join("\n");
 }
 
 function checking(paths: number, job: string, waiting = ""): Blocker {

@@ -95,6 +95,24 @@ describe("what the preflight decides", () => {
     expect(blocker?.missingInputs).toEqual([IMAGES]);
   });
 
+  it("names at most 50 paths in its message and lists at most 256 (the CRD's limits), saying how many more", () => {
+    const paths = Array.from({ length: 300 }, (_, i) => `datasets/crops/${i}.png`);
+    const required = paths.map((path) => ({ path, reader: "ClassifierFold/f0 train-fold-1", field: "inputs.images" }));
+    const many = preflightPlan(FOLD, required, undefined, "a100");
+    const found = makeObservation("Succeeded", "check-inputs").foundMissing(400, paths).obj();
+    const { blocker } = decidePreflight(many, required, found);
+    const lines = blocker?.message.split("\n") ?? [];
+    expect(lines).toHaveLength(53);
+    expect(lines[0]).toBe(
+      "300 input(s) missing on the storage volume, so no stage started (found by Job job-check-inputs):",
+    );
+    expect(lines[50]).toBe("  datasets/crops/49.png: read by ClassifierFold/f0 train-fold-1 (inputs.images)");
+    expect(lines[51]).toBe(
+      `  … and 250 more: runs/ns/ClassifierFold/f0/${many.id}/result.json on the volume lists them all`,
+    );
+    expect(blocker?.missingInputs).toEqual(paths.slice(0, 256));
+  });
+
   it("never passes a preflight that could not look: a failed Job, or one that ended without a check-inputs result", () => {
     const failed = makeObservation("Failed", "check-inputs")
       .reason("DeadlineExceeded", "Job was active longer than specified deadline")
@@ -109,6 +127,14 @@ describe("what the preflight decides", () => {
     silent.results = [];
     expect(decidePreflight(plan, REQUIRED, silent).blocker?.message).toContain(
       "so no stage started: it ended without a check-inputs result (is the stage image older than the operator?)",
+    );
+    // termination.ts's fallback when even the count would not fit: stage and outcome, no metrics.
+    const cut = makeObservation("Succeeded", "check-inputs").obj();
+    for (const r of cut.results) r.result = { stage: "check-inputs", outcome: "Succeeded", truncated: true } as never;
+    const { blocker } = decidePreflight(plan, REQUIRED, cut);
+    expect(blocker?.reason).toBe("InputPreflightFailed");
+    expect(blocker?.message).toContain(
+      "so no stage started: its result has no count of missing paths (metrics.inputsMissing; a termination message cut short?).",
     );
   });
 });
