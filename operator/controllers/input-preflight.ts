@@ -5,7 +5,7 @@ import { stageJobName } from "../executors/kubernetes/names.ts";
 import { observeJob } from "../executors/kubernetes/observe.ts";
 import type { KubeObject } from "../kube/client.ts";
 import type { Blocker } from "../pipeline/dependencies.ts";
-import { decidePreflight, preflightPlan } from "../pipeline/input-preflight.ts";
+import { decidePreflight, preflightPlan, unplannedPreflight } from "../pipeline/input-preflight.ts";
 import { type PlannedResource, requiredPaths } from "../pipeline/required-inputs.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
 import type { ControllerContext } from "./context.ts";
@@ -61,7 +61,8 @@ export async function inputPreflightBlocker(
 /**
  * The preflight of a Reproduction before its first child: over every child's planned stages (as
  * the GPU check plans them), so that one look names all a reproduction lacks, before hours of
- * its children's work. A spec the planner cannot expand is left to the children, as there.
+ * its children's work. A spec the planner cannot expand holds it (InputPreflightFailed): its
+ * children do not look themselves.
  */
 export async function reproductionPreflightBlocker(
   context: ControllerContext,
@@ -74,9 +75,7 @@ export async function reproductionPreflightBlocker(
   try {
     children = plannedChildren(reproduction, context.config.gpuPools);
   } catch (error) {
-    const err = (error as Error).message;
-    context.log.warn({ reproduction: reproduction.metadata.name, err }, "input preflight skipped");
-    return undefined;
+    return unplannedPreflight((error as Error).message);
   }
   const { namespace = "", name } = reproduction.metadata;
   const owner: ResourceId = { kind: "Reproduction", namespace, name };

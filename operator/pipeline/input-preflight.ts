@@ -145,6 +145,20 @@ function inputsMissingMessage(
   return [head, ...lines, ...more, tail].join("\n");
 }
 
+/**
+ * A Reproduction whose children's stages the planner cannot list (a spec the API accepted that it
+ * cannot expand): held, as its children, made only after the look, do not look themselves.
+ */
+export function unplannedPreflight(error: string): Blocker {
+  return {
+    reason: INPUT_PREFLIGHT_FAILED,
+    message:
+      `the input preflight could not list the files its children's stages read, so no child started: ${error}. ` +
+      "Its children do not look themselves: fix the spec (a change looks again); " +
+      "config.operator.inputPreflight: false turns the preflight off",
+  };
+}
+
 function checking(paths: number, job: string, waiting = ""): Blocker {
   return {
     reason: CHECKING_INPUTS,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { RequiredInput } from "../../../jobs/contract/missing-inputs.ts";
-import { decidePreflight, isFirstStart, preflightPlan } from "../../../operator/pipeline/input-preflight.ts";
+import {
+  decidePreflight,
+  isFirstStart,
+  preflightPlan,
+  unplannedPreflight,
+} from "../../../operator/pipeline/input-preflight.ts";
 import { makeObservation } from "../../support/operator-builders.ts";
 import { resourceId } from "../../support/plan-context.ts";
 
@@ -136,5 +141,13 @@ describe("what the preflight decides", () => {
     expect(blocker?.message).toContain(
       "so no stage started: its result has no count of missing paths (metrics.inputsMissing; a termination message cut short?).",
     );
+  });
+
+  it("holds a Reproduction whose children's stages cannot be listed, as its children do not look themselves", () => {
+    expect(unplannedPreflight("fold 2 has no training stage")).toEqual({
+      reason: "InputPreflightFailed",
+      message:
+        "the input preflight could not list the files its children's stages read, so no child started: fold 2 has no training stage. Its children do not look themselves: fix the spec (a change looks again); config.operator.inputPreflight: false turns the preflight off",
+    });
   });
 });
