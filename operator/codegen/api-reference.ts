@@ -4,6 +4,7 @@ import type { KindDefinition } from "../api/index.ts";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import { LABEL_VALUE_MAX_LENGTH } from "../api/rules.ts";
 import { addMemory } from "../executors/kubernetes/quantity.ts";
+import { PREFLIGHT_DIGEST_LENGTH, PREFLIGHT_ID_PREFIX } from "../pipeline/input-preflight.ts";
 import type { OpenApiSchema } from "./structural-schema.ts";
 import { structuralSchemaOf } from "./structural-schema.ts";
 
@@ -125,7 +126,7 @@ export function renderApiReference(kinds: readonly KindDefinition[], description
       "",
       `Plural \`${kind.plural}\`, short names ${kind.shortNames.map((s) => `\`${s}\``).join(", ")}. Columns of \`kubectl get\`: ${kind.printerColumns.map((c) => c.name).join(", ")}.`,
       "",
-      `Names are at most ${LABEL_VALUE_MAX_LENGTH - kind.longestDerivedSuffix.length} characters: the longest Job name the operator derives is \`<name>${kind.longestDerivedSuffix}\`, and a Job name is at most ${LABEL_VALUE_MAX_LENGTH} (the API server refuses a longer resource name).`,
+      `Names are at most ${LABEL_VALUE_MAX_LENGTH - kind.longestDerivedSuffix.length} characters: the longest stage Job name the operator derives is \`<name>${kind.longestDerivedSuffix}\`, and a Job name is at most ${LABEL_VALUE_MAX_LENGTH} (the API server refuses a longer resource name).${preflightJobNote(kind)}`,
       "",
       "### spec",
       "",
@@ -168,4 +169,15 @@ function renderStageSizes(): string[] {
         `| \`${name}\` | ${stage.language} | ${stage.sizing.cpu} | ${stage.sizing.memory} | ${stage.sizing.ephemeralStorage} | ${stage.sizing.shm} | ${addMemory(stage.sizing.memory, stage.sizing.shm)} | ${stage.sizing.deadlineHours} |`,
     ),
   ];
+}
+
+/**
+ * The input preflight's Job is not among the stage Jobs the name limit is derived from (a longer
+ * limit would refuse names that work): for a long name it takes the hashed short form.
+ */
+function preflightJobNote(kind: KindDefinition): string {
+  const suffix = `-${kind.shortNames[0] ?? ""}-${PREFLIGHT_ID_PREFIX}<digest>`;
+  const fits = LABEL_VALUE_MAX_LENGTH - (suffix.length - "<digest>".length + PREFLIGHT_DIGEST_LENGTH);
+  if (fits >= LABEL_VALUE_MAX_LENGTH - kind.longestDerivedSuffix.length) return "";
+  return ` The input preflight's Job, \`<name>${suffix}\`, is longer: for a name of more than ${fits} characters it is cut to ${LABEL_VALUE_MAX_LENGTH}, ending in a hash of the full name.`;
 }

@@ -25,6 +25,10 @@ export const INPUT_PREFLIGHT_FAILED = "InputPreflightFailed";
 export const isFirstStart = (stages: readonly { phase?: string }[]): boolean =>
   stages.every((s) => s.phase === "Pending");
 
+/** The preflight stage's id: this prefix and a digest of this many hex digits (its Job's name ends so). */
+export const PREFLIGHT_ID_PREFIX = "check-inputs-";
+export const PREFLIGHT_DIGEST_LENGTH = 10;
+
 /**
  * The check-inputs stage of a resource for a list of required inputs: its id (so its Job's name)
  * and folder carry a digest of the list and the recheck value, so the same spec is checked once
@@ -37,8 +41,8 @@ export function preflightPlan(
   recheck: string | undefined,
   gpuPool: string,
 ): StagePlan {
-  const key = sha256Hex(canonicalJson({ required, recheck: recheck ?? null })).slice(0, 10);
-  const id = `check-inputs-${key}`;
+  const key = sha256Hex(canonicalJson({ required, recheck: recheck ?? null })).slice(0, PREFLIGHT_DIGEST_LENGTH);
+  const id = `${PREFLIGHT_ID_PREFIX}${key}`;
   return {
     id,
     stage: "check-inputs",

@@ -26,8 +26,9 @@ const shortKind = (kind: string) => KINDS.find((k) => k.kind === kind)?.shortNam
  * The Job of one stage of one resource. Deterministic, so a restarted operator applies the
  * same object instead of creating a second one; at most 63 characters because the Job
  * controller copies it into a label value. The API refuses a resource name too long for its
- * Jobs (api/rules.ts nameLeavesRoomFor), so the hashed short form only serves resources created
- * before that rule.
+ * stage Jobs (api/rules.ts nameLeavesRoomFor), so for those the hashed short form only serves
+ * resources created before that rule; the input preflight's Job (`check-inputs-<digest>`, longer
+ * than the stage ids the rule counts) takes it for a name near the limit (docs/api-reference.md).
  */
 export function stageJobName(kind: string, name: string, stageId: string): string {
   const full = `${name}-${shortKind(kind)}-${stageId}`;
