@@ -169,7 +169,9 @@ try {
     namespace: NS,
     // The chart's lease timings and resync (the defaults), not the suite's quick 4/3/1 s ones: at
     // 10,000 resources a busy event loop must not cost the Lease the way it would in a test.
-    config: { logLevel: "info", operator: { metricsPort: 0, healthPort: 0 } },
+    // The input preflight is off, as in the cluster suite (support/operator-process.ts): it would
+    // run a check-inputs Job before each resource's stage, whose pods the bench does not play.
+    config: { logLevel: "info", operator: { metricsPort: 0, healthPort: 0, inputPreflight: false } },
     // The chart's V8 options; with MAMMOFLOW_BENCH_HEAP_SNAPSHOT=DIR, a heap snapshot of the
     // operator once every resource and pod runs (its caches at their fullest), written into DIR,
     // for finding where the memory goes.
