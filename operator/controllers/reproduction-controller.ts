@@ -97,9 +97,8 @@ export function reproductionReconciler(context: ControllerContext) {
     // its children do not look themselves. A suspended one is the user's hold: its children are made
     // suspended (a held child has no startedAt), and the checks come when it is resumed, before the
     // apply below takes their suspend off.
-    const childStarted = children.some(
-      (c) =>
-        (context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined)?.startedAt,
+    const childStarted = children.some((c) =>
+      hasStarted(context.caches.kind(c.kind).get(namespace, c.metadata.name)?.status as ResourceStatus | undefined),
     );
     const recheck = recheckRequest(resource.metadata.annotations);
     if (!childStarted && !reading.spec.suspend) {
@@ -208,3 +207,10 @@ export function reproductionReconciler(context: ControllerContext) {
     return undefined;
   };
 }
+
+/**
+ * Whether a child has started: a stage of it ran (startedAt), or it is past waiting (a child whose
+ * stages were all reused may finish without one).
+ */
+const hasStarted = (status: ResourceStatus | undefined): boolean =>
+  status?.startedAt !== undefined || ["Running", "Queued", "Succeeded", "Failed"].includes(status?.phase ?? "");

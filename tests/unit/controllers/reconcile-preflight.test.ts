@@ -272,5 +272,10 @@ describe("the input preflight of a Reproduction", () => {
     await operator.jobEnds(job, 0, found(7, []));
     await operator.settle();
     expect(jobNames()).toEqual([job, "rsna-detector-roidet-export-onnx", "rsna-engine-engine-export-onnx"]);
+
+    // Its children under way and the preflight Job gone after its TTL: no second look.
+    await operator.api.delete(`/apis/batch/v1/namespaces/ns/jobs/${job}`, "Foreground");
+    await operator.settle();
+    expect(jobNames()).toEqual(["rsna-detector-roidet-export-onnx", "rsna-engine-engine-export-onnx"]);
   });
 });
