@@ -6,6 +6,14 @@
 import { z } from "zod";
 import { StoragePath } from "./parameters/storage-path.ts";
 
+/**
+ * The operator's preflight stage id: this prefix and a digest of this many hex digits (its Job's
+ * name ends so). Here, beside the preflight's other shared words, because the API reference's
+ * generator states the Job name's length and may not import the operator's pipeline.
+ */
+export const PREFLIGHT_ID_PREFIX = "check-inputs-";
+export const PREFLIGHT_DIGEST_LENGTH = 10;
+
 /** A storage-relative path a stage of the run reads, and the fields that name it. */
 export const RequiredInput = z
   .object({

@@ -1,10 +1,10 @@
+import { PREFLIGHT_DIGEST_LENGTH, PREFLIGHT_ID_PREFIX } from "../../jobs/contract/missing-inputs.ts";
 import { STAGE_CATALOGUE } from "../../jobs/contract/stages.ts";
 import { USER_ANNOTATIONS } from "../api/annotations.ts";
 import type { KindDefinition } from "../api/index.ts";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import { LABEL_VALUE_MAX_LENGTH } from "../api/rules.ts";
 import { addMemory } from "../executors/kubernetes/quantity.ts";
-import { PREFLIGHT_DIGEST_LENGTH, PREFLIGHT_ID_PREFIX } from "../pipeline/input-preflight.ts";
 import type { OpenApiSchema } from "./structural-schema.ts";
 import { structuralSchemaOf } from "./structural-schema.ts";
 

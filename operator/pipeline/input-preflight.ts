@@ -3,7 +3,12 @@
 // Reproduction's first child) the operator runs the check-inputs stage over the paths the run
 // reads (required-inputs.ts) and holds the resource Blocked until it has said all are present.
 import { canonicalJson, sha256Hex } from "../../jobs/contract/canonical-json.ts";
-import { missingInputLine, type RequiredInput } from "../../jobs/contract/missing-inputs.ts";
+import {
+  missingInputLine,
+  PREFLIGHT_DIGEST_LENGTH,
+  PREFLIGHT_ID_PREFIX,
+  type RequiredInput,
+} from "../../jobs/contract/missing-inputs.ts";
 import { RESULT_FILE } from "../../jobs/contract/result.ts";
 import { RECHECK_ANNOTATION } from "../api/annotations.ts";
 import { CONDITION_MESSAGE_MAX, MISSING_INPUTS_MAX } from "../api/status.ts";
@@ -24,10 +29,6 @@ export const INPUT_PREFLIGHT_FAILED = "InputPreflightFailed";
  */
 export const isFirstStart = (stages: readonly { phase?: string }[]): boolean =>
   stages.every((s) => s.phase === "Pending");
-
-/** The preflight stage's id: this prefix and a digest of this many hex digits (its Job's name ends so). */
-export const PREFLIGHT_ID_PREFIX = "check-inputs-";
-export const PREFLIGHT_DIGEST_LENGTH = 10;
 
 /**
  * The check-inputs stage of a resource for a list of required inputs: its id (so its Job's name)
