@@ -191,7 +191,7 @@ describe("mammoflow CLI", () => {
   });
 
   it("stage --list -o json|yaml lists the TypeScript stages", async () => {
-    const expected = { stages: ["aggregate", "predict", "prepare-dataset", "roi-images"] };
+    const expected = { stages: ["aggregate", "check-inputs", "predict", "prepare-dataset", "roi-images"] };
     expect(JSON.parse((await mammoflow("stage", "--list", "-o", "json")).stdout)).toEqual(expected);
     expect(parseYaml((await mammoflow("stage", "--list", "-o", "yaml")).stdout)).toEqual(expected);
     expect((await mammoflow("stage", "--list")).stdout).toBe(`${expected.stages.join("\n")}\n`);
