@@ -66,7 +66,15 @@ export function reproductionNodesBlocker(
   pools: Readonly<Record<string, GpuPoolConfig>>,
   nodes: readonly NodeView[],
 ): Blocker | undefined {
-  for (const step of plannedChildren(reproduction, pools)) {
+  return childrenNodesBlocker(plannedChildren(reproduction, pools), pools, nodes);
+}
+
+function childrenNodesBlocker(
+  children: readonly LocalStep[],
+  pools: Readonly<Record<string, GpuPoolConfig>>,
+  nodes: readonly NodeView[],
+): Blocker | undefined {
+  for (const step of children) {
     const blocker = gpuCapacityBlocker(step.stages, pools, nodes);
     if (blocker) {
       const child = `${step.resource.kind}/${step.resource.name}`;
@@ -97,18 +105,46 @@ export function plannedChildren(
   });
 }
 
+/** A Reproduction's planned children, or the planner's complaint about its spec. */
+export type ChildrenPlan = { children: LocalStep[] } | { error: string };
+
+/**
+ * The children planned at most once per reconcile for the two checks before the first child (the
+ * GPU check and the input preflight), and only by a check that is on.
+ */
+export function childrenPlanOnce(
+  reproduction: Pick<KubeObject, "apiVersion" | "metadata" | "spec">,
+  pools: Readonly<Record<string, GpuPoolConfig>>,
+): () => ChildrenPlan {
+  let plan: ChildrenPlan | undefined;
+  return () => {
+    if (!plan) {
+      try {
+        plan = { children: plannedChildren(reproduction, pools) };
+      } catch (error) {
+        plan = { error: (error as Error).message };
+      }
+    }
+    return plan;
+  };
+}
+
 /** reproductionNodesBlocker on the Node informer's view; undefined when the check is off. */
-export function reproductionGpuBlocker(context: ControllerContext, reproduction: KubeObject): Blocker | undefined {
+export function reproductionGpuBlocker(
+  context: ControllerContext,
+  reproduction: KubeObject,
+  planned: () => ChildrenPlan,
+): Blocker | undefined {
   const nodes = checkedNodes(context);
   if (!nodes) return undefined;
-  try {
-    return reproductionNodesBlocker(reproduction, context.config.gpuPools, nodes);
-  } catch (error) {
+  const plan = planned();
+  if ("error" in plan) {
     // A spec the API accepted that the planner cannot expand is left to the children, which
     // report it in their own status; the check must not stop the reproduction from starting.
-    context.log.warn({ reproduction: reproduction.metadata.name, err: (error as Error).message }, "GPU check skipped");
+    context.log.warn({ reproduction: reproduction.metadata.name, err: plan.error }, "GPU check skipped");
     return undefined;
   }
+  return childrenNodesBlocker(plan.children, context.config.gpuPools, nodes);
 }
 
 /** Whether a status says the resource waits for GPU nodes (not for another resource). */

@@ -9,7 +9,7 @@ import { decidePreflight, preflightPlan, unplannedPreflight } from "../pipeline/
 import { type PlannedResource, requiredPaths } from "../pipeline/required-inputs.ts";
 import type { ResourceId } from "../pipeline/stage-plan.ts";
 import type { ControllerContext } from "./context.ts";
-import { plannedChildren } from "./gpu-nodes.ts";
+import type { ChildrenPlan } from "./gpu-nodes.ts";
 import { startStage } from "./stage-actions.ts";
 import type { StartExpectations } from "./start-expectations.ts";
 
@@ -67,19 +67,16 @@ export async function inputPreflightBlocker(
 export async function reproductionPreflightBlocker(
   context: ControllerContext,
   reproduction: KubeObject,
+  planned: () => ChildrenPlan,
   recheck: string | undefined,
   expectations: StartExpectations,
 ): Promise<Blocker | undefined> {
   if (!context.config.operator.inputPreflight) return undefined;
-  let children: PlannedResource[];
-  try {
-    children = plannedChildren(reproduction, context.config.gpuPools);
-  } catch (error) {
-    return unplannedPreflight((error as Error).message);
-  }
+  const plan = planned();
+  if ("error" in plan) return unplannedPreflight(plan.error);
   const { namespace = "", name } = reproduction.metadata;
   const owner: ResourceId = { kind: "Reproduction", namespace, name };
-  return inputPreflightBlocker(context, reproduction, owner, children, recheck, expectations);
+  return inputPreflightBlocker(context, reproduction, owner, plan.children, recheck, expectations);
 }
 
 /** A resource a Reproduction made: the Reproduction checked its inputs before any child started. */

@@ -11,7 +11,7 @@ import { decideStatus, type ResourceStatus } from "../pipeline/status.ts";
 import { isTerminalApiError } from "./api-errors.ts";
 import { contains } from "./child-drift.ts";
 import { type ControllerContext, splitKey } from "./context.ts";
-import { blockedOnGpuNodes, reproductionGpuBlocker } from "./gpu-nodes.ts";
+import { blockedOnGpuNodes, childrenPlanOnce, reproductionGpuBlocker } from "./gpu-nodes.ts";
 import { reproductionPreflightBlocker } from "./input-preflight.ts";
 import { recordPhaseChange } from "./phase-events.ts";
 import { kindType } from "./resource-types.ts";
@@ -102,9 +102,10 @@ export function reproductionReconciler(context: ControllerContext) {
     );
     const recheck = recheckRequest(resource.metadata.annotations);
     if (!childStarted && !reading.spec.suspend) {
+      const planned = childrenPlanOnce(resource, context.config.gpuPools);
       const blocker =
-        reproductionGpuBlocker(context, resource) ??
-        (await reproductionPreflightBlocker(context, resource, recheck, expectations));
+        reproductionGpuBlocker(context, resource, planned) ??
+        (await reproductionPreflightBlocker(context, resource, planned, recheck, expectations));
       if (blocker) {
         await write(decideStatus({ generation, now, previous, blocker, plans: [], observations: {} }).status);
         return undefined;
