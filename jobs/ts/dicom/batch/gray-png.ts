@@ -79,14 +79,12 @@ export function grayPngFile(rows: number, columns: number, idat: Uint8Array): Ui
   view.setUint32(4, rows);
   header[8] = 8; // bit depth
   header[9] = 0; // colour type: grayscale; compression, filter method and interlace stay 0
-  const parts = [SIGNATURE, pngChunk("IHDR", header), pngChunk("IDAT", idat), pngChunk("IEND", new Uint8Array(0))];
-  const file = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    file.set(part, at);
-    at += part.length;
-  }
-  return file;
+  return Buffer.concat([
+    SIGNATURE,
+    pngChunk("IHDR", header),
+    pngChunk("IDAT", idat),
+    pngChunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 /** One-channel 8-bit PNG of a row-major grayscale image; the deflating runs on libuv's threads. */
