@@ -21,7 +21,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL} npm rebuild onnxruntime-node --foreground-scripts
 
 # The native JPEG 2000 (OpenJPEG) and JPEG Lossless (DCMTK) decoders, against Node's own headers;
-# the image must have them: without them decoding falls back to WASM/JS at a third of the speed.
+# and the pixel kernels; the image must have them: without them decoding falls back to WASM/JS at a third of the speed.
 FROM ${NODE_IMAGE} AS native
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc g++ libc6-dev libopenjp2-7-dev libdcmtk-dev \
@@ -29,7 +29,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY scripts/build-native.sh ./scripts/
 COPY jobs/ts/dicom/codecs/native ./jobs/ts/dicom/codecs/native
-RUN bash scripts/build-native.sh && test -f build/native/openjpeg.node && test -f build/native/ljpeg.node
+RUN bash scripts/build-native.sh && test -f build/native/openjpeg.node && test -f build/native/ljpeg.node && test -f build/native/pixels.node
 
 # The JavaScript the image runs: scripts/build-js.js compiles the folders copied here (cli/,
 # jobs/ts/, jobs/contract/; not operator/, which `mammoflow stage` never loads) into build/js with

@@ -3,6 +3,7 @@
 # jobs/ts/dicom/codecs/native/):
 #   openjpeg.node  JPEG 2000 with the system's OpenJPEG (libopenjp2-7-dev)
 #   ljpeg.node     JPEG Lossless with DCMTK's IJG build (libdcmtk-dev)
+#   pixels.node    the whole-image loops of the conversions and of decode's PNGs (no library)
 # Without them the same codecs decode with WASM / JavaScript, bit-identically but slower (JPEG 2000
 # about 1.4x per core and single-threaded, JPEG Lossless about 3x). Never fails setup: when a part
 # is missing it says which and leaves the portable decoder in use.
@@ -45,7 +46,7 @@ build() {
   local name=$1 compiler=$2 source=$3 include=$4
   shift 4
   local out="$OUT_DIR/$name.node" tmp="$OUT_DIR/$name.node.tmp-$$"
-  local skip="setup: native $name decoder not built:"
+  local skip="setup: native $name addon not built:"
   if [ ! -f "$NODE_INCLUDE/node_api.h" ]; then echo "$skip Node's headers are missing ($NODE_INCLUDE/node_api.h)"; return; fi
   if [ -z "$include" ]; then echo "$skip its library's headers are missing"; return; fi
   if ! command -v "$compiler" >/dev/null; then echo "$skip no compiler ($compiler)"; return; fi
@@ -61,9 +62,11 @@ build() {
     return
   fi
   mv "$tmp" "$out"
-  echo "setup: native $name decoder built ($version, $out)"
+  echo "setup: native $name addon built ($version, $out)"
 }
 
 build openjpeg "${CC:-cc}" openjpeg-addon.c "$(openjpeg_include)" -lopenjp2
 build ljpeg "${CXX:-c++}" ljpeg-addon.cc "$(dcmtk_include || true)" \
   -ldcmjpeg -lijg8 -lijg12 -lijg16 -ldcmimgle -ldcmdata -loflog -lofstd
+# -O3: GCC vectorises the kernels' row and checksum loops only at -O3.
+build pixels "${CC:-cc}" pixels-addon.c "$NODE_INCLUDE" -O3

@@ -1,5 +1,6 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { nativePixelsFor } from "../codecs/native-pixels.ts";
 
 // The PNGs `mammoflow decode` writes: one 8-bit gray channel, lossless (PNG 1.2 / ISO 15948).
 // Written here with node:zlib rather than sharp: loading sharp and libvips cost a decode run
@@ -24,9 +25,7 @@ const deflate = promisify(zlib.deflate);
 
 /** The image data before deflating: each row as its filter byte (Up) and `columns` residuals. */
 export function upFilteredRows(pixels: Uint8Array, rows: number, columns: number): Uint8Array {
-  if (pixels.length !== rows * columns) {
-    throw new Error(`a ${rows}×${columns} gray image needs ${rows * columns} pixels, not ${pixels.length}`);
-  }
+  requirePixelCount(pixels, rows, columns);
   const stride = columns + 1;
   const out = new Uint8Array(rows * stride);
   // Four bytes at a time where rows start on 4-byte boundaries (3000×2400 mammograms do): the
@@ -53,6 +52,12 @@ export function upFilteredRows(pixels: Uint8Array, rows: number, columns: number
     }
   }
   return out;
+}
+
+function requirePixelCount(pixels: Uint8Array, rows: number, columns: number): void {
+  if (pixels.length !== rows * columns) {
+    throw new Error(`a ${rows}×${columns} gray image needs ${rows * columns} pixels, not ${pixels.length}`);
+  }
 }
 
 /** a − b in each of the four bytes of two 32-bit words, modulo 256, with no borrow between bytes (Hacker's Delight 2-18). */
@@ -87,10 +92,19 @@ export function grayPngFile(rows: number, columns: number, idat: Uint8Array): Ui
   ]);
 }
 
-/** One-channel 8-bit PNG of a row-major grayscale image; the deflating runs on libuv's threads. */
+/**
+ * One-channel 8-bit PNG of a row-major grayscale image: filtered and deflated by the native pixel
+ * kernels (the same filter and coding, about 3× faster than zlib's general loop, on this thread),
+ * or else by upFilteredRows and node:zlib on libuv's threads.
+ */
 export async function encodeGrayPng(pixels: Uint8Array, rows: number, columns: number): Promise<Uint8Array> {
   if (!(Number.isInteger(rows) && Number.isInteger(columns) && rows > 0 && columns > 0)) {
     throw new Error(`a PNG needs a positive size, not ${rows}×${columns}`);
+  }
+  const native = nativePixelsFor(pixels.length);
+  if (native) {
+    requirePixelCount(pixels, rows, columns);
+    return grayPngFile(rows, columns, native.deflateUpRows(pixels, rows, columns));
   }
   const idat = await deflate(upFilteredRows(pixels, rows, columns), GRAY_PNG_DEFLATE);
   return grayPngFile(rows, columns, idat);

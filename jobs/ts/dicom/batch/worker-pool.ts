@@ -26,7 +26,11 @@ export async function runOnWorkers(
         const task = tasks[id] as DecodeTask;
         const { rendered, crashed } = await runTask(worker, id, task);
         await writing;
-        writing = write(task, rendered).then(onOutcome);
+        // Encoding may be synchronous (the native kernels): it starts once this lane has handed
+        // the worker its next file, so the two overlap.
+        writing = Promise.resolve()
+          .then(() => write(task, rendered))
+          .then(onOutcome);
         if (crashed) {
           // A worker that died (out of memory, a native abort) is replaced; the batch goes on.
           await worker.terminate();

@@ -1,8 +1,9 @@
 import { activeNativeJpegLossless } from "./native-ljpeg.ts";
 import { activeNativeOpenJpeg } from "./native-openjpeg.ts";
+import { activeNativePixels } from "./native-pixels.ts";
 
 /**
- * One line naming the JPEG 2000 and JPEG Lossless decoders this process uses, for stage logs and
+ * One line naming the JPEG 2000 and JPEG Lossless decoders and the pixel kernels this process uses, for stage logs and
  * benchmarks (in a pod's log it shows whether the image's native decoders loaded); with OpenJPEG's
  * thread count on this thread when `threads` is set.
  */
@@ -13,5 +14,6 @@ export function describeActiveDecoders({ threads = false } = {}): string {
   return [
     `JPEG 2000: ${j2k ? `native OpenJPEG ${j2k.addon.version()}${j2kThreads}` : "OpenJPEG WASM"}`,
     `JPEG Lossless: ${lossless ? `native ${lossless.version()}` : "jpeg-lossless-decoder-js"}`,
+    `pixel kernels: ${activeNativePixels() ? "native" : "JavaScript"}`,
   ].join("; ");
 }

@@ -1,3 +1,4 @@
+import { nativePixelsFor } from "../codecs/native-pixels.ts";
 import { castToUint8 } from "./cast.ts";
 import { minMax } from "./seed-int16.ts";
 
@@ -36,14 +37,17 @@ export function mapInt16ToUint8(
   fn: (x: number) => number,
   range: { min: number; max: number } = minMax(raw),
 ): Uint8Array {
-  const out = new Uint8Array(raw.length);
   const { min, max } = range;
   if (raw.length > max - min + 1) {
     const table = new Uint8Array(max - min + 1);
     for (let v = min; v <= max; v++) table[v - min] = castToUint8(f32(fn(v)));
+    const native = nativePixelsFor(raw.length);
+    if (native) return native.lookupInt16(raw, min, table);
+    const out = new Uint8Array(raw.length);
     for (let i = 0; i < raw.length; i++) out[i] = table[(raw[i] as number) - min] as number;
-  } else {
-    for (let i = 0; i < raw.length; i++) out[i] = castToUint8(f32(fn(raw[i] as number)));
+    return out;
   }
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = castToUint8(f32(fn(raw[i] as number)));
   return out;
 }

@@ -1,3 +1,4 @@
+import { nativePixelsFor } from "../codecs/native-pixels.ts";
 import type { StoredPixels } from "../stored-values.ts";
 
 /**
@@ -15,6 +16,10 @@ export function toSeedInt16(pixels: StoredPixels): Int16Array {
 }
 
 export function minMax(values: ArrayLike<number>): { min: number; max: number } {
+  if (values instanceof Int16Array) {
+    const native = nativePixelsFor(values.length);
+    if (native) return native.minMaxInt16(values);
+  }
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < values.length; i++) {
