@@ -120,6 +120,16 @@ export const MammoflowConfig = z.object({
         .describe(
           "Before a resource's first stage (and a Reproduction's first child), run the check-inputs stage as a Job that mounts the storage volume and looks for every file and folder the run reads that none of its stages writes; while it runs the resource is Blocked (CheckingInputs), when paths are missing Blocked (InputsMissing, each named with the manifest field behind it, status.missingInputs), when the Job fails Blocked (InputPreflightFailed). A new value of the mammoflow.io/recheck annotation checks again. false skips it: a missing file then fails the stage that reads it.",
         ),
+      events: z
+        .object({
+          stageStarts: z
+            .boolean()
+            .default(false)
+            .describe(
+              "Record a StageStarted Event on the resource each time a stage's Job starts. Off by default: a start is in status.stages[].startedAt and in the Job's own Events, and the Event would be a third API write per start. Phase changes (Succeeded, Failed, Blocked, …) and warnings are always recorded; the change to Running that a start causes is not, either way.",
+            ),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

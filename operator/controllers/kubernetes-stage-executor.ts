@@ -36,8 +36,8 @@ export interface KubernetesStages {
 }
 
 /**
- * The loop's executor on a cluster, for one reconcile of one resource: a stage is a Job (and its
- * request ConfigMap, executors/kubernetes/job.ts), observed from the informers' caches
+ * The loop's executor on a cluster, for one reconcile of one resource: a stage is a Job carrying
+ * its request (executors/kubernetes/job.ts; a ConfigMap beside it when large), observed from the informers' caches
  * (executors/kubernetes/observe.ts), started by server-side apply, and deleted, suspended or
  * resumed as the decision asks, each with its Event.
  */

@@ -4,8 +4,10 @@ import type { ControllerContext } from "./context.ts";
 
 /**
  * Whether the resource turns Running because a stage of it started: a stage runs that did not
- * before. Its StageStarted Event (stage-actions.ts) already tells that change, naming the stage
- * and its Job; a second Event would only repeat it (and cost etcd one more write per start).
+ * before. That start is told by status.stages[].startedAt, the Job's own Events and, when
+ * `config.operator.events.stageStarts` is on, its StageStarted Event (stage-actions.ts); a
+ * Running Event would only repeat it, and cost etcd one more write per start, which keeping the
+ * StageStarted Event off saves.
  */
 function runningByStart(previous: ResourceStatus | undefined, next: ResourceStatus): boolean {
   if (next.phase !== "Running") return false;
@@ -15,7 +17,7 @@ function runningByStart(previous: ResourceStatus | undefined, next: ResourceStat
 
 /**
  * One Event per phase transition, with the reason of the condition that explains it; but for a
- * change to Running by a stage's start, which its StageStarted Event tells.
+ * change to Running by a stage's start (runningByStart), whether or not StageStarted Events are on.
  */
 export function recordPhaseChange(
   context: ControllerContext,

@@ -1,5 +1,5 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
-import { buildRequestConfigMap, buildStageJob } from "../executors/kubernetes/job.ts";
+import { buildRequestConfigMap, buildStageJob, needsRequestConfigMap } from "../executors/kubernetes/job.ts";
 import { FAILED_CREATE } from "../executors/kubernetes/job-events.ts";
 import {
   jobSuspensionPatch,
@@ -15,9 +15,12 @@ import type { ControllerContext } from "./context.ts";
 import { CONFIGMAP_TYPE, JOB_TYPE } from "./resource-types.ts";
 
 /**
- * Creates a stage's request ConfigMap, then its Job (the ConfigMap first: a Job whose ConfigMap
- * failed would hold pods that cannot start, and would never be applied again), and records the
- * Event (StageStarted unless `options.event`). Returns the Job as the API server stored it.
+ * Creates a stage's Job, which carries its request (executors/kubernetes/request-volume.ts); a
+ * request too large for that goes in a ConfigMap created first (a Job whose ConfigMap failed
+ * would hold pods that cannot start, and would never be applied again). Records `options.event`,
+ * else a StageStarted Event only when `config.operator.events.stageStarts` asks for it: a start
+ * is already in status.stages[].startedAt and in the Job's own Events, and one Event per start
+ * costs etcd a third write per start. Returns the Job as the API server stored it.
  */
 export async function startStage(
   context: ControllerContext,
@@ -34,15 +37,16 @@ export async function startStage(
     config: context.config,
     ...(options.forceRun ? { forceRun: true } : {}),
   };
-  const configMap = buildRequestConfigMap(input);
   const job = buildStageJob(input);
-  await createOrApply(context, CONFIGMAP_TYPE, namespace, configMap);
+  if (needsRequestConfigMap(input))
+    await createOrApply(context, CONFIGMAP_TYPE, namespace, buildRequestConfigMap(input));
   const applied = await createOrApply<JobObject>(context, JOB_TYPE, namespace, job);
-  const event = options.event ?? {
-    reason: "StageStarted",
-    message: `stage ${plan.id} started as Job ${job.metadata?.name}`,
-  };
-  context.events.record(resource, "Normal", event.reason, event.message);
+  const event =
+    options.event ??
+    (context.config.operator.events.stageStarts
+      ? { reason: "StageStarted", message: `stage ${plan.id} started as Job ${job.metadata?.name}` }
+      : undefined);
+  if (event) context.events.record(resource, "Normal", event.reason, event.message);
   return applied;
 }
 

@@ -168,11 +168,11 @@ describe("FullReproduce on a real control plane", () => {
       ["r-dataset-clsdata-prepare-dataset", "prepare-dataset"],
       ["r-submission-subm-predict", "predict"],
     ] as const) {
-      const digest = job(name).metadata.annotations?.[REQUEST_DIGEST_ANNOTATION] ?? "";
-      const configMap = await cluster.admin.get<{ data?: Record<string, string> }>(
-        `/api/v1/namespaces/${cluster.name}/configmaps/${name}-${digest.slice(0, 10)}`,
-      );
-      const requests = Object.values(configMap.data ?? {}).map((text) => JSON.parse(text) as StageRequest);
+      // Each shard's request, in the Job's pod template (request-volume.ts).
+      const annotations = job(name).spec?.template.metadata?.annotations ?? {};
+      const requests = Object.entries(annotations)
+        .filter(([key]) => key.startsWith("request.mammoflow.io/"))
+        .map(([, text]) => JSON.parse(text) as StageRequest);
       expect(requests, name).toHaveLength(2);
       for (const request of requests) {
         expect(request.stage, name).toBe(stage);

@@ -162,8 +162,8 @@ describe("leader election", () => {
     await train(namespace, "first");
     await succeeded(namespace, "first");
     const firstEvents = await eventsOf(namespace, "first");
-    // Running by the stage's start is told by StageStarted alone (controllers/phase-events.ts).
-    expect(firstEvents.map((e) => e.reason).sort()).toEqual(["StageStarted", "Succeeded"]);
+    // A stage's start and the Running it makes are no Events by default (controllers/phase-events.ts).
+    expect(firstEvents.map((e) => e.reason).sort()).toEqual(["Succeeded"]);
     expect(new Set(firstEvents.map((e) => e.reportingInstance))).toEqual(new Set([holder]));
 
     // The leader crashes (no graceful release): the standby waits for the Lease to expire.

@@ -1,5 +1,4 @@
 import type { V1ConfigMap, V1Job, V1OwnerReference, V1Toleration } from "@kubernetes/client-node";
-import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import { EXIT_PERMANENT_FAILURE } from "../../../jobs/contract/exit-codes.ts";
 import type { StageRequest } from "../../../jobs/contract/request.ts";
 import { FORCE_RUN_ENV, REUSE_SCOPE_ENV } from "../../../jobs/contract/reuse.ts";
@@ -19,12 +18,18 @@ import {
   stageJobName,
   stageRequestConfigMapName,
 } from "./names.ts";
+import {
+  REQUEST_MOUNT_PATH,
+  requestAnnotations,
+  requestCarrier,
+  requestFileName,
+  requestFiles,
+  requestVolume,
+} from "./request-volume.ts";
 import { containerResources, stageSizing } from "./stage-sizing.ts";
 
 /** Kubernetes' own default terminationGracePeriodSeconds. */
 const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
-/** Where the request ConfigMap is mounted in a stage pod. */
-export const REQUEST_MOUNT_PATH = "/etc/mammoflow/request";
 export const STAGE_CONTAINER = "stage";
 /** Non-root user of the stage images (docker/). */
 export const STAGE_UID = 1000;
@@ -71,14 +76,20 @@ function labels(input: StageJobInput): Record<string, string> {
   };
 }
 
-/** File name of shard i's request (or of the only request) inside the ConfigMap. */
-export const requestFileName = (shard?: number) => (shard === undefined ? "request.json" : `request-${shard}.json`);
+/**
+ * Whether a stage's request needs its own ConfigMap: only when its files are too large to travel
+ * in the Job's pod template (request-volume.ts requestCarrier). The caller creates it before the
+ * Job: a Job whose ConfigMap failed would hold pods that cannot start.
+ */
+export function needsRequestConfigMap(input: StageJobInput): boolean {
+  return requestCarrier(requestFiles(input.requests)) === "configMap";
+}
 
 /**
- * The request files of a stage. A ConfigMap rather than an environment variable: the stage
- * reads `--request FILE` exactly as the local runner passes it, requests (dataset lists,
- * hyper-parameters) can exceed what an env var comfortably holds, and they stay out of the pod
- * spec, so a Job's template does not change when only a request's bytes are reformatted.
+ * The request files of a stage too large for the Job (needsRequestConfigMap). A file rather than
+ * an environment variable: the stage reads `--request FILE` exactly as the local runner passes
+ * it. Immutable and named by the request's digest, so a new request of the stage is a new
+ * ConfigMap instead of a refused update of the old one.
  */
 export function buildRequestConfigMap(input: StageJobInput): V1ConfigMap {
   const digest = stageDigest(input.plan);
@@ -93,7 +104,7 @@ export function buildRequestConfigMap(input: StageJobInput): V1ConfigMap {
       ownerReferences: [ownerReference(input.owner)],
     },
     immutable: true,
-    data: Object.fromEntries(input.requests.map((r) => [requestFileName(r.shard?.index), canonicalJson(r)])),
+    data: requestFiles(input.requests),
   };
 }
 
@@ -132,6 +143,8 @@ export function buildStageJob(input: StageJobInput): V1Job {
     })),
   ];
   const tolerations: V1Toleration[] = pool.tolerations.map((t) => ({ ...t }));
+  const files = requestFiles(input.requests);
+  const inline = requestCarrier(files) === "annotations";
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -167,7 +180,8 @@ export function buildStageJob(input: StageJobInput): V1Job {
         ],
       },
       template: {
-        metadata: { labels: labels(input) },
+        // The request's files, when small: each pod reads them through the "request" volume.
+        metadata: { labels: labels(input), ...(inline ? { annotations: requestAnnotations(files) } : {}) },
         spec: {
           restartPolicy: "Never",
           terminationGracePeriodSeconds: terminationGrace,
@@ -236,10 +250,7 @@ export function buildStageJob(input: StageJobInput): V1Job {
           ],
           volumes: [
             { name: "data", persistentVolumeClaim: { claimName: config.storage.claimName } },
-            {
-              name: "request",
-              configMap: { name: stageRequestConfigMapName(input.owner.kind, input.owner.name, plan.id, digest) },
-            },
+            requestVolume(files, stageRequestConfigMapName(input.owner.kind, input.owner.name, plan.id, digest)),
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: sizing.shm } },
             { name: "tmp", emptyDir: {} },
           ],

@@ -31,7 +31,7 @@ const ready = (reason: string, message: string) => [
 ];
 
 describe("phase Events", () => {
-  it("records no Running Event when a stage's start makes the resource Running (its StageStarted Event tells it)", () => {
+  it("records no Running Event when a stage's start makes the resource Running (its startedAt and Job tell it)", () => {
     const pending: ResourceStatus = { phase: "Pending", stages: [stage("export-onnx", "Pending")] };
     const running: ResourceStatus = {
       phase: "Running",

@@ -18,11 +18,6 @@ const detector = (spec: Record<string, unknown> = {}) => ({
   spec: { source: "Trained", checkpoint: "assets/trained/det.pth", ...spec },
 });
 
-/** The request ConfigMap a stage's Job mounts: named by the Job and its request's digest. */
-const requestConfigMap = async (job: string, stage: string) => {
-  const digest = (await statusOf())?.stages?.find((s) => s.name === stage)?.requestDigest ?? "";
-  return `POST /api/v1/namespaces/ns/configmaps ${job}-${digest.slice(0, 10)}`;
-};
 /** Conditions as "Type=Status Reason: message", in the status's order. */
 const conditions = (status: ResourceStatus | undefined) =>
   (status?.conditions ?? []).map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`);
@@ -47,11 +42,8 @@ describe("a stage resource over the in-memory API", () => {
 
   it("starts one stage at a time, each when the one before succeeded, and ends Succeeded with its artifacts", async () => {
     await operator.apply(detector({ tensorRT: true }));
-    expect(await operator.settle()).toEqual([
-      await requestConfigMap(EXPORT_JOB, "export-onnx"),
-      `POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`,
-      STATUS,
-    ]);
+    // The Job carries its request (no ConfigMap): one write for the start, one for the status.
+    expect(await operator.settle()).toEqual([`POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`, STATUS]);
     const resource = await operator.resource(DETECTOR, "det");
     const [job] = operator.jobs();
     expect(job?.metadata.ownerReferences).toEqual([
@@ -96,11 +88,7 @@ describe("a stage resource over the in-memory API", () => {
         },
       ],
     });
-    expect(await operator.settle()).toEqual([
-      await requestConfigMap(ENGINE_JOB, "build-engine"),
-      `POST /apis/batch/v1/namespaces/ns/jobs ${ENGINE_JOB}`,
-      STATUS,
-    ]);
+    expect(await operator.settle()).toEqual([`POST /apis/batch/v1/namespaces/ns/jobs ${ENGINE_JOB}`, STATUS]);
     status = await statusOf();
     expect(conditions(status)).toEqual([
       "Blocked=False InputsReady: ",
@@ -126,11 +114,9 @@ describe("a stage resource over the in-memory API", () => {
       },
     ]);
     expect(jobs()).toEqual([`${EXPORT_JOB}.1`, `${ENGINE_JOB}.1`]);
-    expect(operator.events("StageStarted", "Succeeded")).toEqual([
-      `Normal StageStarted ${DETECTOR}/det: stage export-onnx started as Job ${EXPORT_JOB}`,
-      `Normal StageStarted ${DETECTOR}/det: stage build-engine started as Job ${ENGINE_JOB}`,
-      `Normal Succeeded ${DETECTOR}/det: all 2 stages succeeded`,
-    ]);
+    // Starts are in status.stages[].startedAt; only the change to Succeeded is an Event (and
+    // no Running Event for the first start either): 2 changes of phase, 2 + 2 + 1 + 1 writes.
+    expect(operator.events()).toEqual([`Normal Succeeded ${DETECTOR}/det: all 2 stages succeeded`]);
   });
 
   it("fails with the stage's own reason when its pod exits 2, starts nothing after it, and runs it again on a retry", async () => {
@@ -161,13 +147,8 @@ describe("a stage resource over the in-memory API", () => {
     // the stage again as a new Job of the same name.
     const retried = detector({ tensorRT: true });
     await operator.apply({ ...retried, metadata: { ...retried.metadata, annotations: { "mammoflow.io/retry": "1" } } });
-    const configMap = await requestConfigMap(EXPORT_JOB, "export-onnx");
     expect(await operator.settle()).toEqual([
       `DELETE /apis/batch/v1/namespaces/ns/jobs/${EXPORT_JOB}`,
-      configMap,
-      // The same request's ConfigMap exists (409 to the create): applied over, which keeps its
-      // owner reference that of the resource as it is now.
-      `PATCH /api/v1/namespaces/ns/configmaps/${configMap.split(" ").at(-1)}`,
       `POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`,
       STATUS,
     ]);
@@ -194,7 +175,6 @@ describe("a stage resource over the in-memory API", () => {
     expect(await operator.settle()).toEqual([
       `DELETE /apis/batch/v1/namespaces/ns/jobs/${ENGINE_JOB}`,
       STATUS,
-      await requestConfigMap(ENGINE_JOB, "build-engine"),
       `POST /apis/batch/v1/namespaces/ns/jobs ${ENGINE_JOB}`,
       STATUS,
     ]);
@@ -207,10 +187,7 @@ describe("a stage resource over the in-memory API", () => {
     expect(stages(status)).toEqual([`export-onnx Succeeded ${EXPORT_JOB}`, `build-engine Running ${ENGINE_JOB}`]);
     // The same export Job; a new engine Job under the old name (a new uid).
     expect(jobs()).toEqual([`${EXPORT_JOB}.1`, `${ENGINE_JOB}.2`]);
-    // The second start of build-engine repeats the first one's Event: its count goes up.
     expect(operator.events("StageStarted", "StageSuperseded")).toEqual([
-      `Normal StageStarted ${DETECTOR}/det: stage export-onnx started as Job ${EXPORT_JOB}`,
-      `Normal StageStarted ${DETECTOR}/det: stage build-engine started as Job ${ENGINE_JOB} (x2)`,
       `Normal StageSuperseded ${DETECTOR}/det: stage build-engine runs again for its new request`,
     ]);
   });
@@ -330,5 +307,54 @@ describe("a Reproduction over the in-memory API", () => {
       "rsna-detector-roidet-export-onnx.1 suspended",
       "rsna-engine-engine-export-onnx.1 suspended",
     ]);
+  });
+});
+
+describe("a stage's start: its writes", () => {
+  it("records a StageStarted Event per start only when config.operator.events.stageStarts is on, and no Running Event either way", async () => {
+    operator = await startInMemoryOperator({ operator: { events: { stageStarts: true } } });
+    await operator.apply(detector({ tensorRT: true }));
+    expect(await operator.settle()).toEqual([`POST /apis/batch/v1/namespaces/ns/jobs ${EXPORT_JOB}`, STATUS]);
+    await operator.jobEnds(EXPORT_JOB, 0, { stage: "export-onnx" });
+    await operator.settle();
+    await operator.jobEnds(ENGINE_JOB, 0, { stage: "build-engine" });
+    await operator.settle();
+    expect(operator.events()).toEqual([
+      `Normal StageStarted ${DETECTOR}/det: stage export-onnx started as Job ${EXPORT_JOB}`,
+      `Normal StageStarted ${DETECTOR}/det: stage build-engine started as Job ${ENGINE_JOB}`,
+      `Normal Succeeded ${DETECTOR}/det: all 2 stages succeeded`,
+    ]);
+  });
+
+  it("creates a request ConfigMap before the Job only for requests over 32 KiB, and the Job mounts it", async () => {
+    operator = await startInMemoryOperator();
+    await operator.apply(detector());
+    await operator.settle();
+    await operator.jobEnds(EXPORT_JOB, 0, { stage: "export-onnx" });
+    await operator.settle();
+    // 100 shards of prepare-dataset: every pod would carry all 100 requests, over 32 KiB in all.
+    await operator.apply({
+      kind: "ClassificationDataset",
+      metadata: { name: "data" },
+      spec: { detector: { name: "det" }, shards: 100 },
+    });
+    const writes = await operator.settle();
+    const status = await statusOf("ClassificationDataset", "data");
+    const stage = status?.stages?.find((s) => s.phase === "Running");
+    const configMap = `${stage?.jobName}-${stage?.requestDigest?.slice(0, 10)}`;
+    expect(writes).toEqual([
+      `POST /api/v1/namespaces/ns/configmaps ${configMap}`,
+      `POST /apis/batch/v1/namespaces/ns/jobs ${stage?.jobName}`,
+      "PATCH /apis/mammoflow.io/v1alpha1/namespaces/ns/classificationdatasets/data/status",
+    ]);
+    const job = operator.jobs().find((j) => j.metadata.name === stage?.jobName);
+    expect(job?.spec?.template.metadata?.annotations).toBeUndefined();
+    expect(job?.spec?.template.spec?.volumes?.find((v) => v.name === "request")).toEqual({
+      name: "request",
+      configMap: { name: configMap },
+    });
+    const [stored] = operator.api.stored("/v1/configmaps", "ns") as unknown as { data: Record<string, string> }[];
+    expect(Object.keys(stored?.data ?? {})).toHaveLength(100);
+    expect(JSON.parse(stored?.data["request-99.json"] ?? "{}").shard).toEqual({ index: 99, count: 100 });
   });
 });

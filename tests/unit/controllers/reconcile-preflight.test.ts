@@ -202,10 +202,10 @@ describe("the input preflight of a Reproduction", () => {
     const job = preflightJob();
     expect(job).toMatch(/^rsna-repro-check-inputs-[0-9a-f]{10}$/);
     expect(operator.names("mammoflow.io/v1alpha1/roidetectortrainings")).toEqual([]);
-    const request = operator.api
-      .stored("/v1/configmaps", "ns")
-      .find((c) => c.metadata.name.startsWith(job)) as unknown as { data: Record<string, string> };
-    const required = JSON.parse(request.data["request.json"] ?? "{}").parameters.required as { path: string }[];
+    // Its request travels in the Job's pod template (request-volume.ts).
+    const annotations = operator.jobs().find((j) => j.metadata.name === job)?.spec?.template.metadata?.annotations;
+    const request = annotations?.["request.mammoflow.io/request.json"] ?? "{}";
+    const required = JSON.parse(request).parameters.required as { path: string }[];
     // The paths its children read that none of them writes: the Trained assets and the test set.
     expect([...new Set(required.map((r) => r.path))]).toEqual([
       "assets/trained/yolox_nano_416_roi_torch.pth",

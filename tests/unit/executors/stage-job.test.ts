@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../../jobs/contract/canonical-json.ts";
 import {
   buildRequestConfigMap,
   buildStageJob,
+  needsRequestConfigMap,
   type StageJobInput,
 } from "../../../operator/executors/kubernetes/job.ts";
 import { stageJobName } from "../../../operator/executors/kubernetes/names.ts";
@@ -128,12 +130,57 @@ describe("buildStageJob", () => {
       "/dev/shm",
       "/tmp",
     ]);
+    // The request travels in the pod template (a few hundred bytes): no ConfigMap to create.
+    const [request] = input(plan).requests;
+    expect(needsRequestConfigMap(input(plan))).toBe(false);
+    expect(job.spec?.template.metadata?.annotations).toEqual({
+      "request.mammoflow.io/request.json": canonicalJson(request),
+    });
     expect(pod?.volumes).toEqual([
       { name: "data", persistentVolumeClaim: { claimName: "mammoflow-data" } },
-      { name: "request", configMap: { name: `f0-fold-train-fold-1-${stageDigest(plan).slice(0, 10)}` } },
+      {
+        name: "request",
+        downwardAPI: {
+          items: [
+            {
+              path: "request.json",
+              fieldRef: { fieldPath: "metadata.annotations['request.mammoflow.io/request.json']" },
+            },
+          ],
+        },
+      },
       { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "32Gi" } },
       { name: "tmp", emptyDir: {} },
     ]);
+  });
+
+  it("puts a request over 32 KiB in its own ConfigMap, mounted at the same place, and leaves the pod template without it", () => {
+    const plan = makePlan("train-fold-1", "train-fold")
+      .gpu(1)
+      .parameters({ notes: "n".repeat(32_768) })
+      .obj();
+    expect(needsRequestConfigMap(input(plan))).toBe(true);
+    const job = buildStageJob(input(plan));
+    expect(job.spec?.template.metadata?.annotations).toBeUndefined();
+    const configMap = buildRequestConfigMap(input(plan));
+    expect(configMap.metadata).toEqual({
+      name: `f0-fold-train-fold-1-${stageDigest(plan).slice(0, 10)}`,
+      namespace: "ns",
+      labels: job.metadata?.labels,
+      annotations: { "mammoflow.io/request-digest": stageDigest(plan) },
+      ownerReferences: job.metadata?.ownerReferences,
+    });
+    expect(configMap.immutable).toBe(true);
+    expect(configMap.data).toEqual({ "request.json": canonicalJson(input(plan).requests[0]) });
+    expect(job.spec?.template.spec?.volumes?.find((v) => v.name === "request")).toEqual({
+      name: "request",
+      configMap: { name: configMap.metadata?.name },
+    });
+    expect(job.spec?.template.spec?.containers[0]?.volumeMounts).toContainEqual({
+      name: "request",
+      mountPath: "/etc/mammoflow/request",
+      readOnly: true,
+    });
   });
 
   it("runs a sharded TypeScript stage as an Indexed Job reading its shard's request", () => {
@@ -158,15 +205,22 @@ describe("buildStageJob", () => {
     expect(job.spec?.backoffLimit).toBeUndefined();
     expect(job.spec?.template.spec?.tolerations).toBeUndefined();
     expect(job.spec?.template.spec?.affinity).toBeUndefined();
-    const configMap = buildRequestConfigMap(input(makePlan("prepare-dataset", "prepare-dataset").shards(4).obj()));
-    expect(Object.keys(configMap.data ?? {})).toEqual([
-      "request-0.json",
-      "request-1.json",
-      "request-2.json",
-      "request-3.json",
+    // Every pod carries every shard's request; each reads its own file.
+    const annotations = job.spec?.template.metadata?.annotations ?? {};
+    expect(Object.keys(annotations)).toEqual([
+      "request.mammoflow.io/request-0.json",
+      "request.mammoflow.io/request-1.json",
+      "request.mammoflow.io/request-2.json",
+      "request.mammoflow.io/request-3.json",
     ]);
-    expect(JSON.parse(configMap.data?.["request-2.json"] ?? "{}").shard).toEqual({ index: 2, count: 4 });
-    expect(configMap.immutable).toBe(true);
+    expect(JSON.parse(annotations["request.mammoflow.io/request-2.json"] ?? "{}").shard).toEqual({
+      index: 2,
+      count: 4,
+    });
+    const volume = job.spec?.template.spec?.volumes?.find((v) => v.name === "request");
+    expect(volume?.downwardAPI?.items?.map((i) => `${i.path} ${i.fieldRef?.fieldPath}`)).toEqual(
+      [0, 1, 2, 3].map((i) => `request-${i}.json metadata.annotations['request.mammoflow.io/request-${i}.json']`),
+    );
   });
 
   it("creates the Job suspended with the queue label when Kueue is configured", () => {
@@ -193,7 +247,10 @@ describe("buildStageJob", () => {
       name: "MAMMOFLOW_REUSE_SCOPE",
       value: "storage",
     });
-    // The request is the same either way: its digest, ConfigMap and the stage's results stand.
+    // The request is the same either way: its digest, files and the stage's results stand.
+    expect(buildStageJob(input(plan, shared)).spec?.template.metadata).toEqual(
+      buildStageJob(input(plan)).spec?.template.metadata,
+    );
     expect(buildRequestConfigMap(input(plan, shared))).toEqual(buildRequestConfigMap(input(plan)));
   });
 

@@ -298,22 +298,28 @@ describe("a stage's Kubernetes objects", () => {
     config: parseConfigForTest(),
   });
 
-  it("keep a new request in a new immutable ConfigMap, named by its digest within 63 characters", () => {
+  it("carry a new request in the new Job's pod template, or, when large, in a new immutable ConfigMap named by its digest within 63 characters", () => {
     const [, before] = detectorPlans();
     const [, after] = detectorPlans(300);
+    const annotations = (plan: StagePlan) => buildStageJob(input(plan)).spec?.template.metadata?.annotations;
+    expect(annotations(after as StagePlan)).not.toEqual(annotations(before as StagePlan));
+    const large = (plan: StagePlan): StagePlan => ({
+      ...plan,
+      parameters: { ...plan.parameters, notes: "n".repeat(40_000) },
+    });
     for (const name of ["d", "x".repeat(60)]) {
-      const old = buildRequestConfigMap(input(before as StagePlan, name));
-      const edited = buildRequestConfigMap(input(after as StagePlan, name));
+      const old = buildRequestConfigMap(input(large(before as StagePlan), name));
+      const edited = buildRequestConfigMap(input(large(after as StagePlan), name));
       expect(edited.metadata?.name).not.toBe(old.metadata?.name);
       expect(edited.metadata?.name?.length).toBeLessThanOrEqual(63);
       expect(edited.immutable).toBe(true);
-      expect(buildStageJob(input(after as StagePlan, name)).spec?.template.spec?.volumes).toContainEqual({
+      expect(buildStageJob(input(large(after as StagePlan), name)).spec?.template.spec?.volumes).toContainEqual({
         name: "request",
         configMap: { name: edited.metadata?.name },
       });
     }
-    expect(buildRequestConfigMap(input(after as StagePlan)).metadata?.name).toBe(
-      `d-roidet-train-detector-${stageDigest(after as StagePlan).slice(0, 10)}`,
+    expect(buildRequestConfigMap(input(large(after as StagePlan))).metadata?.name).toBe(
+      `d-roidet-train-detector-${stageDigest(large(after as StagePlan)).slice(0, 10)}`,
     );
   });
 
