@@ -12,7 +12,8 @@ export type { DecodeOutcome, DecodeTask, Rendered } from "./outcome.ts";
  */
 export async function renderOne(task: DecodeTask): Promise<Rendered> {
   try {
-    const image = await readDicom(new Uint8Array(await readFile(task.file)));
+    // The Buffer itself (a Uint8Array): `new Uint8Array(buffer)` would copy a mammogram's 6–7 MB.
+    const image = await readDicom(await readFile(task.file));
     return {
       file: task.file,
       ok: true,
