@@ -10,6 +10,9 @@ export interface ReconcileResult {
 /** A reconciler: makes the world match one object's spec; keyed by "namespace/name". */
 export type Reconcile = (key: string) => Promise<ReconcileResult | undefined>;
 
+/** Resolves once the event loop has run its timers and I/O callbacks (setImmediate's phase). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Runs a reconciler over a work queue with a few workers: errors are retried with per-key
  * backoff, successes forget the key's failures, resyncs re-queue every known key.
@@ -54,13 +57,20 @@ export class Controller {
     }
   }
 
-  /** Starts `workers` loops that run until the queue shuts down. */
+  /**
+   * Starts `workers` loops that run until the queue shuts down. Each gives the event loop a turn
+   * after every reconcile: a reconcile with nothing to write never waits for I/O, and the queue
+   * hands out a waiting key at once, so without the turn a queue of such keys ran as one task.
+   * At 10,000 resources a resync (every key, each about 0.8 ms of checks) held the event loop for
+   * 8 s: no watch event was read, no Lease renewal sent, and the Lease guard refused writes.
+   */
   start(workers: number): void {
     this.metrics.maxConcurrentReconciles.set({ controller: this.kind }, workers);
     for (let i = 0; i < workers; i++) {
       const loop = (async () => {
         for (let key = await this.queue.get(); key !== undefined && !this.halted; key = await this.queue.get()) {
           await this.processOne(key);
+          await nextTurn();
         }
       })();
       this.inFlight.add(loop);
