@@ -1,9 +1,10 @@
 import { KIND_LABEL, RESOURCE_LABEL } from "../executors/kubernetes/names.ts";
 import type { KubeObject } from "../kube/client.ts";
 import { objectKey } from "../kube/informer.ts";
-import { dependantKinds, registeredKind } from "../pipeline/registry.ts";
+import { dependantKinds } from "../pipeline/registry.ts";
 import { REPRODUCTION_LABEL } from "../pipeline/reproduction.ts";
 import type { Caches } from "./caches.ts";
+import { readKindSpec } from "./spec-reading.ts";
 
 export type Enqueue = (kind: string, key: string) => void;
 
@@ -16,9 +17,8 @@ const BY_DEPENDENCY = "dependency";
  * nothing: it is InvalidSpec until edited.
  */
 function dependencyKeys(kind: string) {
-  const registered = registeredKind(kind);
   return (object: KubeObject): string[] => {
-    const reading = registered.read(object.spec ?? {});
+    const reading = readKindSpec(kind, object.spec ?? {});
     if (!reading.ok) return [];
     const namespace = object.metadata.namespace ?? "";
     return reading.spec.dependencies.map((d) => `${namespace}/${d.kind}/${d.name}`);
