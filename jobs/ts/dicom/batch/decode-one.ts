@@ -1,26 +1,24 @@
 import { readFile } from "node:fs/promises";
 import { readDicom } from "../read-dicom.ts";
-import { type DecodeOutcome, type DecodeTask, failedOutcome, type Rendered } from "./outcome.ts";
+import { encodeGrayPng } from "./gray-png.ts";
+import { type DecodeOutcome, type DecodeTask, type Encoded, failedOutcome } from "./outcome.ts";
 import { renderImage } from "./render.ts";
-import { writeRendered } from "./write-file.ts";
+import { writeEncoded } from "./write-file.ts";
 
-export type { DecodeOutcome, DecodeTask, Rendered } from "./outcome.ts";
+export type { DecodeOutcome, DecodeTask, Encoded } from "./outcome.ts";
 
 /**
- * Reads, decodes and renders one file; any failure becomes an outcome naming the file and the
- * reason. This is the decoding threads' part; the PNG is the main thread's.
+ * Reads, decodes, renders and PNG-encodes one file; any failure becomes an outcome naming the
+ * file and the reason. This is the decoding threads' part: each encodes its own PNGs, so the
+ * encoding scales with the threads; the thread that started them only writes the files.
  */
-export async function renderOne(task: DecodeTask): Promise<Rendered> {
+export async function encodeOne(task: DecodeTask): Promise<Encoded> {
   try {
     // The Buffer itself (a Uint8Array): `new Uint8Array(buffer)` would copy a mammogram's 6–7 MB.
     const image = await readDicom(await readFile(task.file));
-    return {
-      file: task.file,
-      ok: true,
-      rows: image.rows,
-      columns: image.columns,
-      pixels: renderImage(image, task.mode),
-    };
+    const pixels = renderImage(image, task.mode);
+    const png = await encodeGrayPng(pixels, image.rows, image.columns);
+    return { file: task.file, ok: true, rows: image.rows, columns: image.columns, png };
   } catch (error) {
     return failedOutcome(task, "read", error);
   }
@@ -28,5 +26,5 @@ export async function renderOne(task: DecodeTask): Promise<Rendered> {
 
 /** Decodes one file and writes its PNG; any failure becomes an outcome naming the file and the reason. */
 export async function decodeOne(task: DecodeTask): Promise<DecodeOutcome> {
-  return writeRendered(task, await renderOne(task));
+  return writeEncoded(task, await encodeOne(task));
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { describeThrown } from "../errors.ts";
 import type { DecodeMode } from "./render.ts";
 
-// What moves between the decode batch's threads: a task, the rendered pixels, the outcome.
+// What moves between the decode batch's threads: a task, the encoded PNG, the outcome.
 
 export interface DecodeTask {
   file: string;
@@ -21,9 +21,9 @@ export type DecodeOutcome =
       code?: string;
     };
 
-/** A decoded and rendered file (8-bit pixels, row-major), or why it could not be read. */
-export type Rendered =
-  | { file: string; ok: true; rows: number; columns: number; pixels: Uint8Array }
+/** A decoded, rendered and PNG-encoded file (the PNG file's bytes), or why it could not be read. */
+export type Encoded =
+  | { file: string; ok: true; rows: number; columns: number; png: Uint8Array }
   | Extract<DecodeOutcome, { ok: false }>;
 
 /** The failed outcome of a task: the file's name and the reason (with the errno code when there is one). */

@@ -5,7 +5,7 @@ import type { DecodeOutcome, DecodeTask } from "./outcome.ts";
 import type { DecodeMode } from "./render.ts";
 import { costliestFirst } from "./schedule.ts";
 import { runOnWorkers } from "./worker-pool.ts";
-import { writeFileAtomic, writeRendered } from "./write-file.ts";
+import { writeEncoded, writeFileAtomic } from "./write-file.ts";
 
 export interface DecodeBatchOptions {
   inputs: string[];
@@ -69,20 +69,19 @@ export async function decodeTasks(
   workers: number,
   onOutcome: (outcome: DecodeOutcome) => void,
 ): Promise<void> {
-  // The codecs load in the thread that decodes: here, or in each worker only. Sharp loads in
-  // this thread only, when it writes the first PNG.
+  // The codecs load in the thread that decodes: here, or in each worker only.
   if (workers <= 1 || tasks.length <= 1) {
-    const { renderOne } = await import("./decode-one.ts");
-    // Each PNG is encoded (on libuv's threads) and written while the next file decodes.
+    const { encodeOne } = await import("./decode-one.ts");
+    // Each PNG is written while the next file decodes.
     let writing: Promise<void> = Promise.resolve();
     for (const task of tasks) {
-      const rendered = await renderOne(task);
+      const encoded = await encodeOne(task);
       await writing;
-      writing = writeRendered(task, rendered).then(onOutcome);
+      writing = writeEncoded(task, encoded).then(onOutcome);
     }
     await writing;
   } else {
-    await runOnWorkers(await costliestFirst(tasks), workers, writeRendered, onOutcome);
+    await runOnWorkers(await costliestFirst(tasks), workers, writeEncoded, onOutcome);
   }
 }
 

@@ -1,19 +1,19 @@
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import { siblingModule, startWorker } from "../../platform/workers.ts";
-import type { DecodeOutcome, DecodeTask, Rendered } from "./outcome.ts";
+import type { DecodeOutcome, DecodeTask, Encoded } from "./outcome.ts";
 
 const WORKER_URL = siblingModule(import.meta.url, "worker");
 
 /**
  * Runs decode tasks on N worker threads, each taking the next task when it finishes one. A
- * worker renders; this thread writes the PNG (`write`) while the worker decodes its next task,
- * at most one PNG per worker pending.
+ * worker encodes the PNG; this thread writes it (`write`) while the worker decodes its next
+ * task, at most one PNG per worker pending.
  */
 export async function runOnWorkers(
   tasks: readonly DecodeTask[],
   workers: number,
-  write: (task: DecodeTask, rendered: Rendered) => Promise<DecodeOutcome>,
+  write: (task: DecodeTask, encoded: Encoded) => Promise<DecodeOutcome>,
   onOutcome: (outcome: DecodeOutcome) => void,
 ): Promise<void> {
   let next = 0;
@@ -24,13 +24,9 @@ export async function runOnWorkers(
       while (next < tasks.length) {
         const id = next++;
         const task = tasks[id] as DecodeTask;
-        const { rendered, crashed } = await runTask(worker, id, task);
+        const { encoded, crashed } = await runTask(worker, id, task);
         await writing;
-        // Encoding may be synchronous (the native kernels): it starts once this lane has handed
-        // the worker its next file, so the two overlap.
-        writing = Promise.resolve()
-          .then(() => write(task, rendered))
-          .then(onOutcome);
+        writing = write(task, encoded).then(onOutcome);
         if (crashed) {
           // A worker that died (out of memory, a native abort) is replaced; the batch goes on.
           await worker.terminate();
@@ -45,16 +41,16 @@ export async function runOnWorkers(
   await Promise.all(lanes);
 }
 
-function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ rendered: Rendered; crashed: boolean }> {
+function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ encoded: Encoded; crashed: boolean }> {
   return new Promise((resolve) => {
-    const settle = (rendered: Rendered, crashed: boolean) => {
+    const settle = (encoded: Encoded, crashed: boolean) => {
       worker.off("message", onMessage);
       worker.off("error", onError);
       worker.off("exit", onExit);
-      resolve({ rendered, crashed });
+      resolve({ encoded, crashed });
     };
-    const onMessage = (message: { id: number; rendered: Rendered }) => {
-      if (message.id === id) settle(message.rendered, false);
+    const onMessage = (message: { id: number; encoded: Encoded }) => {
+      if (message.id === id) settle(message.encoded, false);
     };
     const onError = (error: Error) =>
       settle(

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
-import { encodeGrayPng } from "./gray-png.ts";
-import { type DecodeOutcome, type DecodeTask, failedOutcome, type Rendered } from "./outcome.ts";
+import { type DecodeOutcome, type DecodeTask, type Encoded, failedOutcome } from "./outcome.ts";
 
 /** Writes to a temporary name next to the target, then renames: a reader never sees a partial file. */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
@@ -15,23 +14,14 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
   }
 }
 
-/**
- * Encodes a rendered file's PNG and writes it (the batch's main thread does this for every thread,
- * while they decode their next file); a failure to read passes through.
- */
-export async function writeRendered(task: DecodeTask, rendered: Rendered): Promise<DecodeOutcome> {
-  if (!rendered.ok) return rendered;
-  let png: Uint8Array;
+/** Writes an encoded file's PNG (the batch's main thread does this for every thread); a failure to read passes through. */
+export async function writeEncoded(task: DecodeTask, encoded: Encoded): Promise<DecodeOutcome> {
+  if (!encoded.ok) return encoded;
   try {
-    png = await encodeGrayPng(rendered.pixels, rendered.rows, rendered.columns);
-  } catch (error) {
-    return failedOutcome(task, "read", error);
-  }
-  try {
-    await writeFileAtomic(task.output, png);
+    await writeFileAtomic(task.output, encoded.png);
   } catch (error) {
     // Disk full or an unwritable folder: not the input's fault, and a retry may succeed.
     return failedOutcome(task, "write", error);
   }
-  return { file: task.file, ok: true, rows: rendered.rows, columns: rendered.columns };
+  return { file: task.file, ok: true, rows: encoded.rows, columns: encoded.columns };
 }
