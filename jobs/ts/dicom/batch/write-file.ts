@@ -1,10 +1,14 @@
-import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { type DecodeOutcome, type DecodeTask, type Encoded, failedOutcome } from "./outcome.ts";
 
-/** Writes to a temporary name next to the target, then renames: a reader never sees a partial file. */
+/**
+ * Writes to a temporary name next to the target, then renames: a reader never sees a partial file.
+ * No fsync (a batch of thousands of PNGs is redone, not recovered; contract/files.ts's version is
+ * for results that must survive a crash). The name's suffix needs no node:crypto, which would cost
+ * every decoding thread a few milliseconds to load.
+ */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const temporary = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   try {
     await writeFile(temporary, data);
     await rename(temporary, target);
