@@ -13,7 +13,7 @@ interface DecodeOptions {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`error: ${message}\n`);
+  // cli/main.ts prints it, once, with the pointer to --help.
   throw new CommanderError(2, "mammoflow.decode.usage", `error: ${message}`);
 }
 

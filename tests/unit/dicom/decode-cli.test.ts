@@ -119,6 +119,8 @@ describe("mammoflow decode", () => {
   it.each([
     [["decode", "x.dcm"], "error: required option '--out <dir>' not specified"],
     [["decode", "missing.dcm", "--out", "o"], "error: input missing.dcm does not exist"],
+    // Two inputs start the worker threads before the inputs are listed: they stop with the error.
+    [["decode", "missing.dcm", "other.dcm", "--out", "o", "--workers", "2"], "error: input missing.dcm does not exist"],
     [
       ["decode", "x.dcm", "--out", "o", "--mode", "sharpen"],
       "error: --mode sharpen is not one of window, yolox, minmax",
@@ -127,6 +129,6 @@ describe("mammoflow decode", () => {
   ])("usage error %j exits 2", async (args, message) => {
     const { code, stderr } = await mammoflow(...args);
     expect(code).toBe(2);
-    expect(stderr).toContain(message);
+    expect(stderr.split(message).length - 1, "the message, printed once").toBe(1);
   });
 });

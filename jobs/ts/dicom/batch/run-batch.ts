@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import type { Worker } from "node:worker_threads";
 import { listInputs, planOutputs } from "./inputs.ts";
 import type { DecodeOutcome, DecodeTask } from "./outcome.ts";
 import type { DecodeMode } from "./render.ts";
 import { costliestFirst } from "./schedule.ts";
-import { runOnWorkers } from "./worker-pool.ts";
+import { runOnWorkers, startDecodeWorkers } from "./worker-pool.ts";
 import { writeEncoded, writeFileAtomic } from "./write-file.ts";
 
 export interface DecodeBatchOptions {
@@ -29,8 +30,20 @@ export interface DecodeBatchSummary {
  */
 export async function runDecodeBatch(options: DecodeBatchOptions): Promise<DecodeBatchSummary> {
   const started = performance.now();
-  const files = await listInputs(options.inputs);
-  await mkdir(options.outDir, { recursive: true });
+  // Two inputs or more make a batch for the worker threads (unless they turn out unreadable):
+  // they start now, while this thread lists and orders the files.
+  const early =
+    options.workers > 1 && options.inputs.length > 1
+      ? startDecodeWorkers(Math.min(options.workers, options.inputs.length))
+      : [];
+  let files: string[];
+  try {
+    files = await listInputs(options.inputs);
+    await mkdir(options.outDir, { recursive: true });
+  } catch (error) {
+    await Promise.all(early.map((worker) => worker.terminate()));
+    throw error;
+  }
   const planned = planOutputs(files);
   const outcomes: DecodeOutcome[] = [];
   let failed = 0;
@@ -45,7 +58,7 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
       record({ file: p.file, ok: false, phase: "write", error: `${path.basename(p.file)}: ${p.conflict}` });
     else tasks.push({ file: p.file, output: path.join(options.outDir, p.output), mode: options.mode });
   }
-  await decodeTasks(tasks, options.workers, record);
+  await decodeTasks(tasks, options.workers, record, early);
   const order = new Map(files.map((f, i) => [f, i]));
   const failures = outcomes
     .filter((o): o is Extract<DecodeOutcome, { ok: false }> => !o.ok)
@@ -68,9 +81,11 @@ export async function decodeTasks(
   tasks: readonly DecodeTask[],
   workers: number,
   onOutcome: (outcome: DecodeOutcome) => void,
+  started: readonly Worker[] = [],
 ): Promise<void> {
   // The codecs load in the thread that decodes: here, or in each worker only.
   if (workers <= 1 || tasks.length <= 1) {
+    await Promise.all(started.map((worker) => worker.terminate()));
     const { encodeOne } = await import("./decode-one.ts");
     // Each PNG is written while the next file decodes.
     let writing: Promise<void> = Promise.resolve();
@@ -81,7 +96,7 @@ export async function decodeTasks(
     }
     await writing;
   } else {
-    await runOnWorkers(await costliestFirst(tasks), workers, writeEncoded, onOutcome);
+    await runOnWorkers(await costliestFirst(tasks), workers, writeEncoded, onOutcome, started);
   }
 }
 

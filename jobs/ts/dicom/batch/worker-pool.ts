@@ -6,6 +6,24 @@ import type { DecodeOutcome, DecodeTask, Encoded } from "./outcome.ts";
 const WORKER_URL = siblingModule(import.meta.url, "worker");
 
 /**
+ * Worker threads started ahead of the tasks: a thread takes about 0.1 s of CPU to start and load
+ * the codecs, which it spends while the caller lists and orders the files. `runOnWorkers` uses
+ * them first and terminates those it does not need.
+ */
+export function startDecodeWorkers(count: number): Worker[] {
+  return Array.from({ length: count }, () => {
+    const worker = startWorker(WORKER_URL);
+    // One that dies before its first task (its error is not lost: the replacement meets it again
+    // and its task fails saying so) is replaced in runOnWorkers.
+    worker.on("error", () => undefined);
+    worker.once("exit", () => exitedEarly.add(worker));
+    return worker;
+  });
+}
+
+const exitedEarly = new WeakSet<Worker>();
+
+/**
  * Runs decode tasks on N worker threads, each taking the next task when it finishes one. A
  * worker encodes the PNG; this thread writes it (`write`) while the worker decodes its next
  * task, at most one PNG per worker pending.
@@ -15,10 +33,14 @@ export async function runOnWorkers(
   workers: number,
   write: (task: DecodeTask, encoded: Encoded) => Promise<DecodeOutcome>,
   onOutcome: (outcome: DecodeOutcome) => void,
+  started: readonly Worker[] = [],
 ): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(workers, tasks.length) }, async () => {
-    let worker = startWorker(WORKER_URL);
+  const laneCount = Math.min(workers, tasks.length);
+  const unused = started.slice(laneCount);
+  const lanes = Array.from({ length: laneCount }, async (_, lane) => {
+    const early = started[lane];
+    let worker = early && !exitedEarly.has(early) ? early : startWorker(WORKER_URL);
     let writing: Promise<void> = Promise.resolve();
     try {
       while (next < tasks.length) {
@@ -38,7 +60,7 @@ export async function runOnWorkers(
       await worker.terminate();
     }
   });
-  await Promise.all(lanes);
+  await Promise.all([...lanes, ...unused.map((worker) => worker.terminate())]);
 }
 
 function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ encoded: Encoded; crashed: boolean }> {
