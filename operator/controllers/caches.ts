@@ -1,5 +1,6 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../executors/kubernetes/names.ts";
+import { REQUEST_ANNOTATION_PREFIX } from "../executors/kubernetes/request-volume.ts";
 import { jobAsObserved, podAsObserved } from "../kube/cache-transforms.ts";
 import { type KubeClient, type KubeObject, type ResourceType, resourcePath } from "../kube/client.ts";
 import { Informer } from "../kube/informer.ts";
@@ -38,7 +39,13 @@ export class Caches {
     );
     this.pods = new Informer<PodObject>(
       client,
-      { path: path(POD_TYPE), labelSelector: managed, name: "Pod", transform: podAsObserved },
+      {
+        path: path(POD_TYPE),
+        labelSelector: managed,
+        name: "Pod",
+        // A stage pod carries its request in annotations (a few KiB each): never read from the cache.
+        transform: (pod) => podAsObserved(pod, (key) => key.startsWith(REQUEST_ANNOTATION_PREFIX)),
+      },
       log,
     );
     this.pods.addIndex(BY_JOB, ownerJobs);

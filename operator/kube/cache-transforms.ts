@@ -8,11 +8,21 @@ import type { KubeObject } from "./client.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
-/** metadata without managedFields and kubectl's copy of the last applied manifest. */
-function leanMetadata<T extends KubeObject>(metadata: T["metadata"]): T["metadata"] {
+/**
+ * metadata without managedFields, kubectl's copy of the last applied manifest, and the annotations
+ * `dropAnnotation` names (none unless given).
+ */
+function leanMetadata<T extends KubeObject>(
+  metadata: T["metadata"],
+  dropAnnotation?: (key: string) => boolean,
+): T["metadata"] {
   const { managedFields: _managed, ...rest } = metadata as T["metadata"] & { managedFields?: unknown };
-  if (!rest.annotations?.[LAST_APPLIED]) return rest;
-  const { [LAST_APPLIED]: _applied, ...annotations } = rest.annotations;
+  const keys = Object.keys(rest.annotations ?? {});
+  const dropped = keys.filter((key) => key === LAST_APPLIED || dropAnnotation?.(key));
+  if (dropped.length === 0) return rest;
+  const annotations = Object.fromEntries(
+    Object.entries(rest.annotations ?? {}).filter(([key]) => !dropped.includes(key)),
+  );
   return { ...rest, annotations };
 }
 
@@ -47,16 +57,17 @@ export function jobAsObserved<T extends V1Job & KubeObject>(job: T): T {
 }
 
 /**
- * A stage pod as observe.ts, pod-waits.ts and pod-progress.ts read it: its node, phase and start,
+ * A stage pod as observe.ts, pod-waits.ts and pod-progress.ts read it (without the annotations
+ * `dropAnnotation` names: the caller's, e.g. the request files every stage pod carries): its node, phase and start,
  * its PodScheduled condition (why it is not placed), and each container's name, image and state
  * (not its ids, restart count, readiness or last state).
  */
-export function podAsObserved<T extends V1Pod & KubeObject>(pod: T): T {
+export function podAsObserved<T extends V1Pod & KubeObject>(pod: T, dropAnnotation?: (key: string) => boolean): T {
   const status = pod.status;
   const scheduled = status?.conditions?.filter((c) => c.type === "PodScheduled");
   return {
     ...pod,
-    metadata: leanMetadata(pod.metadata),
+    metadata: leanMetadata(pod.metadata, dropAnnotation),
     spec: { containers: [], ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}) },
     ...(status
       ? {

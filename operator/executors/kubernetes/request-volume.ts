@@ -8,8 +8,11 @@ export const REQUEST_MOUNT_PATH = "/etc/mammoflow/request";
 /** File name of shard i's request (or of the only request) under REQUEST_MOUNT_PATH. */
 export const requestFileName = (shard?: number) => (shard === undefined ? "request.json" : `request-${shard}.json`);
 
+/** The prefix of the pod-template annotations that carry request files. */
+export const REQUEST_ANNOTATION_PREFIX = "request.mammoflow.io/";
+
 /** The pod-template annotation that carries one request file (`request.mammoflow.io/request-2.json`). */
-export const requestFileAnnotation = (file: string) => `request.mammoflow.io/${file}`;
+export const requestFileAnnotation = (file: string) => `${REQUEST_ANNOTATION_PREFIX}${file}`;
 
 /**
  * The most request bytes (all files of a stage together) that travel in the Job's pod template.

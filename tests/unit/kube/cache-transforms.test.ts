@@ -81,4 +81,23 @@ describe("what the informers keep", () => {
     const finished = makeFinishedPod(job, { exitCode: 3, message: "boom" }) as Pod;
     expect(podAsObserved(finished).status?.containerStatuses?.[0]?.state?.terminated?.message).toBe("boom");
   });
+
+  it("drops the pod annotations the caller names (the request files), keeping the completion index", () => {
+    const job = makeJobObject("j").indexed().obj() as Job;
+    const pod = makeWaitingPod(job, { unschedulable: "" }) as Pod;
+    pod.metadata = {
+      ...pod.metadata,
+      annotations: {
+        "batch.kubernetes.io/job-completion-index": "2",
+        "request.mammoflow.io/request-2.json": '{"stage":"prepare-dataset"}',
+        "kubectl.kubernetes.io/last-applied-configuration": "{...}",
+      },
+    };
+    const kept = podAsObserved(pod, (key) => key.startsWith("request.mammoflow.io/"));
+    expect(kept.metadata.annotations).toEqual({ "batch.kubernetes.io/job-completion-index": "2" });
+    expect(podAsObserved(pod).metadata.annotations).toEqual({
+      "batch.kubernetes.io/job-completion-index": "2",
+      "request.mammoflow.io/request-2.json": '{"stage":"prepare-dataset"}',
+    });
+  });
 });
