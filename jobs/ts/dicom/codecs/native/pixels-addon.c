@@ -26,26 +26,17 @@ static napi_value throw_error(napi_env env, const char *message) {
   return NULL;
 }
 
-static int int16_array_arg(napi_env env, napi_value value, const int16_t **data, size_t *length) {
+/* Whether value is a typed array of the wanted type; if so, its storage and element count. */
+static int typed_array_arg(napi_env env, napi_value value, napi_typedarray_type wanted, const void **data,
+                           size_t *length) {
   bool is_typed = false;
   napi_is_typedarray(env, value, &is_typed);
   if (!is_typed) return 0;
   napi_typedarray_type type;
   void *raw;
   napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL);
-  *data = (const int16_t *)raw;
-  return type == napi_int16_array;
-}
-
-static int uint8_array_arg(napi_env env, napi_value value, const uint8_t **data, size_t *length) {
-  bool is_typed = false;
-  napi_is_typedarray(env, value, &is_typed);
-  if (!is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw;
-  napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL);
-  *data = (const uint8_t *)raw;
-  return type == napi_uint8_array;
+  *data = raw;
+  return type == wanted;
 }
 
 /* A new Uint8Array of `length` bytes; *data points at its storage. NULL after throwing. */
@@ -68,7 +59,7 @@ static napi_value min_max_int16(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   const int16_t *values;
   size_t length;
-  if (argc < 1 || !int16_array_arg(env, argv[0], &values, &length)) return throw_error(env, "values must be an Int16Array");
+  if (argc < 1 || !typed_array_arg(env, argv[0], napi_int16_array, (const void **)&values, &length)) return throw_error(env, "values must be an Int16Array");
   if (length == 0) return throw_error(env, "values must not be empty");
   /* Separate accumulators per lane let the compiler vectorise the loop. */
   int16_t lo[16], hi[16];
@@ -107,9 +98,9 @@ static napi_value lookup_int16(napi_env env, napi_callback_info info) {
   const uint8_t *table;
   size_t length, table_length;
   int32_t min;
-  if (argc < 3 || !int16_array_arg(env, argv[0], &values, &length)) return throw_error(env, "values must be an Int16Array");
+  if (argc < 3 || !typed_array_arg(env, argv[0], napi_int16_array, (const void **)&values, &length)) return throw_error(env, "values must be an Int16Array");
   if (napi_get_value_int32(env, argv[1], &min) != napi_ok) return throw_error(env, "min must be a number");
-  if (!uint8_array_arg(env, argv[2], &table, &table_length)) return throw_error(env, "table must be a Uint8Array");
+  if (!typed_array_arg(env, argv[2], napi_uint8_array, (const void **)&table, &table_length)) return throw_error(env, "table must be a Uint8Array");
   uint8_t *out;
   napi_value result = new_uint8_array(env, length, &out);
   if (result == NULL) return NULL;
@@ -411,7 +402,7 @@ static napi_value deflate_up_rows(napi_env env, napi_callback_info info) {
   const uint8_t *pixels;
   size_t length;
   int64_t rows, columns;
-  if (argc < 3 || !uint8_array_arg(env, argv[0], &pixels, &length)) return throw_error(env, "pixels must be a Uint8Array");
+  if (argc < 3 || !typed_array_arg(env, argv[0], napi_uint8_array, (const void **)&pixels, &length)) return throw_error(env, "pixels must be a Uint8Array");
   if (napi_get_value_int64(env, argv[1], &rows) != napi_ok || napi_get_value_int64(env, argv[2], &columns) != napi_ok ||
       rows < 1 || columns < 1 || rows > (1 << 24) || columns > (1 << 24) || (uint64_t)rows * (uint64_t)columns != length) {
     return throw_error(env, "rows and columns must be positive and their product the pixel count");
