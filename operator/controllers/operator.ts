@@ -90,6 +90,7 @@ export async function startOperator(
       }
     },
   );
+  client.onAnswered = (verb, seconds) => metrics.requestDuration.observe({ verb }, seconds);
   // The fence: every write but the Lease's own is checked as its bytes are about to leave, so a
   // replica paused past its deadline writes nothing, whatever callback runs first on resume.
   client.beforeWrite = ({ method, path, fenced }) => {

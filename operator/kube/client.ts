@@ -113,6 +113,11 @@ export class KubeClient {
    * deadline, whatever callback runs first when a paused process resumes.
    */
   beforeWrite: ((write: Write) => void) | undefined;
+  /**
+   * Called with each request's method and seconds from its call to its answer (queueing for a
+   * connection included; watches and log reads apart): how long a reconcile's writes keep it.
+   */
+  onAnswered: ((method: string, seconds: number) => void) | undefined;
   private readonly server: URL;
 
   constructor(private readonly connection: Connection) {
@@ -169,6 +174,7 @@ export class KubeClient {
     } = {},
   ): Promise<T> {
     const { signal } = options;
+    const calledAt = performance.now();
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) {
@@ -181,6 +187,7 @@ export class KubeClient {
       this.count(options.verb ?? method.toLowerCase(), path);
       const req = https.request(requestOptions, (res) =>
         onBody(res, reject, (text, status) => {
+          this.onAnswered?.(method, (performance.now() - calledAt) / 1000);
           let parsed: unknown;
           try {
             parsed = text ? JSON.parse(text) : {};

@@ -22,6 +22,13 @@ export function createOperatorMetrics() {
     labelNames: ["controller"] as const,
     registers: [registry],
   });
+  const requestDuration = new Histogram({
+    name: "rest_client_request_duration_seconds",
+    help: "Request latency to the API server by verb, from the call to the answer (client-go's name).",
+    labelNames: ["verb"] as const,
+    buckets: [0.005, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+    registers: [registry],
+  });
   const reconcileTime = new Histogram({
     name: "controller_runtime_reconcile_time_seconds",
     help: "Length of time per reconciliation per controller (the reconcile itself, not its queue wait).",
@@ -75,6 +82,7 @@ export function createOperatorMetrics() {
     reconcileTotal,
     reconcileErrors,
     reconcileTime,
+    requestDuration,
     maxConcurrentReconciles,
     activeWorkers,
     queue,
