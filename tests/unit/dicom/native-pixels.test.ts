@@ -84,9 +84,46 @@ describe("deflateUpRows", () => {
     expectSameRows(row, 1, row.length);
   });
 
+  it("starts each block's data with its header's pending bits written out (long codes right after a header)", () => {
+    // One row per block (32,768 columns), each row's residuals 10..27 with Fibonacci counts and
+    // the rarest first: the filter byte and the first residuals have codes of 13–15 bits right
+    // after a header that leaves up to 31 bits pending. Found by review: the stream was corrupt.
+    const columns = 32768;
+    const fib = [1, 1];
+    while (fib.length < 18) fib.push((fib.at(-1) as number) + (fib.at(-2) as number));
+    const scale = columns / fib.reduce((a, b) => a + b);
+    const residuals: number[] = [];
+    for (let i = fib.length - 1; i >= 0; i--) {
+      for (let k = Math.max(1, Math.round((fib[i] as number) * scale)); k > 0; k--) residuals.push(10 + i);
+    }
+    residuals.reverse();
+    for (const rows of [1, 2, 3]) {
+      const pixels = new Uint8Array(rows * columns);
+      for (let i = 0; i < pixels.length; i++) {
+        const above = i >= columns ? (pixels[i - columns] as number) : 0;
+        pixels[i] = ((residuals[(i % columns) % residuals.length] as number) + above) & 0xff;
+      }
+      expectSameRows(pixels, rows, columns);
+    }
+    // And every block size from one row of a narrow image up, with the rarest residuals first.
+    for (const columns of [100, 300, 1000, 4000]) {
+      const rows = 40;
+      const pixels = new Uint8Array(rows * columns);
+      const next = prng(columns);
+      for (let i = 0; i < pixels.length; i++) {
+        const residual = i % columns < 3 ? 200 + Math.floor(next() * 50) : Math.floor(next() * 4);
+        pixels[i] = (residual + (i >= columns ? (pixels[i - columns] as number) : 0)) & 0xff;
+      }
+      expectSameRows(pixels, rows, columns);
+    }
+  });
+
   it("refuses a size that does not match the pixels", () => {
     expect(() => addon().deflateUpRows(new Uint8Array(5), 2, 3)).toThrow(
-      "rows and columns must be positive and their product the pixel count",
+      "rows and columns must be positive integers and their product the pixel count",
+    );
+    expect(() => addon().deflateUpRows(new Uint8Array(6), 2, 3.9)).toThrow(
+      "rows and columns must be positive integers",
     );
     expect(() => addon().deflateUpRows(new Uint8Array(0), 0, 0)).toThrow("rows and columns must be positive");
     expect(() => (addon().deflateUpRows as (a: unknown, r: number, c: number) => unknown)([1], 1, 1)).toThrow(
@@ -118,6 +155,9 @@ describe("minMaxInt16 and lookupInt16", () => {
     expect(() => addon().lookupInt16(values, -3, table.subarray(0, 7))).toThrow(
       "a value lies outside the lookup table's range",
     );
+    for (const min of [-3.5, 2 ** 32 - 3, -40000, Number.NaN]) {
+      expect(() => addon().lookupInt16(values, min, table)).toThrow("min must be an integer in int16's range");
+    }
   });
 });
 

@@ -97,9 +97,14 @@ static napi_value lookup_int16(napi_env env, napi_callback_info info) {
   const int16_t *values;
   const uint8_t *table;
   size_t length, table_length;
-  int32_t min;
+  double min_value;
   if (argc < 3 || !typed_array_arg(env, argv[0], napi_int16_array, (const void **)&values, &length)) return throw_error(env, "values must be an Int16Array");
-  if (napi_get_value_int32(env, argv[1], &min) != napi_ok) return throw_error(env, "min must be a number");
+  /* The range first: converting a double outside int32's range is undefined. */
+  if (napi_get_value_double(env, argv[1], &min_value) != napi_ok || !(min_value >= -32768 && min_value <= 32767) ||
+      min_value != (double)(int32_t)min_value) {
+    return throw_error(env, "min must be an integer in int16's range");
+  }
+  const int32_t min = (int32_t)min_value;
   if (!typed_array_arg(env, argv[2], napi_uint8_array, (const void **)&table, &table_length)) return throw_error(env, "table must be a Uint8Array");
   uint8_t *out;
   napi_value result = new_uint8_array(env, length, &out);
@@ -364,6 +369,12 @@ static void write_block(bit_writer *w, const uint8_t *data, size_t length, int l
     int extra = LENGTH_TOKEN_EXTRA_BITS[tokens[t].symbol];
     if (extra > 0) put_bits(w, tokens[t].extra, extra);
   }
+  /* put_codes3 needs fewer than 8 bits pending (7 + 3 x 15 < 64); the header left up to 31. */
+  while (w->count >= 8) {
+    w->out[w->at++] = (uint8_t)w->bits;
+    w->bits >>= 8;
+    w->count -= 8;
+  }
   /* The data: a byte's code and length in one word, so the loop does one lookup per byte. */
   uint32_t packed[256];
   for (int s = 0; s < 256; s++) packed[s] = (uint32_t)codes[s] | ((uint32_t)lengths[s] << 16);
@@ -401,12 +412,16 @@ static napi_value deflate_up_rows(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   const uint8_t *pixels;
   size_t length;
-  int64_t rows, columns;
+  double rows_value, columns_value;
   if (argc < 3 || !typed_array_arg(env, argv[0], napi_uint8_array, (const void **)&pixels, &length)) return throw_error(env, "pixels must be a Uint8Array");
-  if (napi_get_value_int64(env, argv[1], &rows) != napi_ok || napi_get_value_int64(env, argv[2], &columns) != napi_ok ||
-      rows < 1 || columns < 1 || rows > (1 << 24) || columns > (1 << 24) || (uint64_t)rows * (uint64_t)columns != length) {
-    return throw_error(env, "rows and columns must be positive and their product the pixel count");
+  if (napi_get_value_double(env, argv[1], &rows_value) != napi_ok ||
+      napi_get_value_double(env, argv[2], &columns_value) != napi_ok || !(rows_value >= 1 && rows_value <= (1 << 24)) ||
+      !(columns_value >= 1 && columns_value <= (1 << 24)) || rows_value != (double)(int64_t)rows_value ||
+      columns_value != (double)(int64_t)columns_value ||
+      (uint64_t)rows_value * (uint64_t)columns_value != length) {
+    return throw_error(env, "rows and columns must be positive integers and their product the pixel count");
   }
+  const int64_t rows = (int64_t)rows_value, columns = (int64_t)columns_value;
   const size_t stride = (size_t)columns + 1;
   size_t rows_per_block = BLOCK_BYTES / stride;
   if (rows_per_block < 1) rows_per_block = 1;
