@@ -32,12 +32,11 @@ export async function runDecodeBatch(options: DecodeBatchOptions): Promise<Decod
   const started = performance.now();
   // Two inputs or more make a batch for the worker threads (unless they turn out unreadable):
   // they start now, while this thread lists and orders the files.
-  const early =
-    options.workers > 1 && options.inputs.length > 1
-      ? startDecodeWorkers(Math.min(options.workers, options.inputs.length))
-      : [];
+  const early: Worker[] = [];
   let files: string[];
   try {
+    if (options.workers > 1 && options.inputs.length > 1)
+      early.push(...startDecodeWorkers(Math.min(options.workers, options.inputs.length)));
     files = await listInputs(options.inputs);
     await mkdir(options.outDir, { recursive: true });
   } catch (error) {

@@ -5,23 +5,37 @@ import type { DecodeOutcome, DecodeTask, Encoded } from "./outcome.ts";
 
 const WORKER_URL = siblingModule(import.meta.url, "worker");
 
+/** Workers whose thread has ended (noted by startDecodeWorker). */
+const exited = new WeakSet<Worker>();
+
+/**
+ * A decode worker thread. An error or exit while it has no task (no task is lost) is only noted
+ * here: its lane replaces it before the next task, which would otherwise wait for an answer
+ * from a thread that is gone. While it has a task, runTask reports the error as the task's.
+ */
+function startDecodeWorker(): Worker {
+  const worker = startWorker(WORKER_URL);
+  worker.on("error", () => undefined);
+  worker.once("exit", () => exited.add(worker));
+  return worker;
+}
+
 /**
  * Worker threads started ahead of the tasks: a thread takes about 0.1 s of CPU to start and load
  * the codecs, which it spends while the caller lists and orders the files. `runOnWorkers` uses
  * them first and terminates those it does not need.
  */
 export function startDecodeWorkers(count: number): Worker[] {
-  return Array.from({ length: count }, () => {
-    const worker = startWorker(WORKER_URL);
-    // One that dies before its first task (its error is not lost: the replacement meets it again
-    // and its task fails saying so) is replaced in runOnWorkers.
-    worker.on("error", () => undefined);
-    worker.once("exit", () => exitedEarly.add(worker));
-    return worker;
-  });
+  const workers: Worker[] = [];
+  try {
+    while (workers.length < count) workers.push(startDecodeWorker());
+  } catch (error) {
+    // A thread the system refused: those already started must not keep the process alive.
+    for (const worker of workers) void worker.terminate();
+    throw error;
+  }
+  return workers;
 }
-
-const exitedEarly = new WeakSet<Worker>();
 
 /**
  * Runs decode tasks on N worker threads, each taking the next task when it finishes one. A
@@ -39,20 +53,20 @@ export async function runOnWorkers(
   const laneCount = Math.min(workers, tasks.length);
   const unused = started.slice(laneCount);
   const lanes = Array.from({ length: laneCount }, async (_, lane) => {
-    const early = started[lane];
-    let worker = early && !exitedEarly.has(early) ? early : startWorker(WORKER_URL);
+    let worker = started[lane] ?? startDecodeWorker();
     let writing: Promise<void> = Promise.resolve();
     try {
       while (next < tasks.length) {
         const id = next++;
         const task = tasks[id] as DecodeTask;
+        if (exited.has(worker)) worker = startDecodeWorker();
         const { encoded, crashed } = await runTask(worker, id, task);
         await writing;
         writing = write(task, encoded).then(onOutcome);
         if (crashed) {
           // A worker that died (out of memory, a native abort) is replaced; the batch goes on.
           await worker.terminate();
-          worker = startWorker(WORKER_URL);
+          worker = startDecodeWorker();
         }
       }
       await writing;
