@@ -84,7 +84,7 @@ describe("what the informers keep", () => {
 
   it("drops the pod annotations the caller names (the request files), keeping the completion index", () => {
     const job = makeJobObject("j").indexed().obj() as Job;
-    const pod = makeWaitingPod(job, { unschedulable: "" }) as Pod;
+    const pod = makeWaitingPod(job, { unschedulable: "", message: "0/1 nodes are available" }) as Pod;
     pod.metadata = {
       ...pod.metadata,
       annotations: {
