@@ -43,6 +43,12 @@ export interface KillRunRow {
   wrongStatus: string[];
   /** Which Jobs were created twice or deleted, and where a failed run's operator logged. */
   notes: string[];
+  /**
+   * Times the operator exited by itself (it stops at once when it loses its Lease, e.g. a renewal
+   * that the API server on a loaded machine answered after the renew deadline) and was started
+   * again, as a Deployment's kubelet would.
+   */
+  restarts: number;
   verdict: "ok" | "FAIL";
 }
 
@@ -83,6 +89,20 @@ async function killRun(options: KillLoopOptions, run: number, random: () => numb
   const killedAtMs: number[] = [];
   const wrongStatus: string[] = [];
   let operator: OperatorProcess = start();
+  // `held` while this loop kills the operator and waits out the downtime (it starts the next one
+  // itself); `finished` once the run is over.
+  let held = false;
+  let finished = false;
+  let restarts = 0;
+  const supervise = (watched: OperatorProcess) => {
+    void watched.exited.then(() => {
+      if (held || finished || watched !== operator) return;
+      restarts++;
+      operator = start();
+      supervise(operator);
+    });
+  };
+  supervise(operator);
   const startedAt = Date.now();
   let durationMs = 0;
   try {
@@ -94,10 +114,13 @@ async function killRun(options: KillLoopOptions, run: number, random: () => numb
     for (let k = 0; k < kills; k++) {
       await sleep(lifetimes[k] as number);
       if (await ended()) break;
+      held = true;
       await operator.stop("SIGKILL");
       killedAtMs.push(Date.now() - startedAt);
       await sleep(downtimes[k] as number);
       operator = start();
+      supervise(operator);
+      held = false;
     }
     const reproduction = await untilSucceeded(admin, namespace);
     durationMs = Date.now() - startedAt;
@@ -106,6 +129,7 @@ async function killRun(options: KillLoopOptions, run: number, random: () => numb
   } catch (error) {
     wrongStatus.push((error as Error).message.split("\n")[0] ?? String(error));
   } finally {
+    finished = true;
     durationMs ||= Date.now() - startedAt;
     await operator.stop("SIGTERM");
     witness.stop();
@@ -127,6 +151,7 @@ async function killRun(options: KillLoopOptions, run: number, random: () => numb
     duplicates,
     wrongStatus,
     notes,
+    restarts,
     verdict: wrongStatus.length === 0 && duplicates === 0 ? "ok" : "FAIL",
   };
   // A failed run's namespace stays for inspection (its operator log path is in the report).
@@ -140,7 +165,9 @@ export const TABLE_HEADER = "run  kills  when (s)               duration (s)  jo
 
 export function tableLine(row: KillRunRow): string {
   const when = row.killedAtMs.map((ms) => (ms / 1000).toFixed(1)).join(",") || "-";
-  const verdict = row.verdict === "ok" ? "ok" : `FAIL: ${[...row.wrongStatus, ...row.notes].join("; ")}`;
+  const restarted = row.restarts > 0 ? ` (${row.restarts} restart(s) after a lost Lease)` : "";
+  const verdict =
+    row.verdict === "ok" ? `ok${restarted}` : `FAIL${restarted}: ${[...row.wrongStatus, ...row.notes].join("; ")}`;
   return [
     String(row.run).padEnd(4),
     String(row.killedAtMs.length).padEnd(6),
@@ -156,8 +183,9 @@ export function summary(rows: KillRunRow[], seed: number, totalMs: number): stri
   const kills = rows.reduce((sum, r) => sum + r.killedAtMs.length, 0);
   const duplicates = rows.reduce((sum, r) => sum + r.duplicates, 0);
   const wrong = rows.filter((r) => r.wrongStatus.length > 0).length;
+  const restarts = rows.reduce((sum, r) => sum + r.restarts, 0);
   return (
     `seed ${seed}: ${rows.length} runs, ${kills} kills, ${duplicates} duplicate Jobs, ` +
-    `${wrong} runs with lost or wrong status, ${(totalMs / 60_000).toFixed(1)} min`
+    `${wrong} runs with lost or wrong status, ${restarts} restarts after a lost Lease, ${(totalMs / 60_000).toFixed(1)} min`
   );
 }
