@@ -1,9 +1,9 @@
 // npm run bench:operator [-- COUNT]: the operator against a real kube-apiserver + etcd with COUNT
 // (default 1000) RoiDetectorTrainings, each with its stage Job and the Job's pod. Each resource
-// goes through two state changes: created → Running (the operator applies its request ConfigMap
-// and Job and writes status) and, once its stage ended, → Succeeded. No controller-manager or
+// goes through two state changes: created → Running (the operator creates its Job, which carries
+// the stage's request, and writes status) and, once its stage ended, → Succeeded. No controller-manager or
 // kubelet runs here, so the bench plays them (simulated-pods.ts): for every Job the operator
-// applies, a pod owned by it goes Pending (container creating) → Running, with the Job's active
+// creates, a pod owned by it goes Pending (container creating) → Running, with the Job's active
 // and ready counts; after every pod runs, each pod ends Succeeded with the stage's result as its
 // termination message and its Job is marked complete. Prints reconcile latency p50/p99 per
 // change, API requests per state change (from the operator's own counters) and its peak memory
