@@ -21,6 +21,14 @@ export interface KillLoopOptions {
    * success: each operator process lives a uniform random time in [0, expectedMs) before its kill.
    */
   expectedMs: number;
+  /**
+   * The first kill of a run comes within this many ms of its start (the later ones within
+   * expectedMs of each restart): shorter than the fastest run (5 s on the 2-core machine), so every
+   * run is killed at least once. Runs got faster (a stage start is one write since the request
+   * travels in its Job): with the first kill drawn in [0, expectedMs) too, 3 runs of ~10 s all
+   * went unkilled in one CI run, and the check that some run was killed failed.
+   */
+  firstKillWithinMs: number;
   /** Kills per run: uniform in 1..maxKills (fewer when the run ends first). */
   maxKills: number;
   /** Longest pause between a kill and the next start: uniform in [0, maxDowntimeMs). */
@@ -57,7 +65,7 @@ export interface KillRunRow {
  * operator's start on the 2-core test machine; a restarted operator first waits out the killed
  * one's Lease (4 s, operator-process.ts).
  */
-export const KILL_LOOP_DEFAULTS = { expectedMs: 12_000, maxKills: 3, maxDowntimeMs: 2_000 };
+export const KILL_LOOP_DEFAULTS = { expectedMs: 12_000, firstKillWithinMs: 4_000, maxKills: 3, maxDowntimeMs: 2_000 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,7 +87,10 @@ async function killRun(options: KillLoopOptions, run: number, random: () => numb
   // Every draw of the run is made before it starts, so the run's random choices depend only on
   // the seed and the run number, not on how fast the machine was.
   const kills = 1 + Math.floor(random() * options.maxKills);
-  const lifetimes = Array.from({ length: kills }, () => random() * options.expectedMs);
+  const lifetimes = Array.from(
+    { length: kills },
+    (_, k) => random() * (k === 0 ? Math.min(options.firstKillWithinMs, options.expectedMs) : options.expectedMs),
+  );
   const downtimes = Array.from({ length: kills }, () => random() * options.maxDowntimeMs);
 
   const namespace = await createNamespace(admin, `kill${run}`);
