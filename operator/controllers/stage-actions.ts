@@ -38,8 +38,7 @@ export async function startStage(
     ...(options.forceRun ? { forceRun: true } : {}),
   };
   const job = buildStageJob(input);
-  if (needsRequestConfigMap(input))
-    await createOrApply(context, CONFIGMAP_TYPE, namespace, buildRequestConfigMap(input));
+  if (needsRequestConfigMap(job)) await createOrApply(context, CONFIGMAP_TYPE, namespace, buildRequestConfigMap(input));
   const applied = await createOrApply<JobObject>(context, JOB_TYPE, namespace, job);
   const event =
     options.event ??

@@ -17,13 +17,9 @@ function leanMetadata<T extends KubeObject>(
   dropAnnotation?: (key: string) => boolean,
 ): T["metadata"] {
   const { managedFields: _managed, ...rest } = metadata as T["metadata"] & { managedFields?: unknown };
-  const keys = Object.keys(rest.annotations ?? {});
-  const dropped = keys.filter((key) => key === LAST_APPLIED || dropAnnotation?.(key));
-  if (dropped.length === 0) return rest;
-  const annotations = Object.fromEntries(
-    Object.entries(rest.annotations ?? {}).filter(([key]) => !dropped.includes(key)),
-  );
-  return { ...rest, annotations };
+  const drop = (key: string) => key === LAST_APPLIED || dropAnnotation?.(key) === true;
+  if (!rest.annotations || !Object.keys(rest.annotations).some(drop)) return rest;
+  return { ...rest, annotations: Object.fromEntries(Object.entries(rest.annotations).filter(([key]) => !drop(key))) };
 }
 
 /** Any object: the whole object but its server-side bookkeeping. */

@@ -44,7 +44,7 @@ function jobInput(plan: StagePlan, namespace: string): StageJobInput {
 
 /** The request ConfigMap of `input` when it needs one, without owner (the test's owner does not exist). */
 function requestConfigMap(input: StageJobInput): unknown {
-  if (!needsRequestConfigMap(input)) return undefined;
+  if (!needsRequestConfigMap(buildStageJob(input))) return undefined;
   const configMap = buildRequestConfigMap(input);
   return { ...configMap, metadata: { ...configMap.metadata, ownerReferences: [] } };
 }
@@ -147,7 +147,7 @@ describe("every stage's Job command runs in the image it names (real kubelet nod
   it.each(READING_PODS)("%s: the pod reads each shard's request file as the operator wrote it", async (name, notes) => {
     const { expected, input } = requestReadingPod(name, cluster.name, notes);
     // The two ways: a few hundred bytes in the pod template; 2 × 20,000 bytes in a ConfigMap.
-    expect(needsRequestConfigMap(input)).toBe(name === "entry-request-configmap");
+    expect(needsRequestConfigMap(buildStageJob(input))).toBe(name === "entry-request-configmap");
     const pod = await finished(name);
     const log = await podLog(cluster.name, name);
     expect(pod.status?.phase, log).toBe("Succeeded");

@@ -77,12 +77,12 @@ function labels(input: StageJobInput): Record<string, string> {
 }
 
 /**
- * Whether a stage's request needs its own ConfigMap: only when its files are too large to travel
- * in the Job's pod template (request-volume.ts requestCarrier). The caller creates it before the
- * Job: a Job whose ConfigMap failed would hold pods that cannot start.
+ * Whether a built stage Job reads its request from a ConfigMap: only when the files were too large
+ * to travel in its pod template (request-volume.ts requestCarrier, decided once in buildStageJob).
+ * The caller creates it before the Job: a Job whose ConfigMap failed would hold pods that cannot start.
  */
-export function needsRequestConfigMap(input: StageJobInput): boolean {
-  return requestCarrier(requestFiles(input.requests)) === "configMap";
+export function needsRequestConfigMap(job: V1Job): boolean {
+  return job.spec?.template.spec?.volumes?.some((v) => v.name === "request" && v.configMap !== undefined) ?? false;
 }
 
 /**

@@ -132,7 +132,7 @@ describe("buildStageJob", () => {
     ]);
     // The request travels in the pod template (a few hundred bytes): no ConfigMap to create.
     const [request] = input(plan).requests;
-    expect(needsRequestConfigMap(input(plan))).toBe(false);
+    expect(needsRequestConfigMap(job)).toBe(false);
     expect(job.spec?.template.metadata?.annotations).toEqual({
       "request.mammoflow.io/request.json": canonicalJson(request),
     });
@@ -159,8 +159,8 @@ describe("buildStageJob", () => {
       .gpu(1)
       .parameters({ notes: "n".repeat(32_768) })
       .obj();
-    expect(needsRequestConfigMap(input(plan))).toBe(true);
     const job = buildStageJob(input(plan));
+    expect(needsRequestConfigMap(job)).toBe(true);
     expect(job.spec?.template.metadata?.annotations).toBeUndefined();
     const configMap = buildRequestConfigMap(input(plan));
     expect(configMap.metadata).toEqual({

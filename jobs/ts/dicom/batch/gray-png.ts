@@ -101,11 +101,9 @@ export async function encodeGrayPng(pixels: Uint8Array, rows: number, columns: n
   if (!(Number.isInteger(rows) && Number.isInteger(columns) && rows > 0 && columns > 0)) {
     throw new Error(`a PNG needs a positive size, not ${rows}×${columns}`);
   }
+  requirePixelCount(pixels, rows, columns);
   const native = nativePixelsFor(pixels.length);
-  if (native) {
-    requirePixelCount(pixels, rows, columns);
-    return grayPngFile(rows, columns, native.deflateUpRows(pixels, rows, columns));
-  }
+  if (native) return grayPngFile(rows, columns, native.deflateUpRows(pixels, rows, columns));
   const idat = await deflate(upFilteredRows(pixels, rows, columns), GRAY_PNG_DEFLATE);
   return grayPngFile(rows, columns, idat);
 }
