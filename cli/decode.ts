@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from "commander";
-import type { DecodeMode } from "../jobs/ts/dicom/batch/render.ts";
+import type { DecodeMode } from "../jobs/ts/dicom/batch/decode-modes.ts";
 import { outputFormat, outputOption, printResult } from "./output.ts";
 
 // Only commander at load time: the decoders are imported when the command runs, and the operator
@@ -39,7 +39,7 @@ export function registerDecodeCommand(program: Command, setExitCode: (code: numb
     .action(async (inputs: string[], options: DecodeOptions) => {
       if (!options.out) usage("required option '--out <dir>' not specified");
       const format = outputFormat(options.output, "decode");
-      const { DECODE_MODES } = await import("../jobs/ts/dicom/batch/render.ts");
+      const { DECODE_MODES } = await import("../jobs/ts/dicom/batch/decode-modes.ts");
       const { cpuBudget } = await import("../jobs/ts/platform/cpu-budget.ts");
       if (!DECODE_MODES.includes(options.mode as DecodeMode)) {
         usage(`--mode ${options.mode} is not one of ${DECODE_MODES.join(", ")}`);

@@ -5,8 +5,9 @@
 // kubelet runs here, so the bench plays them (simulated-pods.ts): for every Job the operator
 // creates, a pod owned by it goes Pending (container creating) → Running, with the Job's active
 // and ready counts; after every pod runs, each pod ends Succeeded with the stage's result as its
-// termination message and its Job is marked complete. Prints reconcile latency p50/p99 per
-// change, API requests per state change (from the operator's own counters) and its peak memory
+// termination message and its Job is marked complete, at a steady BENCH_COMPLETIONS_PER_SECOND
+// (default 20). Prints reconcile latency p50/p99 per change, the reconcile time of the creation
+// burst and of the paced completions apart, API requests per state change (from the operator's own counters) and its peak memory
 // (RSS), with the operator's caches holding every resource, Job and pod.
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -21,6 +22,8 @@ import { startOperatorProcess } from "../support/operator-process.ts";
 import { SimulatedJobPods } from "./simulated-pods.ts";
 
 const count = Number(process.argv[2] ?? 1000);
+/** How many stages end per second in the second phase (BENCH_COMPLETIONS_PER_SECOND, default 20). */
+const completionsPerSecond = Number(process.env.BENCH_COMPLETIONS_PER_SECOND ?? 20);
 const NS = "bench";
 
 function percentile(values: number[], p: number): number {
@@ -112,15 +115,29 @@ function sent(
   }, 0);
 }
 
+interface Bucket {
+  le: number;
+  count: number;
+}
+
+/** A Prometheus histogram's cumulative buckets for one label set. */
+function histogramBuckets(text: string, metric: string, labels: string): Bucket[] {
+  return [...text.matchAll(new RegExp(`^${metric}_bucket\\{le="([^"]+)",${labels}\\} (\\d+)`, "gm"))].map((m) => ({
+    le: m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]),
+    count: Number(m[2]),
+  }));
+}
+
+/** The observations made between two scrapes: each bucket's count then less its count before. */
+function bucketsBetween(before: Bucket[], after: Bucket[]): Bucket[] {
+  return after.map((b) => ({ le: b.le, count: b.count - (before.find((e) => e.le === b.le)?.count ?? 0) }));
+}
+
 /**
- * A quantile of a Prometheus histogram of one label set, from its cumulative buckets, as
- * histogram_quantile computes it: linear within the bucket that holds that share of
- * observations (its upper bound when that is the last finite one), in ms.
+ * A quantile of cumulative buckets as histogram_quantile computes it: linear within the bucket
+ * that holds that share of observations (its lower bound when that is +Inf), in ms.
  */
-function histogramQuantileMs(text: string, metric: string, labels: string, q: number): number {
-  const buckets = [...text.matchAll(new RegExp(`^${metric}_bucket\\{le="([^"]+)",${labels}\\} (\\d+)`, "gm"))].map(
-    (m) => ({ le: m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]), count: Number(m[2]) }),
-  );
+function bucketQuantileMs(buckets: Bucket[], q: number): number {
   const total = buckets.at(-1)?.count ?? 0;
   const rank = q * total;
   const i = buckets.findIndex((b) => b.count >= rank);
@@ -146,11 +163,75 @@ function gcSeconds(text: string): Record<string, number> {
   return seconds;
 }
 
-/** A histogram's mean (its _sum over its _count), in ms. */
-function histogramMeanMs(text: string, metric: string, labels: string): number {
-  const value = (suffix: string) =>
-    Number(text.match(new RegExp(`^${metric}_${suffix}\\{${labels}\\} ([0-9.e+-]+)`, "m"))?.[1] ?? Number.NaN);
-  return Math.round((value("sum") / value("count")) * 1000);
+/** A histogram's _sum or _count for one label set, or 0 when the scrape has none (before any observation). */
+function histogramTotal(text: string, metric: string, suffix: "sum" | "count", labels: string): number {
+  return Number(text.match(new RegExp(`^${metric}_${suffix}\\{${labels}\\} ([0-9.e+-]+)`, "m"))?.[1] ?? 0);
+}
+
+/**
+ * p50, p99 and mean (ms) of what a histogram observed between two scrapes of /metrics (`before`
+ * "" for everything since the operator started), with how many observations that is.
+ */
+function histogramBetween(before: string, after: string, metric: string, labels: string) {
+  const buckets = bucketsBetween(histogramBuckets(before, metric, labels), histogramBuckets(after, metric, labels));
+  const count = histogramTotal(after, metric, "count", labels) - histogramTotal(before, metric, "count", labels);
+  const sum = histogramTotal(after, metric, "sum", labels) - histogramTotal(before, metric, "sum", labels);
+  return {
+    p50: bucketQuantileMs(buckets, 0.5),
+    p99: bucketQuantileMs(buckets, 0.99),
+    mean: count > 0 ? Math.round((sum / count) * 1000) : Number.NaN,
+    count,
+  };
+}
+
+/**
+ * The reconcile time (apart from the time a key waited in the queue, which the end-to-end
+ * latencies include), the API latency its writes waited for (the operator's client, call to
+ * answer: the part of the reconcile time that is the API server's) and the queue wait, between
+ * two scrapes.
+ */
+function latenciesBetween(before: string, after: string) {
+  const between = (metric: string, labels: string) => histogramBetween(before, after, metric, labels);
+  return {
+    reconcileTimeMs: between("controller_runtime_reconcile_time_seconds", 'controller="RoiDetectorTraining"'),
+    apiLatencyMs: {
+      post: between("rest_client_request_duration_seconds", 'verb="POST"'),
+      patch: between("rest_client_request_duration_seconds", 'verb="PATCH"'),
+    },
+    queueWaitMs: between(
+      "workqueue_queue_duration_seconds",
+      'name="RoiDetectorTraining",controller="RoiDetectorTraining"',
+    ),
+  };
+}
+
+/**
+ * Runs `run` for each item, starting one every 1/perSecond s without waiting for the ones
+ * before (independent stages end independently), and resolves when all have settled.
+ */
+async function paced<T>(items: readonly T[], perSecond: number, run: (item: T) => Promise<unknown>) {
+  const start = Date.now();
+  const pending: Promise<unknown>[] = [];
+  for (const [i, item] of items.entries()) {
+    const wait = start + (i * 1000) / perSecond - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(run(item));
+  }
+  await Promise.all(pending);
+}
+
+/** The operator's /metrics once its work queue has stayed empty for a second. */
+async function queueDrained(metricsPort: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let emptySince = Number.POSITIVE_INFINITY;
+  while (Date.now() < deadline) {
+    const text = await scrape(metricsPort);
+    const depth = metricValue(text, 'workqueue_depth{name="RoiDetectorTraining",controller="RoiDetectorTraining"}');
+    emptySince = depth === 0 ? Math.min(emptySince, Date.now()) : Number.POSITIVE_INFINITY;
+    if (Date.now() - emptySince >= 1000) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the operator's work queue did not drain");
 }
 
 /**
@@ -231,7 +312,8 @@ try {
   let peakRss = rssMiB(operator.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(operator.pid))), 200);
   process.stderr.write(`operator log: ${operator.logFile}\n`);
-  const before = operatorRequests(await scrape(metricsPort));
+  const atStart = await scrape(metricsPort);
+  const before = operatorRequests(atStart);
 
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const names = Array.from({ length: count }, (_, i) => `det-${i}`);
@@ -297,8 +379,14 @@ try {
   const podsRunningSeconds = (Date.now() - started) / 1000;
   if (heapSnapshotDir) await heapSnapshot(operator.pid, heapSnapshotDir, metricsPort);
 
+  // The creation burst ends here; the stages then end at a steady pace with every resource, Job
+  // and pod in the operator's caches: the reconcile time of a cluster at 10,000 resources apart
+  // from a burst that saturates the API server it shares two cores with.
+  // Once the reconciles the burst queued (the pods' Running) are done, so the second phase
+  // measures the completions alone.
+  const atAllRunning = await queueDrained(metricsPort, phaseTimeoutMs);
   const completedAt = new Map<string, number>();
-  await inBatches(names, 25, async (name) => {
+  await paced(names, completionsPerSecond, async (name) => {
     await stagePods.succeed(jobOf(name));
     completedAt.set(name, Date.now());
   });
@@ -312,11 +400,6 @@ try {
   const succeeded = phases.times("Succeeded");
   const finalMetrics = await sampleOperator();
   const after = operatorRequests(finalMetrics);
-  const histogram = (metric: string, labels: string) => ({
-    p50: histogramQuantileMs(finalMetrics, metric, labels, 0.5),
-    p99: histogramQuantileMs(finalMetrics, metric, labels, 0.99),
-    mean: histogramMeanMs(finalMetrics, metric, labels),
-  });
 
   const toRunning = names.map((n) => (running.get(n) ?? 0) - (created.get(n) ?? 0));
   const toSucceeded = names.map((n) => (succeeded.get(n) ?? 0) - (completedAt.get(n) ?? 0));
@@ -336,19 +419,13 @@ try {
       createdToRunning: { p50: percentile(toRunning, 50), p99: percentile(toRunning, 99) },
       jobCompleteToSucceeded: { p50: percentile(toSucceeded, 50), p99: percentile(toSucceeded, 99) },
     },
-    // From the operator's own histograms (bucket upper bounds): the reconcile alone, apart from
-    // the time a key waited in the queue, which the end-to-end latencies above include.
-    reconcileTimeMs: histogram("controller_runtime_reconcile_time_seconds", 'controller="RoiDetectorTraining"'),
-    // What the reconciles' writes waited for (the operator's client, call to answer): the part
-    // of the reconcile time above that is the API server's.
-    apiLatencyMs: {
-      post: histogram("rest_client_request_duration_seconds", 'verb="POST"'),
-      patch: histogram("rest_client_request_duration_seconds", 'verb="PATCH"'),
+    // From the operator's own histograms: the whole run, the creation burst (every resource
+    // created as fast as the API server takes it, until all run) and the paced stage ends.
+    latencies: {
+      wholeRun: latenciesBetween("", finalMetrics),
+      creationBurst: latenciesBetween(atStart, atAllRunning),
+      pacedCompletions: { perSecond: completionsPerSecond, ...latenciesBetween(atAllRunning, finalMetrics) },
     },
-    queueWaitMs: histogram(
-      "workqueue_queue_duration_seconds",
-      'name="RoiDetectorTraining",controller="RoiDetectorTraining"',
-    ),
     apiRequests: Object.fromEntries(
       Object.keys(after)
         .map((key) => [key, (after[key] ?? 0) - (before[key] ?? 0)] as const)

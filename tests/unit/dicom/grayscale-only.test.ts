@@ -3,8 +3,8 @@ import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DECODE_MODES } from "../../../jobs/ts/dicom/batch/decode-modes.ts";
 import { decodeOne } from "../../../jobs/ts/dicom/batch/decode-one.ts";
-import { DECODE_MODES } from "../../../jobs/ts/dicom/batch/render.ts";
 import {
   DicomError,
   detectorTrainingUint8,

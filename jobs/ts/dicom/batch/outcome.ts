@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describeThrown } from "../errors.ts";
-import type { DecodeMode } from "./render.ts";
+import type { DecodeMode } from "./decode-modes.ts";
 
 // What moves between the decode batch's threads: a task, the encoded PNG, the outcome.
 

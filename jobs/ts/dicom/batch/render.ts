@@ -1,10 +1,6 @@
 import { detectorTrainingUint8, windowedUint8, yoloxInputUint8 } from "../convert/paths.ts";
 import type { DicomImage } from "../read-dicom.ts";
-
-/** What `mammoflow decode` writes for a file (all at full resolution, one 8-bit channel, no crop). */
-export type DecodeMode = "window" | "yolox" | "minmax";
-
-export const DECODE_MODES: readonly DecodeMode[] = ["window", "yolox", "minmax"];
+import type { DecodeMode } from "./decode-modes.ts";
 
 /**
  * window: path B on the whole image (window #0, min-max when the file has no window);

@@ -1,9 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
+import type { DecodeMode } from "./decode-modes.ts";
 import { listInputs, planOutputs } from "./inputs.ts";
 import type { DecodeOutcome, DecodeTask } from "./outcome.ts";
-import type { DecodeMode } from "./render.ts";
 import { costliestFirst } from "./schedule.ts";
 import { runOnWorkers, startDecodeWorkers } from "./worker-pool.ts";
 import { writeEncoded, writeFileAtomic } from "./write-file.ts";
