@@ -77,7 +77,7 @@ const pyRate = python.images / python.seconds;
 const report = [
   `predict benchmark: ${IMAGES} images 3000×2400 (J2K .90 and JPEG-LL .70); ${THREADS} preparation workers/processes and ${THREADS} ONNX Runtime thread(s) on each side`,
   `detector ${path.basename(detectorFile)} ${detector.inputHeight}×${detector.inputWidth}, classifier ${path.basename(classifierFile)} ${classifier.inputHeight}×${classifier.inputWidth} (batch ${classifier.batchSize})`,
-  `TypeScript decoders: ${describeActiveDecoders()} (OpenJPEG: 2 threads per worker)`,
+  `TypeScript decoders: ${describeActiveDecoders()} (OpenJPEG: each worker its share of the cores)`,
   `TypeScript (ORT-node)              ${tsRate.toFixed(2)} images/s   branches ${JSON.stringify(tsBranches)}`,
   `Python (pydicom+GDCM, torch, ORT)  ${pyRate.toFixed(2)} images/s   branches ${JSON.stringify(python.branches)}`,
   `ratio TypeScript / Python          ${(tsRate / pyRate).toFixed(2)}×`,

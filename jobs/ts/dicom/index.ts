@@ -1,6 +1,7 @@
 // Public API of the DICOM module: decoding (Part-10 → stored values) and the seed's conversion
 // paths (docs/seed-pipeline.md#conversion-paths). Other stages import from here only.
 
+export { retainImageBuffers } from "./codecs/native-pixels.ts";
 export { roundToFloat16 } from "./convert/float16.ts";
 export {
   minMaxLegacyUint8,

@@ -1,13 +1,15 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import type { PoolWorkerData } from "./pool-size.ts";
 
 /**
- * The URL of module `name` beside the calling module, with the caller's own extension: .js when
- * the caller runs from the compiled build (build/js, what `mammoflow` runs), .ts under tsx and
- * vitest. `new URL("./x.ts", import.meta.url)` is a string to the compiler, never rewritten.
+ * The URL a pool starts its worker thread `name` (a module beside the caller) from: compiled,
+ * the bundle scripts/build-js.js makes of it (`name.bundle.cjs`, one file to load instead of a
+ * graph of ES modules); under tsx and vitest, the `.ts` module itself.
  */
-export function siblingModule(callerUrl: string, name: string): string {
-  return new URL(`./${name}${path.extname(new URL(callerUrl).pathname)}`, callerUrl).href;
+export function workerEntry(callerUrl: string, name: string): string {
+  const compiled = path.extname(new URL(callerUrl).pathname) !== ".ts";
+  return new URL(`./${name}${compiled ? ".bundle.cjs" : ".ts"}`, callerUrl).href;
 }
 
 /**
@@ -16,9 +18,10 @@ export function siblingModule(callerUrl: string, name: string): string {
  * `--import tsx` (stack-notes §5.8): a data: URL module registers it inside the worker, then
  * imports the real entry.
  */
-export function startWorker(moduleUrl: string): Worker {
-  if (!moduleUrl.endsWith(".ts")) return new Worker(new URL(moduleUrl));
+export function startWorker(moduleUrl: string, poolSize = 1): Worker {
+  const options = { workerData: { poolSize } satisfies PoolWorkerData };
+  if (!moduleUrl.endsWith(".ts")) return new Worker(new URL(moduleUrl), options);
   const tsxApi = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(moduleUrl)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
 }

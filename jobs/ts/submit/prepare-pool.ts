@@ -1,12 +1,12 @@
 import type { Worker } from "node:worker_threads";
 import type { ClassifierImage } from "../classify/classifier-input.ts";
 import type { PixelConversionOptions } from "../dicom/index.ts";
-import { siblingModule, startWorker } from "../platform/workers.ts";
+import { startWorker, workerEntry } from "../platform/workers.ts";
 import type { PixelBox } from "../roi/otsu.ts";
 import type { YoloxInput } from "../roi/yolox-input.ts";
 import type { PrepareReply, PrepareRequest } from "./prepare-messages.ts";
 
-const WORKER_URL = siblingModule(import.meta.url, "prepare-worker");
+const WORKER_URL = workerEntry(import.meta.url, "prepare-worker");
 
 type Waiter = { resolve: (reply: PrepareReply) => void };
 
@@ -15,12 +15,12 @@ class Lane {
   private readonly waiting = new Map<number, Waiter>();
   private worker: Worker;
 
-  constructor() {
+  constructor(private readonly poolSize: number) {
     this.worker = this.start();
   }
 
   private start(): Worker {
-    const worker = startWorker(WORKER_URL);
+    const worker = startWorker(WORKER_URL, this.poolSize);
     worker.on("message", (reply: PrepareReply) => {
       this.waiting.get(reply.id)?.resolve(reply);
       this.waiting.delete(reply.id);
@@ -67,7 +67,8 @@ export class PreparePool {
   private constructor(private readonly lanes: Lane[]) {}
 
   static start(workers: number): PreparePool {
-    return new PreparePool(Array.from({ length: Math.max(1, workers) }, () => new Lane()));
+    const size = Math.max(1, workers);
+    return new PreparePool(Array.from({ length: size }, () => new Lane(size)));
   }
 
   get size(): number {

@@ -4,9 +4,11 @@
 import { readFile } from "node:fs/promises";
 import { parentPort } from "node:worker_threads";
 import { resizeAndPad } from "../classify/classifier-input.ts";
-import { type DicomImage, readDicom, windowedFloat, yoloxInputRows } from "../dicom/index.ts";
+import { type DicomImage, readDicom, retainImageBuffers, windowedFloat, yoloxInputRows } from "../dicom/index.ts";
 import { buildYoloxInput } from "../roi/yolox-input.ts";
 import type { PrepareReply, PrepareRequest } from "./prepare-messages.ts";
+
+retainImageBuffers();
 
 const decoded = new Map<number, DicomImage>();
 

@@ -92,6 +92,21 @@ describe("bin/mammoflow.js runs the compiled build, and never a stale one (on a 
     }
   });
 
+  it("starts decode workers from their bundle, and refuses a worker module that reads import.meta, naming it", async () => {
+    const bundle = path.join(root, "build/js/jobs/ts/dicom/batch/worker.bundle.cjs");
+    expect(await readFile(bundle, "utf8")).toContain("__appRootModuleUrl");
+    const render = path.join(root, "jobs/ts/dicom/batch/render.ts");
+    const source = await readFile(render, "utf8");
+    await writeFile(render, `${source}\nexport const here = import.meta.url;\n`);
+    const { code, stderr } = await run(root, ["--version"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "cannot bundle the worker jobs/ts/dicom/batch/worker: jobs/ts/dicom/batch/render.ts reads import.meta",
+    );
+    await writeFile(render, source);
+    expect((await run(root, ["--version"])).code).toBe(0);
+  });
+
   it("runs the build as it is where the sources are not shipped (the images), each image without the other's code", async () => {
     for (const part of ["cli", "operator", "jobs", "scripts"]) await rm(path.join(root, part), { recursive: true });
     // The stage image: no operator/ at all.

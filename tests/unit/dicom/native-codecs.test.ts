@@ -62,13 +62,22 @@ describe("choosing between a native and a portable decoder", () => {
     );
   });
 
-  it("gives OpenJPEG every core on the main thread, two inside a worker (one on one core), or MAMMOFLOW_J2K_THREADS", () => {
-    expect(jpeg2000Threads(undefined, true, 16)).toBe(16);
-    expect(jpeg2000Threads(undefined, false, 16)).toBe(2);
-    expect(jpeg2000Threads(undefined, false, 1)).toBe(1);
-    expect(jpeg2000Threads("3", false, 16)).toBe(3);
-    expect(() => jpeg2000Threads("0", true, 16)).toThrow('MAMMOFLOW_J2K_THREADS must be a positive integer, not "0"');
-    expect(() => jpeg2000Threads("two", true, 16)).toThrow("MAMMOFLOW_J2K_THREADS must be a positive integer");
+  it("gives OpenJPEG every core on the main thread, a pool worker its share of them (cores / pool size, at least one), or MAMMOFLOW_J2K_THREADS", () => {
+    expect(jpeg2000Threads(undefined, true, 16, undefined)).toBe(16);
+    // A pool's worker: its share of the cores, at least one.
+    expect(jpeg2000Threads(undefined, false, 2, 2)).toBe(1);
+    expect(jpeg2000Threads(undefined, false, 16, 2)).toBe(8);
+    expect(jpeg2000Threads(undefined, false, 16, 5)).toBe(3);
+    expect(jpeg2000Threads(undefined, false, 2, 8)).toBe(1);
+    // A worker no pool of ours started (pool size unknown): one.
+    expect(jpeg2000Threads(undefined, false, 16, undefined)).toBe(1);
+    expect(jpeg2000Threads("3", false, 16, 2)).toBe(3);
+    expect(() => jpeg2000Threads("0", true, 16, undefined)).toThrow(
+      'MAMMOFLOW_J2K_THREADS must be a positive integer, not "0"',
+    );
+    expect(() => jpeg2000Threads("two", true, 16, undefined)).toThrow(
+      "MAMMOFLOW_J2K_THREADS must be a positive integer",
+    );
   });
 
   it("says which file is missing or not an addon", () => {

@@ -15,7 +15,7 @@ import { mapInt16ToUint8 } from "../../../jobs/ts/dicom/convert/map-int16.ts";
 import { minMax } from "../../../jobs/ts/dicom/convert/seed-int16.ts";
 import { prng } from "../../support/prng.ts";
 
-const FUNCTIONS = ["minMaxInt16", "lookupInt16", "deflateUpRows", "version"];
+const FUNCTIONS = ["minMaxInt16", "lookupInt16", "deflateUpRows", "retainFreedMemory", "version"];
 
 // npm run setup builds the addon (it needs only a C compiler and Node's headers): these tests hold
 // that it did, so that the conversions and decode's PNGs run the native kernels here.
@@ -42,6 +42,17 @@ function randomBytes(length: number, seed: number, modulo = 256): Uint8Array {
 describe("the native pixel kernels' addon", () => {
   it("is built and loads", () => {
     expect(addon().version()).toBe("mammoflow pixel kernels 1");
+  });
+});
+
+describe("retainFreedMemory", () => {
+  it("sets glibc's thresholds (this machine's libc) and refuses a byte count that is not one", () => {
+    expect(addon().retainFreedMemory(64 * 2 ** 20)).toBe(true);
+    for (const bad of [-1, Number.NaN, 2 ** 31]) {
+      expect(() => addon().retainFreedMemory(bad)).toThrow(
+        "retainFreedMemory(bytes) needs a byte count from 0 to 2^31 - 1",
+      );
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
-import { siblingModule, startWorker } from "../../platform/workers.ts";
+import { startWorker, workerEntry } from "../../platform/workers.ts";
 import type { DecodeOutcome, DecodeTask, Encoded } from "./outcome.ts";
 
-const WORKER_URL = siblingModule(import.meta.url, "worker");
+const WORKER_URL = workerEntry(import.meta.url, "worker");
 
 /** Workers whose thread has ended (noted by startDecodeWorker). */
 const exited = new WeakSet<Worker>();
@@ -13,8 +13,8 @@ const exited = new WeakSet<Worker>();
  * here: its lane replaces it before the next task, which would otherwise wait for an answer
  * from a thread that is gone. While it has a task, runTask reports the error as the task's.
  */
-function startDecodeWorker(): Worker {
-  const worker = startWorker(WORKER_URL);
+function startDecodeWorker(poolSize: number): Worker {
+  const worker = startWorker(WORKER_URL, poolSize);
   worker.on("error", () => undefined);
   worker.once("exit", () => exited.add(worker));
   return worker;
@@ -28,7 +28,7 @@ function startDecodeWorker(): Worker {
 export function startDecodeWorkers(count: number): Worker[] {
   const workers: Worker[] = [];
   try {
-    while (workers.length < count) workers.push(startDecodeWorker());
+    while (workers.length < count) workers.push(startDecodeWorker(count));
   } catch (error) {
     // A thread the system refused: those already started must not keep the process alive.
     for (const worker of workers) void worker.terminate();
@@ -53,20 +53,20 @@ export async function runOnWorkers(
   const laneCount = Math.min(workers, tasks.length);
   const unused = started.slice(laneCount);
   const lanes = Array.from({ length: laneCount }, async (_, lane) => {
-    let worker = started[lane] ?? startDecodeWorker();
+    let worker = started[lane] ?? startDecodeWorker(laneCount);
     let writing: Promise<void> = Promise.resolve();
     try {
       while (next < tasks.length) {
         const id = next++;
         const task = tasks[id] as DecodeTask;
-        if (exited.has(worker)) worker = startDecodeWorker();
+        if (exited.has(worker)) worker = startDecodeWorker(laneCount);
         const { encoded, crashed } = await runTask(worker, id, task);
         await writing;
         writing = write(task, encoded).then(onOutcome);
         if (crashed) {
           // A worker that died (out of memory, a native abort) is replaced; the batch goes on.
           await worker.terminate();
-          worker = startDecodeWorker();
+          worker = startDecodeWorker(laneCount);
         }
       }
       await writing;

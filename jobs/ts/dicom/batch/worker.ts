@@ -2,7 +2,10 @@
 // decodes, renders and encodes the PNG; the PNG's bytes move (transferred, not copied) to the main
 // thread, which writes the file while this thread decodes its next one.
 import { parentPort } from "node:worker_threads";
+import { retainImageBuffers } from "../codecs/native-pixels.ts";
 import { type DecodeTask, encodeOne } from "./decode-one.ts";
+
+retainImageBuffers();
 
 parentPort?.on("message", async (message: { id: number; task: DecodeTask }) => {
   const encoded = await encodeOne(message.task);

@@ -14,12 +14,20 @@
  *   with Z_HUFFMAN_ONLY up to the block boundaries. A mammogram's Up residuals are noise around
  *   zero that string matching does not shorten; coding them is the whole cost, and this loop does
  *   it about 4x faster than zlib's general one.
+ * retainFreedMemory(bytes: number) -> boolean
+ *   glibc's malloc: allocations up to `bytes` come from the heap
+ *   instead of fresh mmap()s, and up to `bytes` of freed memory stay mapped instead of going back
+ *   to the system, so that the next image's buffers of the same sizes reuse pages that are
+ *   already there; false (nothing changed) elsewhere than glibc or when glibc refuses the value.
  * version() -> string
  */
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static napi_value throw_error(napi_env env, const char *message) {
   napi_throw_error(env, NULL, message);
@@ -466,6 +474,25 @@ static napi_value deflate_up_rows(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value retain_freed_memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  double bytes = 0;
+  if (argc < 1 || napi_get_value_double(env, argv[0], &bytes) != napi_ok || !(bytes >= 0) || bytes > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "retainFreedMemory(bytes) needs a byte count from 0 to 2^31 - 1");
+    return NULL;
+  }
+  bool applied = false;
+#ifdef __GLIBC__
+  /* Setting either turns off glibc's own adjustment of both (mallopt(3)). */
+  applied = mallopt(M_MMAP_THRESHOLD, (int)bytes) == 1 && mallopt(M_TRIM_THRESHOLD, (int)bytes) == 1;
+#endif
+  napi_value result;
+  napi_get_boolean(env, applied, &result);
+  return result;
+}
+
 static napi_value version(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value v;
@@ -478,6 +505,7 @@ NAPI_MODULE_INIT() {
       {"minMaxInt16", NULL, min_max_int16, NULL, NULL, NULL, napi_default, NULL},
       {"lookupInt16", NULL, lookup_int16, NULL, NULL, NULL, napi_default, NULL},
       {"deflateUpRows", NULL, deflate_up_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"retainFreedMemory", NULL, retain_freed_memory, NULL, NULL, NULL, napi_default, NULL},
       {"version", NULL, version, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
