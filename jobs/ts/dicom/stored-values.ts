@@ -1,3 +1,4 @@
+import { nativePixelsFor } from "./codecs/native-pixels.ts";
 import type { PixelFormat } from "./pixel-format.ts";
 
 /**
@@ -62,6 +63,14 @@ export function applyBitsStored(format: PixelFormat, values: StoredPixels): void
     const shift = 32 - bitsStored;
     for (let i = 0; i < n; i++) values[i] = ((values[i] as number) << shift) >> shift;
     return;
+  }
+  if (values instanceof Uint16Array) {
+    // 12- and 14-bit mammograms in 16 bits: the addon's loop where it is built (a tenth of the time).
+    const native = nativePixelsFor(n);
+    if (native) {
+      native.keepLowBitsUint16(values, bitsStored);
+      return;
+    }
   }
   const mask = bitsStored === 32 ? 0xffffffff : (1 << bitsStored) - 1;
   let i = 0;

@@ -15,7 +15,7 @@ import { mapInt16ToUint8 } from "../../../jobs/ts/dicom/convert/map-int16.ts";
 import { minMax } from "../../../jobs/ts/dicom/convert/seed-int16.ts";
 import { prng } from "../../support/prng.ts";
 
-const FUNCTIONS = ["minMaxInt16", "lookupInt16", "deflateUpRows", "retainFreedMemory", "version"];
+const FUNCTIONS = ["minMaxInt16", "lookupInt16", "deflateUpRows", "keepLowBitsUint16", "retainFreedMemory", "version"];
 
 // npm run setup builds the addon (it needs only a C compiler and Node's headers): these tests hold
 // that it did, so that the conversions and decode's PNGs run the native kernels here.
@@ -42,6 +42,23 @@ function randomBytes(length: number, seed: number, modulo = 256): Uint8Array {
 describe("the native pixel kernels' addon", () => {
   it("is built and loads", () => {
     expect(addon().version()).toBe("mammoflow pixel kernels 1");
+  });
+});
+
+describe("keepLowBitsUint16", () => {
+  it("keeps the low bits of every value in place, as the JavaScript mask does, and refuses other bit counts", () => {
+    const values = Uint16Array.from(randomBytes(70_001 * 2, 7), (_, i) => (i * 40_503) & 0xffff).subarray(0, 70_001);
+    for (const bits of [1, 12, 14, 15]) {
+      const copy = values.slice();
+      addon().keepLowBitsUint16(copy, bits);
+      expect(Buffer.from(copy.buffer).equals(Buffer.from(values.map((v) => v & ((1 << bits) - 1)).buffer))).toBe(true);
+    }
+    for (const bits of [0, 16, 12.5]) {
+      expect(() => addon().keepLowBitsUint16(values.slice(), bits)).toThrow("bits must be an integer from 1 to 15");
+    }
+    expect(() => addon().keepLowBitsUint16(new Int16Array(4) as unknown as Uint16Array, 12)).toThrow(
+      "values must be a Uint16Array",
+    );
   });
 });
 

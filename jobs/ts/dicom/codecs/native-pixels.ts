@@ -5,6 +5,7 @@ export interface NativePixels {
   minMaxInt16(values: Int16Array): { min: number; max: number };
   lookupInt16(values: Int16Array, min: number, table: Uint8Array): Uint8Array;
   deflateUpRows(pixels: Uint8Array, rows: number, columns: number): Uint8Array;
+  keepLowBitsUint16(values: Uint16Array, bits: number): void;
   retainFreedMemory(bytes: number): boolean;
   version(): string;
 }
@@ -24,6 +25,7 @@ export function activeNativePixels(): NativePixels | undefined {
     "minMaxInt16",
     "lookupInt16",
     "deflateUpRows",
+    "keepLowBitsUint16",
     "retainFreedMemory",
     "version",
   ]);
