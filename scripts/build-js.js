@@ -121,7 +121,9 @@ async function bundleWorker(esbuild, outDir, entry) {
     packages: "external",
     define: { "import.meta.url": "__appRootModuleUrl" },
     banner: {
-      js: `const __appRootModuleUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, ${JSON.stringify(appRoot)})).href;`,
+      // The directive first: esbuild prints its own "use strict" after the banner, where it is
+      // no directive, and the modules (strict as ES modules) would run sloppy.
+      js: `"use strict";\nconst __appRootModuleUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, ${JSON.stringify(appRoot)})).href;`,
     },
     outfile: target,
     sourcemap: "external",

@@ -30,7 +30,7 @@ async function tsOneWorker(files: string[]): Promise<number> {
 
 async function tsAllCores(files: string[]): Promise<number> {
   const url = new URL("./decode-worker.ts", import.meta.url).href;
-  const workers = Array.from({ length: CORES }, () => startWorker(url));
+  const workers = Array.from({ length: CORES }, () => startWorker(url, CORES));
   const once = (w: (typeof workers)[number], f: string) =>
     new Promise<void>((resolve, reject) => {
       w.once("message", () => resolve());

@@ -66,9 +66,9 @@ export function applyBitsStored(format: PixelFormat, values: StoredPixels): void
   }
   if (values instanceof Uint16Array) {
     // 12- and 14-bit mammograms in 16 bits: the addon's loop where it is built (a tenth of the time).
-    const native = nativePixelsFor(n);
-    if (native) {
-      native.keepLowBitsUint16(values, bitsStored);
+    const keepLowBits = nativePixelsFor(n)?.keepLowBitsUint16;
+    if (keepLowBits) {
+      keepLowBits(values, bitsStored);
       return;
     }
   }

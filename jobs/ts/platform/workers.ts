@@ -18,7 +18,7 @@ export function workerEntry(callerUrl: string, name: string): string {
  * `--import tsx` (stack-notes §5.8): a data: URL module registers it inside the worker, then
  * imports the real entry.
  */
-export function startWorker(moduleUrl: string, poolSize = 1): Worker {
+export function startWorker(moduleUrl: string, poolSize: number): Worker {
   const options = { workerData: { poolSize } satisfies PoolWorkerData };
   if (!moduleUrl.endsWith(".ts")) return new Worker(new URL(moduleUrl), options);
   const tsxApi = import.meta.resolve("tsx/esm/api");

@@ -24,6 +24,10 @@ import { SimulatedJobPods } from "./simulated-pods.ts";
 const count = Number(process.argv[2] ?? 1000);
 /** How many stages end per second in the second phase (BENCH_COMPLETIONS_PER_SECOND, default 20). */
 const completionsPerSecond = Number(process.env.BENCH_COMPLETIONS_PER_SECOND ?? 20);
+if (!(completionsPerSecond > 0))
+  throw new Error(
+    `BENCH_COMPLETIONS_PER_SECOND must be a positive number, not "${process.env.BENCH_COMPLETIONS_PER_SECOND}"`,
+  );
 const NS = "bench";
 
 function percentile(values: number[], p: number): number {

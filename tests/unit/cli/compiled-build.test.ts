@@ -94,13 +94,16 @@ describe("bin/mammoflow.js runs the compiled build, and never a stale one (on a 
 
   it("starts decode workers from their bundle, and refuses a worker module that reads import.meta, naming it", async () => {
     const bundle = path.join(root, "build/js/jobs/ts/dicom/batch/worker.bundle.cjs");
-    expect(await readFile(bundle, "utf8")).toContain("__appRootModuleUrl");
+    const code = await readFile(bundle, "utf8");
+    // The directive must come first, or the ES modules inside would run in sloppy mode.
+    expect(code.startsWith('"use strict";\n')).toBe(true);
+    expect(code).toContain("__appRootModuleUrl");
     const render = path.join(root, "jobs/ts/dicom/batch/render.ts");
     const source = await readFile(render, "utf8");
     await writeFile(render, `${source}\nexport const here = import.meta.url;\n`);
-    const { code, stderr } = await run(root, ["--version"]);
-    expect(code).toBe(1);
-    expect(stderr).toContain(
+    const refused = await run(root, ["--version"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
       "cannot bundle the worker jobs/ts/dicom/batch/worker: jobs/ts/dicom/batch/render.ts reads import.meta",
     );
     await writeFile(render, source);

@@ -19,8 +19,8 @@ const FUNCTIONS = ["minMaxInt16", "lookupInt16", "deflateUpRows", "keepLowBitsUi
 
 // npm run setup builds the addon (it needs only a C compiler and Node's headers): these tests hold
 // that it did, so that the conversions and decode's PNGs run the native kernels here.
-function addon(): NativePixels {
-  const result = loadNativeAddon<NativePixels>("pixels", FUNCTIONS);
+function addon(): Required<NativePixels> {
+  const result = loadNativeAddon<Required<NativePixels>>("pixels", FUNCTIONS);
   if ("error" in result) throw new Error(result.error);
   return result.addon;
 }

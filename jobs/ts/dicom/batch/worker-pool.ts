@@ -60,7 +60,7 @@ export async function runOnWorkers(
         const id = next++;
         const task = tasks[id] as DecodeTask;
         if (exited.has(worker)) worker = startDecodeWorker(laneCount);
-        const { encoded, crashed } = await runTask(worker, id, task);
+        const { encoded, crashed } = await runTask(worker, id, task, laneCount);
         await writing;
         writing = write(task, encoded).then(onOutcome);
         if (crashed) {
@@ -77,7 +77,12 @@ export async function runOnWorkers(
   await Promise.all([...lanes, ...unused.map((worker) => worker.terminate())]);
 }
 
-function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ encoded: Encoded; crashed: boolean }> {
+function runTask(
+  worker: Worker,
+  id: number,
+  task: DecodeTask,
+  poolSize: number,
+): Promise<{ encoded: Encoded; crashed: boolean }> {
   return new Promise((resolve) => {
     const settle = (encoded: Encoded, crashed: boolean) => {
       worker.off("message", onMessage);
@@ -111,6 +116,6 @@ function runTask(worker: Worker, id: number, task: DecodeTask): Promise<{ encode
     worker.on("message", onMessage);
     worker.on("error", onError);
     worker.on("exit", onExit);
-    worker.postMessage({ id, task });
+    worker.postMessage({ id, task, poolSize });
   });
 }

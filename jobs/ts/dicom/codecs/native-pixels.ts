@@ -5,8 +5,9 @@ export interface NativePixels {
   minMaxInt16(values: Int16Array): { min: number; max: number };
   lookupInt16(values: Int16Array, min: number, table: Uint8Array): Uint8Array;
   deflateUpRows(pixels: Uint8Array, rows: number, columns: number): Uint8Array;
-  keepLowBitsUint16(values: Uint16Array, bits: number): void;
-  retainFreedMemory(bytes: number): boolean;
+  /** Absent from a pixels.node built before them (a checkout's old build): callers check. */
+  keepLowBitsUint16?(values: Uint16Array, bits: number): void;
+  retainFreedMemory?(bytes: number): boolean;
   version(): string;
 }
 
@@ -25,8 +26,6 @@ export function activeNativePixels(): NativePixels | undefined {
     "minMaxInt16",
     "lookupInt16",
     "deflateUpRows",
-    "keepLowBitsUint16",
-    "retainFreedMemory",
     "version",
   ]);
 }
@@ -46,7 +45,7 @@ export const RETAINED_IMAGE_BUFFER_BYTES = 64 * 2 ** 20;
  * where the pixel kernels are built; returns whether it applied.
  */
 export function retainImageBuffers(): boolean {
-  return activeNativePixels()?.retainFreedMemory(RETAINED_IMAGE_BUFFER_BYTES) ?? false;
+  return activeNativePixels()?.retainFreedMemory?.(RETAINED_IMAGE_BUFFER_BYTES) ?? false;
 }
 
 /** The addon when it is in use and worth calling for `length` values. */
