@@ -106,9 +106,10 @@ const APP_ROOT_MODULE = "jobs/contract/app-root.js";
 /**
  * Bundles build/js/ENTRY.js into build/js/ENTRY.bundle.cjs (and its source map); returns the
  * two files' paths relative to build/js. A bundle has one import.meta for all its modules, so it
- * is given app-root.js's own URL, the only module that reads it; any other that does fails the build.
+ * is given app-root.js's own URL, the only module that reads it; any other that does
+ * (`readsImportMeta`: the compiled files, relative to build/js, whose code mentions it) fails the build.
  */
-async function bundleWorker(esbuild, outDir, entry) {
+async function bundleWorker(esbuild, outDir, entry, readsImportMeta) {
   const bundle = `${entry}.bundle.cjs`;
   const target = path.join(outDir, bundle);
   const appRoot = path.relative(path.dirname(target), path.join(outDir, APP_ROOT_MODULE)).split(path.sep).join("/");
@@ -134,7 +135,7 @@ async function bundleWorker(esbuild, outDir, entry) {
   });
   for (const input of Object.keys(result.metafile.inputs)) {
     const relative = path.relative(outDir, path.resolve(input)).split(path.sep).join("/");
-    if (relative !== APP_ROOT_MODULE && readFileSync(path.resolve(input), "utf8").includes("import.meta")) {
+    if (relative !== APP_ROOT_MODULE && readsImportMeta.has(relative)) {
       throw new Error(
         `cannot bundle the worker ${entry}: ${relative.replace(/\.js$/, ".ts")} reads import.meta, which a bundle shares with all its modules (only ${APP_ROOT_MODULE.replace(/\.js$/, ".ts")} may)`,
       );
@@ -167,6 +168,7 @@ export async function build(root = ROOT) {
   const outDir = path.join(root, OUT_DIR);
   const files = sourceFiles(root);
   const wanted = new Set([STAMP]);
+  const readsImportMeta = new Set();
   await Promise.all(
     files.map(async (file) => {
       const js = file.replace(/\.ts$/, ".js");
@@ -187,13 +189,14 @@ export async function build(root = ROOT) {
         throw new Error(`cannot compile ${file}: ${error.errors?.[0]?.text ?? error.message}`);
       }
       const code = result.code.replace(TS_SPECIFIER, '$1"$2.js"');
+      if (code.includes("import.meta")) readsImportMeta.add(js);
       writeIfChanged(target, `${code}//# sourceMappingURL=${path.basename(js)}.map\n`);
       writeIfChanged(`${target}.map`, result.map);
       wanted.add(js).add(`${js}.map`);
     }),
   );
   for (const entry of WORKER_ENTRIES.filter((e) => files.includes(`${e}.ts`))) {
-    for (const output of await bundleWorker(esbuild, outDir, entry)) wanted.add(output);
+    for (const output of await bundleWorker(esbuild, outDir, entry, readsImportMeta)) wanted.add(output);
   }
   // Outputs of deleted sources go too (a stale module must not stay importable).
   for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {

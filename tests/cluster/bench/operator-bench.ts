@@ -188,6 +188,9 @@ function histogramBetween(before: string, after: string, metric: string, labels:
   };
 }
 
+/** The labels of the benched controller's work queue metrics. */
+const QUEUE_LABELS = 'name="RoiDetectorTraining",controller="RoiDetectorTraining"';
+
 /**
  * The reconcile time (apart from the time a key waited in the queue, which the end-to-end
  * latencies include), the API latency its writes waited for (the operator's client, call to
@@ -202,10 +205,7 @@ function latenciesBetween(before: string, after: string) {
       post: between("rest_client_request_duration_seconds", 'verb="POST"'),
       patch: between("rest_client_request_duration_seconds", 'verb="PATCH"'),
     },
-    queueWaitMs: between(
-      "workqueue_queue_duration_seconds",
-      'name="RoiDetectorTraining",controller="RoiDetectorTraining"',
-    ),
+    queueWaitMs: between("workqueue_queue_duration_seconds", QUEUE_LABELS),
   };
 }
 
@@ -230,7 +230,7 @@ async function queueDrained(metricsPort: number, timeoutMs: number): Promise<str
   let emptySince = Number.POSITIVE_INFINITY;
   while (Date.now() < deadline) {
     const text = await scrape(metricsPort);
-    const depth = metricValue(text, 'workqueue_depth{name="RoiDetectorTraining",controller="RoiDetectorTraining"}');
+    const depth = metricValue(text, `workqueue_depth{${QUEUE_LABELS}}`);
     emptySince = depth === 0 ? Math.min(emptySince, Date.now()) : Number.POSITIVE_INFINITY;
     if (Date.now() - emptySince >= 1000) return text;
     await new Promise((r) => setTimeout(r, 200));
